@@ -1,0 +1,54 @@
+// What one step of the model reports: the rows the trajectory writer appends.
+// Field names match the HDF5 datasets of docs/OUTPUT.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace missionsim {
+
+// Static description of a run, known before the first step.
+struct RunInfo {
+  std::vector<std::string> firm_names;       // [F], including reserved entrant slots
+  std::vector<std::string> firm_strategies;  // [F], strategy at t = 0 (entrant slots: "")
+  std::vector<std::string> strategy_names;   // [S], index space of strategy_id
+  int attributes = 0;                        // A, offered + latent
+  int steps = 0;                             // planned steps (rows = steps + 1, t = 0 included)
+  std::int64_t population = 0;
+};
+
+struct Observables {
+  int step = 0;
+  // Per firm [F]. Means over a firm's customers are NaN when it has none.
+  std::vector<std::int64_t> customers;
+  std::vector<double> share;          // customers / population
+  std::vector<double> price;          // [money/customer/step]
+  std::vector<double> revenue;        // [money/step], sales + grants
+  std::vector<double> grants;         // [money/step]
+  std::vector<double> costs;          // [money/step], operating + investment + donations
+  std::vector<double> profit;         // revenue - costs [money/step]
+  std::vector<double> payout;         // [money/step]
+  std::vector<double> cash;           // [money]; cash(t) = cash(t-1) + profit(t) - payout(t), exact in cents
+  std::vector<double> satisfaction;   // mean S of customers, 0..1
+  std::vector<double> success;        // mean s of customers, 0..1
+  std::vector<double> nps;            // -100..100
+  std::vector<double> engagement;     // 0..1
+  std::vector<double> social_impact;  // impact delivered this step [impact/step]
+  std::vector<double> harm;           // harm stock [harm]
+  std::vector<double> retention;      // share of last step's customers still with the firm, 0..1
+  std::vector<std::int32_t> strategy_id;  // index into RunInfo::strategy_names, -1 for an empty slot
+  std::vector<std::uint8_t> alive;
+  // Market.
+  std::int64_t adopters = 0;
+  double churn_rate = 0;        // customers who left their firm this step / adopters at the start
+  double hhi = 0;               // sum of squared shares among adopters, 0..1
+  double success_weight = 0;    // era weight w(t)
+  double amplification = 0;     // social-media amplification a(t)
+  double expectation_mean = 0;  // mean E over all customers
+  double disconfirmation_mean = 0;  // mean P - E over customers who experienced a firm this step (NaN if none)
+  double societal_value = 0;    // impact minus harm flow this step
+  std::vector<double> kano_maturity;  // [A]; NaN for attributes not yet discovered
+};
+
+}  // namespace missionsim

@@ -1,0 +1,199 @@
+// Model parameters: the resolved scenario as plain data.
+//
+// Every field has its default here; the scenario reader (sim/scenario) fills
+// these structs from TOML and validates each value against the range given in
+// its trailing comment. Equation numbers refer to docs/MODEL.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace missionsim {
+
+// Exogenous or endogenous time path of a market-level quantity (Eq. 1).
+enum class ScheduleKind { Constant, Linear, Logistic, Step, Endogenous };
+
+struct Schedule {
+  ScheduleKind kind = ScheduleKind::Constant;
+  double start = 0.0;  // value before the change, 0..1
+  double end = 0.0;    // value after the change, 0..1
+  double t0 = 0.0;     // step where the change starts (linear, step) or midpoint (logistic) [step], >= 0
+  double t1 = 0.0;     // step where a linear change ends [step], >= t0
+  double rate = 0.1;   // logistic steepness, or endogenous adjustment speed [1/step], > 0
+};
+
+enum class NetworkKind { Complete, ErdosRenyi, WattsStrogatz, BarabasiAlbert };
+
+struct NetworkParams {
+  NetworkKind kind = NetworkKind::WattsStrogatz;
+  double mean_degree = 10.0;  // mean number of neighbours, 2..1000 (even for watts-strogatz)
+  double rewire = 0.1;        // Watts-Strogatz rewiring probability, 0..1
+};
+
+// Which mechanisms of docs/MODEL.md run. Each can be switched off to isolate
+// the others (validation limits).
+struct Mechanisms {
+  bool adoption = true;       // M1 Bass adoption
+  bool kano = true;           // M2 Kano attribute lifecycle (maturity moves)
+  bool expectations = true;   // M3 adaptive expectations (E moves)
+  bool success = true;        // M4 customer success and co-creation
+  bool era = true;            // M5 era shift (w follows its schedule; off: w = era.start)
+  bool churn = true;          // M6 reconsideration and switching of adopters
+  bool word_of_mouth = true;  // M7 referrals and warnings over the network
+  bool economics = true;      // M8 bankruptcy and entry (accounting always runs)
+  bool innovation = true;     // M9 R&D and imitation
+  bool employees = true;      // M10 engagement dynamics
+  bool social = true;         // M11 embedded impact, philanthropy, harm
+  bool society = true;        // M12 grants to nonprofits
+  bool adaptation = false;    // M13 strategy imitation between firms
+};
+
+enum class PricingRule { Fixed, Market, Value, ProfitMax, Subsidised };
+
+// A mission strategy: how a firm prices and spends. Built-ins live in
+// sim/strategies; scenarios can define more from the same fields.
+struct StrategyParams {
+  std::string name;
+  PricingRule pricing = PricingRule::Market;
+  double price = 10.0;            // base monthly price [money/customer/step], 0..1e6
+  double value_premium = 0.5;     // value pricing: price rises by this fraction per unit of relative value, 0..10
+  double invest_rate = 0.2;       // share of revenue reinvested each step, 0..1
+  // Allocation of the investment budget (Eq. 30); each 0..1, sum <= 1.
+  double share_rd = 0.3;
+  double share_imitation = 0.2;
+  double share_service = 0.2;     // people: training, staffing (M10)
+  double share_enablement = 0.0;  // customer-success enablement (M4)
+  double share_cocreation = 0.0;  // platform for customer contribution (C3)
+  double share_marketing = 0.3;
+  double impact_per_customer = 0.0;  // embedded social impact per customer served [impact/customer/step], 0..10
+  double philanthropy_rate = 0.0;    // share of positive profit donated, 0..1
+  double payout_rate = 0.0;          // share of positive profit paid to shareholders, 0..1
+  double cost_cutting = 0.0;         // share of serving cost externalised as harm, 0..1
+  double metric_pressure = 0.0;      // extrinsic metric pressure on employees, 0..1
+  double purpose = 0.0;              // mission purpose perceived by employees, 0..1
+  bool grant_funded = false;         // receives society's grants (M12)
+};
+
+struct Segment {
+  std::string name = "mainstream";
+  double share = 1.0;                 // fraction of customers, 0..1 (segments sum to 1)
+  double price_sensitivity = 0.02;    // utility lost per money unit of price [1/money], 0..10
+  double effort_mean = 0.5;           // mean own effort toward the goal, 0..1
+  double difficulty_mean = 1.0;       // mean goal difficulty (success scale) [progress/step], 0.01..100
+  double values_share = 0.33;         // share who weigh a firm's values (Unilever 2017: 33%), 0..1
+  double values_weight = 1.0;         // weight on impact minus harm for those, 0..100
+};
+
+struct FirmGroup {
+  std::string name;      // firm name, or prefix for a group ("name-1", "name-2", ...)
+  std::string strategy;  // a built-in or scenario-defined strategy name
+  int count = 1;         // number of firms, 1..1000
+};
+
+struct Params {
+  // [run]
+  std::string name = "scenario";
+  int steps = 120;               // months, 1..100000
+  std::uint64_t seed = 1;        // master seed of the counter-based generator
+
+  Mechanisms mechanisms;
+
+  // [customers]
+  std::int64_t customers = 10000;  // population size, 1..100000000
+  double initial_adopted = 0.0;    // fraction already customers at t = 0, 0..1
+  double initial_expectation = 0.5;  // E at t = 0, 0..1
+  int consideration_size = 4;      // firms a customer can hold in mind, 1..8 (all firms when full_awareness)
+  std::vector<Segment> segments{Segment{}};
+
+  NetworkParams network;
+
+  // [market]
+  int attributes = 6;              // attributes offered at start, 1..32
+  int latent_attributes = 2;       // attributes discoverable by R&D (M9), 0..32; attributes + latent <= 32
+  double kano_beta = 1.0;          // attribute weight beta_a in Eq. 3, 0..100
+  double initial_maturity = 0.3;   // Kano maturity of offered attributes at t = 0, 0..1
+  double maturity_rate = 0.05;     // smoothing of maturity toward coverage (Eq. 4) [1/step], 0..1
+  double initial_capability = 0.4; // mean firm capability on offered attributes, 0..1
+  double capability_spread = 0.1;  // uniform +- spread of initial capabilities, 0..1
+
+  // [adoption] (M1)
+  double bass_p = 0.03;            // innovation coefficient [1/step] (Sultan, Farley & Lehmann 1990), 0..1
+  double bass_q = 0.38;            // imitation coefficient [1/step], 0..1
+  double marketing_lift = 0.5;     // extra innovation per unit of marketing reach (Eq. 12), 0..10
+  double contact_cost = 0.5;       // marketing spend that reaches one customer once [money/contact], > 0
+
+  // [expectations] (M3)
+  double expectation_lambda = 0.1;  // adaptation speed lambda (Eq. 8), 0..1
+  double disconfirmation_gain = 4.0;  // satisfaction slope on P - E (Eq. 9), 0..100
+  double performance_gain = 2.0;      // satisfaction slope on P (Eq. 9), 0..100
+  double service_weight = 0.3;        // weight of service quality in P (Eq. 7), 0..1
+
+  // [success] (M4)
+  double success_smoothing = 0.3;     // speed at which realised success follows the flow (Eq. 11), 0..1
+  double enablement_scale = 2.0;      // enablement spend per customer giving half the effect [money/customer], >0
+  double effort_weight = 0.5;         // contribution of own effort to progress (Eq. 10), 0..10
+  double cocreation_rate = 0.2;       // platform value created per contributing customer, 0..10
+  double cocreation_decay = 0.05;     // decay of the co-creation stock [1/step], 0..1
+
+  Schedule era{ScheduleKind::Logistic, 0.1, 0.6, 60.0, 0.0, 0.1};  // M5: w(t)
+  Schedule amplification{ScheduleKind::Linear, 1.0, 3.0, 0.0, 120.0, 0.1};  // social-media amplification a(t)
+
+  // [choice] (M6)
+  double logit_scale = 0.1;           // mu in Eq. 14, > 0
+  double switching_cost = 0.1;        // utility bonus of the incumbent, 0..10
+  double churn_base = 0.01;           // monthly reconsideration hazard of a satisfied customer, 0..1
+  double churn_dissatisfaction = 0.1; // extra hazard per unit of dissatisfaction (1 - S), 0..1
+  double exit_share = 0.1;            // share of reconsidering customers who leave the category instead of choosing, 0..1
+  double reputation_weight = 0.2;     // utility per unit of heard reputation, 0..10
+  bool full_awareness = false;        // every customer knows every live firm
+  bool incumbent_by_experience = true;  // incumbent judged by own S and s (else by reputation like others)
+
+  // [word_of_mouth] (M7)
+  double talk_rate = 0.3;             // chance per step of a conversation with one neighbour, 0..1
+  double refer_prob = 0.3;            // promoters who actually refer (Kumar et al. 2007: 30-33%), 0..1
+  double warn_prob = 0.5;             // detractors who warn, 0..1
+  double reputation_decay = 0.1;      // decay of heard reputation [1/step], 0..1
+
+  // [economics] (M8)
+  double initial_cash = 200000.0;     // [money], 0..1e12
+  double fixed_cost = 5000.0;         // [money/step], 0..1e12
+  double serve_cost = 4.0;            // base serving cost [money/customer/step], 0..1e6
+  double enablement_cost = 1.0;       // extra serving cost per unit of enablement intensity [money/customer/step], 0..1e6
+  double impact_cost = 1.0;           // cost of one unit of embedded impact [money/impact], 0..1e6
+  int bankrupt_after = 6;             // consecutive steps with cash < 0 before exit, 1..1000
+  double entry_rate = 0.02;           // probability of an entrant per step, 0..1
+  int max_entrants = 4;               // firm slots reserved for entrants, 0..1000
+  std::vector<std::string> entry_mix; // strategies entrants draw from (empty: the initial firms' strategies)
+
+  // [innovation] (M9)
+  double rd_efficiency = 0.02;        // capability gained per unit of R&D intensity (Eq. 33), 0..1
+  double discovery_rate = 0.02;       // chance per unit of R&D intensity of finding a latent attribute, 0..1
+  double imitation_speed = 0.2;       // fraction of the gap to the leader closed per unit of imitation intensity, 0..1
+  int imitation_lag = 6;              // steps before a rival's capability can be copied [step], 0..120
+  double spend_scale = 2.0;           // spend per customer at which an investment reaches half effect [money/customer], > 0
+
+  // [employees] (M10)
+  double engagement_initial = 0.5;    // 0..1
+  double engagement_speed = 0.1;      // [1/step], 0..1
+  double engagement_productivity = 0.3;  // serving cost saved at full engagement, 0..1
+
+  // [social] (M11)
+  double philanthropy_efficiency = 0.01;  // impact per money donated [impact/money], 0..10
+  double harm_per_cost = 0.01;            // harm per money of externalised cost [harm/money], 0..10
+  double harm_decay = 0.02;               // [1/step], 0..1
+  double impact_visibility = 1.0;         // how strongly values-driven customers see impact (Eq. 14), 0..10
+  double philanthropy_visibility = 0.3;   // visibility of donations relative to embedded impact, 0..10
+
+  // [society] (M12)
+  double grant_per_impact = 20.0;     // grant paid per unit of impact delivered [money/impact], 0..1e6
+
+  // [adaptation] (M13)
+  double adaptation_rate = 0.05;      // chance per step a firm compares itself with a rival, 0..1
+  double adaptation_sensitivity = 5.0;  // Fermi-rule sensitivity to the profit-margin gap, 0..1000
+
+  std::vector<StrategyParams> strategies;  // scenario-defined strategies (built-ins are implicit)
+  std::vector<FirmGroup> firms;            // at least one
+};
+
+}  // namespace missionsim

@@ -1,0 +1,45 @@
+// HDF5 trajectory writer, schema version 1 (docs/OUTPUT.md).
+//
+// Writes into `<path>.partial`: extendible chunked datasets along time, one row
+// per append(), flushed every `flush_every` rows. finish() writes the root
+// attribute complete = 1 last and renames the file to `<path>`. abandon()
+// (interrupt) flushes, leaves complete = 0 and keeps the `.partial` name.
+// The destructor of an unfinished writer behaves like abandon().
+#pragma once
+
+#include "core/observables.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace missionsim {
+
+struct Provenance {
+  std::string missionsim_version;
+  std::uint64_t seed = 0;
+  std::string scenario_toml;     // resolved scenario, stored in /scenario
+  std::string scenario_sha256;   // hex digest of scenario_toml
+  std::string created_utc;       // ISO 8601, e.g. 2026-11-28T04:00:00Z
+};
+
+class TrajectoryWriter {
+ public:
+  TrajectoryWriter(const std::string& path, const RunInfo& info, const Provenance& prov, int flush_every = 10);
+  ~TrajectoryWriter();
+  TrajectoryWriter(const TrajectoryWriter&) = delete;
+  TrajectoryWriter& operator=(const TrajectoryWriter&) = delete;
+
+  void append(const Observables& obs);
+  void finish();   // complete = 1, close, rename to the final path
+  void abandon();  // flush, complete = 0, close, keep <path>.partial
+  const std::string& partial_path() const;
+  const std::string& final_path() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace missionsim
