@@ -1,0 +1,545 @@
+// HDF5 trajectory writer, schema version 1. The schema (every path, shape,
+// type and unit) is documented in docs/OUTPUT.md; keep the two in step.
+#include "output/trajectory_writer.hpp"
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <filesystem>
+#include <limits>
+#include <stdexcept>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "output/sha256.hpp"
+
+namespace missionsim {
+namespace {
+
+constexpr int kFormatVersion = 1;
+constexpr hsize_t kChunkRows = 64;
+
+// Owns an HDF5 identifier and closes it with the matching H5?close.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer close) : id_(id), close_(close) {}
+  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, H5I_INVALID_HID)), close_(other.close_) {}
+  Handle& operator=(Handle&& other) noexcept {
+    if (this != &other) {
+      reset();
+      id_ = std::exchange(other.id_, H5I_INVALID_HID);
+      close_ = other.close_;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+
+  hid_t get() const { return id_; }
+  // Returns the close status so that the final file close can be checked.
+  herr_t reset() noexcept {
+    herr_t status = 0;
+    if (id_ >= 0 && close_ != nullptr) status = close_(id_);
+    id_ = H5I_INVALID_HID;
+    return status;
+  }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer close_ = nullptr;
+};
+
+herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* err, void* out) {
+  if (err->desc != nullptr && err->desc[0] != '\0') *static_cast<std::string*>(out) = err->desc;
+  return 0;
+}
+
+// The innermost message on HDF5's error stack (e.g. "unable to open file:
+// ... error message = 'Permission denied'"), then clears the stack.
+std::string hdf5_error_detail() {
+  std::string detail;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
+  H5Eclear2(H5E_DEFAULT);
+  return detail;
+}
+
+// A dataset's unit and description, stored as its "units" and "long_name" attributes.
+struct Meta {
+  const char* units;
+  const char* long_name;
+};
+
+struct FirmF64 {
+  const char* name;
+  std::vector<double> Observables::*field;
+  Meta meta;
+};
+
+struct MarketF64 {
+  const char* name;
+  double Observables::*field;
+  Meta meta;
+};
+
+// Order here is the order of creation in the file and of docs/OUTPUT.md.
+const std::array<FirmF64, 15> kFirmF64 = {{
+    {"share", &Observables::share, {"1", "customers / population"}},
+    {"price", &Observables::price, {"money/customer/step", "price"}},
+    {"revenue", &Observables::revenue, {"money/step", "revenue: sales plus grants"}},
+    {"grants", &Observables::grants, {"money/step", "grants received"}},
+    {"costs", &Observables::costs, {"money/step", "costs: operating, investment and donations"}},
+    {"profit", &Observables::profit, {"money/step", "revenue minus costs"}},
+    {"payout", &Observables::payout, {"money/step", "payout to owners"}},
+    {"cash", &Observables::cash, {"money", "cash at the end of the step"}},
+    {"satisfaction", &Observables::satisfaction, {"1", "mean satisfaction S of the firm's customers, 0..1"}},
+    {"success", &Observables::success, {"1", "mean customer success s of the firm's customers, 0..1"}},
+    {"nps", &Observables::nps, {"1", "net promoter score, -100..100"}},
+    {"engagement", &Observables::engagement, {"1", "mean engagement of the firm's customers, 0..1"}},
+    {"social_impact", &Observables::social_impact, {"impact/step", "social impact delivered this step"}},
+    {"harm", &Observables::harm, {"harm", "harm stock"}},
+    {"retention", &Observables::retention, {"1", "share of last step's customers still with the firm, 0..1"}},
+}};
+
+const std::array<MarketF64, 7> kMarketF64 = {{
+    {"churn_rate",
+     &Observables::churn_rate,
+     {"1/step", "customers who left their firm this step / adopters at the start of the step"}},
+    {"hhi", &Observables::hhi, {"1", "Herfindahl-Hirschman index: sum of squared shares among adopters"}},
+    {"success_weight", &Observables::success_weight, {"1", "era weight w(t) of customer success"}},
+    {"amplification", &Observables::amplification, {"1", "social-media amplification a(t)"}},
+    {"expectation_mean", &Observables::expectation_mean, {"1", "mean expectation E over all customers"}},
+    {"disconfirmation_mean",
+     &Observables::disconfirmation_mean,
+     {"1", "mean P - E over customers who experienced a firm this step"}},
+    {"societal_value", &Observables::societal_value, {"impact/step", "impact minus harm flow this step"}},
+}};
+
+// A time-extendible dataset: [T] when width is absent, [T, width] otherwise.
+struct Series {
+  Handle dset;
+  hid_t mem_type = H5I_INVALID_HID;
+  bool per_row_vector = false;
+  hsize_t width = 0;
+};
+
+}  // namespace
+
+struct TrajectoryWriter::Impl {
+  enum class State { open, finished, abandoned };
+
+  std::string final_path;
+  std::string partial_path;
+  std::size_t firms = 0;
+  std::size_t attributes = 0;
+  std::size_t strategies = 0;
+  int flush_every = 10;
+  hsize_t rows = 0;
+  int last_step = std::numeric_limits<int>::min();
+  State state = State::open;
+
+  // Declared first so it is closed last, after every object in it.
+  Handle file;
+  Handle firm_scale, attribute_scale, strategy_scale;
+  Series time, customers, strategy_id, alive, adopters, kano_maturity;
+  std::vector<Series> firm_f64;    // parallel to kFirmF64
+  std::vector<Series> market_f64;  // parallel to kMarketF64
+
+  [[noreturn]] void fail(const std::string& what) const {
+    const std::string detail = hdf5_error_detail();
+    throw std::runtime_error("HDF5 trajectory '" + partial_path + "': " + what +
+                             (detail.empty() ? "" : ": " + detail));
+  }
+  void check(herr_t status, const std::string& what) const {
+    if (status < 0) fail(what);
+  }
+  Handle make(hid_t id, Handle::Closer close, const std::string& what) const {
+    if (id < 0) fail(what);
+    return Handle(id, close);
+  }
+
+  Handle utf8_string_type() const {
+    Handle type = make(H5Tcopy(H5T_C_S1), H5Tclose, "cannot copy the string type");
+    check(H5Tset_size(type.get(), H5T_VARIABLE), "cannot make a variable-length string type");
+    check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "cannot make a UTF-8 string type");
+    return type;
+  }
+
+  // Group and dataset creation properties without modification times, so
+  // identical runs give identical bytes.
+  Handle group_props() const {
+    Handle gcpl = make(H5Pcreate(H5P_GROUP_CREATE), H5Pclose, "cannot create group properties");
+    check(H5Pset_obj_track_times(gcpl.get(), false), "cannot disable group time tracking");
+    return gcpl;
+  }
+  Handle dataset_props() const {
+    Handle dcpl = make(H5Pcreate(H5P_DATASET_CREATE), H5Pclose, "cannot create dataset properties");
+    check(H5Pset_obj_track_times(dcpl.get(), false), "cannot disable dataset time tracking");
+    return dcpl;
+  }
+
+  Handle create_group(const char* name) const {
+    Handle gcpl = group_props();
+    return make(H5Gcreate2(file.get(), name, H5P_DEFAULT, gcpl.get(), H5P_DEFAULT), H5Gclose,
+                std::string("cannot create group ") + name);
+  }
+
+  void string_attribute(hid_t obj, const char* name, const std::string& value) const {
+    Handle type = utf8_string_type();
+    Handle space = make(H5Screate(H5S_SCALAR), H5Sclose, "cannot create a scalar dataspace");
+    Handle attr = make(H5Acreate2(obj, name, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                       std::string("cannot create attribute ") + name);
+    const char* data = value.c_str();
+    check(H5Awrite(attr.get(), type.get(), &data), std::string("cannot write attribute ") + name);
+  }
+
+  void scalar_attribute(hid_t obj, const char* name, hid_t file_type, hid_t mem_type,
+                        const void* value) const {
+    Handle space = make(H5Screate(H5S_SCALAR), H5Sclose, "cannot create a scalar dataspace");
+    Handle attr = make(H5Acreate2(obj, name, file_type, space.get(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose,
+                       std::string("cannot create attribute ") + name);
+    check(H5Awrite(attr.get(), mem_type, value), std::string("cannot write attribute ") + name);
+  }
+
+  void describe(hid_t dset, const Meta& meta) const {
+    string_attribute(dset, "units", meta.units);
+    string_attribute(dset, "long_name", meta.long_name);
+  }
+
+  void attach(hid_t dset, hid_t scale, unsigned dim, const std::string& path) const {
+    check(H5DSattach_scale(dset, scale, dim), "cannot attach a dimension scale to " + path);
+  }
+
+  // A fixed-size [n] dataset written at once. `data` is an array of
+  // `mem_type` (for strings: of const char*).
+  Handle fixed_dataset(const std::string& path, hid_t file_type, hid_t mem_type, std::size_t n,
+                       const void* data, const Meta& meta) const {
+    const hsize_t dims[1] = {n};
+    Handle space = make(H5Screate_simple(1, dims, nullptr), H5Sclose, "cannot create dataspace for " + path);
+    Handle dcpl = dataset_props();
+    Handle dset = make(
+        H5Dcreate2(file.get(), path.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose, "cannot create dataset " + path);
+    if (n > 0) {
+      check(H5Dwrite(dset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), "cannot write " + path);
+    }
+    describe(dset.get(), meta);
+    return dset;
+  }
+
+  Handle index_scale(const std::string& path, const char* dim_name, std::size_t n, const Meta& meta) const {
+    std::vector<int> index(n);
+    for (std::size_t i = 0; i < n; ++i) index[i] = static_cast<int>(i);
+    Handle dset = fixed_dataset(path, H5T_STD_I32LE, H5T_NATIVE_INT, n, index.data(), meta);
+    check(H5DSset_scale(dset.get(), dim_name), "cannot make " + path + " a dimension scale");
+    return dset;
+  }
+
+  Handle string_dataset(const std::string& path, const std::vector<std::string>& values, const Handle& scale,
+                        const Meta& meta) const {
+    std::vector<const char*> data;
+    data.reserve(values.size());
+    for (const std::string& v : values) data.push_back(v.c_str());
+    Handle type = utf8_string_type();
+    Handle dset = fixed_dataset(path, type.get(), type.get(), values.size(), data.data(), meta);
+    attach(dset.get(), scale.get(), 0, path);
+    return dset;
+  }
+
+  // Time-extendible chunked dataset, empty until the first append(). Float
+  // datasets are filled with NaN, so rows not yet written never read as 0.
+  // column_scale is H5I_INVALID_HID for a [T] dataset.
+  Series series(const std::string& path, hid_t file_type, hid_t mem_type, hid_t column_scale,
+                std::size_t width, const Meta& meta) const {
+    Series s;
+    s.mem_type = mem_type;
+    s.per_row_vector = column_scale != H5I_INVALID_HID;
+    s.width = width;
+    const int rank = s.per_row_vector ? 2 : 1;
+    // A zero-width dimension still needs a positive chunk size.
+    const hsize_t cols = std::max<hsize_t>(width, 1);
+    const hsize_t dims[2] = {0, width};
+    const hsize_t maxdims[2] = {H5S_UNLIMITED, cols};
+    const hsize_t chunk[2] = {kChunkRows, cols};
+    Handle space =
+        make(H5Screate_simple(rank, dims, maxdims), H5Sclose, "cannot create dataspace for " + path);
+    Handle dcpl = dataset_props();
+    check(H5Pset_chunk(dcpl.get(), rank, chunk), "cannot set chunking of " + path);
+    if (H5Tget_class(file_type) == H5T_FLOAT) {
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      check(H5Pset_fill_value(dcpl.get(), H5T_NATIVE_DOUBLE, &nan), "cannot set the fill value of " + path);
+    }
+    s.dset = make(
+        H5Dcreate2(file.get(), path.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose, "cannot create dataset " + path);
+    describe(s.dset.get(), meta);
+    if (path != "/time") attach(s.dset.get(), time.dset.get(), 0, path);
+    if (s.per_row_vector) attach(s.dset.get(), column_scale, 1, path);
+    return s;
+  }
+
+  // Grows `s` to rows + 1 rows and writes `data` (width values) into the last one.
+  void write_row(Series& s, const void* data, const char* name) const {
+    const hsize_t dims[2] = {rows + 1, s.width};
+    check(H5Dset_extent(s.dset.get(), dims), std::string("cannot extend ") + name);
+    if (s.per_row_vector && s.width == 0) return;
+    Handle space =
+        make(H5Dget_space(s.dset.get()), H5Sclose, std::string("cannot get the dataspace of ") + name);
+    const hsize_t start[2] = {rows, 0};
+    const hsize_t count[2] = {1, s.width};
+    check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+          std::string("cannot select the new row of ") + name);
+    const hsize_t mem_dims[1] = {s.per_row_vector ? s.width : 1};
+    Handle mem = make(H5Screate_simple(1, mem_dims, nullptr), H5Sclose, "cannot create a row dataspace");
+    check(H5Dwrite(s.dset.get(), s.mem_type, mem.get(), space.get(), H5P_DEFAULT, data),
+          std::string("cannot write row ") + std::to_string(rows) + " of " + name);
+  }
+
+  void close_all() {
+    Series* all[] = {&time, &customers, &strategy_id, &alive, &adopters, &kano_maturity};
+    for (Series* s : all) s->dset.reset();
+    for (Series& s : firm_f64) s.dset.reset();
+    for (Series& s : market_f64) s.dset.reset();
+    firm_scale.reset();
+    attribute_scale.reset();
+    strategy_scale.reset();
+    if (file.reset() < 0) fail("cannot close the file");
+  }
+};
+
+TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info, const Provenance& prov,
+                                   int flush_every)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& w = *impl_;
+  w.final_path = path;
+  w.partial_path = path + ".partial";
+  if (flush_every < 1) {
+    throw std::invalid_argument("TrajectoryWriter: flush_every must be at least 1, got " +
+                                std::to_string(flush_every));
+  }
+  if (info.firm_strategies.size() != info.firm_names.size()) {
+    throw std::invalid_argument("TrajectoryWriter: RunInfo has " + std::to_string(info.firm_names.size()) +
+                                " firm names but " + std::to_string(info.firm_strategies.size()) +
+                                " firm strategies");
+  }
+  if (info.attributes < 0) {
+    throw std::invalid_argument("TrajectoryWriter: RunInfo::attributes must be >= 0, got " +
+                                std::to_string(info.attributes));
+  }
+  const std::string digest = sha256_hex(prov.scenario_toml);
+  if (!prov.scenario_sha256.empty() && prov.scenario_sha256 != digest) {
+    throw std::invalid_argument("TrajectoryWriter: Provenance::scenario_sha256 " + prov.scenario_sha256 +
+                                " is not the SHA-256 of the scenario text (" + digest + ")");
+  }
+  w.flush_every = flush_every;
+  w.firms = info.firm_names.size();
+  w.attributes = static_cast<std::size_t>(info.attributes);
+  w.strategies = info.strategy_names.size();
+
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(w.partial_path).parent_path();
+  std::error_code ec;
+  if (!dir.empty() && !fs::is_directory(dir, ec)) {
+    throw std::runtime_error("cannot create trajectory '" + w.partial_path + "': directory '" + dir.string() +
+                             "' does not exist or is not a directory");
+  }
+
+  // Errors become exceptions with the stack's message; HDF5 must not print.
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+
+  {
+    Handle fcpl = w.make(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "cannot create file properties");
+    w.check(H5Pset_obj_track_times(fcpl.get(), false), "cannot disable root group time tracking");
+    Handle fapl = w.make(H5Pcreate(H5P_FILE_ACCESS), H5Pclose, "cannot create file access properties");
+    // Semi: closing the file fails loudly if an object inside is still open.
+    w.check(H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI), "cannot set the file close degree");
+    const hid_t fid = H5Fcreate(w.partial_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
+    if (fid < 0) {
+      const std::string detail = hdf5_error_detail();
+      throw std::runtime_error("cannot create trajectory '" + w.partial_path + "'" +
+                               (detail.empty() ? "" : ": " + detail));
+    }
+    w.file = Handle(fid, H5Fclose);
+  }
+
+  try {
+    const hid_t root = w.file.get();
+    w.string_attribute(root, "format", "missionsim-trajectory");
+    const int version = kFormatVersion;
+    w.scalar_attribute(root, "format_version", H5T_STD_I32LE, H5T_NATIVE_INT, &version);
+    w.string_attribute(root, "missionsim_version", prov.missionsim_version);
+    const std::uint64_t seed = prov.seed;
+    w.scalar_attribute(root, "seed", H5T_STD_U64LE, H5T_NATIVE_UINT64, &seed);
+    w.string_attribute(root, "scenario_sha256", digest);
+    w.string_attribute(root, "created_utc", prov.created_utc);
+    const std::int8_t incomplete = 0;
+    w.scalar_attribute(root, "complete", H5T_STD_I8LE, H5T_NATIVE_INT8, &incomplete);
+
+    {
+      Handle type = w.utf8_string_type();
+      Handle space = w.make(H5Screate(H5S_SCALAR), H5Sclose, "cannot create a scalar dataspace");
+      Handle dcpl = w.dataset_props();
+      Handle dset =
+          w.make(H5Dcreate2(root, "scenario", type.get(), space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+                 H5Dclose, "cannot create dataset /scenario");
+      const char* text = prov.scenario_toml.c_str();
+      w.check(H5Dwrite(dset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &text),
+              "cannot write /scenario");
+      w.describe(dset.get(), {"", "resolved scenario (TOML)"});
+    }
+
+    // Dimension scales. /time grows with append(); the others are fixed.
+    w.time = w.series("/time", H5T_STD_I32LE, H5T_NATIVE_INT, H5I_INVALID_HID, 0,
+                      {"step", "step index, 0 = initial state"});
+    w.check(H5DSset_scale(w.time.dset.get(), "time"), "cannot make /time a dimension scale");
+    w.firm_scale = w.index_scale("/firm", "firm", w.firms, {"1", "firm index"});
+    w.attribute_scale = w.index_scale("/attribute", "attribute", w.attributes, {"1", "attribute index"});
+    w.strategy_scale = w.index_scale("/strategy", "strategy", w.strategies, {"1", "strategy index"});
+
+    {
+      Handle group = w.create_group("strategies");
+      w.string_dataset("/strategies/name", info.strategy_names, w.strategy_scale, {"", "strategy name"});
+    }
+    Handle firms_group = w.create_group("firms");
+    w.string_dataset("/firms/name", info.firm_names, w.firm_scale, {"", "firm name"});
+    w.string_dataset("/firms/strategy", info.firm_strategies, w.firm_scale,
+                     {"", "strategy at t = 0, empty for a reserved entrant slot"});
+    w.customers = w.series("/firms/customers", H5T_STD_I64LE, H5T_NATIVE_INT64, w.firm_scale.get(), w.firms,
+                           {"customers", "customers of the firm"});
+    for (const FirmF64& f : kFirmF64) {
+      w.firm_f64.push_back(w.series(std::string("/firms/") + f.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                    w.firm_scale.get(), w.firms, f.meta));
+    }
+    w.strategy_id = w.series("/firms/strategy_id", H5T_STD_I32LE, H5T_NATIVE_INT32, w.firm_scale.get(),
+                             w.firms, {"1", "index into /strategies/name, -1 for an empty slot"});
+    w.alive = w.series("/firms/alive", H5T_STD_U8LE, H5T_NATIVE_UINT8, w.firm_scale.get(), w.firms,
+                       {"1", "1 if the firm operates, 0 otherwise"});
+
+    Handle market_group = w.create_group("market");
+    w.adopters = w.series("/market/adopters", H5T_STD_I64LE, H5T_NATIVE_INT64, H5I_INVALID_HID, 0,
+                          {"customers", "customers who have adopted a firm"});
+    for (const MarketF64& f : kMarketF64) {
+      w.market_f64.push_back(w.series(std::string("/market/") + f.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                      H5I_INVALID_HID, 0, f.meta));
+    }
+    w.kano_maturity =
+        w.series("/market/kano_maturity", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, w.attribute_scale.get(),
+                 w.attributes, {"1", "Kano maturity of each attribute, NaN until discovered"});
+    w.check(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot flush the file");
+  } catch (...) {
+    // A half-written file is of no use to anyone: close and remove it.
+    try {
+      w.close_all();
+    } catch (...) {
+    }
+    std::error_code ignored;
+    fs::remove(w.partial_path, ignored);
+    throw;
+  }
+}
+
+TrajectoryWriter::~TrajectoryWriter() {
+  if (!impl_) return;
+  try {
+    abandon();
+  } catch (...) {
+    // A destructor must not throw; the file keeps complete = 0.
+  }
+}
+
+void TrajectoryWriter::append(const Observables& obs) {
+  Impl& w = *impl_;
+  if (w.state != Impl::State::open) {
+    throw std::logic_error("TrajectoryWriter::append: '" + w.partial_path +
+                           "' is already finished or abandoned");
+  }
+  auto expect = [&](std::size_t size, std::size_t want, const char* name, const char* dim) {
+    if (size != want) {
+      throw std::invalid_argument("TrajectoryWriter::append: step " + std::to_string(obs.step) + ": " + name +
+                                  " has " + std::to_string(size) + " values, expected " +
+                                  std::to_string(want) + " (" + dim + ")");
+    }
+  };
+  if (w.rows > 0 && obs.step <= w.last_step) {
+    throw std::invalid_argument("TrajectoryWriter::append: step " + std::to_string(obs.step) +
+                                " does not follow step " + std::to_string(w.last_step));
+  }
+  expect(obs.customers.size(), w.firms, "customers", "firms");
+  for (const FirmF64& f : kFirmF64) expect((obs.*f.field).size(), w.firms, f.name, "firms");
+  expect(obs.strategy_id.size(), w.firms, "strategy_id", "firms");
+  expect(obs.alive.size(), w.firms, "alive", "firms");
+  expect(obs.kano_maturity.size(), w.attributes, "kano_maturity", "attributes");
+  for (std::size_t i = 0; i < w.firms; ++i) {
+    const std::int32_t id = obs.strategy_id[i];
+    if (id < -1 || id >= static_cast<std::int64_t>(w.strategies)) {
+      throw std::invalid_argument("TrajectoryWriter::append: step " + std::to_string(obs.step) +
+                                  ": strategy_id[" + std::to_string(i) + "] = " + std::to_string(id) +
+                                  " is not in [-1, " + std::to_string(w.strategies) + ")");
+    }
+  }
+
+  const int step = obs.step;
+  w.write_row(w.time, &step, "/time");
+  w.write_row(w.customers, obs.customers.data(), "/firms/customers");
+  for (std::size_t k = 0; k < kFirmF64.size(); ++k) {
+    w.write_row(w.firm_f64[k], (obs.*kFirmF64[k].field).data(), kFirmF64[k].name);
+  }
+  w.write_row(w.strategy_id, obs.strategy_id.data(), "/firms/strategy_id");
+  w.write_row(w.alive, obs.alive.data(), "/firms/alive");
+  w.write_row(w.adopters, &obs.adopters, "/market/adopters");
+  for (std::size_t k = 0; k < kMarketF64.size(); ++k) {
+    w.write_row(w.market_f64[k], &(obs.*kMarketF64[k].field), kMarketF64[k].name);
+  }
+  w.write_row(w.kano_maturity, obs.kano_maturity.data(), "/market/kano_maturity");
+  ++w.rows;
+  w.last_step = step;
+  if (w.rows % static_cast<hsize_t>(w.flush_every) == 0) {
+    w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
+  }
+}
+
+void TrajectoryWriter::finish() {
+  Impl& w = *impl_;
+  if (w.state != Impl::State::open) {
+    throw std::logic_error("TrajectoryWriter::finish: '" + w.partial_path +
+                           "' is already finished or abandoned");
+  }
+  w.state = Impl::State::finished;
+  // Everything else reaches the disk before the flag that vouches for it.
+  w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
+  {
+    Handle attr =
+        w.make(H5Aopen(w.file.get(), "complete", H5P_DEFAULT), H5Aclose, "cannot open attribute complete");
+    const std::int8_t complete = 1;
+    w.check(H5Awrite(attr.get(), H5T_NATIVE_INT8, &complete), "cannot write attribute complete");
+  }
+  w.close_all();
+  std::error_code ec;
+  std::filesystem::rename(w.partial_path, w.final_path, ec);
+  if (ec) {
+    throw std::runtime_error("cannot rename trajectory '" + w.partial_path + "' to '" + w.final_path +
+                             "': " + ec.message());
+  }
+}
+
+void TrajectoryWriter::abandon() {
+  Impl& w = *impl_;
+  if (w.state != Impl::State::open) return;
+  w.state = Impl::State::abandoned;
+  const bool flushed = H5Fflush(w.file.get(), H5F_SCOPE_LOCAL) >= 0;
+  const std::string detail = flushed ? "" : hdf5_error_detail();
+  w.close_all();
+  if (!flushed)
+    throw std::runtime_error("HDF5 trajectory '" + w.partial_path + "': cannot flush the file: " + detail);
+}
+
+const std::string& TrajectoryWriter::partial_path() const { return impl_->partial_path; }
+const std::string& TrajectoryWriter::final_path() const { return impl_->final_path; }
+
+}  // namespace missionsim

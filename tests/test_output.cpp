@@ -1,0 +1,425 @@
+// Tests of sim/output: the HDF5 trajectory writer (schema of docs/OUTPUT.md),
+// read back through the HDF5 C API, and the SHA-256 used for provenance.
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "output/sha256.hpp"
+#include "output/trajectory_writer.hpp"
+
+namespace fs = std::filesystem;
+using namespace missionsim;
+
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// A fresh directory under the system temporary directory, removed afterwards.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "missionsim-output-XXXXXX").string();
+    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
+    path = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+// Three firms (the last a reserved entrant slot), two strategies, two attributes.
+RunInfo tiny_run_info() {
+  RunInfo info;
+  info.firm_names = {"alpha", "beta", "entrant-0"};
+  info.firm_strategies = {"shareholder", "success", ""};
+  info.strategy_names = {"shareholder", "success"};
+  info.attributes = 2;
+  info.steps = 2;
+  info.population = 1000;
+  return info;
+}
+
+Provenance tiny_provenance() {
+  Provenance prov;
+  prov.missionsim_version = "0.1.0-test";
+  prov.seed = 18446744073709551615ull;  // the largest uint64 must survive
+  prov.scenario_toml = "[market]\npopulation = 1000\nname = \"caf\xc3\xa9\"\n";
+  prov.scenario_sha256 = sha256_hex(prov.scenario_toml);
+  prov.created_utc = "2026-11-28T04:00:00Z";
+  return prov;
+}
+
+// Step t: firm f has 100 * (f + 1) + t customers, except the empty entrant slot.
+Observables tiny_observables(int t) {
+  Observables o;
+  o.step = t;
+  o.customers = {100 + t, 200 + t, 0};
+  auto per_firm = [t](double base) { return std::vector<double>{base + t, base + 10 + t, base + 20 + t}; };
+  o.share = {(100.0 + t) / 1000, (200.0 + t) / 1000, 0};
+  o.price = per_firm(1);
+  o.revenue = per_firm(2);
+  o.grants = per_firm(3);
+  o.costs = per_firm(4);
+  o.profit = per_firm(5);
+  o.payout = per_firm(6);
+  o.cash = per_firm(7);
+  o.satisfaction = {0.5, 0.25 * t, kNaN};  // no customers: NaN
+  o.success = per_firm(9);
+  o.nps = per_firm(10);
+  o.engagement = per_firm(11);
+  o.social_impact = per_firm(12);
+  o.harm = per_firm(13);
+  o.retention = per_firm(14);
+  o.strategy_id = {0, 1, -1};
+  o.alive = {1, 1, 0};
+  o.adopters = 300 + 2 * t;
+  o.churn_rate = 0.01 * t;
+  o.hhi = 0.5;
+  o.success_weight = 0.1 * t;
+  o.amplification = 1.5;
+  o.expectation_mean = 0.6;
+  o.disconfirmation_mean = t == 0 ? kNaN : -0.1;
+  o.societal_value = 2.0 * t;
+  o.kano_maturity = {0.2 * t, kNaN};
+  return o;
+}
+
+// Writes steps 0..rows-1 into `path` and finishes.
+void write_tiny(const std::string& path, int rows, int flush_every = 10) {
+  TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), flush_every);
+  for (int t = 0; t < rows; ++t) writer.append(tiny_observables(t));
+  writer.finish();
+}
+
+// Read-only view of a file through the HDF5 C API.
+struct H5File {
+  hid_t id;
+  explicit H5File(const std::string& path) : id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT)) {
+    REQUIRE(id >= 0);
+  }
+  ~H5File() { H5Fclose(id); }
+  H5File(const H5File&) = delete;
+  H5File& operator=(const H5File&) = delete;
+
+  std::vector<hsize_t> shape(const std::string& path) const {
+    const hid_t d = H5Dopen2(id, path.c_str(), H5P_DEFAULT);
+    REQUIRE(d >= 0);
+    const hid_t s = H5Dget_space(d);
+    std::vector<hsize_t> dims(static_cast<std::size_t>(H5Sget_simple_extent_ndims(s)));
+    H5Sget_simple_extent_dims(s, dims.data(), nullptr);
+    H5Sclose(s);
+    H5Dclose(d);
+    return dims;
+  }
+  template <class T>
+  std::vector<T> read(const std::string& path, hid_t mem_type) const {
+    std::size_t n = 1;
+    for (hsize_t d : shape(path)) n *= d;
+    std::vector<T> out(n);
+    const hid_t d = H5Dopen2(id, path.c_str(), H5P_DEFAULT);
+    REQUIRE(H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) >= 0);
+    H5Dclose(d);
+    return out;
+  }
+  std::vector<double> doubles(const std::string& path) const { return read<double>(path, H5T_NATIVE_DOUBLE); }
+  std::vector<std::int64_t> int64s(const std::string& path) const {
+    return read<std::int64_t>(path, H5T_NATIVE_INT64);
+  }
+
+  // Variable-length strings of a dataset ([n] or scalar).
+  std::vector<std::string> strings(const std::string& path) const {
+    const hid_t d = H5Dopen2(id, path.c_str(), H5P_DEFAULT);
+    const hid_t s = H5Dget_space(d);
+    const auto n = static_cast<std::size_t>(H5Sget_simple_extent_npoints(s));
+    const hid_t t = H5Dget_type(d);
+    REQUIRE(H5Tis_variable_str(t) > 0);
+    REQUIRE(H5Tget_cset(t) == H5T_CSET_UTF8);
+    std::vector<char*> raw(n);
+    REQUIRE(H5Dread(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) >= 0);
+    std::vector<std::string> out(raw.begin(), raw.end());
+    H5Dvlen_reclaim(t, s, H5P_DEFAULT, raw.data());
+    H5Tclose(t);
+    H5Sclose(s);
+    H5Dclose(d);
+    return out;
+  }
+
+  std::string string_attribute(const std::string& object, const std::string& name) const {
+    const hid_t a = H5Aopen_by_name(id, object.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+    REQUIRE(a >= 0);
+    const hid_t t = H5Aget_type(a);
+    REQUIRE(H5Tis_variable_str(t) > 0);
+    char* raw = nullptr;
+    REQUIRE(H5Aread(a, t, &raw) >= 0);
+    std::string out = raw;
+    H5free_memory(raw);
+    H5Tclose(t);
+    H5Aclose(a);
+    return out;
+  }
+  template <class T>
+  T scalar_attribute(const std::string& name, hid_t mem_type, H5T_class_t cls, std::size_t size) const {
+    const hid_t a = H5Aopen(id, name.c_str(), H5P_DEFAULT);
+    REQUIRE(a >= 0);
+    const hid_t t = H5Aget_type(a);
+    CHECK(H5Tget_class(t) == cls);
+    CHECK(H5Tget_size(t) == size);
+    T value{};
+    REQUIRE(H5Aread(a, mem_type, &value) >= 0);
+    H5Tclose(t);
+    H5Aclose(a);
+    return value;
+  }
+  int complete() const { return scalar_attribute<std::int8_t>("complete", H5T_NATIVE_INT8, H5T_INTEGER, 1); }
+
+  // Name of the dimension scale attached to dimension `dim` of `path`, "" if none.
+  std::string scale_name(const std::string& path, unsigned dim) const {
+    const hid_t d = H5Dopen2(id, path.c_str(), H5P_DEFAULT);
+    REQUIRE(d >= 0);
+    std::string name;
+    auto visit = [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+      char buf[64] = {};
+      H5DSget_scale_name(scale, buf, sizeof buf);
+      *static_cast<std::string*>(out) = buf;
+      return 1;
+    };
+    if (H5DSget_num_scales(d, dim) > 0) H5DSiterate_scales(d, dim, nullptr, visit, &name);
+    H5Dclose(d);
+    return name;
+  }
+};
+
+std::vector<char> file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+}  // namespace
+
+TEST_CASE("output: sha256 matches the FIPS 180-4 test vectors", "[output]") {
+  CHECK(sha256_hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sha256_hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
+        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  CHECK(sha256_hex(std::string(1000000, 'a')) ==
+        "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST_CASE("output: sha256 pads correctly around block boundaries", "[output]") {
+  // 55, 56 and 64 bytes switch between one and two padding blocks.
+  CHECK(sha256_hex(std::string(55, 'a')) ==
+        "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+  CHECK(sha256_hex(std::string(56, 'a')) ==
+        "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+  CHECK(sha256_hex(std::string(64, 'a')) ==
+        "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+}
+
+TEST_CASE("output: finish writes a complete trajectory and renames it", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  write_tiny(path, 3, 2);
+  REQUIRE(fs::exists(path));
+  CHECK_FALSE(fs::exists(path + ".partial"));
+
+  H5File f(path);
+  CHECK(f.string_attribute("/", "format") == "missionsim-trajectory");
+  CHECK(f.scalar_attribute<int>("format_version", H5T_NATIVE_INT, H5T_INTEGER, 4) == 1);
+  CHECK(f.string_attribute("/", "missionsim_version") == "0.1.0-test");
+  CHECK(f.scalar_attribute<std::uint64_t>("seed", H5T_NATIVE_UINT64, H5T_INTEGER, 8) ==
+        18446744073709551615ull);
+  CHECK(f.string_attribute("/", "scenario_sha256") == sha256_hex(tiny_provenance().scenario_toml));
+  CHECK(f.string_attribute("/", "created_utc") == "2026-11-28T04:00:00Z");
+  CHECK(f.complete() == 1);
+  CHECK(f.strings("/scenario") == std::vector<std::string>{tiny_provenance().scenario_toml});
+
+  CHECK(f.shape("/time") == std::vector<hsize_t>{3});
+  CHECK(f.read<int>("/time", H5T_NATIVE_INT) == std::vector<int>{0, 1, 2});
+  CHECK(f.read<int>("/firm", H5T_NATIVE_INT) == std::vector<int>{0, 1, 2});
+  CHECK(f.read<int>("/attribute", H5T_NATIVE_INT) == std::vector<int>{0, 1});
+  CHECK(f.read<int>("/strategy", H5T_NATIVE_INT) == std::vector<int>{0, 1});
+  CHECK(f.strings("/firms/name") == tiny_run_info().firm_names);
+  CHECK(f.strings("/firms/strategy") == tiny_run_info().firm_strategies);
+  CHECK(f.strings("/strategies/name") == tiny_run_info().strategy_names);
+
+  CHECK(f.shape("/firms/customers") == std::vector<hsize_t>{3, 3});
+  CHECK(f.int64s("/firms/customers") == std::vector<std::int64_t>{100, 200, 0, 101, 201, 0, 102, 202, 0});
+  CHECK(f.doubles("/firms/cash") == std::vector<double>{7, 17, 27, 8, 18, 28, 9, 19, 29});
+  const auto satisfaction = f.doubles("/firms/satisfaction");
+  CHECK(satisfaction[3] == 0.5);
+  CHECK(satisfaction[4] == 0.25);
+  CHECK(std::isnan(satisfaction[5]));
+  CHECK(f.read<std::int32_t>("/firms/strategy_id", H5T_NATIVE_INT32) ==
+        std::vector<std::int32_t>{0, 1, -1, 0, 1, -1, 0, 1, -1});
+  CHECK(f.read<std::uint8_t>("/firms/alive", H5T_NATIVE_UINT8) ==
+        std::vector<std::uint8_t>{1, 1, 0, 1, 1, 0, 1, 1, 0});
+  CHECK(f.int64s("/market/adopters") == std::vector<std::int64_t>{300, 302, 304});
+  CHECK(f.doubles("/market/societal_value") == std::vector<double>{0, 2, 4});
+  const auto disconfirmation = f.doubles("/market/disconfirmation_mean");
+  CHECK(std::isnan(disconfirmation[0]));
+  CHECK(disconfirmation[2] == -0.1);
+  CHECK(f.shape("/market/kano_maturity") == std::vector<hsize_t>{3, 2});
+  const auto kano = f.doubles("/market/kano_maturity");
+  CHECK(kano[4] == 0.4);
+  CHECK(std::isnan(kano[5]));
+}
+
+TEST_CASE("output: every dataset has units, long_name and named dimensions", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  write_tiny(path, 2);
+  H5File f(path);
+
+  const std::vector<std::string> firm_series = {
+      "customers",  "share",         "price", "revenue",      "grants",      "costs",
+      "profit",     "payout",        "cash",  "satisfaction", "success",     "nps",
+      "engagement", "social_impact", "harm",  "retention",    "strategy_id", "alive"};
+  for (const std::string& name : firm_series) {
+    const std::string p = "/firms/" + name;
+    INFO(p);
+    CHECK(f.shape(p) == std::vector<hsize_t>{2, 3});
+    CHECK(f.scale_name(p, 0) == "time");
+    CHECK(f.scale_name(p, 1) == "firm");
+    CHECK_FALSE(f.string_attribute(p, "long_name").empty());
+    f.string_attribute(p, "units");
+  }
+  const std::vector<std::string> market_series = {
+      "adopters",         "churn_rate",           "hhi",           "success_weight", "amplification",
+      "expectation_mean", "disconfirmation_mean", "societal_value"};
+  for (const std::string& name : market_series) {
+    const std::string p = "/market/" + name;
+    INFO(p);
+    CHECK(f.shape(p) == std::vector<hsize_t>{2});
+    CHECK(f.scale_name(p, 0) == "time");
+    CHECK_FALSE(f.string_attribute(p, "long_name").empty());
+    f.string_attribute(p, "units");
+  }
+  CHECK(f.scale_name("/market/kano_maturity", 0) == "time");
+  CHECK(f.scale_name("/market/kano_maturity", 1) == "attribute");
+  CHECK(f.scale_name("/firms/name", 0) == "firm");
+  CHECK(f.scale_name("/firms/strategy", 0) == "firm");
+  CHECK(f.scale_name("/strategies/name", 0) == "strategy");
+  CHECK(f.string_attribute("/firms/cash", "units") == "money");
+  CHECK(f.string_attribute("/time", "units") == "step");
+  for (const char* scale : {"/time", "/firm", "/attribute", "/strategy"}) {
+    const hid_t d = H5Dopen2(f.id, scale, H5P_DEFAULT);
+    CHECK(H5DSis_scale(d) > 0);
+    H5Dclose(d);
+  }
+}
+
+TEST_CASE("output: abandon and the destructor keep the .partial file with complete = 0", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  SECTION("abandon") {
+    TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), 1);
+    CHECK(writer.partial_path() == path + ".partial");
+    CHECK(writer.final_path() == path);
+    writer.append(tiny_observables(0));
+    writer.append(tiny_observables(1));
+    writer.abandon();
+    CHECK_THROWS_AS(writer.append(tiny_observables(2)), std::logic_error);
+    CHECK_THROWS_AS(writer.finish(), std::logic_error);
+  }
+  SECTION("destructor") {
+    TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), 1);
+    writer.append(tiny_observables(0));
+    writer.append(tiny_observables(1));
+  }
+  CHECK_FALSE(fs::exists(path));
+  REQUIRE(fs::exists(path + ".partial"));
+  H5File f(path + ".partial");
+  CHECK(f.complete() == 0);
+  CHECK(f.int64s("/market/adopters") == std::vector<std::int64_t>{300, 302});
+}
+
+TEST_CASE("output: rows flushed before a crash are readable from the .partial file", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), 2);
+  for (int t = 0; t < 4; ++t) writer.append(tiny_observables(t));
+  // The writer is still open; a copy of the file as it is on disk now stands
+  // for what a killed run leaves behind.
+  fs::copy_file(path + ".partial", dir.file("snapshot.h5"));
+  H5File f(dir.file("snapshot.h5"));
+  CHECK(f.complete() == 0);
+  CHECK(f.read<int>("/time", H5T_NATIVE_INT) == std::vector<int>{0, 1, 2, 3});
+}
+
+TEST_CASE("output: an old .partial file is truncated", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  { std::ofstream(path + ".partial") << "left over from a killed run"; }
+  write_tiny(path, 1);
+  CHECK_FALSE(fs::exists(path + ".partial"));
+  H5File f(path);
+  CHECK(f.shape("/time") == std::vector<hsize_t>{1});
+}
+
+TEST_CASE("output: identical inputs give byte-identical files", "[output]") {
+  TempDir dir;
+  write_tiny(dir.file("a.h5"), 5, 2);
+  write_tiny(dir.file("b.h5"), 5, 2);
+  const auto a = file_bytes(dir.file("a.h5"));
+  CHECK_FALSE(a.empty());
+  CHECK(a == file_bytes(dir.file("b.h5")));
+}
+
+TEST_CASE("output: an unwritable destination is a clear error", "[output]") {
+  TempDir dir;
+  SECTION("missing directory") {
+    const std::string path = dir.file("no/such/dir/run.h5");
+    CHECK_THROWS_WITH(TrajectoryWriter(path, tiny_run_info(), tiny_provenance()),
+                      Catch::Contains("run.h5.partial") && Catch::Contains("does not exist"));
+  }
+  SECTION("the .partial name is taken by a directory") {
+    fs::create_directory(dir.file("run.h5.partial"));
+    CHECK_THROWS_WITH(TrajectoryWriter(dir.file("run.h5"), tiny_run_info(), tiny_provenance()),
+                      Catch::Contains("cannot create trajectory") && Catch::Contains("run.h5.partial") &&
+                          Catch::Contains("Is a directory"));
+  }
+  SECTION("read-only directory") {
+    if (geteuid() == 0) return;  // root writes anywhere
+    fs::permissions(dir.path, fs::perms::owner_read | fs::perms::owner_exec);
+    CHECK_THROWS_WITH(TrajectoryWriter(dir.file("run.h5"), tiny_run_info(), tiny_provenance()),
+                      Catch::Contains("run.h5.partial") && Catch::Contains("Permission denied"));
+  }
+}
+
+TEST_CASE("output: malformed rows and provenance are rejected", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  SECTION("wrong scenario digest") {
+    Provenance prov = tiny_provenance();
+    prov.scenario_sha256 = sha256_hex("something else");
+    CHECK_THROWS_WITH(TrajectoryWriter(path, tiny_run_info(), prov), Catch::Contains("scenario_sha256"));
+  }
+  SECTION("rows") {
+    TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance());
+    Observables short_row = tiny_observables(0);
+    short_row.cash.pop_back();
+    CHECK_THROWS_WITH(writer.append(short_row), Catch::Contains("cash has 2 values, expected 3"));
+    Observables bad_id = tiny_observables(0);
+    bad_id.strategy_id[1] = 2;
+    CHECK_THROWS_WITH(writer.append(bad_id), Catch::Contains("strategy_id[1] = 2"));
+    writer.append(tiny_observables(0));
+    CHECK_THROWS_WITH(writer.append(tiny_observables(0)), Catch::Contains("does not follow step 0"));
+    writer.finish();
+    H5File f(path);
+    CHECK(f.shape("/firms/cash") == std::vector<hsize_t>{1, 3});
+  }
+}
