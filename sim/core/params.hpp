@@ -125,6 +125,7 @@ struct Params {
 
   // [expectations] (M3)
   double expectation_lambda = 0.1;  // adaptation speed lambda (Eq. 8), 0..1
+  double satisfaction_bias = 1.5;     // satisfaction intercept: S = logistic(bias) when P = E = 0.5 (Eq. 9), -20..20
   double disconfirmation_gain = 4.0;  // satisfaction slope on P - E (Eq. 9), 0..100
   double performance_gain = 2.0;      // satisfaction slope on P (Eq. 9), 0..100
   double service_weight = 0.3;        // weight of service quality in P (Eq. 7), 0..1
@@ -156,8 +157,8 @@ struct Params {
   double reputation_decay = 0.1;      // decay of heard reputation [1/step], 0..1
 
   // [economics] (M8)
-  double initial_cash = 200000.0;     // [money], 0..1e12
-  double fixed_cost = 5000.0;         // [money/step], 0..1e12
+  double initial_cash = 100000.0;     // [money], 0..1e12
+  double fixed_cost = 1000.0;         // [money/step], 0..1e12
   double serve_cost = 4.0;            // base serving cost [money/customer/step], 0..1e6
   double enablement_cost = 1.0;       // extra serving cost per unit of enablement intensity [money/customer/step], 0..1e6
   double impact_cost = 1.0;           // cost of one unit of embedded impact [money/impact], 0..1e6
@@ -186,7 +187,7 @@ struct Params {
   double philanthropy_visibility = 0.3;   // visibility of donations relative to embedded impact, 0..10
 
   // [society] (M12)
-  double grant_per_impact = 20.0;     // grant paid per unit of impact delivered [money/impact], 0..1e6
+  double grant_per_impact = 8.0;      // grant paid per unit of impact delivered [money/impact], 0..1e6
 
   // [adaptation] (M13)
   double adaptation_rate = 0.05;      // chance per step a firm compares itself with a rival, 0..1
