@@ -1,0 +1,84 @@
+// Engine throughput and memory: runs a scenario (default scenarios/bench-1m.toml)
+// several times without output and prints customer-steps per second (median),
+// per core, and memory per customer.
+//
+//   bench_step [SCENARIO.toml] [--repeats N] [--threads N] [--steps N]
+#include "core/simulation.hpp"
+#include "scenario/scenario.hpp"
+
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <string>
+#include <vector>
+
+using namespace missionsim;
+
+int main(int argc, char** argv) {
+  std::string path = "scenarios/bench-1m.toml";
+  int repeats = 5, threads = tbb::info::default_concurrency(), steps = -1;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> int {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "bench_step: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      return std::atoi(argv[++i]);
+    };
+    if (a == "--repeats") repeats = std::max(1, next());
+    else if (a == "--threads") threads = std::max(1, next());
+    else if (a == "--steps") steps = next();
+    else path = a;
+  }
+  try {
+    std::vector<std::string> sets;
+    if (steps > 0) sets.push_back("run.steps=" + std::to_string(steps));
+    const Params p = load_scenario(path, sets);
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    std::vector<double> rates, inits;
+    std::size_t state = 0, edges = 0;
+    for (int r = 0; r < repeats; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      Simulation sim(p);
+      const auto t1 = std::chrono::steady_clock::now();
+      for (int t = 0; t < p.steps; ++t) sim.step();
+      const auto t2 = std::chrono::steady_clock::now();
+      const double run = std::chrono::duration<double>(t2 - t1).count();
+      rates.push_back(static_cast<double>(p.customers) * p.steps / run);
+      inits.push_back(std::chrono::duration<double>(t1 - t0).count());
+      state = sim.state_bytes();
+      edges = sim.network_edges();
+      std::printf("run %d: init %.2f s, %d steps %.2f s, %.2f M customer-steps/s\n", r + 1, inits.back(), p.steps,
+                  run, rates.back() / 1e6);
+    }
+    std::sort(rates.begin(), rates.end());
+    std::sort(inits.begin(), inits.end());
+    const double median = rates[rates.size() / 2];
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    const double n = static_cast<double>(p.customers);
+    const double edge_bytes = static_cast<double>(edges) * sizeof(std::uint32_t);
+    std::printf("scenario            %s (%lld customers, %zu firms, %d steps)\n", path.c_str(),
+                static_cast<long long>(p.customers), p.firms.size(), p.steps);
+    std::printf("threads             %d\n", threads);
+    std::printf("customer-steps/s    %.2f M (median of %d), %.2f M per thread\n", median / 1e6, repeats,
+                median / 1e6 / threads);
+    std::printf("init (median)       %.2f s\n", inits[inits.size() / 2]);
+    std::printf("state per customer  %.1f bytes (network rows %.1f bytes/customer = %zu entries x 4 bytes)\n",
+                (static_cast<double>(state) - edge_bytes) / n, edge_bytes / n, edges);
+    std::printf("peak RSS            %.1f MiB, %.1f bytes per customer\n", ru.ru_maxrss / 1024.0,
+                ru.ru_maxrss * 1024.0 / n);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_step: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,238 @@
+#include "core/simulation.hpp"
+#include "sim_helpers.hpp"
+
+#include <catch2/catch.hpp>
+#include <tbb/global_control.h>
+
+#include <cmath>
+#include <numeric>
+
+using namespace missionsim;
+using missionsim::test::same_bits;
+using missionsim::test::tiny_params;
+
+namespace {
+
+// Runs p to the end and returns every step's observables.
+std::vector<Observables> run_all(const Params& p, int threads) {
+  tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+  Simulation sim(p);
+  std::vector<Observables> out{sim.observables()};
+  for (int t = 0; t < p.steps; ++t) {
+    sim.step();
+    out.push_back(sim.observables());
+  }
+  return out;
+}
+
+bool identical(const Observables& a, const Observables& b) {
+  return a.customers == b.customers && same_bits(a.share, b.share) && same_bits(a.price, b.price) &&
+         same_bits(a.revenue, b.revenue) && same_bits(a.costs, b.costs) && same_bits(a.cash, b.cash) &&
+         same_bits(a.satisfaction, b.satisfaction) && same_bits(a.success, b.success) && same_bits(a.nps, b.nps) &&
+         same_bits(a.engagement, b.engagement) && same_bits(a.social_impact, b.social_impact) &&
+         same_bits(a.harm, b.harm) && same_bits(a.retention, b.retention) && a.strategy_id == b.strategy_id &&
+         a.alive == b.alive && a.adopters == b.adopters && same_bits({a.churn_rate, a.hhi, a.expectation_mean},
+                                                                     {b.churn_rate, b.hhi, b.expectation_mean}) &&
+         same_bits(a.kano_maturity, b.kano_maturity);
+}
+
+// Invariants that hold after every step (docs/MODEL.md, conservation).
+void check_conservation(const Simulation& sim) {
+  const auto& o = sim.observables();
+  const auto n = sim.params().customers;
+  std::int64_t sum = 0;
+  double share = 0;
+  for (std::size_t f = 0; f < o.customers.size(); ++f) {
+    REQUIRE(o.customers[f] >= 0);
+    if (!o.alive[f]) REQUIRE(o.customers[f] == 0);
+    sum += o.customers[f];
+    share += o.share[f];
+    if (!std::isnan(o.satisfaction[f])) {
+      REQUIRE(o.satisfaction[f] >= 0.0);
+      REQUIRE(o.satisfaction[f] <= 1.0);
+    }
+  }
+  REQUIRE(sum == o.adopters);
+  REQUIRE(o.adopters <= n);
+  REQUIRE(share == Approx(static_cast<double>(o.adopters) / n).margin(1e-12));
+}
+
+}  // namespace
+
+TEST_CASE("simulation: customers are conserved and the cash identity is exact every step", "[simulation]") {
+  auto p = tiny_params(3000, 60);
+  p.entry_rate = 0.2;
+  p.mechanisms.adaptation = true;
+  Simulation sim(p);
+  const std::size_t F = sim.info().firm_names.size();
+  std::vector<std::int64_t> cash(F);
+  std::vector<bool> used(F);
+  for (std::size_t f = 0; f < F; ++f) {
+    cash[f] = sim.cash_cents(static_cast<int>(f));
+    used[f] = sim.observables().strategy_id[f] >= 0;
+  }
+  check_conservation(sim);
+  int checked = 0;
+  for (int t = 0; t < p.steps; ++t) {
+    sim.step();
+    check_conservation(sim);
+    for (std::size_t f = 0; f < F; ++f) {
+      const int fi = static_cast<int>(f);
+      if (used[f] && sim.observables().alive[f]) {  // Eq. 27, exact in cents
+        REQUIRE(sim.cash_cents(fi) == cash[f] + sim.profit_cents(fi) - sim.payout_cents(fi));
+        ++checked;
+      }
+      cash[f] = sim.cash_cents(fi);
+      used[f] = sim.observables().strategy_id[f] >= 0;
+    }
+  }
+  CHECK(checked > 6 * 50);
+  CHECK(sim.observables().adopters > 0);
+}
+
+TEST_CASE("simulation: same seed gives bit-identical trajectories for 1, 2 and 4 threads", "[simulation][determinism]") {
+  auto p = tiny_params(20000, 15);  // several reduction leaves
+  p.entry_rate = 0.3;
+  p.mechanisms.adaptation = true;
+  const auto one = run_all(p, 1);
+  const auto two = run_all(p, 2);
+  const auto four = run_all(p, 4);
+  REQUIRE(one.size() == 16);
+  for (std::size_t t = 0; t < one.size(); ++t) {
+    INFO("step " << t);
+    REQUIRE(identical(one[t], two[t]));
+    REQUIRE(identical(one[t], four[t]));
+  }
+  const auto again = run_all(p, 2);
+  for (std::size_t t = 0; t < one.size(); ++t) REQUIRE(identical(one[t], again[t]));
+}
+
+TEST_CASE("simulation: a different seed gives a different trajectory", "[simulation][determinism]") {
+  auto p = tiny_params(2000, 10);
+  const auto a = run_all(p, 2);
+  p.seed = 43;
+  const auto b = run_all(p, 2);
+  CHECK_FALSE(identical(a.back(), b.back()));
+}
+
+TEST_CASE("simulation: every network kind runs and conserves customers", "[simulation]") {
+  for (auto kind : {NetworkKind::Complete, NetworkKind::ErdosRenyi, NetworkKind::WattsStrogatz,
+                    NetworkKind::BarabasiAlbert}) {
+    auto p = tiny_params(1500, 12);
+    p.network.kind = kind;
+    Simulation sim(p);
+    for (int t = 0; t < p.steps; ++t) {
+      sim.step();
+      check_conservation(sim);
+    }
+    CHECK(sim.observables().adopters > 0);
+  }
+}
+
+TEST_CASE("simulation: switching adoption off keeps the market empty", "[simulation][mechanisms]") {
+  auto p = tiny_params(1000, 10);
+  p.mechanisms.adoption = false;
+  const auto run = run_all(p, 1);
+  for (const auto& o : run) CHECK(o.adopters == 0);
+}
+
+TEST_CASE("simulation: without churn or bankruptcy, adopters never decrease", "[simulation][mechanisms]") {
+  auto p = tiny_params(2000, 30);
+  p.mechanisms.churn = false;
+  p.mechanisms.economics = false;
+  const auto run = run_all(p, 2);
+  for (std::size_t t = 1; t < run.size(); ++t) {
+    REQUIRE(run[t].adopters >= run[t - 1].adopters);
+    REQUIRE(run[t].churn_rate == 0.0);
+  }
+}
+
+TEST_CASE("simulation: mean disconfirmation decays as (1 - lambda)^t under constant performance",
+          "[simulation][mechanisms]") {
+  // Everyone is a customer from the start; nothing moves performance.
+  auto p = tiny_params(5000, 12, {"satisfaction"});
+  p.initial_adopted = 1.0;
+  p.mechanisms.adoption = p.mechanisms.churn = p.mechanisms.kano = p.mechanisms.innovation = false;
+  p.mechanisms.employees = p.mechanisms.economics = false;
+  p.expectation_lambda = 0.2;
+  const auto run = run_all(p, 2);
+  for (std::size_t t = 2; t < run.size(); ++t)
+    CHECK(run[t].disconfirmation_mean ==
+          Approx(run[t - 1].disconfirmation_mean * (1 - p.expectation_lambda)).margin(1e-6));
+  CHECK(std::abs(run[1].disconfirmation_mean) > 1e-3);
+}
+
+TEST_CASE("simulation: expectations stay put when the mechanism is off", "[simulation][mechanisms]") {
+  auto p = tiny_params(2000, 10);
+  p.initial_adopted = 0.5;
+  p.mechanisms.expectations = false;
+  const auto run = run_all(p, 1);
+  for (const auto& o : run) CHECK(o.expectation_mean == Approx(run.front().expectation_mean).margin(1e-6));
+}
+
+TEST_CASE("simulation: the era weight follows its schedule or stays at start when off", "[simulation][mechanisms]") {
+  auto p = tiny_params(500, 20);
+  p.era = Schedule{ScheduleKind::Step, 0.1, 0.8, 10.0, 0.0, 0.1};
+  auto run = run_all(p, 1);
+  CHECK(run[9].success_weight == Approx(0.1));
+  CHECK(run[10].success_weight == Approx(0.8));
+  p.mechanisms.era = false;
+  run = run_all(p, 1);
+  for (const auto& o : run) CHECK(o.success_weight == Approx(0.1));
+}
+
+TEST_CASE("simulation: a firm that cannot pay its fixed costs goes bankrupt and releases its customers",
+          "[simulation][economics]") {
+  auto p = tiny_params(2000, 30, {"satisfaction", "success"});
+  p.initial_adopted = 1.0;
+  p.fixed_cost = 1e7;  // no firm survives this
+  p.initial_cash = 1e6;
+  p.bankrupt_after = 2;
+  p.entry_rate = 0;
+  Simulation sim(p);
+  for (int t = 0; t < p.steps; ++t) {
+    sim.step();
+    check_conservation(sim);
+  }
+  const auto& o = sim.observables();
+  CHECK(o.alive[0] == 0);
+  CHECK(o.alive[1] == 0);
+  CHECK(o.adopters == 0);
+}
+
+TEST_CASE("simulation: entrants take free slots with a strategy from the entry mix", "[simulation][economics]") {
+  auto p = tiny_params(1000, 20, {"satisfaction"});
+  p.entry_rate = 1.0;
+  p.max_entrants = 3;
+  p.entry_mix = {"synergy"};
+  Simulation sim(p);
+  for (int t = 0; t < p.steps; ++t) sim.step();
+  const auto& o = sim.observables();
+  REQUIRE(o.alive.size() == 4);
+  int synergy = -1;
+  for (std::size_t s = 0; s < sim.info().strategy_names.size(); ++s)
+    if (sim.info().strategy_names[s] == "synergy") synergy = static_cast<int>(s);
+  for (int f = 1; f < 4; ++f) CHECK(o.strategy_id[f] == synergy);
+}
+
+TEST_CASE("simulation: maturity rises toward coverage and new attributes enter as delighters", "[simulation][kano]") {
+  auto p = tiny_params(3000, 60);
+  p.initial_maturity = 0.0;
+  p.discovery_rate = 1.0;
+  Simulation sim(p);
+  const int A = sim.info().attributes;
+  REQUIRE(std::isnan(sim.observables().kano_maturity[A - 1]));  // latent at t = 0
+  for (int t = 0; t < p.steps; ++t) sim.step();
+  const auto& m = sim.observables().kano_maturity;
+  CHECK(m[0] > 0.1);
+  CHECK_FALSE(std::isnan(m[A - 1]));  // discovered by R&D
+  CHECK(m[A - 1] < m[0]);            // and younger than the original attributes
+}
+
+TEST_CASE("simulation: inconsistent parameters are rejected", "[simulation]") {
+  auto p = tiny_params(100, 5);
+  p.firms.clear();
+  CHECK_THROWS_AS(Simulation(p), std::invalid_argument);
+  p = tiny_params(100, 5, {"no-such-strategy"});
+  CHECK_THROWS_WITH(Simulation(p), Catch::Contains("no-such-strategy"));
+}
