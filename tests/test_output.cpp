@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "output/sha256.hpp"
+#include "output/trajectory_reader.hpp"
 #include "output/trajectory_writer.hpp"
 
 namespace fs = std::filesystem;
@@ -422,4 +423,52 @@ TEST_CASE("output: malformed rows and provenance are rejected", "[output]") {
     H5File f(path);
     CHECK(f.shape("/firms/cash") == std::vector<hsize_t>{1, 3});
   }
+}
+
+TEST_CASE("output: the reader returns what the writer wrote", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  write_tiny(path, 3);
+  TrajectoryReader reader(path);
+  CHECK(reader.complete());
+  CHECK(reader.seed() == tiny_provenance().seed);
+  CHECK(reader.string_attribute("created_utc") == "2026-11-28T04:00:00Z");
+  CHECK(reader.scenario_toml() == tiny_provenance().scenario_toml);
+  CHECK(reader.strings("/firms/name") == tiny_run_info().firm_names);
+  const Table cash = reader.read("/firms/cash");
+  CHECK(cash.rows == 3);
+  CHECK(cash.cols == 3);
+  CHECK(cash.at(2, 1) == 19);
+  const Table customers = reader.read("/firms/customers");
+  CHECK(customers.at(1, 0) == 101);
+  const Table adopters = reader.read("/market/adopters");
+  CHECK(adopters.cols == 1);
+  CHECK(adopters.at(2) == 304);
+  CHECK(std::isnan(reader.read("/market/kano_maturity").at(0, 1)));
+}
+
+TEST_CASE("output: the reader refuses incomplete and foreign files", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  {
+    TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance());
+    writer.append(tiny_observables(0));
+  }
+  CHECK_THROWS_WITH(TrajectoryReader(path + ".partial"), Catch::Contains("incomplete"));
+  CHECK_FALSE(TrajectoryReader(path + ".partial", false).complete());
+  CHECK_THROWS_WITH(TrajectoryReader(dir.file("missing.h5")), Catch::Contains("missing.h5"));
+
+  const std::string foreign = dir.file("foreign.h5");
+  hid_t f = H5Fcreate(foreign.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  H5Fclose(f);
+  CHECK_THROWS_WITH(TrajectoryReader(foreign), Catch::Contains("not a missionsim trajectory"));
+
+  write_tiny(path, 1);
+  f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
+  const int two = 2;
+  H5Awrite(a, H5T_NATIVE_INT, &two);
+  H5Aclose(a);
+  H5Fclose(f);
+  CHECK_THROWS_WITH(TrajectoryReader(path), Catch::Contains("format_version 2 is not supported"));
 }

@@ -1,0 +1,48 @@
+// Reads trajectories written by TrajectoryWriter (schema of docs/OUTPUT.md).
+// Opening checks format, format_version and (by default) the complete flag,
+// so a sweep never silently aggregates a truncated or foreign file.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace missionsim {
+
+// A dataset read as float64: [rows] (cols = 1) or [rows, cols], row-major.
+struct Table {
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  std::vector<double> values;
+  double at(std::size_t row, std::size_t col = 0) const { return values[row * cols + col]; }
+};
+
+class TrajectoryReader {
+ public:
+  // Throws std::runtime_error naming the file if it cannot be opened, is not
+  // a missionsim trajectory, has a format_version other than 1, or (when
+  // require_complete) has complete = 0.
+  explicit TrajectoryReader(const std::string& path, bool require_complete = true);
+  ~TrajectoryReader();
+  TrajectoryReader(const TrajectoryReader&) = delete;
+  TrajectoryReader& operator=(const TrajectoryReader&) = delete;
+
+  bool complete() const { return complete_; }
+  std::uint64_t seed() const;
+  std::string string_attribute(const std::string& name) const;  // a root attribute, e.g. "scenario_sha256"
+  std::string scenario_toml() const;
+  std::vector<std::string> strings(const std::string& path) const;  // e.g. "/firms/name"
+  // Any numeric dataset with 1 or 2 dimensions, e.g. "/firms/cash" or
+  // "/market/hhi"; integers are converted to float64.
+  Table read(const std::string& path) const;
+  const std::string& path() const { return path_; }
+
+ private:
+  [[noreturn]] void fail(const std::string& what) const;
+  std::string path_;
+  std::int64_t file_ = -1;  // hid_t, kept out of this header
+  bool complete_ = false;
+};
+
+}  // namespace missionsim
