@@ -1,0 +1,297 @@
+"""Readers for missionsim HDF5 trajectory files (schema in docs/OUTPUT.md).
+
+``load_run(path)`` returns an ``xarray.Dataset``:
+
+- dimensions ``time`` [T] (step, t = 0 is the initial state), ``firm`` [F]
+  (firm names, entrant slots included) and ``attribute`` [A];
+- coordinates ``time``, ``firm`` (names), ``strategy`` (each firm's strategy at
+  t = 0, "" for an entrant slot) and ``attribute`` (index);
+- one data variable per dataset of ``/firms`` and ``/market``, named after the
+  dataset (``ds.share`` is ``/firms/share``, ``ds.adopters`` is
+  ``/market/adopters``), with the dataset's ``units`` and ``long_name``
+  attributes. Should a name ever exist in both groups, both get their group
+  as prefix (``firms_x``, ``market_x``);
+- ``ds.attrs``: ``scenario_toml`` (text), ``scenario`` (parsed dict),
+  ``seed``, ``missionsim_version``, ``scenario_sha256``, ``created_utc``,
+  ``complete``, ``format``, ``format_version``, ``strategy_names`` (the index
+  space of ``strategy_id``) and ``path``.
+
+Files are checked before anything is read: an unknown ``format``, another
+``format_version``, an incomplete run (unless ``allow_incomplete=True``), a
+damaged or non-HDF5 file and a missing dataset each raise ``TrajectoryError``
+with a message that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+import warnings
+
+import numpy as np
+import xarray as xr
+
+FORMAT = "missionsim-trajectory"
+FORMAT_VERSION = 1
+
+# Datasets of schema version 1. Others found in /firms and /market are read too.
+FIRM_FIELDS = (
+    "customers", "share", "price", "revenue", "grants", "costs", "profit", "payout", "cash",
+    "satisfaction", "success", "nps", "engagement", "social_impact", "harm", "retention",
+    "strategy_id", "alive",
+)
+MARKET_FIELDS = (
+    "adopters", "churn_rate", "hhi", "success_weight", "amplification", "expectation_mean",
+    "disconfirmation_mean", "societal_value", "kano_maturity",
+)
+ROOT_ATTRS = ("format", "format_version", "missionsim_version", "seed", "scenario_sha256",
+              "created_utc", "complete")
+REQUIRED = ("scenario", "time", "firms/name", "firms/strategy", "strategies/name") + \
+    tuple(f"firms/{f}" for f in FIRM_FIELDS) + tuple(f"market/{f}" for f in MARKET_FIELDS)
+
+
+class TrajectoryError(Exception):
+    """A trajectory file that cannot be read: the message says why."""
+
+
+def _text(value) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    if isinstance(value, np.ndarray):
+        return _text(value.reshape(-1)[0]) if value.size == 1 else str(value)
+    return str(value)
+
+
+def _scalar(value):
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise ValueError(f"expected a scalar, got shape {value.shape}")
+        value = value.reshape(-1)[0]
+    if isinstance(value, bytes):
+        value = value.decode("utf-8")
+    if isinstance(value, np.generic):
+        value = value.item()
+    return value
+
+
+def _strings(dataset) -> list[str]:
+    return [_text(v) for v in dataset[()].reshape(-1)]
+
+
+def _open(path: str):
+    import h5py
+
+    if not os.path.exists(path):
+        partial = path + ".partial"
+        hint = (f"; the run did not finish: {partial} exists (read it with allow_incomplete=True)"
+                if os.path.exists(partial) else "")
+        raise TrajectoryError(f"{path}: no such file{hint}")
+    if os.path.isdir(path):
+        raise TrajectoryError(f"{path}: is a directory, not a trajectory file")
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        size = os.path.getsize(path)
+        raise TrajectoryError(
+            f"{path}: damaged or not an HDF5 file ({size} bytes; truncated or overwritten?): "
+            f"{err}") from None
+
+
+def _check_header(f, path: str, allow_incomplete: bool) -> dict:
+    attrs = {}
+    if "format" not in f.attrs:
+        raise TrajectoryError(f"{path}: not a missionsim trajectory (no 'format' attribute)")
+    fmt = _text(f.attrs["format"])
+    if fmt != FORMAT:
+        raise TrajectoryError(f"{path}: unknown format '{fmt}', expected '{FORMAT}'")
+    if "format_version" not in f.attrs:
+        raise TrajectoryError(f"{path}: no 'format_version' attribute")
+    try:
+        version = int(_scalar(f.attrs["format_version"]))
+    except (TypeError, ValueError):
+        raise TrajectoryError(f"{path}: unreadable format_version "
+                              f"{f.attrs['format_version']!r}") from None
+    if version != FORMAT_VERSION:
+        raise TrajectoryError(
+            f"{path}: format_version {version} is not supported by this reader (it reads "
+            f"version {FORMAT_VERSION}); use the analysis/ of the missionsim that wrote it")
+    for key in ROOT_ATTRS:
+        if key in f.attrs:
+            attrs[key] = _scalar(f.attrs[key])
+    complete = attrs.get("complete")
+    if complete is None or int(complete) != 1:
+        if not allow_incomplete:
+            why = "has no 'complete' attribute" if complete is None else "is marked complete = 0"
+            raise TrajectoryError(
+                f"{path}: incomplete run (the file {why}: the run was interrupted or is still "
+                f"being written); pass allow_incomplete=True (plot_run: --allow-incomplete) to "
+                f"read the steps written so far")
+    attrs["complete"] = 0 if complete is None else int(complete)
+    return attrs
+
+
+def _read(f, name: str, path: str):
+    try:
+        return f[name][()]
+    except KeyError:
+        raise TrajectoryError(f"{path}: missing dataset /{name}") from None
+    except OSError as err:
+        raise TrajectoryError(f"{path}: damaged dataset /{name}: {err}") from None
+
+
+def load_run(path, allow_incomplete: bool = False) -> xr.Dataset:
+    """Read one trajectory file into an ``xarray.Dataset`` (see the module doc)."""
+    import h5py
+
+    path = os.fspath(path)
+    with _open(path) as f:
+        try:
+            attrs = _check_header(f, path, allow_incomplete)
+            missing = [name for name in REQUIRED if name not in f]
+            if missing:
+                raise TrajectoryError(f"{path}: missing dataset(s) "
+                                      + ", ".join("/" + m for m in missing))
+            scenario_toml = _text(_read(f, "scenario", path))
+            time = np.asarray(_read(f, "time", path)).astype(np.int64).reshape(-1)
+            names = _strings(f["firms/name"])
+            strategies = _strings(f["firms/strategy"])
+            strategy_names = _strings(f["strategies/name"])
+            series = {}
+            var_attrs = {}
+            for group in ("firms", "market"):
+                for key, obj in f[group].items():
+                    if not isinstance(obj, h5py.Dataset) or (group == "firms" and key in
+                                                              ("name", "strategy")):
+                        continue
+                    series[(group, key)] = _read(f, f"{group}/{key}", path)
+                    var_attrs[(group, key)] = {a: _text(obj.attrs[a]) for a in
+                                               ("units", "long_name") if a in obj.attrs}
+        except TrajectoryError:
+            raise
+        except (OSError, RuntimeError, KeyError) as err:
+            raise TrajectoryError(f"{path}: damaged file: {err}") from None
+
+    n_firms = len(names)
+    if len(strategies) != n_firms:
+        raise TrajectoryError(f"{path}: /firms/strategy has {len(strategies)} entries, "
+                              f"/firms/name has {n_firms}")
+    kano = series[("market", "kano_maturity")]
+    n_attr = kano.shape[1] if kano.ndim == 2 else 0
+
+    # Rows along time: all equal in a complete file; an interrupted writer may
+    # leave some datasets a row or so ahead, so an incomplete file is cut to
+    # the rows every dataset has.
+    rows = [len(time)] + [v.shape[0] for v in series.values() if v.ndim >= 1]
+    n_time = min(rows)
+    if max(rows) != n_time:
+        if attrs["complete"] == 1:
+            raise TrajectoryError(f"{path}: datasets disagree on the number of time rows "
+                                  f"({min(rows)}..{max(rows)}): damaged file")
+        warnings.warn(f"{path}: incomplete run, datasets have {min(rows)}..{max(rows)} rows; "
+                      f"keeping the first {n_time}")
+
+    data_vars = {}
+    keys = [k for _, k in series]
+    for (group, key), values in series.items():
+        name = key if keys.count(key) == 1 else f"{group}_{key}"
+        values = values[:n_time]
+        if values.ndim == 1:
+            dims = ("time",)
+        elif values.ndim == 2 and values.shape[1] == n_firms and group == "firms":
+            dims = ("time", "firm")
+        elif values.ndim == 2 and values.shape[1] == n_attr and group == "market":
+            dims = ("time", "attribute")
+        else:
+            raise TrajectoryError(f"{path}: /{group}/{key} has shape {values.shape}, "
+                                  f"expected [T] or [T, {n_firms if group == 'firms' else n_attr}]")
+        data_vars[name] = (dims, values, var_attrs[(group, key)])
+
+    try:
+        scenario = tomllib.loads(scenario_toml)
+    except tomllib.TOMLDecodeError as err:
+        warnings.warn(f"{path}: /scenario is not valid TOML ({err}); attrs['scenario'] is empty")
+        scenario = {}
+
+    attrs.update(scenario_toml=scenario_toml, scenario=scenario, strategy_names=strategy_names,
+                 path=path)
+    return xr.Dataset(
+        data_vars,
+        coords={
+            "time": ("time", time[:n_time]),
+            "firm": ("firm", names),
+            "strategy": ("firm", strategies),
+            "attribute": ("attribute", np.arange(n_attr)),
+        },
+        attrs=attrs,
+    )
+
+
+def strategy_at(ds: xr.Dataset) -> xr.DataArray:
+    """Each firm's strategy name at each step [time, firm] ("" where the slot is empty)."""
+    names = np.array(list(ds.attrs["strategy_names"]) + [""], dtype=object)
+    ids = ds["strategy_id"].values.astype(np.int64)
+    ids = np.where((ids >= 0) & (ids < len(names) - 1), ids, len(names) - 1)
+    return xr.DataArray(names[ids], dims=("time", "firm"), coords={"time": ds.time, "firm": ds.firm})
+
+
+def strategies_in_run(ds: xr.Dataset) -> list[str]:
+    """Strategies that some live firm follows at some step, in the file's order."""
+    used = set(strategy_at(ds).values[ds["alive"].values.astype(bool)].tolist())
+    used |= {s for s in ds["strategy"].values.tolist() if s}
+    ordered = [s for s in ds.attrs["strategy_names"] if s in used]
+    return ordered + sorted(used - set(ordered) - {""})
+
+
+def by_strategy(ds: xr.Dataset, var: str, how: str = "sum") -> xr.DataArray:
+    """Aggregate a per-firm variable over the firms following each strategy at each step.
+
+    ``how``: ``"sum"`` (flows and stocks: customers, share, revenue, harm...),
+    ``"customers"`` (mean weighted by customers: satisfaction, success, nps,
+    engagement), ``"lagged"`` (mean weighted by last step's customers:
+    retention) or ``"mean"`` (plain mean over live firms: price).
+    Strategies are taken from ``strategy_id`` at each step, so entrants and
+    firms that adopt another strategy count where they are. The result is
+    [time, strategy]; a strategy with no firm (or no customers for the
+    weighted means) at a step is NaN there.
+    """
+    values = ds[var].values.astype(float)
+    alive = ds["alive"].values.astype(bool)
+    labels = strategy_at(ds).values
+    if how == "customers":
+        weight = ds["customers"].values.astype(float)
+    elif how == "lagged":
+        cust = ds["customers"].values.astype(float)
+        weight = np.vstack([cust[:1], cust[:-1]])
+    elif how in ("sum", "mean"):
+        weight = np.ones_like(values)
+    else:
+        raise ValueError(f"by_strategy: unknown how='{how}'")
+    names = strategies_in_run(ds)
+    out = np.full((values.shape[0], len(names)), np.nan)
+    for j, name in enumerate(names):
+        member = alive & (labels == name)
+        ok = member & np.isfinite(values)
+        if how == "sum":
+            total = np.where(ok, values, 0.0).sum(axis=1)
+            out[:, j] = np.where(member.any(axis=1), total, np.nan)
+        else:
+            w = np.where(ok, weight, 0.0)
+            wsum = w.sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[:, j] = np.where(wsum > 0, (w * np.where(ok, values, 0.0)).sum(axis=1) / wsum,
+                                     np.nan)
+    return xr.DataArray(out, dims=("time", "strategy"),
+                        coords={"time": ds.time, "strategy": names}, name=var)
+
+
+def scenario_value(ds: xr.Dataset, *keys: str, default=None):
+    """First of the dotted ``keys`` ("adoption.p") present in the parsed scenario."""
+    for key in keys:
+        node = ds.attrs.get("scenario", {})
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                break
+            node = node[part]
+        else:
+            return node
+    return default

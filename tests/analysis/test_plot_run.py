@@ -1,0 +1,64 @@
+"""python3 -m analysis.plot_run: every figure as a PNG of the expected size, clear errors."""
+
+import struct
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from analysis.plot_run import FIGURES, pixel_size
+from analysis.style import BUILTIN_COLOURS, strategy_colour
+from conftest import copy_with, plot_run_cmd, truncated_copy
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+def test_every_figure_written_at_its_size(run_file, tmp_path):
+    out = tmp_path / "figures"
+    proc = plot_run_cmd(run_file, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    printed = proc.stdout.split()
+    assert sorted(printed) == sorted(str(out / f"{name}.png") for name in FIGURES)
+    for name in FIGURES:
+        path = out / f"{name}.png"
+        assert path.stat().st_size > 10_000, name
+        assert png_size(path) == pixel_size(name), name
+        rgb = (imread(path)[..., :3] * 255).astype(np.uint32)
+        packed = (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
+        # Drawn, not blank: many distinct colours, not one background.
+        assert np.unique(packed).size > 50, name
+
+
+@pytest.mark.parametrize("damage", ["truncated", "version", "missing"])
+def test_bad_file_is_one_line_and_exit_2(run_file, tmp_path, damage):
+    if damage == "truncated":
+        bad = truncated_copy(run_file, tmp_path / "bad.h5")
+    elif damage == "version":
+        bad = copy_with(run_file, tmp_path / "bad.h5", lambda f: f.attrs.modify("format_version", 99))
+    else:
+        bad = tmp_path / "absent.h5"
+    proc = plot_run_cmd(bad, "-o", tmp_path / "fig")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("plot_run: error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert not (tmp_path / "fig").exists() or not any((tmp_path / "fig").iterdir())
+
+
+def test_incomplete_run_needs_the_flag(run_file, tmp_path):
+    partial = copy_with(run_file, tmp_path / "x.h5.partial", lambda f: f.attrs.modify("complete", 0))
+    assert plot_run_cmd(partial, "-o", tmp_path / "a").returncode == 2
+    proc = plot_run_cmd(partial, "-o", tmp_path / "b", "--allow-incomplete", "--only", "overview")
+    assert proc.returncode == 0, proc.stderr
+    assert png_size(tmp_path / "b" / "overview.png") == pixel_size("overview")
+
+
+def test_strategy_colours_are_fixed_and_distinct():
+    assert strategy_colour("success") == BUILTIN_COLOURS["success"]
+    assert len(set(BUILTIN_COLOURS.values())) == 6
+    custom = strategy_colour("my-custom-mission")
+    assert custom == strategy_colour("my-custom-mission")
+    assert custom not in BUILTIN_COLOURS.values()

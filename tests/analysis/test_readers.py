@@ -1,0 +1,120 @@
+"""load_run on a real engine run, and its refusals of files it must not read."""
+
+import numpy as np
+import pytest
+
+from analysis import FORMAT_VERSION, TrajectoryError, by_strategy, load_run, strategy_at
+from conftest import copy_with, truncated_copy
+
+
+@pytest.fixture(scope="module")
+def ds(run_file):
+    return load_run(run_file)
+
+
+def test_dimensions_coordinates_and_provenance(ds, run_file):
+    steps = ds.attrs["scenario"]["run"]["steps"]
+    assert ds.sizes["time"] == steps + 1
+    np.testing.assert_array_equal(ds.time.values, np.arange(steps + 1))
+    assert ds.sizes["firm"] >= 1 and ds.sizes["attribute"] >= 1
+    assert ds.share.dims == ("time", "firm")
+    assert ds.adopters.dims == ("time",)
+    assert ds.kano_maturity.dims == ("time", "attribute")
+    assert ds.strategy.dims == ("firm",)
+    assert all(isinstance(s, str) for s in ds.firm.values.tolist())
+    assert ds.attrs["format_version"] == FORMAT_VERSION
+    assert ds.attrs["complete"] == 1
+    assert ds.attrs["missionsim_version"]
+    assert ds.attrs["created_utc"]
+    assert "[run]" in ds.attrs["scenario_toml"]
+    assert isinstance(ds.attrs["seed"], int)
+    assert set(ds.strategy.values.tolist()) - {""} <= set(ds.attrs["strategy_names"])
+
+
+def test_values_obey_the_schema(ds):
+    alive = ds.alive.values.astype(bool)
+    assert set(np.unique(ds.alive.values)) <= {0, 1}
+    share = ds.share.values
+    assert np.all((share >= 0) & (share <= 1))
+    assert np.all(share.sum(axis=1) <= 1 + 1e-9)
+    customers = ds.customers.values
+    assert np.all(customers[~alive] == 0), "a dead or empty slot has customers"
+    # Means over a firm's customers are NaN when it has none (they may also be NaN
+    # in the step customers first adopt, before anyone has experienced the firm).
+    for var in ("satisfaction", "success"):
+        values = ds[var].values
+        assert np.all(np.isnan(values[customers == 0])), var
+        known = values[np.isfinite(values)]
+        assert known.size and np.all((known >= 0) & (known <= 1)), var
+    ids = ds.strategy_id.values
+    assert np.all((ids[alive] >= 0) & (ids[alive] < len(ds.attrs["strategy_names"])))
+    w = ds.success_weight.values
+    assert np.all((w >= 0) & (w <= 1))
+    assert np.all(np.diff(ds.adopters.values) <= ds.adopters.values.max())
+
+
+def test_cash_accounting_closes(ds):
+    """cash(t) = cash(t-1) + profit(t) - payout(t) for a firm alive at t-1 and t (cents)."""
+    cash, profit, payout = ds.cash.values, ds.profit.values, ds.payout.values
+    alive = ds.alive.values.astype(bool)
+    both = alive[1:] & alive[:-1]
+    gap = (cash[1:] - cash[:-1] - profit[1:] + payout[1:])[both]
+    assert np.all(np.abs(gap) <= 0.011 + 1e-9 * np.abs(cash[1:][both])), np.abs(gap).max()
+
+
+def test_by_strategy_adds_up(ds):
+    total = by_strategy(ds, "share").fillna(0.0).sum("strategy").values
+    alive = ds.alive.values.astype(bool)
+    np.testing.assert_allclose(total, np.where(alive, ds.share.values, 0.0).sum(axis=1),
+                               atol=1e-12)
+    labels = strategy_at(ds).values
+    assert np.all(labels[ds.alive.values.astype(bool)] != "")
+
+
+def test_refuses_wrong_format_version(run_file, tmp_path):
+    bad = copy_with(run_file, tmp_path / "v2.h5",
+                    lambda f: f.attrs.modify("format_version", FORMAT_VERSION + 1))
+    with pytest.raises(TrajectoryError, match=f"format_version {FORMAT_VERSION + 1} is not "
+                                              f"supported"):
+        load_run(bad)
+
+
+def test_refuses_unknown_format(run_file, tmp_path):
+    bad = copy_with(run_file, tmp_path / "other.h5", lambda f: f.attrs.modify("format", "other"))
+    with pytest.raises(TrajectoryError, match="unknown format 'other'"):
+        load_run(bad)
+
+
+def test_refuses_incomplete_unless_asked(run_file, tmp_path):
+    partial = copy_with(run_file, tmp_path / "x.h5.partial",
+                        lambda f: f.attrs.modify("complete", 0))
+    with pytest.raises(TrajectoryError, match="incomplete run.*allow_incomplete=True"):
+        load_run(partial)
+    ds = load_run(partial, allow_incomplete=True)
+    assert ds.attrs["complete"] == 0 and ds.sizes["time"] >= 1
+    # Asking for the final name of an unfinished run points at the .partial file.
+    with pytest.raises(TrajectoryError, match=r"x\.h5\.partial exists"):
+        load_run(tmp_path / "x.h5")
+
+
+def test_refuses_truncated_file(run_file, tmp_path):
+    bad = truncated_copy(run_file, tmp_path / "half.h5")
+    with pytest.raises(TrajectoryError, match="damaged or not an HDF5 file"):
+        load_run(bad)
+
+
+def test_refuses_non_hdf5_and_missing_files(tmp_path):
+    text = tmp_path / "notes.h5"
+    text.write_text("not a trajectory\n")
+    with pytest.raises(TrajectoryError, match="damaged or not an HDF5 file"):
+        load_run(text)
+    with pytest.raises(TrajectoryError, match="no such file"):
+        load_run(tmp_path / "absent.h5")
+
+
+def test_refuses_missing_dataset(run_file, tmp_path):
+    def drop(f):
+        del f["market/hhi"]
+    bad = copy_with(run_file, tmp_path / "nohhi.h5", drop)
+    with pytest.raises(TrajectoryError, match="missing dataset.*/market/hhi"):
+        load_run(bad)
