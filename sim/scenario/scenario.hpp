@@ -27,5 +27,8 @@ Params parse_scenario(std::string_view toml, const std::string& source,
 // The fully resolved scenario (every key, defaults filled in) as TOML that
 // parse_scenario reads back to equal Params.
 std::string to_toml(const Params& params);
+// The key reference of docs/SCENARIO.md (one Markdown table per TOML table),
+// generated from the same registry the reader uses.
+std::string scenario_keys_markdown();
 
 }  // namespace missionsim
