@@ -1,0 +1,68 @@
+// Dispatch and the mapping of failures to messages and exit codes.
+
+#include "cli/cli.hpp"
+
+#include <algorithm>
+#include <boost/program_options/errors.hpp>
+#include <iostream>
+#include <new>
+
+#include "missionsim_version.hpp"
+#include "scenario/scenario.hpp"
+
+namespace missionsim::cli {
+namespace {
+
+int fail(int code, const std::string& message) {
+  std::cerr << "missionsim: error: " << message << '\n';
+  return code;
+}
+
+int usage_failure(const std::string& message) {
+  std::cerr << "missionsim: error: " << message << "\ntry 'missionsim --help'\n";
+  return kExitBadInput;
+}
+
+int dispatch(const Invocation& inv) {
+  switch (inv.command) {
+    case Command::Help:
+      std::cout << inv.help;
+      return kExitOk;
+    case Command::Version:
+      std::cout << "missionsim " << MISSIONSIM_VERSION << '\n';
+      return kExitOk;
+    case Command::Run:
+      return run_command(inv.run);
+    case Command::Validate:
+      return validate_command(inv.validate);
+  }
+  return kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    Invocation inv;
+    try {
+      inv = parse_command_line(std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
+    } catch (const boost::program_options::error& e) {
+      return usage_failure(e.what());
+    } catch (const UsageError& e) {
+      return usage_failure(e.what());
+    }
+    return dispatch(inv);
+  } catch (const ScenarioError& e) {
+    return fail(kExitBadInput, e.what());
+  } catch (const InputError& e) {
+    return fail(kExitBadInput, e.what());
+  } catch (const std::bad_alloc&) {
+    return fail(kExitFailure, "out of memory");
+  } catch (const std::exception& e) {
+    return fail(kExitFailure, e.what());
+  } catch (...) {
+    return fail(kExitFailure, "unknown exception");
+  }
+}
+
+}  // namespace missionsim::cli

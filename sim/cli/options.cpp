@@ -1,0 +1,164 @@
+// Command-line parsing with Boost.Program_options: `missionsim <command> ...`.
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cctype>
+#include <sstream>
+
+#include "cli/cli.hpp"
+
+namespace po = boost::program_options;
+
+namespace missionsim::cli {
+namespace {
+
+// Prefix guessing would let a future option silently change what "--s" means.
+constexpr int kStyle = po::command_line_style::default_style & ~po::command_line_style::allow_guessing;
+
+constexpr const char* kUsage =
+    "usage: missionsim [--help] [--version] <command> [<args>]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.toml        run a scenario and write its trajectory (HDF5)\n"
+    "  validate SCENARIO.toml   check a scenario and print it fully resolved (TOML)\n"
+    "\n"
+    "'missionsim <command> --help' lists a command's options.\n"
+    "exit status: 0 success, 1 runtime failure, 2 bad usage or scenario, 130 interrupted\n";
+
+std::string help_text(const std::string& usage, const po::options_description& options) {
+  std::ostringstream out;
+  out << usage << "\n" << options;
+  return out.str();
+}
+
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& visible,
+                        const po::positional_options_description& positional) {
+  po::options_description all;
+  all.add(visible).add_options()("positional", po::value<std::vector<std::string>>());
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(positional).style(kStyle).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+// The single scenario path among the positional arguments.
+std::string scenario_argument(const po::variables_map& vm) {
+  const auto files =
+      vm.count("positional") ? vm["positional"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (files.empty()) throw UsageError("missing scenario file");
+  if (files.size() > 1) throw UsageError("unexpected argument '" + files[1] + "'");
+  return files.front();
+}
+
+std::vector<std::string> overrides_argument(const po::variables_map& vm) {
+  return vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
+void add_set_option(po::options_description& options) {
+  options.add_options()("set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
+                        "override a scenario key, e.g. customers.count=2000 (repeatable)");
+}
+
+Invocation parse_run(const std::vector<std::string>& args) {
+  po::options_description options("run options");
+  options.add_options()                                                                            //
+      ("output,o", po::value<std::string>()->value_name("OUT.h5"),                                 //
+       "trajectory file (default: out/<scenario stem>.h5)")                                        //
+      ("threads", po::value<int>()->value_name("N"), "worker threads, >= 1 (default: all cores)")  //
+      ("seed", po::value<std::string>()->value_name("S"), "master seed; same as --set run.seed=S");
+  add_set_option(options);
+  options.add_options()                                                 //
+      ("quiet,q", po::bool_switch(), "no progress bar and no summary")  //
+      ("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+  const auto vm = parse(args, options, positional);
+
+  Invocation inv;
+  if (vm.count("help")) {
+    inv.command = Command::Help;
+    inv.help = help_text("usage: missionsim run SCENARIO.toml [options]\n", options);
+    return inv;
+  }
+  inv.command = Command::Run;
+  RunOptions& run = inv.run;
+  run.scenario = scenario_argument(vm);
+  if (vm.count("output")) {
+    run.output = vm["output"].as<std::string>();
+    if (run.output.empty()) throw UsageError("--output must not be empty");
+  }
+  if (vm.count("threads")) {
+    const int n = vm["threads"].as<int>();
+    if (n < 1) throw UsageError("--threads must be >= 1, got " + std::to_string(n));
+    run.threads = n;
+  }
+  run.overrides = overrides_argument(vm);
+  if (vm.count("seed")) {
+    const auto& seed = vm["seed"].as<std::string>();
+    const bool digits = !seed.empty() && std::all_of(seed.begin(), seed.end(),
+                                                     [](unsigned char c) { return std::isdigit(c) != 0; });
+    if (!digits) throw UsageError("--seed must be a non-negative integer, got '" + seed + "'");
+    run.overrides.push_back("run.seed=" + seed);  // last, so it wins over --set run.seed
+  }
+  run.quiet = vm["quiet"].as<bool>();
+  return inv;
+}
+
+Invocation parse_validate(const std::vector<std::string>& args) {
+  po::options_description options("validate options");
+  add_set_option(options);
+  options.add_options()("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+  const auto vm = parse(args, options, positional);
+
+  Invocation inv;
+  if (vm.count("help")) {
+    inv.command = Command::Help;
+    inv.help = help_text(
+        "usage: missionsim validate SCENARIO.toml [--set KEY=VALUE]...\n"
+        "Prints the resolved scenario (every key, defaults filled in) as TOML on stdout.\n",
+        options);
+    return inv;
+  }
+  inv.command = Command::Validate;
+  inv.validate.scenario = scenario_argument(vm);
+  inv.validate.overrides = overrides_argument(vm);
+  return inv;
+}
+
+Invocation parse_global(const std::vector<std::string>& args) {
+  po::options_description options("options");
+  options.add_options()             //
+      ("help,h", "show this help")  //
+      ("version,V", "print the version");
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+  const auto vm = parse(args, options, positional);
+
+  Invocation inv;
+  if (vm.count("version")) {
+    inv.command = Command::Version;
+    return inv;
+  }
+  if (vm.count("help")) {
+    inv.command = Command::Help;
+    inv.help = help_text(kUsage, options);
+    return inv;
+  }
+  if (vm.count("positional"))
+    throw UsageError("unknown command '" + vm["positional"].as<std::vector<std::string>>().front() + "'");
+  throw UsageError("missing command");
+}
+
+}  // namespace
+
+Invocation parse_command_line(const std::vector<std::string>& args) {
+  if (args.empty()) throw UsageError("missing command");
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (args.front() == "run") return parse_run(rest);
+  if (args.front() == "validate") return parse_validate(rest);
+  return parse_global(args);
+}
+
+}  // namespace missionsim::cli
