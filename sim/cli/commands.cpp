@@ -50,10 +50,12 @@ std::string default_output(const std::string& scenario) {
   return (fs::path("out") / fs::path(scenario).stem()).string() + ".h5";
 }
 
-void create_parent_directories(const std::string& path) {
+// Checked before the run, not when finish() renames the file at the end.
+void prepare_output(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw InputError("output '" + path + "' is a directory");
   const fs::path parent = fs::path(path).parent_path();
   if (parent.empty()) return;
-  std::error_code ec;
   fs::create_directories(parent, ec);
   if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
 }
@@ -156,7 +158,7 @@ int run_command(const RunOptions& options) {
   const auto start = Clock::now();
   const Params params = load(options.scenario, options.overrides);
   const std::string output = options.output.empty() ? default_output(options.scenario) : options.output;
-  create_parent_directories(output);
+  prepare_output(output);
 
   std::optional<tbb::global_control> threads;
   if (options.threads)

@@ -1,8 +1,8 @@
 // Command-line parsing with Boost.Program_options: `missionsim <command> ...`.
 
-#include <algorithm>
 #include <boost/program_options.hpp>
-#include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <sstream>
 
 #include "cli/cli.hpp"
@@ -54,6 +54,17 @@ std::vector<std::string> overrides_argument(const po::variables_map& vm) {
   return vm.count("set") ? vm["set"].as<std::vector<std::string>>() : std::vector<std::string>{};
 }
 
+// Normalised ("007" is not a TOML integer) and within TOML's int64 range.
+std::string seed_argument(const std::string& text) {
+  std::int64_t seed = -1;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, seed);
+  if (ec != std::errc() || ptr != end || seed < 0)
+    throw UsageError("--seed must be an integer in [0, " + std::to_string(INT64_MAX) + "], got '" + text +
+                     "'");
+  return std::to_string(seed);
+}
+
 void add_set_option(po::options_description& options) {
   options.add_options()("set", po::value<std::vector<std::string>>()->composing()->value_name("KEY=VALUE"),
                         "override a scenario key, e.g. customers.count=2000 (repeatable)");
@@ -93,13 +104,8 @@ Invocation parse_run(const std::vector<std::string>& args) {
     run.threads = n;
   }
   run.overrides = overrides_argument(vm);
-  if (vm.count("seed")) {
-    const auto& seed = vm["seed"].as<std::string>();
-    const bool digits = !seed.empty() && std::all_of(seed.begin(), seed.end(),
-                                                     [](unsigned char c) { return std::isdigit(c) != 0; });
-    if (!digits) throw UsageError("--seed must be a non-negative integer, got '" + seed + "'");
-    run.overrides.push_back("run.seed=" + seed);  // last, so it wins over --set run.seed
-  }
+  // Last, so that it wins over a --set run.seed.
+  if (vm.count("seed")) run.overrides.push_back("run.seed=" + seed_argument(vm["seed"].as<std::string>()));
   run.quiet = vm["quiet"].as<bool>();
   return inv;
 }

@@ -11,6 +11,9 @@ class ProgressBar {
  public:
   // A disabled bar draws nothing; enable it only for a terminal.
   ProgressBar(int total_steps, bool enabled);
+  ~ProgressBar() { clear(); }  // so that an error message starts on a clean line
+  ProgressBar(const ProgressBar&) = delete;
+  ProgressBar& operator=(const ProgressBar&) = delete;
 
   void update(int steps_done);  // redraws at most every 100 ms, and at the last step
   void clear();                 // erases the line, before other messages

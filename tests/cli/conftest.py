@@ -39,7 +39,7 @@ def cli():
         pytest.fail("MISSIONSIM_CLI is not set: run through ctest, or export the path of the missionsim binary")
     if not os.access(path, os.X_OK):
         pytest.fail(f"MISSIONSIM_CLI={path} is not an executable")
-    return Cli(path)
+    return Cli(os.path.abspath(path))
 
 
 @pytest.fixture(scope="session")

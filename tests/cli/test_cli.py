@@ -105,9 +105,12 @@ def assert_same_run(a, b):
             assert arrays_identical(aa[k], ab[k]), k
 
 
-def test_thread_count_does_not_change_the_result(cli, tiny_scenario, tmp_path):
+# 50000 customers: enough ranges for TBB to split the phases between threads.
+@pytest.mark.parametrize("customers", [500, 50000])
+def test_thread_count_does_not_change_the_result(cli, tiny_scenario, tmp_path, customers):
     for n in (1, 2):
-        proc = cli("run", tiny_scenario, "-o", tmp_path / f"t{n}.h5", "--threads", n, "-q")
+        proc = cli("run", tiny_scenario, "-o", tmp_path / f"t{n}.h5", "--threads", n, "-q",
+                   "--set", f"customers.count={customers}")
         assert proc.returncode == 0, proc.stderr
     assert_same_run(tmp_path / "t1.h5", tmp_path / "t2.h5")
 
@@ -212,6 +215,7 @@ BAD_USAGE = [
     ["run", "SCENARIO", "--threads"],
     ["run", "SCENARIO", "--seed", "-3"],
     ["run", "SCENARIO", "--seed", "x"],
+    ["run", "SCENARIO", "--seed", "9223372036854775808"],
     ["run", "SCENARIO", "--bogus"],
     ["run", "SCENARIO", "SCENARIO"],
     ["validate", "SCENARIO", "--threads", "2"],
@@ -227,6 +231,19 @@ def test_bad_usage_exits_2_with_a_hint(cli, tiny_scenario, tmp_path, args):
     assert len(lines) == 2 and lines[0].startswith("missionsim: ")
     assert lines[1] == "try 'missionsim --help'"
     assert not (tmp_path / "out").exists()
+
+
+def test_output_that_is_a_directory_exits_2_before_running(cli, tiny_scenario, tmp_path):
+    proc = cli("run", tiny_scenario, "-o", tmp_path, "-q")
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("missionsim: ") and "is a directory" in proc.stderr
+    assert not tmp_path.with_name(tmp_path.name + ".partial").exists()
+
+
+def test_seed_with_leading_zeros_is_the_same_seed(cli, tiny_scenario, tmp_path):
+    proc = cli("run", tiny_scenario, "-o", tmp_path / "s.h5", "--seed", "007", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert int(read_trajectory(tmp_path / "s.h5")[1]["seed"]) == 7
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["run", "--help"], ["validate", "--help"]])
