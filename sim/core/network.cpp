@@ -41,7 +41,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) 
   switch (p.kind) {
     case NetworkKind::WattsStrogatz: {
       // Ring lattice with k/2 neighbours on each side; each edge's far end is
-      // rewired to a uniform random node with probability `rewire` (Watts & Strogatz 1998).
+      // rewired to a uniform random node with probability `rewire` (Watts & Strogatz 1998). Eq. 5.
       const std::uint32_t half = std::max<std::uint32_t>(1, k / 2);
       a.reserve(static_cast<std::size_t>(n) * half);
       b.reserve(static_cast<std::size_t>(n) * half);
@@ -60,7 +60,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) 
       break;
     }
     case NetworkKind::ErdosRenyi: {
-      // G(n, m) with m = n k / 2 edges drawn uniformly (multi-edges are rare and kept).
+      // G(n, m) with m = n k / 2 edges drawn uniformly (multi-edges are rare and kept). Eq. 6.
       const std::uint64_t m = static_cast<std::uint64_t>(n) * k / 2;
       a.reserve(m);
       b.reserve(m);
@@ -76,7 +76,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) 
     case NetworkKind::BarabasiAlbert: {
       // Preferential attachment (Barabasi & Albert 1999): each new node links
       // to m = k/2 existing nodes chosen with probability proportional to degree,
-      // by picking a uniform endpoint of the edges so far.
+      // by picking a uniform endpoint of the edges so far. Eq. 7.
       const std::uint32_t m = std::max<std::uint32_t>(1, k / 2);
       const std::uint32_t seed_nodes = std::min(n, m + 1);
       for (std::uint32_t i = 0; i < seed_nodes; ++i)

@@ -23,12 +23,12 @@ namespace {
 constexpr std::uint16_t kNoFirm = 0xFFFF;
 constexpr std::size_t kGrain = 4096;       // customers per reduction leaf; fixed so sums never depend on threads
 constexpr int kMaxAttributes = 32;
-constexpr double kRepUnit = 16.0;          // int8 reputation: 16 = one recommendation (Eq. 17)
+constexpr double kRepUnit = 16.0;          // int8 reputation: 16 = one recommendation (Eq. 34)
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
-// Saturating effect of a spend per customer (Eq. 31): x / (x + scale), in [0, 1).
+// Saturating effect of a spend per customer (Eq. 9): x / (x + scale), in [0, 1).
 double effect(double spend, std::int64_t customers, double scale) {
   double x = std::max(0.0, spend) / static_cast<double>(std::max<std::int64_t>(customers, 1));
   return x / (x + scale);
@@ -37,7 +37,7 @@ double effect(double spend, std::int64_t customers, double scale) {
 std::int64_t to_cents(double money) { return std::llround(money * 100.0); }
 double from_cents(std::int64_t c) { return static_cast<double>(c) / 100.0; }
 
-// Eq. 1: the value of a schedule at step t.
+// Eq. 8: the value of a schedule at step t.
 double schedule_value(const Schedule& s, double t) {
   switch (s.kind) {
     case ScheduleKind::Constant:
@@ -69,12 +69,12 @@ struct Firm {
   double price = 0;
   std::vector<double> q;  // capability per attribute, 0..1
   double engagement = 0.5;
-  double enablement = 0;   // enablement effect this step, 0..1 (Eq. 31)
-  double cocreation = 0;   // co-creation stock (Eq. 13)
-  double reach = 0;        // marketing reach this step, 0..1 (Eq. 12)
-  double performance = 0;  // perceived performance P_f this step (Eq. 7)
-  double efficacy = 0;     // core efficacy this step (Eq. 10)
-  double values = 0;       // values score seen by values-driven customers (Eq. 15)
+  double enablement = 0;   // enablement effect this step, 0..1 (Eq. 23)
+  double cocreation = 0;   // co-creation stock (Eq. 24)
+  double reach = 0;        // marketing reach this step, 0..1 (Eq. 10)
+  double performance = 0;  // perceived performance P_f this step (Eq. 19)
+  double efficacy = 0;     // core efficacy this step (Eq. 22)
+  double values = 0;       // values score seen by values-driven customers (Eq. 53)
   double unit_cost = 0;    // serving cost per customer, paid + externalised [money]
   double harm = 0;         // harm stock
   double harm_flow = 0;    // harm added last step
@@ -146,9 +146,9 @@ struct Simulation::Impl {
   std::vector<std::uint8_t> offered;   // [A]
   std::vector<double> maturity;        // [A]
   std::vector<std::vector<double>> leader_history;  // ring of best capability per attribute
-  double w = 0;            // era weight (Eq. 1, 18)
+  double w = 0;            // era weight (Eq. 8, 27)
   double amp = 1;          // amplification a(t)
-  double p_eff = 0;        // effective innovation (Eq. 12)
+  double p_eff = 0;        // effective innovation (Eq. 11)
   std::int64_t adopters = 0;
   double last_churn = 0;
 
@@ -270,15 +270,18 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
     for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
       Stream s(rng, Purpose::Init, i, 0);
+      // Eq. 2: segment and values-driven flag.
       double u = s.unit() * acc;
       std::uint8_t seg = 0;
       while (seg + 1u < seg_cum.size() && u > seg_cum[seg]) ++seg;
       const Segment& sg = p.segments[seg];
       const bool values_driven = s.unit() < sg.values_share;
       traits[i] = static_cast<std::uint8_t>(seg | (values_driven ? 0x80 : 0));
+      // Eq. 3: effort, goal difficulty and initial expectation.
       effort[i] = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + s.unit()), 0.0, 1.0)));
       difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + s.unit()));
       expectation[i] = static_cast<float>(std::clamp(p.initial_expectation + 0.2 * (s.unit() - 0.5), 0.0, 1.0));
+      // Eq. 4: initially adopted customers, uniformly among the initial firms.
       const double ua = s.unit();
       const std::uint32_t uf = s.word();
       if (ua < p.initial_adopted) {
@@ -315,6 +318,7 @@ void Simulation::Impl::init_firm(int f, int strategy_index, std::uint32_t stream
   firm.price = strategies[strategy_index]->params().price;
   firm.q.assign(A, 0.0);
   Stream s(rng, Purpose::InitFirm, stream_id, step);
+  // Eq. 1: initial capability on each offered attribute.
   for (int a = 0; a < A; ++a)
     if (offered[a])
       firm.q[a] = std::clamp(p.initial_capability + p.capability_spread * (2.0 * s.unit() - 1.0), 0.0, 1.0);
@@ -368,7 +372,7 @@ FirmView Simulation::Impl::firm_view(const Firm& f) const {
 
 void Simulation::Impl::plan_firms() {
   const auto& mech = p.mechanisms;
-  // Eq. 1 and 18: era weight and amplification for this step.
+  // Eq. 8 and 27: era weight and amplification for this step.
   if (!mech.era) {
     w = p.era.start;
   } else if (p.era.kind != ScheduleKind::Endogenous) {
@@ -402,42 +406,43 @@ void Simulation::Impl::plan_firms() {
     const Strategy& strat = *strategies[f.strategy];
     const StrategyParams& sp = strat.params();
     const FirmView view = firm_view(f);
-    f.price = std::max(0.0, strat.price(view, market));  // Eq. 28
-    // Eq. 29-30: the investment budget and its split.
+    f.price = std::max(0.0, strat.price(view, market));  // Eq. 60-63
+    // Eq. 36-37: the investment budget and its split.
     // A firm launching (no sales yet) spends as if it sold a 24th of its starting cash per month.
     f.budget = sp.invest_rate * std::max(from_cents(f.revenue_c), f.customers == 0 ? p.initial_cash / 24.0 : 0.0);
     f.alloc = strat.allocate(view, market);
+    // Eq. 37: service intensity; Eq. 23: enablement intensity.
     const double service = effect(f.alloc.service * f.budget, f.customers, p.spend_scale);
     f.enablement = mech.success ? effect(f.alloc.enablement * f.budget, f.customers, p.enablement_scale) : 0.0;
-    // Eq. 13: co-creation stock fed by contributing customers.
+    // Eq. 24: co-creation stock fed by contributing customers.
     if (mech.success) {
       const double platform = effect(f.alloc.cocreation * f.budget, f.customers, p.spend_scale);
       const double per_customer = f.customers > 0 ? f.contribution / f.customers : 0.0;
       f.cocreation = (1 - p.cocreation_decay) * f.cocreation + p.cocreation_rate * platform * per_customer;
     }
-    // Eq. 25: engagement follows purpose and investment in people, falls with metric pressure and cost cutting.
+    // Eq. 48-49: engagement target from purpose, people investment, metric pressure and cost cutting.
     if (mech.employees) {
       const double target = std::clamp(0.5 + 0.4 * sp.purpose + 0.4 * service - 0.4 * sp.metric_pressure -
                                            0.3 * sp.cost_cutting,
                                        0.0, 1.0);
       f.engagement += p.engagement_speed * (target - f.engagement);
     }
-    // Eq. 3-7: perceived performance from the Kano value of capabilities and service quality.
+    // Eq. 15-19: perceived performance from the Kano value of capabilities and service quality.
     double value = 0, beta_sum = 0, q_sum = 0;
     int offered_n = 0;
     for (int a = 0; a < A; ++a) {
       if (!offered[a]) continue;
       const double m = maturity[a];
-      value += p.kano_beta * ((1 - m) * f.q[a] - m * (1 - f.q[a]));  // Eq. 3
+      value += p.kano_beta * ((1 - m) * f.q[a] - m * (1 - f.q[a]));  // Eq. 15
       beta_sum += p.kano_beta;
       q_sum += f.q[a];
       ++offered_n;
     }
-    const double quality = beta_sum > 0 ? value / beta_sum : 0.0;                  // Eq. 5, in [-1, 1]
-    const double product = 0.5 * (1.0 + quality);                                  // Eq. 6, in [0, 1]
-    f.performance = (1 - p.service_weight) * product + p.service_weight * f.engagement;  // Eq. 7
-    f.efficacy = offered_n ? q_sum / offered_n : 0.0;                               // Eq. 10
-    // Eq. 15: values score = visible impact per customer minus harm per customer.
+    const double quality = beta_sum > 0 ? value / beta_sum : 0.0;                  // Eq. 16, in [-1, 1]
+    const double product = 0.5 * (1.0 + quality);                                  // Eq. 17, in [0, 1]
+    f.performance = (1 - p.service_weight) * product + p.service_weight * f.engagement;  // Eq. 19
+    f.efficacy = offered_n ? q_sum / offered_n : 0.0;                               // Eq. 22
+    // Eq. 53: values score = visible impact per customer minus harm per customer.
     const double per = static_cast<double>(std::max<std::int64_t>(f.customers, 1));
     f.values = mech.social ? std::clamp(p.impact_visibility *
                                                 ((f.impact - f.phil_impact) + p.philanthropy_visibility * f.phil_impact) /
@@ -445,7 +450,7 @@ void Simulation::Impl::plan_firms() {
                                             f.harm / per,
                                         -5.0, 5.0)
                            : 0.0;
-    // Eq. 12: marketing reach.
+    // Eq. 10: marketing reach.
     const double marketing = f.alloc.marketing * f.budget;
     f.reach = 1.0 - std::exp(-marketing / (static_cast<double>(n) * p.contact_cost));
     reach_sum += f.reach;
@@ -461,7 +466,7 @@ void Simulation::Impl::plan_firms() {
     o.price = f.price;
   }
   reach_total = reach_sum;
-  p_eff = p.bass_p * (1.0 + p.marketing_lift * std::min(1.0, reach_sum));  // Eq. 12
+  p_eff = p.bass_p * (1.0 + p.marketing_lift * std::min(1.0, reach_sum));  // Eq. 11
 }
 
 // ---------------------------------------------------------------------------
@@ -472,6 +477,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   const auto& mech = p.mechanisms;
   const std::uint32_t step = static_cast<std::uint32_t>(t);
   const std::size_t F = firms.size();
+  // Eq. 33: conversation probability.
   const double talk = mech.word_of_mouth ? std::min(1.0, p.talk_rate * amp) : 0.0;
   const double adopted_share_complete =
       n > 1 ? static_cast<double>(adopters) / static_cast<double>(n - 1) : 0.0;
@@ -506,7 +512,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
           st(b.st.experienced.size()) {}
     void join(Body& o) { st.join(o.st); }
 
-    // Eq. 17: hear about firm g with reputation change delta (units of 1/16).
+    // Eq. 34: hear about firm g with reputation change delta (units of 1/16).
     void hear(std::uint32_t i, std::uint16_t g, int delta) {
       const int K = s.K;
       std::uint16_t* slots = &s.consider[static_cast<std::size_t>(i) * K];
@@ -535,7 +541,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       return 0.0;
     }
 
-    // Eq. 14: utility of firm g for customer i (incumbent f0 judged by experience).
+    // Eq. 30: utility of firm g for customer i (incumbent f0 judged by experience).
     double utility(std::uint32_t i, std::uint16_t g, std::uint16_t f0, double ps, double vw) const {
       const double w = s.w;
       double sat, succ;
@@ -552,7 +558,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       return u;
     }
 
-    // Eq. 14: multinomial logit draw over the firms i considers (all live firms
+    // Eq. 31: multinomial logit draw over the firms i considers (all live firms
     // with full awareness), plus the incumbent f0 when it has one.
     std::uint16_t choose(std::uint32_t i, std::uint16_t f0, double ps, double vw, double u) const {
       const double mu = s.p.logit_scale;
@@ -602,7 +608,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       const std::uint8_t* __restrict traits_ = s.traits.data();
       std::uint16_t* __restrict tenure_ = s.tenure.data();
       std::int8_t* __restrict reputation_ = s.reputation.data();
-      const int keep = static_cast<int>(std::lround(256.0 * (1.0 - p.reputation_decay)));  // Eq. 17, in 1/256
+      const int keep = static_cast<int>(std::lround(256.0 * (1.0 - p.reputation_decay)));  // Eq. 35, in 1/256
       for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
         const auto w0 = s.rng.words(Purpose::Customer, i, step, 0);
         std::array<std::uint32_t, 4> w1{};
@@ -621,7 +627,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
         const double vw = (traits_[i] & 0x80) ? seg_vw[seg] : 0.0;
         const std::uint32_t deg = net.degree(i);
 
-        // M7 word of mouth (Eq. 16-17): one conversation with a random neighbour.
+        // M7 word of mouth (Eq. 33-34): one conversation with a random neighbour.
         if (deg > 0 && Rng::unit(w0[0]) < talk) {
           const std::uint32_t j = net.neighbour(i, Rng::index(w0[1], deg));
           const std::uint16_t fj = firm_prev_[j];
@@ -643,7 +649,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
             if (off[g].alive) hear(i, g, 0);
           }
         }
-        // Reputation decays toward zero (Eq. 17).
+        // Reputation decays toward zero (Eq. 35).
         if (keep < 256) {
           std::int8_t* rep = reputation_ + static_cast<std::size_t>(i) * s.K;
           for (int k = 0; k < s.K; ++k) rep[k] = static_cast<std::int8_t>(rep[k] * keep / 256);  // toward zero
@@ -651,7 +657,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
 
         std::uint16_t f1 = f0;
         if (f0 == kNoFirm) {
-          // M1 Bass adoption (Eq. 11): innovation plus imitation of adopting neighbours.
+          // M1 Bass adoption (Eq. 13): innovation plus imitation of adopting neighbours.
           if (mech.adoption && !live.empty()) {
             double frac;
             if (net.complete()) {
@@ -669,7 +675,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
               const double u = Rng::unit(second()[1]);
               f1 = choose(i, kNoFirm, ps, vw, u);
               if (f1 == kNoFirm) {
-                // Knows no firm yet: picks by marketing reach, or uniformly.
+                // Knows no firm yet: picks by marketing reach, or uniformly (Eq. 14).
                 if (s.reach_total > 0) {
                   auto it = std::upper_bound(s.reach_cum.begin(), s.reach_cum.end(), u * s.reach_total);
                   f1 = static_cast<std::uint16_t>(std::min<std::size_t>(it - s.reach_cum.begin(), s.reach_cum.size() - 1));
@@ -684,23 +690,26 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
           }
           voice_next_[i] = 0;
         } else {
-          // M3 expectation-disconfirmation (Eq. 8-9) and M4 success (Eq. 10-11).
+          // M3 expectation-disconfirmation (Eq. 20-21) and M4 success (Eq. 25-26).
           const Offer& o = off[f0];
           const double P = o.performance;
           const double E = expectation_[i];
+          // Eq. 20: disconfirmation against last step's expectation, then adaptation.
           const double D = P - E;
           expectation_[i] = static_cast<float>(E + lambda * D);
+          // Eq. 21: satisfaction, in single precision.
           const double S = 1.0f / (1.0f + std::exp(-static_cast<float>(p.satisfaction_bias + p.disconfirmation_gain * D +
                                                                       p.performance_gain * (P - 0.5))));
           satisfaction_[i] = static_cast<float>(S);
           double succ = success_[i];
           if (mech.success) {
+            // Eq. 25: progress rate; Eq. 26: success target and smoothing.
             const double rate = o.efficacy + o.enablement + p.effort_weight * (effort_[i] / 255.0) + o.cocreation;
             const double target = 1.0f - std::exp(-static_cast<float>(rate) / difficulty_[i]);
             succ += p.success_smoothing * (target - succ);
             success_[i] = static_cast<float>(succ);
           }
-          // Eq. 19: voice on the NPS scale from the experience the era values.
+          // Eq. 28: experience value; Eq. 32: voice on the NPS scale from the experience the era values.
           const double x = (1 - s.w) * S + s.w * succ;
           const std::int8_t voice = x >= 0.85 ? 1 : (x < 0.65 ? -1 : 0);
           st.experienced[f0] += 1;
@@ -713,7 +722,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
           st.n_disconfirmation += 1;
           voice_next_[i] = voice;
 
-          // M6 reconsideration (Eq. 20) and choice (Eq. 14).
+          // M6 reconsideration and exit (Eq. 29) and choice (Eq. 30-31).
           if (mech.churn) {
             const double hazard = p.churn_base + p.churn_dissatisfaction * (1.0 - x);
             if (Rng::unit(w0[3]) < hazard) {
@@ -749,7 +758,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
 
 // ---------------------------------------------------------------------------
 // Phase 3: accounts (serial over firms). Money is integer cents so that
-// cash(t) = cash(t-1) + profit(t) - payout(t) holds exactly (Eq. 27).
+// cash(t) = cash(t-1) + profit(t) - payout(t) holds exactly (Eq. 41).
 
 void Simulation::Impl::settle_accounts(const PassStats& st) {
   const auto& mech = p.mechanisms;
@@ -762,15 +771,16 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
     const std::int64_t experienced = st.experienced[fi];
     f.customers_before = f.customers;
     f.customers = customers;
+    // Eq. 57: NPS and retention over the customers who had the firm at the start of the step.
     f.sat_mean = experienced ? st.sum_sat[fi] / experienced : kNaN;
     f.succ_mean = experienced ? st.sum_succ[fi] / experienced : kNaN;
     f.nps = experienced ? 100.0 * static_cast<double>(st.promoters[fi] - st.detractors[fi]) / experienced : kNaN;
     f.retention = experienced ? static_cast<double>(experienced - st.left[fi]) / experienced : kNaN;
     f.contribution = st.contribution[fi];
 
-    // Eq. 21-22: impact embedded in the product grows with the success it delivers.
+    // Eq. 50: impact embedded in the product grows with the success it delivers.
     const double embedded = mech.social || mech.society ? sp.impact_per_customer * st.sum_succ[fi] : 0.0;
-    // Eq. 23: unit serving cost, lower with engagement; a share is externalised.
+    // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
     const double base_unit = p.serve_cost * (1.0 - (mech.employees ? p.engagement_productivity * f.engagement : 0.0));
     const double cut = mech.social ? sp.cost_cutting : 0.0;
     const double paid_unit =
@@ -778,11 +788,12 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
     f.unit_cost = paid_unit;
     const double externalised = base_unit * cut * static_cast<double>(customers);
 
-    const std::int64_t sales_c = to_cents(f.price) * customers;                                   // Eq. 24
-    const std::int64_t grants_c = mech.society && sp.grant_funded ? to_cents(p.grant_per_impact * embedded) : 0;  // Eq. 26
+    const std::int64_t sales_c = to_cents(f.price) * customers;                                   // Eq. 39
+    const std::int64_t grants_c = mech.society && sp.grant_funded ? to_cents(p.grant_per_impact * embedded) : 0;  // Eq. 54
     const std::int64_t operating_c = to_cents(p.fixed_cost) + to_cents(paid_unit * static_cast<double>(customers));
     const std::int64_t invest_c = to_cents(f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service +
                                                        f.alloc.enablement + f.alloc.cocreation + f.alloc.marketing));
+    // Eq. 40: donations, revenue, costs, profit and payout.
     const std::int64_t before_gifts = sales_c + grants_c - operating_c - invest_c;
     const std::int64_t donation_c =
         mech.social && before_gifts > 0 ? to_cents(sp.philanthropy_rate * from_cents(before_gifts)) : 0;
@@ -791,22 +802,23 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
     f.costs_c = operating_c + invest_c + donation_c;
     f.profit_c = f.revenue_c - f.costs_c;
     f.payout_c = f.profit_c > 0 ? to_cents(sp.payout_rate * from_cents(f.profit_c)) : 0;
-    f.cash_c += f.profit_c - f.payout_c;  // Eq. 27
+    f.cash_c += f.profit_c - f.payout_c;  // Eq. 41
 
-    // Eq. 22: harm stock.
+    // Eq. 52: harm stock.
     f.harm_flow = mech.social ? p.harm_per_cost * externalised : 0.0;
     f.harm = (1 - p.harm_decay) * f.harm + f.harm_flow;
+    // Eq. 51: philanthropic and total impact.
     f.phil_impact = p.philanthropy_efficiency * from_cents(donation_c);
     f.impact = embedded + f.phil_impact;
 
-    // M8 bankruptcy.
+    // M8 bankruptcy (Eq. 42).
     f.negative_cash_steps = f.cash_c < 0 ? f.negative_cash_steps + 1 : 0;
     if (mech.economics && f.negative_cash_steps >= p.bankrupt_after) {
       f.alive = false;
       someone_died = true;
     }
   }
-  // Released customers become non-adopters (they may adopt again, Eq. 11).
+  // Released customers become non-adopters (they may adopt again, Eq. 13).
   if (someone_died) {
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
       for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
@@ -840,10 +852,11 @@ void Simulation::Impl::innovate_and_imitate() {
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
     Firm& f = firms[fi];
     if (!f.alive) continue;
+    // Eq. 44: R&D and imitation intensities.
     const double rd = effect(f.alloc.rd * f.budget, f.customers_before, p.spend_scale);
     const double imitation = effect(f.alloc.imitation * f.budget, f.customers_before, p.spend_scale);
     auto words = rng.words(Purpose::Firm, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), 0);
-    // Eq. 32: discovery of a latent attribute, a new delighter.
+    // Eq. 45: discovery of a latent attribute, a new delighter.
     if (Rng::unit(words[0]) < p.discovery_rate * rd) {
       for (int a = 0; a < A; ++a)
         if (!offered[a]) {
@@ -855,9 +868,9 @@ void Simulation::Impl::innovate_and_imitate() {
     }
     for (int a = 0; a < A; ++a) {
       if (!offered[a]) continue;
-      f.q[a] += p.rd_efficiency * rd * (1.0 - f.q[a]);                              // Eq. 33
+      f.q[a] += p.rd_efficiency * rd * (1.0 - f.q[a]);                              // Eq. 46
       const double gap = lagged[a] - f.q[a];
-      if (gap > 0) f.q[a] += p.imitation_speed * imitation * gap;                 // Eq. 34
+      if (gap > 0) f.q[a] += p.imitation_speed * imitation * gap;                 // Eq. 47
     }
   }
 }
@@ -873,7 +886,7 @@ void Simulation::Impl::update_market() {
     if (f.alive)
       for (int a = 0; a < A; ++a) slot[a] = std::max(slot[a], f.q[a]);
 
-  // Eq. 4: maturity follows the customer-weighted coverage of each attribute.
+  // Eq. 18: maturity follows the customer-weighted coverage of each attribute.
   if (p.mechanisms.kano && adopters > 0) {
     for (int a = 0; a < A; ++a) {
       if (!offered[a]) continue;
@@ -884,7 +897,7 @@ void Simulation::Impl::update_market() {
       maturity[a] += p.maturity_rate * (coverage - maturity[a]);
     }
   }
-  // Eq. 18: endogenous era, expectations ratchet toward the best success on the market.
+  // Eq. 27: endogenous era, expectations ratchet toward the best success on the market.
   if (p.mechanisms.era && p.era.kind == ScheduleKind::Endogenous) {
     double best = 0;
     for (const auto& f : firms)
@@ -895,7 +908,7 @@ void Simulation::Impl::update_market() {
 
 void Simulation::Impl::enter_and_adapt() {
   const auto step = static_cast<std::uint32_t>(t);
-  // M8 entry.
+  // M8 entry (Eq. 43).
   if (p.mechanisms.economics && p.entry_rate > 0 && !entry_pool_.empty()) {
     auto words = rng.words(Purpose::Entry, 0, step, 0);
     if (Rng::unit(words[0]) < p.entry_rate) {
@@ -907,7 +920,7 @@ void Simulation::Impl::enter_and_adapt() {
         }
     }
   }
-  // M13 strategy adaptation: Fermi imitation of a better-performing rival.
+  // M13 strategy adaptation: Fermi imitation of a better-performing rival (Eq. 55-56).
   if (p.mechanisms.adaptation && p.adaptation_rate > 0) {
     std::vector<int> live;
     for (std::size_t fi = 0; fi < firms.size(); ++fi)
@@ -943,6 +956,7 @@ void Simulation::Impl::record() {
   sized(o.customers), sized(o.share), sized(o.price), sized(o.revenue), sized(o.grants), sized(o.costs);
   sized(o.profit), sized(o.payout), sized(o.cash), sized(o.satisfaction), sized(o.success), sized(o.nps);
   sized(o.engagement), sized(o.social_impact), sized(o.harm), sized(o.retention), sized(o.strategy_id), sized(o.alive);
+  // Eq. 58: shares and HHI.
   double hhi = 0;
   for (std::size_t fi = 0; fi < F; ++fi) {
     const Firm& f = firms[fi];
@@ -979,7 +993,7 @@ void Simulation::Impl::record() {
     impact += f.impact;
     harm_flow += f.harm_flow;
   }
-  o.societal_value = impact - harm_flow;  // Eq. 35
+  o.societal_value = impact - harm_flow;  // Eq. 59
   o.kano_maturity.assign(maturity.begin(), maturity.end());
 }
 
@@ -1007,6 +1021,7 @@ void Simulation::Impl::step() {
   innovate_and_imitate();
   update_market();
   enter_and_adapt();
+  // Eq. 57: churn rate (switches and exits over last step's adopters).
   last_churn = adopters_before > 0 ? static_cast<double>(left) / static_cast<double>(adopters_before) : 0.0;
   obs.expectation_mean = stats.sum_expectation / static_cast<double>(n);
   obs.disconfirmation_mean =

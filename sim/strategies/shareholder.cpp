@@ -24,8 +24,8 @@ StrategyParams shareholder() {
 }
 
 namespace {
-// Spends on marketing first when losing customers, otherwise as configured:
-// the quarterly-numbers reflex.
+// Halves R&D and imitation after a loss (the cut is not spent elsewhere),
+// otherwise spends as configured: the quarterly-numbers reflex (Eq. 64).
 class Shareholder final : public Strategy {
  public:
   using Strategy::Strategy;
