@@ -1,10 +1,6 @@
 // Scenario reader: parsing, validation messages, overrides, round trip,
 // the shipped scenario files and the generated key reference in docs/SCENARIO.md.
-#include "scenario/scenario.hpp"
-#include "strategies/strategy.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -14,6 +10,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "scenario/scenario.hpp"
+#include "strategies/strategy.hpp"
 
 using namespace missionsim;
 using Catch::Matchers::Contains;
@@ -49,7 +48,8 @@ void expect_error_with_firm(const std::string& toml, const std::string& message)
 }
 
 // Same, for an override applied to the one-firm scenario.
-void expect_override_error(const std::string& set, const std::string& message, const std::string& toml = kFirm) {
+void expect_override_error(const std::string& set, const std::string& message,
+                           const std::string& toml = kFirm) {
   expect_scenario_error(toml, message, {set});
 }
 
@@ -428,7 +428,9 @@ TEST_CASE("scenario: to_toml writes defaults, custom strategies and firms", "[sc
   CHECK_THAT(text, Contains("maturity_rate = 0.05"));
   CHECK_THAT(text, Contains("[[customers.segments]]"));
   CHECK_THAT(text, Contains("[[strategies]]\nname = \"mine\""));
-  CHECK_THAT(text, Contains("grant_funded = " + std::string(builtin_strategy_params("nonprofit").grant_funded ? "true" : "false")));
+  CHECK_THAT(text,
+             Contains("grant_funded = " +
+                      std::string(builtin_strategy_params("nonprofit").grant_funded ? "true" : "false")));
   CHECK_THAT(text, Contains("[[firms]]\nstrategy = \"mine\""));
   CHECK_THAT(text, !Contains("\nbase ="));  // fully expanded
   require_equal(parse_scenario(text, "resolved.toml"), p);
@@ -486,17 +488,24 @@ TEST_CASE("scenario: wrong types are named", "[scenario]") {
   expect_error_with_firm("[run]\nsteps = 12.5", "key 'run.steps' must be an integer, got float 12.5");
   expect_error_with_firm("[run]\nsteps = 12.0", "key 'run.steps' must be an integer, got float 12");
   expect_error_with_firm("[run]\nname = 3", "key 'run.name' must be a string, got integer 3");
-  expect_error_with_firm("[market]\nkano_beta = \"1\"", "key 'market.kano_beta' must be a number, got string");
-  expect_error_with_firm("[mechanisms]\nera = 1", "key 'mechanisms.era' must be a boolean (true or false), got integer");
-  expect_error_with_firm("[economics]\nentry_mix = \"success\"", "key 'economics.entry_mix' must be an array of strings");
+  expect_error_with_firm("[market]\nkano_beta = \"1\"",
+                         "key 'market.kano_beta' must be a number, got string");
+  expect_error_with_firm("[mechanisms]\nera = 1",
+                         "key 'mechanisms.era' must be a boolean (true or false), got integer");
+  expect_error_with_firm("[economics]\nentry_mix = \"success\"",
+                         "key 'economics.entry_mix' must be an array of strings");
   expect_error_with_firm("[economics]\nentry_mix = [\"success\", 3]",
                          "key 'economics.entry_mix.1' must be a string, got integer 3");
-  expect_error_with_firm("[market]\nattributes = 1979-05-27", "key 'market.attributes' must be an integer, got date");
+  expect_error_with_firm("[market]\nattributes = 1979-05-27",
+                         "key 'market.attributes' must be an integer, got date");
   expect_error_with_firm("run = 5", "key 'run' must be a table, got integer 5");
   expect_error_with_firm("[customers]\nsegments = 1", "key 'customers.segments' must be an array of tables");
-  expect_error_with_firm("[customers]\nsegments = [1]", "key 'customers.segments.0' must be a table, got integer 1");
-  expect_error_with_firm("[customers]\nsegments = []", "key 'customers.segments' must have at least one segment");
-  expect_scenario_error("firms = \"success\"", "key 'firms' must be an array of tables ([[firms]]), got string");
+  expect_error_with_firm("[customers]\nsegments = [1]",
+                         "key 'customers.segments.0' must be a table, got integer 1");
+  expect_error_with_firm("[customers]\nsegments = []",
+                         "key 'customers.segments' must have at least one segment");
+  expect_scenario_error("firms = \"success\"",
+                        "key 'firms' must be an array of tables ([[firms]]), got string");
   expect_scenario_error("firms = []", "key 'firms' must have at least one [[firms]] entry");
   expect_error_with_firm("[network]\nkind = 3", "key 'network.kind' must be a string, got integer 3");
 }
@@ -504,25 +513,32 @@ TEST_CASE("scenario: wrong types are named", "[scenario]") {
 TEST_CASE("scenario: integers are accepted for floats, not floats for integers", "[scenario]") {
   CHECK(parse("[market]\nkano_beta = 3\n" + kFirm).kano_beta == 3.0);
   CHECK(parse("[market]\nkano_beta = 3e0\n" + kFirm).kano_beta == 3.0);
-  expect_error_with_firm("[market]\nattributes = 6e0", "key 'market.attributes' must be an integer, got float 6");
+  expect_error_with_firm("[market]\nattributes = 6e0",
+                         "key 'market.attributes' must be an integer, got float 6");
 }
 
 TEST_CASE("scenario: out-of-range values give the range", "[scenario]") {
-  expect_error_with_firm("[market]\nmaturity_rate = 1.5", "key 'market.maturity_rate' must be in [0, 1], got 1.5");
-  expect_error_with_firm("[market]\nmaturity_rate = -0.1", "key 'market.maturity_rate' must be in [0, 1], got -0.1");
+  expect_error_with_firm("[market]\nmaturity_rate = 1.5",
+                         "key 'market.maturity_rate' must be in [0, 1], got 1.5");
+  expect_error_with_firm("[market]\nmaturity_rate = -0.1",
+                         "key 'market.maturity_rate' must be in [0, 1], got -0.1");
   expect_error_with_firm("[adoption]\ncontact_cost = 0", "key 'adoption.contact_cost' must be > 0, got 0");
   expect_error_with_firm("[run]\nsteps = 0", "key 'run.steps' must be in [1, 100000], got 0");
   expect_error_with_firm("[customers]\ncount = 1000000000000000",
                          "key 'customers.count' must be in [1, 100000000], got 1000000000000000");
-  expect_error_with_firm("[customers]\ncount = -5", "key 'customers.count' must be in [1, 100000000], got -5");
-  expect_error_with_firm("[customers]\nconsideration_size = 9", "key 'customers.consideration_size' must be in [1, 8], got 9");
+  expect_error_with_firm("[customers]\ncount = -5",
+                         "key 'customers.count' must be in [1, 100000000], got -5");
+  expect_error_with_firm("[customers]\nconsideration_size = 9",
+                         "key 'customers.consideration_size' must be in [1, 8], got 9");
   expect_error_with_firm("[customers]\nconsideration_size = 0", "must be in [1, 8], got 0");
   expect_error_with_firm("[run]\nseed = -1", "key 'run.seed' must be in [0, 9223372036854775807], got -1");
-  expect_error_with_firm("[economics]\ninitial_cash = 1e13", "key 'economics.initial_cash' must be in [0, 1e+12], got 1e+13");
+  expect_error_with_firm("[economics]\ninitial_cash = 1e13",
+                         "key 'economics.initial_cash' must be in [0, 1e+12], got 1e+13");
   expect_error_with_firm("[expectations]\nsatisfaction_bias = -21", "must be in [-20, 20], got -21");
   expect_error_with_firm("[[customers.segments]]\ndifficulty_mean = 0.001",
                          "key 'customers.segments.0.difficulty_mean' must be in [0.01, 100], got 0.001");
-  expect_scenario_error("[[firms]]\nstrategy = \"success\"\ncount = 0", "key 'firms.0.count' must be in [1, 1000], got 0");
+  expect_scenario_error("[[firms]]\nstrategy = \"success\"\ncount = 0",
+                        "key 'firms.0.count' must be in [1, 1000], got 0");
   expect_scenario_error("[[strategies]]\nname = \"x\"\nprice = -1\n" + kFirm,
                         "key 'strategies.0.price' must be in [0, 1000000], got -1");
   CHECK(parse("[run]\nseed = 9223372036854775807\n" + kFirm).seed == 9223372036854775807ULL);
@@ -530,21 +546,25 @@ TEST_CASE("scenario: out-of-range values give the range", "[scenario]") {
 }
 
 TEST_CASE("scenario: nan and inf are rejected by name", "[scenario]") {
-  expect_error_with_firm("[market]\nkano_beta = nan", "key 'market.kano_beta' must be a finite number, got nan");
-  expect_error_with_firm("[market]\nkano_beta = inf", "key 'market.kano_beta' must be a finite number, got inf");
+  expect_error_with_firm("[market]\nkano_beta = nan",
+                         "key 'market.kano_beta' must be a finite number, got nan");
+  expect_error_with_firm("[market]\nkano_beta = inf",
+                         "key 'market.kano_beta' must be a finite number, got inf");
   expect_error_with_firm("[market]\nkano_beta = -inf", "must be a finite number, got -inf");
   expect_error_with_firm("[adoption]\ncontact_cost = +inf", "must be a finite number, got inf");
   expect_error_with_firm("[market]\nkano_beta = -nan", "must be a finite number, got nan");
 }
 
 TEST_CASE("scenario: enum values list the choices and suggest one", "[scenario]") {
-  expect_error_with_firm("[network]\nkind = \"watts-strogaz\"",
-                         "key 'network.kind' must be one of \"complete\", \"erdos-renyi\", \"watts-strogatz\", "
-                         "\"barabasi-albert\", got \"watts-strogaz\"; did you mean 'watts-strogatz'?");
+  expect_error_with_firm(
+      "[network]\nkind = \"watts-strogaz\"",
+      "key 'network.kind' must be one of \"complete\", \"erdos-renyi\", \"watts-strogatz\", "
+      "\"barabasi-albert\", got \"watts-strogaz\"; did you mean 'watts-strogatz'?");
   expect_error_with_firm("[era]\nkind = \"sigmoid\"", "key 'era.kind' must be one of \"constant\"");
-  expect_scenario_error("[[strategies]]\nname = \"x\"\npricing = \"profitmax\"\n" + kFirm,
-                        "key 'strategies.0.pricing' must be one of \"fixed\", \"market\", \"value\", \"profit-max\", "
-                        "\"subsidised\", got \"profitmax\"; did you mean 'profit-max'?");
+  expect_scenario_error(
+      "[[strategies]]\nname = \"x\"\npricing = \"profitmax\"\n" + kFirm,
+      "key 'strategies.0.pricing' must be one of \"fixed\", \"market\", \"value\", \"profit-max\", "
+      "\"subsidised\", got \"profitmax\"; did you mean 'profit-max'?");
 }
 
 // ---- unknown keys ---------------------------------------------------------------
@@ -553,19 +573,25 @@ TEST_CASE("scenario: unknown keys suggest the nearest known key", "[scenario]") 
   expect_error_with_firm("[market]\nmaturty_rate = 0.1",
                          "test.toml:2:1: unknown key 'market.maturty_rate'; did you mean 'maturity_rate'?");
   expect_error_with_firm("[markt]\nmaturity_rate = 0.1", "unknown key 'markt'; did you mean 'market'?");
-  expect_error_with_firm("[[customers.segments]]\nsahre = 1", "unknown key 'customers.segments.0.sahre'; did you mean 'share'?");
+  expect_error_with_firm("[[customers.segments]]\nsahre = 1",
+                         "unknown key 'customers.segments.0.sahre'; did you mean 'share'?");
   expect_scenario_error("[[strategies]]\nname = \"x\"\nprcie = 1\n" + kFirm,
                         "unknown key 'strategies.0.prcie'; did you mean 'price'?");
-  expect_scenario_error("[[firms]]\nstrategy = \"success\"\ncuont = 2", "unknown key 'firms.0.cuont'; did you mean 'count'?");
+  expect_scenario_error("[[firms]]\nstrategy = \"success\"\ncuont = 2",
+                        "unknown key 'firms.0.cuont'; did you mean 'count'?");
   expect_scenario_error("[[firm]]\nstrategy = \"success\"", "unknown key 'firm'; did you mean 'firms'?");
-  expect_error_with_firm("[customers]\nsegment = []", "unknown key 'customers.segment'; did you mean 'segments'?");
-  expect_error_with_firm("[market]\nzzz = 1", "unknown key 'market.zzz'; known keys in 'market': attributes,");
+  expect_error_with_firm("[customers]\nsegment = []",
+                         "unknown key 'customers.segment'; did you mean 'segments'?");
+  expect_error_with_firm("[market]\nzzz = 1",
+                         "unknown key 'market.zzz'; known keys in 'market': attributes,");
+  expect_error_with_firm("[market]\n\"a\\nb\" = 1", "test.toml:2:1: unknown key 'market.a\\nb'");
 }
 
 TEST_CASE("scenario: keys in the wrong table or under their C++ name are pointed home", "[scenario]") {
   expect_error_with_firm("steps = 10", "unknown key 'steps'; did you mean 'run.steps'?");
   expect_error_with_firm("[adoption]\nbass_p = 0.1", "unknown key 'adoption.bass_p'; did you mean 'p'?");
-  expect_error_with_firm("[customers]\ncustomers = 10", "unknown key 'customers.customers'; did you mean 'count'?");
+  expect_error_with_firm("[customers]\ncustomers = 10",
+                         "unknown key 'customers.customers'; did you mean 'count'?");
   expect_error_with_firm("[market]\nbass_q = 0.1", "unknown key 'market.bass_q'; did you mean 'adoption.q'?");
   expect_error_with_firm("[run]\nfull_awareness = true", "did you mean 'choice.full_awareness'?");
 }
@@ -589,7 +615,10 @@ TEST_CASE("scenario: binary garbage and invalid UTF-8 are parse errors", "[scena
   expect_scenario_error(std::string("name = \"\xff\xfe\"\n"), "test.toml:1:");
   expect_scenario_error(std::string("\xc3\x28 = 1\n"), "test.toml:1:");
   expect_scenario_error(std::string("\x00\x01\x02\x03garbage", 11), "test.toml:1:");
-  expect_scenario_error(std::string("\x7f" "ELF\x02\x01\x01\x00\x00\x00", 10), "invalid TOML");
+  expect_scenario_error(std::string("\x7f"
+                                    "ELF\x02\x01\x01\x00\x00\x00",
+                                    10),
+                        "invalid TOML");
 }
 
 TEST_CASE("scenario: missing and unreadable files", "[scenario]") {
@@ -632,16 +661,19 @@ TEST_CASE("scenario: no input crashes the reader", "[scenario]") {
 // ---- cross-field checks ------------------------------------------------------------------
 
 TEST_CASE("scenario: segment shares must sum to 1", "[scenario]") {
-  expect_error_with_firm("[[customers.segments]]\nname = \"a\"\nshare = 0.5\n[[customers.segments]]\nname = \"b\"\nshare = 0.4",
-                         "segment shares (customers.segments.*.share) must sum to 1, got 0.9");
-  CHECK(parse("[[customers.segments]]\nname = \"a\"\nshare = 0.3\n[[customers.segments]]\nname = \"b\"\nshare = 0.7\n" +
+  expect_error_with_firm(
+      "[[customers.segments]]\nname = \"a\"\nshare = 0.5\n[[customers.segments]]\nname = \"b\"\nshare = 0.4",
+      "segment shares (customers.segments.*.share) must sum to 1, got 0.9");
+  CHECK(parse("[[customers.segments]]\nname = \"a\"\nshare = 0.3\n[[customers.segments]]\nname = "
+              "\"b\"\nshare = 0.7\n" +
               kFirm)
             .segments.size() == 2);
 }
 
 TEST_CASE("scenario: segment names must be unique", "[scenario]") {
-  expect_error_with_firm("[[customers.segments]]\nname = \"a\"\nshare = 0.5\n[[customers.segments]]\nname = \"a\"\nshare = 0.5",
-                         "segment name \"a\" is used twice");
+  expect_error_with_firm(
+      "[[customers.segments]]\nname = \"a\"\nshare = 0.5\n[[customers.segments]]\nname = \"a\"\nshare = 0.5",
+      "segment name \"a\" is used twice");
 }
 
 TEST_CASE("scenario: strategy budget shares must sum to at most 1", "[scenario]") {
@@ -654,8 +686,9 @@ TEST_CASE("scenario: strategy budget shares must sum to at most 1", "[scenario]"
 }
 
 TEST_CASE("scenario: attributes plus latent attributes at most 32", "[scenario]") {
-  expect_error_with_firm("[market]\nattributes = 30\nlatent_attributes = 3",
-                         "test.toml:3:21: market.attributes + market.latent_attributes must be <= 32, got 30 + 3");
+  expect_error_with_firm(
+      "[market]\nattributes = 30\nlatent_attributes = 3",
+      "test.toml:3:21: market.attributes + market.latent_attributes must be <= 32, got 30 + 3");
   CHECK(parse("[market]\nattributes = 30\nlatent_attributes = 2\n" + kFirm).attributes == 30);
 }
 
@@ -667,37 +700,45 @@ TEST_CASE("scenario: firm slots at most 1000", "[scenario]") {
 }
 
 TEST_CASE("scenario: strategy names are unique and do not shadow built-ins", "[scenario]") {
-  expect_scenario_error("[[strategies]]\nname = \"x\"\n[[strategies]]\nname = \"x\"\n" + kFirm,
-                        "test.toml:4:8: key 'strategies.1.name': strategy \"x\" is already defined by strategies.0");
+  expect_scenario_error(
+      "[[strategies]]\nname = \"x\"\n[[strategies]]\nname = \"x\"\n" + kFirm,
+      "test.toml:4:8: key 'strategies.1.name': strategy \"x\" is already defined by strategies.0");
   expect_scenario_error("[[strategies]]\nname = \"success\"\n" + kFirm,
                         "key 'strategies.0.name': \"success\" is a built-in strategy; choose another name");
-  expect_scenario_error("[[strategies]]\nprice = 3\n" + kFirm, "test.toml:1:1: key 'strategies.0.name' is required");
+  expect_scenario_error("[[strategies]]\nprice = 3\n" + kFirm,
+                        "test.toml:1:1: key 'strategies.0.name' is required");
   expect_scenario_error("[[strategies]]\nname = \"\"\n" + kFirm, "key 'strategies.0.name' must not be empty");
 }
 
 TEST_CASE("scenario: strategy bases must exist and come first", "[scenario]") {
   expect_scenario_error("[[strategies]]\nname = \"x\"\nbase = \"sucess\"\n" + kFirm,
                         "key 'strategies.0.base' names unknown strategy \"sucess\"");
-  expect_scenario_error("[[strategies]]\nname = \"x\"\nbase = \"sucess\"\n" + kFirm, "did you mean 'success'?");
+  expect_scenario_error("[[strategies]]\nname = \"x\"\nbase = \"sucess\"\n" + kFirm,
+                        "did you mean 'success'?");
   expect_scenario_error("[[strategies]]\nname = \"x\"\nbase = \"y\"\n[[strategies]]\nname = \"y\"\n" + kFirm,
                         "an earlier [[strategies]] entry");
-  expect_scenario_error("[[strategies]]\nname = \"x\"\nbase = 1\n" + kFirm, "key 'strategies.0.base' must be a string");
+  expect_scenario_error("[[strategies]]\nname = \"x\"\nbase = 1\n" + kFirm,
+                        "key 'strategies.0.base' must be a string");
 }
 
 TEST_CASE("scenario: firm strategies and entry_mix must exist", "[scenario]") {
-  expect_scenario_error("[[firms]]\nstrategy = \"sucess\"",
-                        "test.toml:2:12: key 'firms.0.strategy' names unknown strategy \"sucess\"; did you mean 'success'?");
+  expect_scenario_error(
+      "[[firms]]\nstrategy = \"sucess\"",
+      "test.toml:2:12: key 'firms.0.strategy' names unknown strategy \"sucess\"; did you mean 'success'?");
   expect_scenario_error("[[firms]]\nstrategy = \"nope\"", "(built-ins: shareholder, satisfaction, success,");
-  expect_scenario_error("[[strategies]]\nname = \"mine\"\n[[firms]]\nstrategy = \"mien\"", "did you mean 'mine'?");
+  expect_scenario_error("[[strategies]]\nname = \"mine\"\n[[firms]]\nstrategy = \"mien\"",
+                        "did you mean 'mine'?");
   expect_scenario_error("[[firms]]\ncount = 2", "test.toml:1:1: key 'firms.0.strategy' is required");
-  expect_error_with_firm("[economics]\nentry_mix = [\"success\", \"synergi\"]",
-                         "key 'economics.entry_mix.1' names unknown strategy \"synergi\"; did you mean 'synergy'?");
+  expect_error_with_firm(
+      "[economics]\nentry_mix = [\"success\", \"synergi\"]",
+      "key 'economics.entry_mix.1' names unknown strategy \"synergi\"; did you mean 'synergy'?");
   CHECK(parse("[economics]\nentry_mix = [\"success\", \"nonprofit\"]\n" + kFirm).entry_mix.size() == 2);
 }
 
 TEST_CASE("scenario: firm names are unique across groups", "[scenario]") {
-  expect_scenario_error(kFirm + kFirm, "firm name \"success\" of firms.1 is already used by firms.0 (the name "
-                                       "defaults to the strategy name)");
+  expect_scenario_error(kFirm + kFirm,
+                        "firm name \"success\" of firms.1 is already used by firms.0 (the name "
+                        "defaults to the strategy name)");
   CHECK(parse(kFirm + kFirm + "name = \"success-b\"\n").firms.size() == 2);
   expect_scenario_error(kFirm + "name = \"\"\n", "key 'firms.0.name' must not be empty");
 }
@@ -705,7 +746,8 @@ TEST_CASE("scenario: firm names are unique across groups", "[scenario]") {
 TEST_CASE("scenario: schedules", "[scenario]") {
   expect_error_with_firm("[era]\nkind = \"linear\"\nt0 = 50\nt1 = 40",
                          "test.toml:4:6: key 'era.t1' must be >= era.t0 (50) for a linear schedule, got 40");
-  expect_error_with_firm("[amplification]\nt0 = 50\nt1 = 40", "key 'amplification.t1' must be >= amplification.t0");
+  expect_error_with_firm("[amplification]\nt0 = 50\nt1 = 40",
+                         "key 'amplification.t1' must be >= amplification.t0");
   CHECK(parse("[era]\nkind = \"logistic\"\nt0 = 50\nt1 = 0\n" + kFirm).era.t0 == 50.0);  // t1 unused
   expect_error_with_firm("[amplification]\nkind = \"endogenous\"",
                          "key 'amplification.kind' cannot be \"endogenous\" (only era can be)");
@@ -715,26 +757,31 @@ TEST_CASE("scenario: schedules", "[scenario]") {
 }
 
 TEST_CASE("scenario: network checks", "[scenario]") {
-  expect_error_with_firm("[network]\nmean_degree = 5",
-                         "test.toml:2:15: key 'network.mean_degree' must be an even integer for watts-strogatz, got 5");
-  expect_error_with_firm("[network]\nmean_degree = 4.5", "must be an even integer for watts-strogatz, got 4.5");
+  expect_error_with_firm(
+      "[network]\nmean_degree = 5",
+      "test.toml:2:15: key 'network.mean_degree' must be an even integer for watts-strogatz, got 5");
+  expect_error_with_firm("[network]\nmean_degree = 4.5",
+                         "must be an even integer for watts-strogatz, got 4.5");
   CHECK(parse("[network]\nkind = \"erdos-renyi\"\nmean_degree = 4.5\n" + kFirm).network.mean_degree == 4.5);
   expect_error_with_firm("[customers]\ncount = 10\n[network]\nmean_degree = 10",
                          "key 'network.mean_degree' must be < customers.count (10), got 10");
   expect_error_with_firm("[customers]\ncount = 100000000\n[network]\nmean_degree = 50",
                          "customers.count * network.mean_degree must be < 2^32");
-  CHECK(parse("[customers]\ncount = 100000000\n[network]\nkind = \"complete\"\n" + kFirm).customers == 100000000);
+  CHECK(parse("[customers]\ncount = 100000000\n[network]\nkind = \"complete\"\n" + kFirm).customers ==
+        100000000);
   CHECK(parse("[customers]\ncount = 5\n[network]\nkind = \"complete\"\n" + kFirm).customers == 5);
-  expect_error_with_firm("[network]\nmean_degree = 1", "key 'network.mean_degree' must be in [2, 1000], got 1");
+  expect_error_with_firm("[network]\nmean_degree = 1",
+                         "key 'network.mean_degree' must be in [2, 1000], got 1");
   expect_error_with_firm("[network]\nrewire = 2", "key 'network.rewire' must be in [0, 1], got 2");
 }
 
 // ---- overrides ----------------------------------------------------------------------------
 
 TEST_CASE("scenario: overrides set keys with TOML values", "[scenario]") {
-  Params p = parse(kFirm, {"run.steps=10", "market.maturity_rate=0.2", "run.name=\"x y\"", "mechanisms.kano=false",
-                           "network.kind=complete", "economics.entry_mix=[\"nonprofit\"]", "run.name = \"spaced\" ",
-                           "adoption.p=1e-2"});
+  Params p =
+      parse(kFirm, {"run.steps=10", "market.maturity_rate=0.2", "run.name=\"x y\"", "mechanisms.kano=false",
+                    "network.kind=complete", "economics.entry_mix=[\"nonprofit\"]", "run.name = \"spaced\" ",
+                    "adoption.p=1e-2"});
   CHECK(p.steps == 10);
   CHECK(p.maturity_rate == 0.2);
   CHECK(p.name == "spaced");  // later overrides win
@@ -762,36 +809,45 @@ strategy = "mine"
 [[firms]]
 strategy = "success"
 )";
-  Params p = parse(toml, {"firms.0.count=3", "firms.1.name=\"s\"", "customers.segments.1.share=0.25",
-                          "customers.segments.0.share=0.75", "strategies.0.base=\"nonprofit\"", "strategies.0.price=7"});
+  Params p = parse(
+      toml, {"firms.0.count=3", "firms.1.name=\"s\"", "customers.segments.1.share=0.25",
+             "customers.segments.0.share=0.75", "strategies.0.base=\"nonprofit\"", "strategies.0.price=7"});
   CHECK(p.firms[0].count == 3);
   CHECK(p.firms[1].name == "s");
   CHECK(p.segments[1].share == 0.25);
   CHECK(p.strategies[0].price == 7.0);
   CHECK(p.strategies[0].share_enablement == builtin_strategy_params("nonprofit").share_enablement);
-  expect_override_error("firms.2.count=3", "--set 'firms.2.count=3': index 2 is out of range: the scenario has 2 "
-                                           "[[firms]] entries (0..1)",
+  expect_override_error("firms.2.count=3",
+                        "--set 'firms.2.count=3': index 2 is out of range: the scenario has 2 "
+                        "[[firms]] entries (0..1)",
                         toml);
-  expect_override_error("customers.segments.0.share=0.4",
-                        "--set 'customers.segments.0.share=0.4': segment shares (customers.segments.*.share) must sum "
-                        "to 1, got 0.9",
-                        toml);
-  expect_override_error("customers.segments.0.share=0.5", "the scenario has 0 [[customers.segments]] entries");
-  expect_override_error("firms.count=3", "'firms' entries are set as firms.INDEX.KEY=value, e.g. firms.0.count=2");
+  expect_override_error(
+      "customers.segments.0.share=0.4",
+      "--set 'customers.segments.0.share=0.4': segment shares (customers.segments.*.share) must sum "
+      "to 1, got 0.9",
+      toml);
+  expect_override_error("customers.segments.0.share=0.5",
+                        "the scenario has 0 [[customers.segments]] entries");
+  expect_override_error("firms.count=3",
+                        "'firms' entries are set as firms.INDEX.KEY=value, e.g. firms.0.count=2");
   expect_override_error("firms.0.cont=3", "unknown key 'firms.0.cont'; did you mean 'firms.0.count'?");
 }
 
 TEST_CASE("scenario: override values get the same validation", "[scenario]") {
-  expect_override_error("market.maturity_rate=2",
-                        "--set 'market.maturity_rate=2': key 'market.maturity_rate' must be in [0, 1], got 2");
-  expect_override_error("run.steps=\"10\"", "--set 'run.steps=\"10\"': key 'run.steps' must be an integer, got string");
+  expect_override_error(
+      "market.maturity_rate=2",
+      "--set 'market.maturity_rate=2': key 'market.maturity_rate' must be in [0, 1], got 2");
+  expect_override_error("run.steps=\"10\"",
+                        "--set 'run.steps=\"10\"': key 'run.steps' must be an integer, got string");
   expect_override_error("run.steps=ten", "--set 'run.steps=ten': the value is not a TOML value");
   expect_override_error("network.kind=smallworld", "key 'network.kind' must be one of");
   expect_override_error("network.kind=erdos", "got \"erdos\"; did you mean 'erdos-renyi'?");
   expect_override_error("market.kano_beta=nan", "must be a finite number, got nan");
-  expect_override_error("firms.0.strategy=sucess", "--set 'firms.0.strategy=sucess': key 'firms.0.strategy' names "
-                                                   "unknown strategy \"sucess\"; did you mean 'success'?");
-  expect_override_error("run.steps=1\nrun = 3", "--set 'run.steps=1\nrun = 3'");
+  expect_override_error("firms.0.strategy=sucess",
+                        "--set 'firms.0.strategy=sucess': key 'firms.0.strategy' names "
+                        "unknown strategy \"sucess\"; did you mean 'success'?");
+  expect_override_error("run.steps=1\nrun = 3",
+                        "--set 'run.steps=1\\nrun = 3': the value is not a TOML value");
   expect_override_error("run.name=a b", "strings are quoted");
 }
 
@@ -801,7 +857,8 @@ TEST_CASE("scenario: override keys are checked with suggestions", "[scenario]") 
                         "'market.maturity_rate'?");
   expect_override_error("markt.maturity_rate=0.1", "did you mean 'market.maturity_rate'?");
   expect_override_error("steps=10", "unknown key 'steps'; did you mean 'run.steps'?");
-  expect_override_error("run=10", "--set 'run=10': 'run' is a table; set one of its keys, e.g. --set run.name=...");
+  expect_override_error("run=10",
+                        "--set 'run=10': 'run' is a table; set one of its keys, e.g. --set run.name=...");
   expect_override_error("run.steps", "--set 'run.steps': expected key.path=value");
   expect_override_error("run.steps=", "missing value after '='");
   expect_override_error("=3", "missing key before '='");
@@ -818,7 +875,8 @@ TEST_CASE("scenario: load_scenario applies overrides", "[scenario]") {
     load_scenario(kSource + "/scenarios/tiny.toml", {"market.maturity_rate=2"});
     FAIL("no error");
   } catch (const ScenarioError& e) {
-    CHECK_THAT(e.what(), StartsWith("--set 'market.maturity_rate=2': key 'market.maturity_rate' must be in [0, 1]"));
+    CHECK_THAT(e.what(),
+               StartsWith("--set 'market.maturity_rate=2': key 'market.maturity_rate' must be in [0, 1]"));
   }
 }
 

@@ -1,10 +1,10 @@
 // Writing scenarios: the resolved TOML (to_toml) and the key reference of
 // docs/SCENARIO.md (scenario_keys_markdown), both generated from the registry.
-#include "scenario/registry.hpp"
-#include "scenario/scenario.hpp"
-
 #include <sstream>
 #include <type_traits>
+
+#include "scenario/registry.hpp"
+#include "scenario/scenario.hpp"
 
 namespace missionsim {
 
@@ -15,7 +15,8 @@ using namespace scenario;
 // The valid values of a key as text: its range for numbers, its choices for
 // enums (each wrapped in `quote`), nothing for booleans and free strings.
 template <class Owner>
-std::string valid_values(const Field<Owner>& f, const ValueRef& ref, std::string_view sep, std::string_view quote) {
+std::string valid_values(const Field<Owner>& f, const ValueRef& ref, std::string_view sep,
+                         std::string_view quote) {
   std::string out;
   if (auto choices = enum_choices(ref); !choices.empty()) {
     for (std::size_t i = 0; i < choices.size(); ++i) {
@@ -46,8 +47,10 @@ void write_fields(std::ostream& out, const std::vector<Field<Owner>>& fields, Ow
     std::string line = std::string(f.key) + " = " + toml_value_text(f.ref(owner));
     std::string c = comment(f, owner);
     if (!c.empty()) {
-      if (line.size() < 40) line.resize(40, ' ');
-      else line += "  ";
+      if (line.size() < 40)
+        line.resize(40, ' ');
+      else
+        line += "  ";
       line += "# " + c;
     }
     out << line << '\n';
@@ -75,8 +78,8 @@ void markdown_table(std::ostream& out, const std::vector<Field<Owner>>& fields, 
     }
     if (def == "required" && !(f.flags & kRequired))
       def = std::string(1, '`').append(toml_value_text(ref)).append(1, '`');
-    out << "| `" << f.key << "` | " << type_text(ref) << " | " << md_escape(def) << " | " << md_escape(range) << " | "
-        << f.unit << " | " << md_escape(std::string(f.doc)) << " |\n";
+    out << "| `" << f.key << "` | " << type_text(ref) << " | " << md_escape(def) << " | " << md_escape(range)
+        << " | " << f.unit << " | " << md_escape(std::string(f.doc)) << " |\n";
     if (f.key == "name" && !extra_row.empty()) out << extra_row;
   }
   out << '\n';
@@ -118,20 +121,24 @@ std::string scenario_keys_markdown() {
     markdown_table(out, s.fields, defaults);
     if (s.name == "customers") {
       out << "### [[customers.segments]]\n\n"
-          << "Customer segments, one table each. Without any, the population is one segment with the defaults "
+          << "Customer segments, one table each. Without any, the population is one segment with the "
+             "defaults "
              "below. The shares of all segments must sum to 1 (within 1e-9); names must be unique.\n\n";
       markdown_table(out, segment_fields(), Segment{});
     }
   }
   out << "### [[strategies]]\n\n"
-      << "Scenario-defined strategies. `base` names a built-in or an earlier [[strategies]] entry whose values are the "
+      << "Scenario-defined strategies. `base` names a built-in or an earlier [[strategies]] entry whose "
+         "values are the "
          "defaults; without it the defaults are those below. The six budget shares must sum to <= 1 and "
          "philanthropy_rate + payout_rate to <= 1.\n\n";
-  markdown_table(out, strategy_fields(), StrategyParams{},
-                 "| `base` | string | none | built-in or earlier [[strategies]] name |  | strategy whose values are "
-                 "the defaults of this one |\n");
+  markdown_table(
+      out, strategy_fields(), StrategyParams{},
+      "| `base` | string | none | built-in or earlier [[strategies]] name |  | strategy whose values are "
+      "the defaults of this one |\n");
   out << "### [[firms]]\n\n"
-      << "The firms at t = 0, one table per group; at least one. A group with count > 1 expands at run time into "
+      << "The firms at t = 0, one table per group; at least one. A group with count > 1 expands at run time "
+         "into "
          "firms named name-1, name-2, .... Sum of counts + economics.max_entrants <= 1000.\n\n";
   FirmGroup firm_defaults;
   markdown_table(out, firm_fields(), firm_defaults);

@@ -15,33 +15,40 @@ namespace {
 
 // One row per key. MEMBER is a path below the owner (e.g. era.t0); its text
 // goes into the docs as the C++ name.
-#define MS_FIELD(OWNER, KEY, MEMBER, RANGE, UNIT, DOC, ...) \
-  Field<OWNER> { KEY, #MEMBER, [](OWNER& o) -> ValueRef { return &o.MEMBER; }, RANGE, UNIT, DOC, __VA_ARGS__ }
+#define MS_FIELD(OWNER, KEY, MEMBER, RANGE, UNIT, DOC, ...)                                     \
+  Field<OWNER> {                                                                                \
+    KEY, #MEMBER, [](OWNER& o) -> ValueRef { return &o.MEMBER; }, RANGE, UNIT, DOC, __VA_ARGS__ \
+  }
 #define P(KEY, MEMBER, RANGE, UNIT, DOC) MS_FIELD(Params, KEY, MEMBER, RANGE, UNIT, DOC, 0)
 #define MECH(KEY, DOC) P(#KEY, mechanisms.KEY, unbounded(), "", DOC)
 
 constexpr double kSeedMax = 9223372036854775807.0;  // TOML integers are int64
 
 // The two schedules share their keys; only their meaning and ranges differ.
-#define SCHEDULE(S, LEVEL_RANGE, LEVEL_UNIT)                                                                      \
-  P("kind", S.kind, unbounded(), "",                                                                               \
-    "time path: constant (start), linear (start to end over t0..t1), logistic (midpoint t0, steepness rate), "    \
-    "step (end from t0 on), endogenous (era only: follows what customers value, speed rate)"),                    \
-      P("start", S.start, LEVEL_RANGE, LEVEL_UNIT, "value before the change"),                                     \
-      P("end", S.end, LEVEL_RANGE, LEVEL_UNIT, "value after the change"),                                         \
-      P("t0", S.t0, closed(0, 1e6), "step", "step where the change starts (linear, step) or its midpoint (logistic)"), \
-      P("t1", S.t1, closed(0, 1e6), "step", "step where a linear change ends; >= t0 when kind = \"linear\""),      \
+#define SCHEDULE(S, LEVEL_RANGE, LEVEL_UNIT)                                                            \
+  P("kind", S.kind, unbounded(), "",                                                                    \
+    "time path: constant (start), linear (start to end over t0..t1), logistic (midpoint t0, steepness " \
+    "rate), "                                                                                           \
+    "step (end from t0 on), endogenous (era only: follows what customers value, speed rate)"),          \
+      P("start", S.start, LEVEL_RANGE, LEVEL_UNIT, "value before the change"),                          \
+      P("end", S.end, LEVEL_RANGE, LEVEL_UNIT, "value after the change"),                               \
+      P("t0", S.t0, closed(0, 1e6), "step",                                                             \
+        "step where the change starts (linear, step) or its midpoint (logistic)"),                      \
+      P("t1", S.t1, closed(0, 1e6), "step",                                                             \
+        "step where a linear change ends; >= t0 when kind = \"linear\""),                               \
       P("rate", S.rate, positive(), "1/step", "logistic steepness, or endogenous adjustment speed")
 
 std::vector<Section> make_sections() {
   return {
-      {"run", "Identification and length of the run.",
+      {"run",
+       "Identification and length of the run.",
        {
            P("name", name, unbounded(), "", "scenario name, written into the output"),
            P("steps", steps, closed(1, 100000), "step", "number of steps (months) to simulate"),
            P("seed", seed, closed(0, kSeedMax), "", "master seed of the counter-based random generator"),
        }},
-      {"mechanisms", "Switches for the mechanisms of docs/MODEL.md; each can be turned off to isolate the others.",
+      {"mechanisms",
+       "Switches for the mechanisms of docs/MODEL.md; each can be turned off to isolate the others.",
        {
            MECH(adoption, "M1 Bass adoption"),
            MECH(kano, "M2 Kano attribute lifecycle (maturity moves)"),
@@ -57,7 +64,8 @@ std::vector<Section> make_sections() {
            MECH(society, "M12 grants to nonprofits"),
            MECH(adaptation, "M13 strategy imitation between firms"),
        }},
-      {"customers", "The customer population. Segments are given as [[customers.segments]] (below).",
+      {"customers",
+       "The customer population. Segments are given as [[customers.segments]] (below).",
        {
            P("count", customers, closed(1, 1e8), "customers", "population size"),
            P("initial_adopted", initial_adopted, closed(0, 1), "", "fraction already customers at t = 0"),
@@ -65,126 +73,165 @@ std::vector<Section> make_sections() {
            P("consideration_size", consideration_size, closed(1, 8), "firms",
              "firms a customer can hold in mind (all live firms when choice.full_awareness)"),
        }},
-      {"network", "The social network word of mouth travels over (M7).",
+      {"network",
+       "The social network word of mouth travels over (M7).",
        {
            P("kind", network.kind, unbounded(), "", "network model"),
            P("mean_degree", network.mean_degree, closed(2, 1000), "neighbours",
-             "mean number of neighbours; an even integer for watts-strogatz; < customers.count; ignored by complete"),
+             "mean number of neighbours; an even integer for watts-strogatz; < customers.count; ignored by "
+             "complete"),
            P("rewire", network.rewire, closed(0, 1), "", "Watts-Strogatz rewiring probability"),
        }},
-      {"market", "Product attributes and their Kano lifecycle (M2).",
+      {"market",
+       "Product attributes and their Kano lifecycle (M2).",
        {
            P("attributes", attributes, closed(1, 32), "", "attributes offered at start"),
            P("latent_attributes", latent_attributes, closed(0, 32), "",
              "attributes discoverable by R&D (M9); attributes + latent_attributes <= 32"),
            P("kano_beta", kano_beta, closed(0, 100), "", "attribute weight beta_a (Eq. 3)"),
-           P("initial_maturity", initial_maturity, closed(0, 1), "", "Kano maturity of offered attributes at t = 0"),
-           P("maturity_rate", maturity_rate, closed(0, 1), "1/step", "smoothing of maturity toward coverage (Eq. 4)"),
-           P("initial_capability", initial_capability, closed(0, 1), "", "mean firm capability on offered attributes"),
-           P("capability_spread", capability_spread, closed(0, 1), "", "uniform +- spread of initial capabilities"),
+           P("initial_maturity", initial_maturity, closed(0, 1), "",
+             "Kano maturity of offered attributes at t = 0"),
+           P("maturity_rate", maturity_rate, closed(0, 1), "1/step",
+             "smoothing of maturity toward coverage (Eq. 4)"),
+           P("initial_capability", initial_capability, closed(0, 1), "",
+             "mean firm capability on offered attributes"),
+           P("capability_spread", capability_spread, closed(0, 1), "",
+             "uniform +- spread of initial capabilities"),
        }},
-      {"adoption", "Bass adoption (M1).",
+      {"adoption",
+       "Bass adoption (M1).",
        {
            P("p", bass_p, closed(0, 1), "1/step", "innovation coefficient (Sultan, Farley & Lehmann 1990)"),
            P("q", bass_q, closed(0, 1), "1/step", "imitation coefficient"),
-           P("marketing_lift", marketing_lift, closed(0, 10), "", "extra innovation per unit of marketing reach (Eq. 12)"),
-           P("contact_cost", contact_cost, positive(), "money/contact", "marketing spend that reaches one customer once"),
+           P("marketing_lift", marketing_lift, closed(0, 10), "",
+             "extra innovation per unit of marketing reach (Eq. 12)"),
+           P("contact_cost", contact_cost, positive(), "money/contact",
+             "marketing spend that reaches one customer once"),
        }},
-      {"expectations", "Adaptive expectations and satisfaction (M3).",
+      {"expectations",
+       "Adaptive expectations and satisfaction (M3).",
        {
            P("lambda", expectation_lambda, closed(0, 1), "1/step", "adaptation speed lambda (Eq. 8)"),
            P("satisfaction_bias", satisfaction_bias, closed(-20, 20), "",
              "satisfaction intercept: S = logistic(bias) when P = E = 0.5 (Eq. 9)"),
-           P("disconfirmation_gain", disconfirmation_gain, closed(0, 100), "", "satisfaction slope on P - E (Eq. 9)"),
+           P("disconfirmation_gain", disconfirmation_gain, closed(0, 100), "",
+             "satisfaction slope on P - E (Eq. 9)"),
            P("performance_gain", performance_gain, closed(0, 100), "", "satisfaction slope on P (Eq. 9)"),
-           P("service_weight", service_weight, closed(0, 1), "", "weight of service quality in performance P (Eq. 7)"),
+           P("service_weight", service_weight, closed(0, 1), "",
+             "weight of service quality in performance P (Eq. 7)"),
        }},
-      {"success", "Customer success and co-creation (M4).",
+      {"success",
+       "Customer success and co-creation (M4).",
        {
            P("smoothing", success_smoothing, closed(0, 1), "1/step",
              "speed at which realised success follows the flow (Eq. 11)"),
            P("enablement_scale", enablement_scale, positive(), "money/customer",
              "enablement spend per customer giving half the effect"),
-           P("effort_weight", effort_weight, closed(0, 10), "", "contribution of own effort to progress (Eq. 10)"),
-           P("cocreation_rate", cocreation_rate, closed(0, 10), "", "platform value created per contributing customer"),
+           P("effort_weight", effort_weight, closed(0, 10), "",
+             "contribution of own effort to progress (Eq. 10)"),
+           P("cocreation_rate", cocreation_rate, closed(0, 10), "",
+             "platform value created per contributing customer"),
            P("cocreation_decay", cocreation_decay, closed(0, 1), "1/step", "decay of the co-creation stock"),
        }},
-      {"era", "Era shift (M5): the weight w(t) customers put on success rather than satisfaction (Eq. 1).",
+      {"era",
+       "Era shift (M5): the weight w(t) customers put on success rather than satisfaction (Eq. 1).",
        {SCHEDULE(era, closed(0, 1), "")}},
-      {"amplification", "Social-media amplification a(t) of word of mouth (Eq. 1 schedule; endogenous not allowed).",
+      {"amplification",
+       "Social-media amplification a(t) of word of mouth (Eq. 1 schedule; endogenous not allowed).",
        {SCHEDULE(amplification, closed(0, 100), "")}},
-      {"choice", "Reconsideration, switching and firm choice (M6).",
+      {"choice",
+       "Reconsideration, switching and firm choice (M6).",
        {
            P("logit_scale", logit_scale, positive(), "", "mu in the logit choice (Eq. 14)"),
            P("switching_cost", switching_cost, closed(0, 10), "utility", "utility bonus of the incumbent"),
-           P("churn_base", churn_base, closed(0, 1), "1/step", "reconsideration hazard of a satisfied customer"),
+           P("churn_base", churn_base, closed(0, 1), "1/step",
+             "reconsideration hazard of a satisfied customer"),
            P("churn_dissatisfaction", churn_dissatisfaction, closed(0, 1), "1/step",
              "extra hazard per unit of dissatisfaction (1 - S)"),
            P("exit_share", exit_share, closed(0, 1), "",
              "share of reconsidering customers who leave the category instead of choosing"),
-           P("reputation_weight", reputation_weight, closed(0, 10), "utility", "utility per unit of heard reputation"),
+           P("reputation_weight", reputation_weight, closed(0, 10), "utility",
+             "utility per unit of heard reputation"),
            P("full_awareness", full_awareness, unbounded(), "", "every customer knows every live firm"),
            P("incumbent_by_experience", incumbent_by_experience, unbounded(), "",
              "incumbent judged by own S and s (otherwise by reputation like the others)"),
        }},
-      {"word_of_mouth", "Referrals and warnings over the network (M7).",
+      {"word_of_mouth",
+       "Referrals and warnings over the network (M7).",
        {
-           P("talk_rate", talk_rate, closed(0, 1), "1/step", "chance per step of a conversation with one neighbour"),
-           P("refer_prob", refer_prob, closed(0, 1), "", "promoters who actually refer (Kumar et al. 2007: 30-33%)"),
+           P("talk_rate", talk_rate, closed(0, 1), "1/step",
+             "chance per step of a conversation with one neighbour"),
+           P("refer_prob", refer_prob, closed(0, 1), "",
+             "promoters who actually refer (Kumar et al. 2007: 30-33%)"),
            P("warn_prob", warn_prob, closed(0, 1), "", "detractors who warn"),
            P("reputation_decay", reputation_decay, closed(0, 1), "1/step", "decay of heard reputation"),
        }},
-      {"economics", "Accounting, bankruptcy and entry (M8).",
+      {"economics",
+       "Accounting, bankruptcy and entry (M8).",
        {
            P("initial_cash", initial_cash, closed(0, 1e12), "money", "cash of each firm at t = 0"),
            P("fixed_cost", fixed_cost, closed(0, 1e12), "money/step", "fixed cost of each firm"),
            P("serve_cost", serve_cost, closed(0, 1e6), "money/customer/step", "base serving cost"),
            P("enablement_cost", enablement_cost, closed(0, 1e6), "money/customer/step",
              "extra serving cost per unit of enablement intensity"),
-           P("impact_cost", impact_cost, closed(0, 1e6), "money/impact", "cost of one unit of embedded impact"),
-           P("bankrupt_after", bankrupt_after, closed(1, 1000), "step", "consecutive steps with cash < 0 before exit"),
+           P("impact_cost", impact_cost, closed(0, 1e6), "money/impact",
+             "cost of one unit of embedded impact"),
+           P("bankrupt_after", bankrupt_after, closed(1, 1000), "step",
+             "consecutive steps with cash < 0 before exit"),
            P("entry_rate", entry_rate, closed(0, 1), "1/step", "probability of an entrant per step"),
            P("max_entrants", max_entrants, closed(0, 1000), "firms",
              "firm slots reserved for entrants; firms + max_entrants <= 1000"),
            P("entry_mix", entry_mix, unbounded(), "",
-             "strategies entrants draw from (built-in or [[strategies]] names; empty: the initial firms' strategies)"),
+             "strategies entrants draw from (built-in or [[strategies]] names; empty: the initial firms' "
+             "strategies)"),
        }},
-      {"innovation", "R&D and imitation (M9).",
+      {"innovation",
+       "R&D and imitation (M9).",
        {
-           P("rd_efficiency", rd_efficiency, closed(0, 1), "", "capability gained per unit of R&D intensity (Eq. 33)"),
+           P("rd_efficiency", rd_efficiency, closed(0, 1), "",
+             "capability gained per unit of R&D intensity (Eq. 33)"),
            P("discovery_rate", discovery_rate, closed(0, 1), "",
              "chance per unit of R&D intensity of finding a latent attribute"),
            P("imitation_speed", imitation_speed, closed(0, 1), "",
              "fraction of the gap to the leader closed per unit of imitation intensity"),
-           P("imitation_lag", imitation_lag, closed(0, 120), "step", "steps before a rival's capability can be copied"),
+           P("imitation_lag", imitation_lag, closed(0, 120), "step",
+             "steps before a rival's capability can be copied"),
            P("spend_scale", spend_scale, positive(), "money/customer",
              "spend per customer at which an investment reaches half effect"),
        }},
-      {"employees", "Employee engagement (M10).",
+      {"employees",
+       "Employee engagement (M10).",
        {
            P("initial", engagement_initial, closed(0, 1), "", "engagement at t = 0"),
-           P("speed", engagement_speed, closed(0, 1), "1/step", "speed at which engagement follows its target"),
-           P("productivity", engagement_productivity, closed(0, 1), "", "serving cost saved at full engagement"),
+           P("speed", engagement_speed, closed(0, 1), "1/step",
+             "speed at which engagement follows its target"),
+           P("productivity", engagement_productivity, closed(0, 1), "",
+             "serving cost saved at full engagement"),
        }},
-      {"social", "Embedded impact, philanthropy and harm (M11).",
+      {"social",
+       "Embedded impact, philanthropy and harm (M11).",
        {
            P("philanthropy_efficiency", philanthropy_efficiency, closed(0, 10), "impact/money",
              "impact per money donated"),
-           P("harm_per_cost", harm_per_cost, closed(0, 10), "harm/money", "harm per money of externalised cost"),
+           P("harm_per_cost", harm_per_cost, closed(0, 10), "harm/money",
+             "harm per money of externalised cost"),
            P("harm_decay", harm_decay, closed(0, 1), "1/step", "decay of the harm stock"),
            P("impact_visibility", impact_visibility, closed(0, 10), "",
              "how strongly values-driven customers see impact (Eq. 14)"),
            P("philanthropy_visibility", philanthropy_visibility, closed(0, 10), "",
              "visibility of donations relative to embedded impact"),
        }},
-      {"society", "Grants to grant-funded firms (M12).",
+      {"society",
+       "Grants to grant-funded firms (M12).",
        {
            P("grant_per_impact", grant_per_impact, closed(0, 1e6), "money/impact",
              "grant paid per unit of impact delivered"),
        }},
-      {"adaptation", "Strategy imitation between firms (M13).",
+      {"adaptation",
+       "Strategy imitation between firms (M13).",
        {
-           P("rate", adaptation_rate, closed(0, 1), "1/step", "chance per step a firm compares itself with a rival"),
+           P("rate", adaptation_rate, closed(0, 1), "1/step",
+             "chance per step a firm compares itself with a rival"),
            P("sensitivity", adaptation_sensitivity, closed(0, 1000), "",
              "Fermi-rule sensitivity to the profit-margin gap"),
        }},
@@ -216,8 +263,8 @@ std::vector<Field<StrategyParams>> make_strategy_fields() {
       STRAT(name, unbounded(), "", "strategy name, unique, not a built-in's", kRequired | kNonEmpty),
       STRAT(pricing, unbounded(), "", "pricing rule (Eq. 28)", 0),
       STRAT(price, closed(0, 1e6), "money/customer/step", "base monthly price", 0),
-      STRAT(value_premium, closed(0, 10), "", "value pricing: price rises by this fraction per unit of relative value",
-            0),
+      STRAT(value_premium, closed(0, 10), "",
+            "value pricing: price rises by this fraction per unit of relative value", 0),
       STRAT(invest_rate, closed(0, 1), "", "share of revenue reinvested each step", 0),
       STRAT(share_rd, closed(0, 1), "", "budget share for R&D (Eq. 30); the six shares sum to <= 1", 0),
       STRAT(share_imitation, closed(0, 1), "", "budget share for imitation", 0),
@@ -225,8 +272,8 @@ std::vector<Field<StrategyParams>> make_strategy_fields() {
       STRAT(share_enablement, closed(0, 1), "", "budget share for customer-success enablement (M4)", 0),
       STRAT(share_cocreation, closed(0, 1), "", "budget share for the co-creation platform (M4)", 0),
       STRAT(share_marketing, closed(0, 1), "", "budget share for marketing (M1)", 0),
-      STRAT(impact_per_customer, closed(0, 10), "impact/customer/step", "embedded social impact per customer served",
-            0),
+      STRAT(impact_per_customer, closed(0, 10), "impact/customer/step",
+            "embedded social impact per customer served", 0),
       STRAT(philanthropy_rate, closed(0, 1), "", "share of positive profit donated", 0),
       STRAT(payout_rate, closed(0, 1), "",
             "share of positive profit paid to shareholders; philanthropy_rate + payout_rate <= 1", 0),
@@ -242,7 +289,8 @@ std::vector<Field<FirmGroup>> make_firm_fields() {
       FIRM(strategy, unbounded(), "", "a built-in or [[strategies]] name", kRequired | kNonEmpty),
       FIRM(count, closed(1, 1000), "firms", "number of firms in the group", 0),
       FIRM(name, unbounded(), "",
-           "firm name, or prefix for a group (name-1, name-2, ...); unique; default: the strategy name", kNonEmpty),
+           "firm name, or prefix for a group (name-1, name-2, ...); unique; default: the strategy name",
+           kNonEmpty),
   };
 }
 
@@ -252,8 +300,8 @@ std::vector<Field<FirmGroup>> make_firm_fields() {
 #undef MS_FIELD
 
 constexpr EnumName<ScheduleKind> kScheduleKinds[] = {
-    {"constant", ScheduleKind::Constant}, {"linear", ScheduleKind::Linear},
-    {"logistic", ScheduleKind::Logistic}, {"step", ScheduleKind::Step},
+    {"constant", ScheduleKind::Constant},     {"linear", ScheduleKind::Linear},
+    {"logistic", ScheduleKind::Logistic},     {"step", ScheduleKind::Step},
     {"endogenous", ScheduleKind::Endogenous},
 };
 constexpr EnumName<NetworkKind> kNetworkKinds[] = {
@@ -263,8 +311,8 @@ constexpr EnumName<NetworkKind> kNetworkKinds[] = {
     {"barabasi-albert", NetworkKind::BarabasiAlbert},
 };
 constexpr EnumName<PricingRule> kPricingRules[] = {
-    {"fixed", PricingRule::Fixed},         {"market", PricingRule::Market},
-    {"value", PricingRule::Value},         {"profit-max", PricingRule::ProfitMax},
+    {"fixed", PricingRule::Fixed},           {"market", PricingRule::Market},
+    {"value", PricingRule::Value},           {"profit-max", PricingRule::ProfitMax},
     {"subsidised", PricingRule::Subsidised},
 };
 
@@ -329,7 +377,8 @@ bool Range::contains(double x) const {
 std::string Range::text() const {
   bool has_lo = !std::isinf(lo), has_hi = !std::isinf(hi);
   if (has_lo && has_hi)
-    return std::string(lo_open ? "(" : "[") + format_bound(lo) + ", " + format_bound(hi) + (hi_open ? ")" : "]");
+    return std::string(lo_open ? "(" : "[") + format_bound(lo) + ", " + format_bound(hi) +
+           (hi_open ? ")" : "]");
   if (has_lo) return std::string(lo_open ? "> " : ">= ") + format_bound(lo);
   if (has_hi) return std::string(hi_open ? "< " : "<= ") + format_bound(hi);
   return "any";
@@ -351,11 +400,21 @@ std::string quote_string(std::string_view s) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (u < 0x20 || u == 0x7f) {
           char buf[8];
@@ -379,7 +438,8 @@ std::string toml_value_text(const ValueRef& ref) {
                         [](std::string* v) { return quote_string(*v); },
                         [](std::vector<std::string>* v) {
                           std::string s = "[";
-                          for (std::size_t i = 0; i < v->size(); ++i) s += (i ? ", " : "") + quote_string((*v)[i]);
+                          for (std::size_t i = 0; i < v->size(); ++i)
+                            s += (i ? ", " : "") + quote_string((*v)[i]);
                           return s + "]";
                         },
                         [](auto* e) { return quote_string(enum_text(*e)); },

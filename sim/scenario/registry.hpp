@@ -8,8 +8,6 @@
 // Params / Segment / StrategyParams / FirmGroup through the same accessor.
 #pragma once
 
-#include "core/params.hpp"
-
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -18,11 +16,13 @@
 #include <variant>
 #include <vector>
 
+#include "core/params.hpp"
+
 namespace missionsim::scenario {
 
 // Where a key's value lives; the alternative decides the TOML type accepted.
-using ValueRef = std::variant<bool*, int*, std::int64_t*, std::uint64_t*, double*, std::string*, ScheduleKind*,
-                              NetworkKind*, PricingRule*, std::vector<std::string>*>;
+using ValueRef = std::variant<bool*, int*, std::int64_t*, std::uint64_t*, double*, std::string*,
+                              ScheduleKind*, NetworkKind*, PricingRule*, std::vector<std::string>*>;
 
 // Valid values of a number: [lo, hi], either bound may be open or infinite.
 struct Range {
@@ -37,7 +37,9 @@ struct Range {
 
 constexpr Range closed(double lo, double hi) { return Range{lo, hi, false, false}; }
 constexpr Range positive() { return Range{0.0, std::numeric_limits<double>::infinity(), true, false}; }
-constexpr Range at_least(double lo) { return Range{lo, std::numeric_limits<double>::infinity(), false, false}; }
+constexpr Range at_least(double lo) {
+  return Range{lo, std::numeric_limits<double>::infinity(), false, false};
+}
 constexpr Range unbounded() { return Range{}; }
 
 enum FieldFlag : unsigned {

@@ -8,9 +8,6 @@
 // them says "--set 'k=v'" instead of a file position.
 #include "scenario/scenario.hpp"
 
-#include "scenario/registry.hpp"
-#include "strategies/strategy.hpp"
-
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -22,6 +19,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+
+#include "scenario/registry.hpp"
+#include "strategies/strategy.hpp"
 
 namespace missionsim {
 
@@ -42,24 +42,49 @@ struct Overloaded : Ts... {
 template <class... Ts>
 Overloaded(Ts...) -> Overloaded<Ts...>;
 
+// User text inside a one-line message: control characters escaped, long text cut.
+std::string printable(std::string_view s, std::size_t max = 200) {
+  std::string out;
+  for (char c : s.substr(0, max)) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      std::string q = quote_string(std::string(1, c));
+      out += q.substr(1, q.size() - 2);
+    } else {
+      out += c;
+    }
+  }
+  return s.size() > max ? out + "..." : out;
+}
+
+// A long string value cut for a message (quote_string escapes it).
 std::string truncated(std::string_view s, std::size_t max = 60) {
-  if (s.size() <= max) return std::string(s);
-  return std::string(s.substr(0, max)) + "...";
+  return s.size() <= max ? std::string(s) : std::string(s.substr(0, max)) + "...";
 }
 
 // "string \"abc\"", "float 1.5", "table": what the user wrote, for "got ...".
 std::string describe(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "string " + quote_string(truncated(n.as_string()->get()));
-    case toml::node_type::integer: return "integer " + std::to_string(n.as_integer()->get());
-    case toml::node_type::floating_point: return "float " + format_double(n.as_floating_point()->get());
-    case toml::node_type::boolean: return std::string("boolean ") + (n.as_boolean()->get() ? "true" : "false");
-    case toml::node_type::table: return "table";
-    case toml::node_type::array: return "array";
-    case toml::node_type::date: return "date";
-    case toml::node_type::time: return "time";
-    case toml::node_type::date_time: return "date-time";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "string " + quote_string(truncated(n.as_string()->get()));
+    case toml::node_type::integer:
+      return "integer " + std::to_string(n.as_integer()->get());
+    case toml::node_type::floating_point:
+      return "float " + format_double(n.as_floating_point()->get());
+    case toml::node_type::boolean:
+      return std::string("boolean ") + (n.as_boolean()->get() ? "true" : "false");
+    case toml::node_type::table:
+      return "table";
+    case toml::node_type::array:
+      return "array";
+    case toml::node_type::date:
+      return "date";
+    case toml::node_type::time:
+      return "time";
+    case toml::node_type::date_time:
+      return "date-time";
+    default:
+      return "nothing";
   }
 }
 
@@ -121,8 +146,10 @@ const std::map<std::string, std::string>& global_hints() {
     std::map<std::string, int> seen;
     std::map<std::string, std::string> out;
     auto add = [&](std::string name, std::string path) {
-      if (seen[name]++ == 0) out[name] = path;
-      else if (out[name] != path) out.erase(name);
+      if (seen[name]++ == 0)
+        out[name] = path;
+      else if (out[name] != path)
+        out.erase(name);
     };
     for (const auto& s : sections())
       for (const auto& f : s.fields) {
@@ -144,7 +171,8 @@ class Reader {
   // ---- locations and failures -------------------------------------------
 
   std::string loc(const toml::source_region& r) const {
-    if (r.path && !r.path->empty() && (*r.path)[0] == kOverrideMarker) return "--set '" + r.path->substr(1) + "'";
+    if (r.path && !r.path->empty() && (*r.path)[0] == kOverrideMarker)
+      return "--set '" + printable(std::string_view(*r.path).substr(1)) + "'";
     const std::string& file = r.path ? *r.path : source_;
     if (r.begin.line == 0) return file;  // a node made by an override, with no position
     return file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
@@ -167,7 +195,8 @@ class Reader {
   // recorded one, else `fallback`.
   std::string blame(const std::vector<std::string>& paths, const std::string& fallback) const {
     for (const auto& path : paths)
-      if (auto it = where_.find(path); it != where_.end() && it->second.rfind("--set", 0) == 0) return it->second;
+      if (auto it = where_.find(path); it != where_.end() && it->second.rfind("--set", 0) == 0)
+        return it->second;
     for (const auto& path : paths)
       if (auto it = where_.find(path); it != where_.end()) return it->second;
     return loc_of(fallback);
@@ -177,7 +206,8 @@ class Reader {
     throw ScenarioError(where + ": " + msg);
   }
   [[noreturn]] void fail(const toml::node& n, const std::string& msg) const { fail(loc(n), msg); }
-  [[noreturn]] void type_error(const toml::node& n, const std::string& path, std::string_view expected) const {
+  [[noreturn]] void type_error(const toml::node& n, const std::string& path,
+                               std::string_view expected) const {
     fail(n, "key '" + path + "' must be " + std::string(expected) + ", got " + describe(n));
   }
 
@@ -186,7 +216,8 @@ class Reader {
   std::int64_t read_integer(const toml::node& n, const std::string& path, const Range& range) {
     if (!n.is_integer()) {
       if (n.is_floating_point())
-        fail(n, "key '" + path + "' must be an integer, got " + describe(n) + " (write it without '.' or exponent)");
+        fail(n, "key '" + path + "' must be an integer, got " + describe(n) +
+                    " (write it without '.' or exponent)");
       type_error(n, path, "an integer");
     }
     std::int64_t v = n.as_integer()->get();
@@ -197,9 +228,12 @@ class Reader {
 
   double read_number(const toml::node& n, const std::string& path, const Range& range) {
     double x;
-    if (n.is_integer()) x = static_cast<double>(n.as_integer()->get());
-    else if (n.is_floating_point()) x = n.as_floating_point()->get();
-    else type_error(n, path, "a number");
+    if (n.is_integer())
+      x = static_cast<double>(n.as_integer()->get());
+    else if (n.is_floating_point())
+      x = n.as_floating_point()->get();
+    else
+      type_error(n, path, "a number");
     if (!std::isfinite(x)) fail(n, "key '" + path + "' must be a finite number, got " + number(x));
     if (!range.contains(x)) fail(n, "key '" + path + "' " + must_be_in(range) + ", got " + number(x));
     return x;
@@ -220,8 +254,8 @@ class Reader {
     auto choices = enum_choices(ValueRef(static_cast<E*>(nullptr)));
     std::vector<std::string> quoted;
     for (const auto& c : choices) quoted.push_back(quote_string(c));
-    fail(n, "key '" + path + "' must be one of " + join(quoted, ", ") + ", got " + quote_string(truncated(s)) +
-                did_you_mean(nearest(s, choices)));
+    fail(n, "key '" + path + "' must be one of " + join(quoted, ", ") + ", got " +
+                quote_string(truncated(s)) + did_you_mean(nearest(s, choices)));
   }
 
   void read_value(const toml::node& n, const std::string& path, const ValueRef& ref, const Range& range,
@@ -254,21 +288,25 @@ class Reader {
 
   // ---- tables ------------------------------------------------------------
 
-  [[noreturn]] void unknown_key(const toml::key& k, const std::string& prefix, const std::vector<std::string>& known) {
+  [[noreturn]] void unknown_key(const toml::key& k, const std::string& prefix,
+                                const std::vector<std::string>& known) {
     std::string key(k.str());
     std::string path = prefix.empty() ? key : prefix + "." + key;
-    std::string msg = "unknown key '" + truncated(path) + "'";
+    std::string msg = "unknown key '" + printable(path, 60) + "'";
     std::string suggestion;
     if (auto it = global_hints().find(key); it != global_hints().end()) {
       suggestion = it->second;
       // Same table: the short name is enough.
-      if (!prefix.empty() && suggestion.rfind(prefix + ".", 0) == 0) suggestion = suggestion.substr(prefix.size() + 1);
-      if (std::find(known.begin(), known.end(), suggestion) == known.end() && suggestion.find('.') == std::string::npos)
+      if (!prefix.empty() && suggestion.rfind(prefix + ".", 0) == 0)
+        suggestion = suggestion.substr(prefix.size() + 1);
+      if (std::find(known.begin(), known.end(), suggestion) == known.end() &&
+          suggestion.find('.') == std::string::npos)
         suggestion.clear();  // a member hint that belongs to a different kind of table
     }
     if (suggestion.empty()) suggestion = nearest(key, known);
     if (!suggestion.empty()) fail(loc(k), msg + did_you_mean(suggestion));
-    fail(loc(k), msg + "; known keys" + (prefix.empty() ? "" : " in '" + prefix + "'") + ": " + join(known, ", "));
+    fail(loc(k),
+         msg + "; known keys" + (prefix.empty() ? "" : " in '" + prefix + "'") + ": " + join(known, ", "));
   }
 
   const toml::table& as_table(const toml::node& n, const std::string& path) {
@@ -284,7 +322,8 @@ class Reader {
     if (!a) type_error(n, path, "an array of tables ([[" + path + "]])");
     where_[path] = loc(*a);
     std::vector<const toml::table*> out;
-    for (std::size_t i = 0; i < a->size(); ++i) out.push_back(&as_table((*a)[i], path + "." + std::to_string(i)));
+    for (std::size_t i = 0; i < a->size(); ++i)
+      out.push_back(&as_table((*a)[i], path + "." + std::to_string(i)));
     return out;
   }
 
@@ -319,8 +358,10 @@ class Reader {
       if (!n) continue;
       std::string name(s.name);
       const toml::table& t = as_table(*n, name);
-      if (s.name == "customers") read_table(t, name, s.fields, p, {"segments"});
-      else read_table(t, name, s.fields, p);
+      if (s.name == "customers")
+        read_table(t, name, s.fields, p, {"segments"});
+      else
+        read_table(t, name, s.fields, p);
     }
     read_segments(root, p);
     read_strategies(root, p);
@@ -342,7 +383,8 @@ class Reader {
       read_table(*tables[i], prefix, segment_fields(), s);
       for (std::size_t j = 0; j < p.segments.size(); ++j)
         if (p.segments[j].name == s.name)
-          fail(loc_of(prefix + ".name"), "segment name " + quote_string(s.name) + " is used twice (also by customers.segments." +
+          fail(loc_of(prefix + ".name"), "segment name " + quote_string(s.name) +
+                                             " is used twice (also by customers.segments." +
                                              std::to_string(j) + "); give each segment its own name");
       p.segments.push_back(s);
     }
@@ -387,7 +429,8 @@ class Reader {
   void read_firms(const toml::table& root, Params& p) {
     const toml::node* n = root.get("firms");
     if (!n)
-      fail(source_ + ":1:1", "scenario has no [[firms]]; add at least one, e.g. [[firms]] strategy = \"success\"");
+      fail(source_ + ":1:1",
+           "scenario has no [[firms]]; add at least one, e.g. [[firms]] strategy = \"success\"");
     auto tables = table_array(*n, "firms");
     if (tables.empty()) fail(*n, "key 'firms' must have at least one [[firms]] entry");
     auto names = all_strategy_names(p.strategies);
@@ -397,7 +440,8 @@ class Reader {
       read_table(*tables[i], prefix, firm_fields(), f);
       if (std::find(names.begin(), names.end(), f.strategy) == names.end())
         fail(loc_of(prefix + ".strategy"), "key '" + prefix + ".strategy' names unknown strategy " +
-                                               quote_string(truncated(f.strategy)) + did_you_mean(nearest(f.strategy, names)) +
+                                               quote_string(truncated(f.strategy)) +
+                                               did_you_mean(nearest(f.strategy, names)) +
                                                " (built-ins: " + join(builtin_strategy_names(), ", ") + ")");
       bool defaulted = f.name.empty();
       if (defaulted) f.name = f.strategy;
@@ -418,8 +462,8 @@ class Reader {
       fail(loc_of(name + ".kind"), "key '" + name + ".kind' cannot be \"endogenous\" (only era can be)");
     if (s.kind == ScheduleKind::Linear && s.t1 < s.t0)
       fail(blame({name + ".t1", name + ".t0", name + ".kind"}, name),
-           "key '" + name + ".t1' must be >= " + name + ".t0 (" + number(s.t0) + ") for a linear schedule, got " +
-               number(s.t1));
+           "key '" + name + ".t1' must be >= " + name + ".t0 (" + number(s.t0) +
+               ") for a linear schedule, got " + number(s.t1));
   }
 
   void check(const Params& p) {
@@ -435,8 +479,8 @@ class Reader {
 
     if (p.attributes + p.latent_attributes > kMaxAttributes)
       fail(blame({"market.latent_attributes", "market.attributes"}, "market"),
-           "market.attributes + market.latent_attributes must be <= 32, got " + std::to_string(p.attributes) + " + " +
-               std::to_string(p.latent_attributes));
+           "market.attributes + market.latent_attributes must be <= 32, got " + std::to_string(p.attributes) +
+               " + " + std::to_string(p.latent_attributes));
 
     check_schedule(p.era, "era", true);
     check_schedule(p.amplification, "amplification", false);
@@ -444,16 +488,19 @@ class Reader {
     const auto& net = p.network;
     const std::vector<std::string> net_keys = {"network.mean_degree", "network.kind", "customers.count"};
     if (net.kind == NetworkKind::WattsStrogatz && std::fmod(net.mean_degree, 2.0) != 0.0)
-      fail(blame(net_keys, "network"), "key 'network.mean_degree' must be an even integer for watts-strogatz, got " +
-                                           number(net.mean_degree));
+      fail(blame(net_keys, "network"),
+           "key 'network.mean_degree' must be an even integer for watts-strogatz, got " +
+               number(net.mean_degree));
     if (net.kind != NetworkKind::Complete) {
       if (!(net.mean_degree < static_cast<double>(p.customers)))
         fail(blame(net_keys, "network"), "key 'network.mean_degree' must be < customers.count (" +
-                                             std::to_string(p.customers) + "), got " + number(net.mean_degree));
-      if (static_cast<double>(p.customers) * net.mean_degree >= 4294967296.0)
-        fail(blame(net_keys, "network"), "customers.count * network.mean_degree must be < 2^32 (the edge index is "
-                                         "32-bit), got " + std::to_string(p.customers) + " * " +
+                                             std::to_string(p.customers) + "), got " +
                                              number(net.mean_degree));
+      if (static_cast<double>(p.customers) * net.mean_degree >= 4294967296.0)
+        fail(blame(net_keys, "network"),
+             "customers.count * network.mean_degree must be < 2^32 (the edge index is "
+             "32-bit), got " +
+                 std::to_string(p.customers) + " * " + number(net.mean_degree));
     }
 
     for (std::size_t i = 0; i < p.strategies.size(); ++i) {
@@ -463,13 +510,14 @@ class Reader {
       for (const char* k : {".share_rd", ".share_imitation", ".share_service", ".share_enablement",
                             ".share_cocreation", ".share_marketing", ".base"})
         keys.push_back(prefix + k);
-      double sum = s.share_rd + s.share_imitation + s.share_service + s.share_enablement + s.share_cocreation +
-                   s.share_marketing;
+      double sum = s.share_rd + s.share_imitation + s.share_service + s.share_enablement +
+                   s.share_cocreation + s.share_marketing;
       if (sum > 1.0 + 1e-9)
-        fail(blame(keys, prefix), "strategy " + quote_string(s.name) +
-                                      ": the budget shares (share_rd + share_imitation + share_service + "
-                                      "share_enablement + share_cocreation + share_marketing) must sum to <= 1, got " +
-                                      number(sum));
+        fail(blame(keys, prefix),
+             "strategy " + quote_string(s.name) +
+                 ": the budget shares (share_rd + share_imitation + share_service + "
+                 "share_enablement + share_cocreation + share_marketing) must sum to <= 1, got " +
+                 number(sum));
       if (s.philanthropy_rate + s.payout_rate > 1.0 + 1e-9)
         fail(blame({prefix + ".philanthropy_rate", prefix + ".payout_rate", prefix + ".base"}, prefix),
              "strategy " + quote_string(s.name) + ": philanthropy_rate + payout_rate must be <= 1, got " +
@@ -483,8 +531,9 @@ class Reader {
       keys.push_back("firms." + std::to_string(i) + ".count");
     }
     if (slots > kMaxFirmSlots)
-      fail(blame(keys, "firms"), "the firms (sum of [[firms]] count) plus economics.max_entrants must be <= 1000, got " +
-                                     std::to_string(slots));
+      fail(blame(keys, "firms"),
+           "the firms (sum of [[firms]] count) plus economics.max_entrants must be <= 1000, got " +
+               std::to_string(slots));
 
     auto names = all_strategy_names(p.strategies);
     for (std::size_t i = 0; i < p.entry_mix.size(); ++i)
@@ -498,7 +547,7 @@ class Reader {
 
   // Merges one "key.path=value" into the document.
   void apply_override(toml::table& root, const std::string& text) {
-    const std::string where = "--set '" + text + "'";
+    const std::string where = "--set '" + printable(text) + "'";
     auto eq = text.find('=');
     if (eq == std::string::npos) fail(where, "expected key.path=value, e.g. --set market.maturity_rate=0.1");
     std::string path = trim(text.substr(0, eq));
@@ -531,28 +580,40 @@ class Reader {
     std::string leaf;
     if (!array_path.empty()) {
       if (parts.size() != head + 2 || !is_index(parts[head]))
-        fail(where, "'" + array_path + "' entries are set as " + array_path + ".INDEX.KEY=value, e.g. " + array_path +
-                        ".0." + (array_path == "firms" ? "count=2" : array_path == "strategies" ? "price=12" : "share=0.5"));
+        fail(where, "'" + array_path + "' entries are set as " + array_path + ".INDEX.KEY=value, e.g. " +
+                        array_path + ".0." +
+                        (array_path == "firms"        ? "count=2"
+                         : array_path == "strategies" ? "price=12"
+                                                      : "share=0.5"));
       leaf = parts[head + 1];
       std::vector<std::string> known;
-      if (array_path == "firms") known = field_keys(firm_fields());
-      else if (array_path == "strategies") known = field_keys(strategy_fields(), {"base"});
-      else known = field_keys(segment_fields());
+      if (array_path == "firms")
+        known = field_keys(firm_fields());
+      else if (array_path == "strategies")
+        known = field_keys(strategy_fields(), {"base"});
+      else
+        known = field_keys(segment_fields());
       if (std::find(known.begin(), known.end(), leaf) == known.end()) {
         std::string s = nearest(leaf, known);
-        fail(where, "unknown key '" + truncated(path) + "'" +
+        fail(where, "unknown key '" + printable(path, 60) + "'" +
                         did_you_mean(s.empty() ? "" : array_path + "." + parts[head] + "." + s));
       }
-      if (array_path == "firms") kind = find_field(firm_fields(), leaf)->ref(dummy_firm_);
-      else if (array_path == "strategies") kind = leaf == "base" ? ValueRef(&dummy_string_)
-                                                                 : find_field(strategy_fields(), leaf)->ref(dummy_strategy_);
-      else kind = find_field(segment_fields(), leaf)->ref(dummy_segment_);
+      if (array_path == "firms")
+        kind = find_field(firm_fields(), leaf)->ref(dummy_firm_);
+      else if (array_path == "strategies")
+        kind = leaf == "base" ? ValueRef(&dummy_string_)
+                              : find_field(strategy_fields(), leaf)->ref(dummy_strategy_);
+      else
+        kind = find_field(segment_fields(), leaf)->ref(dummy_segment_);
 
       toml::array* arr = nullptr;
-      toml::node* n = array_path == "customers.segments"
-                          ? (root.get_as<toml::table>("customers") ? root.get_as<toml::table>("customers")->get("segments")
-                                                                   : nullptr)
-                          : root.get(array_path);
+      toml::node* n = nullptr;
+      if (array_path != "customers.segments") {
+        n = root.get(array_path);
+      } else if (toml::node* customers = root.get("customers")) {
+        if (!customers->is_table()) type_error(*customers, "customers", "a table");
+        n = customers->as_table()->get("segments");
+      }
       if (n) {
         arr = n->as_array();
         if (!arr) type_error(*n, array_path, "an array of tables ([[" + array_path + "]])");
@@ -560,8 +621,8 @@ class Reader {
       std::size_t size = arr ? arr->size() : 0;
       std::size_t index = std::stoul(parts[head]);
       if (index >= size)
-        fail(where, "index " + parts[head] + " is out of range: the scenario has " + std::to_string(size) + " [[" +
-                        array_path + "]] entr" + (size == 1 ? "y" : "ies") +
+        fail(where, "index " + parts[head] + " is out of range: the scenario has " + std::to_string(size) +
+                        " [[" + array_path + "]] entr" + (size == 1 ? "y" : "ies") +
                         (size ? " (0.." + std::to_string(size - 1) + ")" : ""));
       target = (*arr)[index].as_table();
       if (!target) type_error((*arr)[index], array_path + "." + parts[head], "a table");
@@ -573,10 +634,11 @@ class Reader {
         top.emplace_back("strategies");
         top.emplace_back("firms");
         std::string suggestion;
-        if (parts.size() == 1 && global_hints().count(parts[0])) suggestion = global_hints().at(parts[0]);
+        if (parts.size() == 1 && global_hints().count(parts[0]))
+          suggestion = global_hints().at(parts[0]);
         else if (std::string near = nearest(parts[0], top); !near.empty())
           suggestion = near + path.substr(parts[0].size());
-        fail(where, "unknown key '" + truncated(path) + "'" + did_you_mean(suggestion));
+        fail(where, "unknown key '" + printable(path, 60) + "'" + did_you_mean(suggestion));
       }
       if (parts.size() == 1)
         fail(where, "'" + parts[0] + "' is a table; set one of its keys, e.g. --set " + parts[0] + "." +
@@ -585,10 +647,11 @@ class Reader {
       const Field<Params>* f = parts.size() == 2 ? find_field(s->fields, leaf) : nullptr;
       if (!f) {
         std::string suggestion;
-        if (auto it = global_hints().find(parts.back()); it != global_hints().end()) suggestion = it->second;
+        if (auto it = global_hints().find(parts.back()); it != global_hints().end())
+          suggestion = it->second;
         else if (std::string near = nearest(leaf, field_keys(s->fields)); !near.empty())
           suggestion = parts[0] + "." + near;
-        fail(where, "unknown key '" + truncated(path) + "'" + did_you_mean(suggestion));
+        fail(where, "unknown key '" + printable(path, 60) + "'" + did_you_mean(suggestion));
       }
       kind = f->ref(dummy_params_);
       toml::node* n = root.get(parts[0]);
@@ -629,7 +692,8 @@ class Reader {
     return s.substr(b, e - b + 1);
   }
   static bool is_index(const std::string& s) {
-    return !s.empty() && s.size() <= 6 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return !s.empty() && s.size() <= 6 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
   }
   // Letters, digits and a few punctuation marks; nothing TOML would need quoted
   // for a reason (no quotes, spaces, '#', '=', control characters).

@@ -2,12 +2,12 @@
 // Keys, types, defaults and ranges are documented in docs/SCENARIO.md.
 #pragma once
 
-#include "core/params.hpp"
-
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "core/params.hpp"
 
 namespace missionsim {
 
