@@ -86,9 +86,9 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) 
         }
       for (std::uint32_t i = seed_nodes; i < n; ++i) {
         Stream s(rng, Purpose::Network, i, 2);
-        std::uint32_t chosen[64];
+        std::vector<std::uint32_t> chosen(m);
         std::uint32_t got = 0;
-        for (std::uint32_t tries = 0; got < std::min<std::uint32_t>(m, 64) && tries < 16 * m; ++tries) {
+        for (std::uint32_t tries = 0; got < m && tries < 16 * m; ++tries) {
           const std::size_t ends = a.size() * 2;
           std::uint32_t t;
           if (ends == 0) {
@@ -97,7 +97,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) 
             std::uint64_t pick = (static_cast<std::uint64_t>(s.word()) << 32 | s.word()) % ends;
             t = pick % 2 == 0 ? a[pick / 2] : b[pick / 2];
           }
-          if (std::find(chosen, chosen + got, t) == chosen + got) chosen[got++] = t;
+          if (std::find(chosen.begin(), chosen.begin() + got, t) == chosen.begin() + got) chosen[got++] = t;
         }
         for (std::uint32_t g = 0; g < got; ++g) {
           a.push_back(i);

@@ -118,8 +118,9 @@ struct Params {
   double capability_spread = 0.1;  // uniform +- spread of initial capabilities, 0..1
 
   // [adoption] (M1)
-  double bass_p = 0.03;            // innovation coefficient [1/step] (Sultan, Farley & Lehmann 1990), 0..1
-  double bass_q = 0.38;            // imitation coefficient [1/step], 0..1
+  // Sultan, Farley & Lehmann (1990) meta-analysis means, p = 0.03 and q = 0.38 per year, divided by 12 for monthly steps.
+  double bass_p = 0.0025;          // innovation coefficient [1/step], 0..1
+  double bass_q = 0.032;           // imitation coefficient [1/step], 0..1
   double marketing_lift = 0.5;     // extra innovation per unit of marketing reach (Eq. 12), 0..10
   double contact_cost = 0.5;       // marketing spend that reaches one customer once [money/contact], > 0
 
@@ -144,9 +145,9 @@ struct Params {
   double logit_scale = 0.1;           // mu in Eq. 14, > 0
   double switching_cost = 0.1;        // utility bonus of the incumbent, 0..10
   double churn_base = 0.01;           // monthly reconsideration hazard of a satisfied customer, 0..1
-  double churn_dissatisfaction = 0.1; // extra hazard per unit of dissatisfaction (1 - S), 0..1
+  double churn_dissatisfaction = 0.1; // extra hazard per unit of shortfall 1 - x of the experience value x (Eq. 28-29), 0..1
   double exit_share = 0.1;            // share of reconsidering customers who leave the category instead of choosing, 0..1
-  double reputation_weight = 0.2;     // utility per unit of heard reputation, 0..10
+  double reputation_weight = 0.1;     // utility per unit of heard reputation, 0..10
   bool full_awareness = false;        // every customer knows every live firm
   bool incumbent_by_experience = true;  // incumbent judged by own S and s (else by reputation like others)
 

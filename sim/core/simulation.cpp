@@ -146,6 +146,8 @@ struct Simulation::Impl {
   std::vector<std::uint8_t> offered;   // [A]
   std::vector<double> maturity;        // [A]
   std::vector<std::vector<double>> leader_history;  // ring of best capability per attribute
+  double w_success = 0;    // weight customers put on success: w, or 0 when M4 is off
+  std::int64_t scale_floor = 1;  // smallest customer base an investment is spread over
   double w = 0;            // era weight (Eq. 8, 27)
   double amp = 1;          // amplification a(t)
   double p_eff = 0;        // effective innovation (Eq. 11)
@@ -243,6 +245,12 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
   for (int f = 0; f < total; ++f) firms[f].name = info.firm_names[f];
   for (int f = 0; f < initial; ++f) init_firm(f, firm_strategy[f], static_cast<std::uint32_t>(f), 0);
 
+  // Imitation can copy the initial leader from the first step on.
+  for (auto& slot : leader_history)
+    for (int f = 0; f < initial; ++f)
+      for (int a = 0; a < A; ++a) slot[a] = std::max(slot[a], firms[f].q[a]);
+  scale_floor = std::max<std::int64_t>(1, p.customers / (10 * static_cast<std::int64_t>(total)));
+
   for (const auto& s : strategies) info.strategy_names.push_back(s->name());
   for (int f = 0; f < total; ++f)
     info.firm_strategies.push_back(firms[f].strategy >= 0 ? strategies[firms[f].strategy]->name() : "");
@@ -294,7 +302,8 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
   firm_next = firm_prev;
   voice_next = voice_prev;
 
-  w = schedule_value(p.era, 0);
+  w = p.mechanisms.era ? schedule_value(p.era, 0) : p.era.start;
+  w_success = p.mechanisms.success ? w : 0.0;
   amp = schedule_value(p.amplification, 0);
   obs = Observables{};
   // t = 0 statistics: counts only.
@@ -379,6 +388,7 @@ void Simulation::Impl::plan_firms() {
     w = schedule_value(p.era, t);
   }
   amp = schedule_value(p.amplification, t);
+  w_success = mech.success ? w : 0.0;
 
   const MarketView market = market_view();
   double sat_sum = 0, succ_sum = 0;
@@ -409,21 +419,22 @@ void Simulation::Impl::plan_firms() {
     f.price = std::max(0.0, strat.price(view, market));  // Eq. 60-63
     // Eq. 36-37: the investment budget and its split.
     // A firm launching (no sales yet) spends as if it sold a 24th of its starting cash per month.
-    f.budget = sp.invest_rate * std::max(from_cents(f.revenue_c), f.customers == 0 ? p.initial_cash / 24.0 : 0.0);
+    f.budget = sp.invest_rate * std::max(from_cents(f.revenue_c), f.revenue_c == 0 ? p.initial_cash / 24.0 : 0.0);
+    const std::int64_t served = std::max(f.customers, scale_floor);
     f.alloc = strat.allocate(view, market);
     // Eq. 37: service intensity; Eq. 23: enablement intensity.
-    const double service = effect(f.alloc.service * f.budget, f.customers, p.spend_scale);
-    f.enablement = mech.success ? effect(f.alloc.enablement * f.budget, f.customers, p.enablement_scale) : 0.0;
+    const double service = effect(f.alloc.service * f.budget, served, p.spend_scale);
+    f.enablement = mech.success ? effect(f.alloc.enablement * f.budget, served, p.enablement_scale) : 0.0;
     // Eq. 24: co-creation stock fed by contributing customers.
     if (mech.success) {
-      const double platform = effect(f.alloc.cocreation * f.budget, f.customers, p.spend_scale);
+      const double platform = effect(f.alloc.cocreation * f.budget, served, p.spend_scale);
       const double per_customer = f.customers > 0 ? f.contribution / f.customers : 0.0;
       f.cocreation = (1 - p.cocreation_decay) * f.cocreation + p.cocreation_rate * platform * per_customer;
     }
     // Eq. 48-49: engagement target from purpose, people investment, metric pressure and cost cutting.
     if (mech.employees) {
       const double target = std::clamp(0.5 + 0.4 * sp.purpose + 0.4 * service - 0.4 * sp.metric_pressure -
-                                           0.3 * sp.cost_cutting,
+                                           0.3 * (mech.social ? sp.cost_cutting : 0.0),
                                        0.0, 1.0);
       f.engagement += p.engagement_speed * (target - f.engagement);
     }
@@ -480,7 +491,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   // Eq. 33: conversation probability.
   const double talk = mech.word_of_mouth ? std::min(1.0, p.talk_rate * amp) : 0.0;
   const double adopted_share_complete =
-      n > 1 ? static_cast<double>(adopters) / static_cast<double>(n - 1) : 0.0;
+      static_cast<double>(adopters) / static_cast<double>(n);  // N/M of the Bass recursion
   const Offer* off = offers.data();
   const double lambda = mech.expectations ? p.expectation_lambda : 0.0;
   std::vector<double> seg_ps, seg_vw;
@@ -527,6 +538,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
         if (stale && free_slot < 0) free_slot = k;
         if (!stale && slots[k] != s.firm_prev[i] && (worst < 0 || rep[k] < rep[worst])) worst = k;
       }
+      if (delta < 0) return;  // a warning about a firm one does not consider changes nothing
       const int k = free_slot >= 0 ? free_slot : worst;
       if (k < 0) return;  // every slot holds the incumbent (K = 1)
       slots[k] = g;
@@ -543,7 +555,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
 
     // Eq. 30: utility of firm g for customer i (incumbent f0 judged by experience).
     double utility(std::uint32_t i, std::uint16_t g, std::uint16_t f0, double ps, double vw) const {
-      const double w = s.w;
+      const double w = s.w_success;
       double sat, succ;
       if (g == f0 && s.p.incumbent_by_experience) {
         sat = s.satisfaction[i];
@@ -710,7 +722,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
             success_[i] = static_cast<float>(succ);
           }
           // Eq. 28: experience value; Eq. 32: voice on the NPS scale from the experience the era values.
-          const double x = (1 - s.w) * S + s.w * succ;
+          const double x = (1 - s.w_success) * S + s.w_success * succ;
           const std::int8_t voice = x >= 0.85 ? 1 : (x < 0.65 ? -1 : 0);
           st.experienced[f0] += 1;
           st.sum_sat[f0] += S;
@@ -779,12 +791,13 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
     f.contribution = st.contribution[fi];
 
     // Eq. 50: impact embedded in the product grows with the success it delivers.
-    const double embedded = mech.social || mech.society ? sp.impact_per_customer * st.sum_succ[fi] : 0.0;
+    const double per_customer_impact = mech.social ? sp.impact_per_customer : 0.0;
+    const double embedded = per_customer_impact * st.sum_succ[fi];
     // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
     const double base_unit = p.serve_cost * (1.0 - (mech.employees ? p.engagement_productivity * f.engagement : 0.0));
     const double cut = mech.social ? sp.cost_cutting : 0.0;
     const double paid_unit =
-        base_unit * (1.0 - cut) + p.enablement_cost * f.enablement + p.impact_cost * sp.impact_per_customer;
+        base_unit * (1.0 - cut) + p.enablement_cost * f.enablement + p.impact_cost * per_customer_impact;
     f.unit_cost = paid_unit;
     const double externalised = base_unit * cut * static_cast<double>(customers);
 
@@ -853,8 +866,9 @@ void Simulation::Impl::innovate_and_imitate() {
     Firm& f = firms[fi];
     if (!f.alive) continue;
     // Eq. 44: R&D and imitation intensities.
-    const double rd = effect(f.alloc.rd * f.budget, f.customers_before, p.spend_scale);
-    const double imitation = effect(f.alloc.imitation * f.budget, f.customers_before, p.spend_scale);
+    const std::int64_t served = std::max(f.customers_before, scale_floor);
+    const double rd = effect(f.alloc.rd * f.budget, served, p.spend_scale);
+    const double imitation = effect(f.alloc.imitation * f.budget, served, p.spend_scale);
     auto words = rng.words(Purpose::Firm, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), 0);
     // Eq. 45: discovery of a latent attribute, a new delighter.
     if (Rng::unit(words[0]) < p.discovery_rate * rd) {
