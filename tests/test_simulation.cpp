@@ -236,3 +236,19 @@ TEST_CASE("simulation: inconsistent parameters are rejected", "[simulation]") {
   p = tiny_params(100, 5, {"no-such-strategy"});
   CHECK_THROWS_WITH(Simulation(p), Catch::Contains("no-such-strategy"));
 }
+
+TEST_CASE("simulation: the weight of discovered attributes changes the outcome", "[simulation][kano]") {
+  auto p = tiny_params(2000, 40);
+  p.discovery_rate = 1.0;
+  p.kano_beta = 0.0;
+  const auto light = run_all(p, 1);
+  p.kano_beta = 5.0;
+  const auto heavy = run_all(p, 1);
+  CHECK_FALSE(same_bits(light.back().satisfaction, heavy.back().satisfaction));
+  p.discovery_rate = 0.0;  // nothing discovered: the weight cannot matter
+  p.kano_beta = 0.0;
+  const auto none_light = run_all(p, 1);
+  p.kano_beta = 5.0;
+  const auto none_heavy = run_all(p, 1);
+  CHECK(identical(none_light.back(), none_heavy.back()));
+}

@@ -111,7 +111,7 @@ struct Params {
   // [market]
   int attributes = 6;              // attributes offered at start, 1..32
   int latent_attributes = 2;       // attributes discoverable by R&D (M9), 0..32; attributes + latent <= 32
-  double kano_beta = 1.0;          // attribute weight beta_a in Eq. 3, 0..100
+  double kano_beta = 1.0;          // weight beta_a of an attribute discovered by R&D; original attributes weigh 1 (Eq. 15-16), 0..100
   double initial_maturity = 0.3;   // Kano maturity of offered attributes at t = 0, 0..1
   double maturity_rate = 0.05;     // smoothing of maturity toward coverage (Eq. 4) [1/step], 0..1
   double initial_capability = 0.4; // mean firm capability on offered attributes, 0..1

@@ -444,8 +444,9 @@ void Simulation::Impl::plan_firms() {
     for (int a = 0; a < A; ++a) {
       if (!offered[a]) continue;
       const double m = maturity[a];
-      value += p.kano_beta * ((1 - m) * f.q[a] - m * (1 - f.q[a]));  // Eq. 15
-      beta_sum += p.kano_beta;
+      const double beta = a < p.attributes ? 1.0 : p.kano_beta;  // discovered attributes weigh kano_beta
+      value += beta * ((1 - m) * f.q[a] - m * (1 - f.q[a]));  // Eq. 15
+      beta_sum += beta;
       q_sum += f.q[a];
       ++offered_n;
     }

@@ -88,7 +88,7 @@ std::vector<Section> make_sections() {
            P("attributes", attributes, closed(1, 32), "", "attributes offered at start"),
            P("latent_attributes", latent_attributes, closed(0, 32), "",
              "attributes discoverable by R&D (M9); attributes + latent_attributes <= 32"),
-           P("kano_beta", kano_beta, closed(0, 100), "", "attribute weight beta_a in the Kano value (M2)"),
+           P("kano_beta", kano_beta, closed(0, 100), "", "weight beta_a of an attribute discovered by R&D in the Kano value; original attributes weigh 1 (M2, M9)"),
            P("initial_maturity", initial_maturity, closed(0, 1), "",
              "Kano maturity of offered attributes at t = 0"),
            P("maturity_rate", maturity_rate, closed(0, 1), "1/step",
