@@ -11,7 +11,7 @@
 
 namespace missionsim {
 
-// Exogenous or endogenous time path of a market-level quantity (Eq. 1).
+// Exogenous or endogenous time path of a market-level quantity (Eq. 8; the endogenous era is Eq. 27).
 enum class ScheduleKind { Constant, Linear, Logistic, Step, Endogenous };
 
 struct Schedule {
@@ -59,7 +59,7 @@ struct StrategyParams {
   double price = 10.0;            // base monthly price [money/customer/step], 0..1e6
   double value_premium = 0.5;     // value pricing: price rises by this fraction per unit of relative value, 0..10
   double invest_rate = 0.2;       // share of revenue reinvested each step, 0..1
-  // Allocation of the investment budget (Eq. 30); each 0..1, sum <= 1.
+  // Allocation of the investment budget (Eq. 37); each 0..1, sum <= 1.
   double share_rd = 0.3;
   double share_imitation = 0.2;
   double share_service = 0.2;     // people: training, staffing (M10)
@@ -113,7 +113,7 @@ struct Params {
   int latent_attributes = 2;       // attributes discoverable by R&D (M9), 0..32; attributes + latent <= 32
   double kano_beta = 1.0;          // weight beta_a of an attribute discovered by R&D; original attributes weigh 1 (Eq. 15-16), 0..100
   double initial_maturity = 0.3;   // Kano maturity of offered attributes at t = 0, 0..1
-  double maturity_rate = 0.05;     // smoothing of maturity toward coverage (Eq. 4) [1/step], 0..1
+  double maturity_rate = 0.05;     // smoothing of maturity toward coverage (Eq. 18) [1/step], 0..1
   double initial_capability = 0.4; // mean firm capability on offered attributes, 0..1
   double capability_spread = 0.1;  // uniform +- spread of initial capabilities, 0..1
 
@@ -121,20 +121,20 @@ struct Params {
   // Sultan, Farley & Lehmann (1990) meta-analysis means, p = 0.03 and q = 0.38 per year, divided by 12 for monthly steps.
   double bass_p = 0.0025;          // innovation coefficient [1/step], 0..1
   double bass_q = 0.032;           // imitation coefficient [1/step], 0..1
-  double marketing_lift = 0.5;     // extra innovation per unit of marketing reach (Eq. 12), 0..10
+  double marketing_lift = 0.5;     // extra innovation per unit of marketing reach (Eq. 11), 0..10
   double contact_cost = 0.5;       // marketing spend that reaches one customer once [money/contact], > 0
 
   // [expectations] (M3)
-  double expectation_lambda = 0.1;  // adaptation speed lambda (Eq. 8), 0..1
-  double satisfaction_bias = 1.5;     // satisfaction intercept: S = logistic(bias) when P = E = 0.5 (Eq. 9), -20..20
-  double disconfirmation_gain = 4.0;  // satisfaction slope on P - E (Eq. 9), 0..100
-  double performance_gain = 2.0;      // satisfaction slope on P (Eq. 9), 0..100
-  double service_weight = 0.3;        // weight of service quality in P (Eq. 7), 0..1
+  double expectation_lambda = 0.1;  // adaptation speed lambda (Eq. 20), 0..1
+  double satisfaction_bias = 1.5;     // satisfaction intercept: S = logistic(bias) when P = E = 0.5 (Eq. 21), -20..20
+  double disconfirmation_gain = 4.0;  // satisfaction slope on P - E (Eq. 21), 0..100
+  double performance_gain = 2.0;      // satisfaction slope on P (Eq. 21), 0..100
+  double service_weight = 0.3;        // weight of service quality in P (Eq. 19), 0..1
 
   // [success] (M4)
-  double success_smoothing = 0.3;     // speed at which realised success follows the flow (Eq. 11), 0..1
+  double success_smoothing = 0.3;     // speed at which realised success follows the flow (Eq. 26), 0..1
   double enablement_scale = 2.0;      // enablement spend per customer giving half the effect [money/customer], >0
-  double effort_weight = 0.5;         // contribution of own effort to progress (Eq. 10), 0..10
+  double effort_weight = 0.5;         // contribution of own effort to progress (Eq. 25), 0..10
   double cocreation_rate = 0.2;       // platform value created per contributing customer, 0..10
   double cocreation_decay = 0.05;     // decay of the co-creation stock [1/step], 0..1
 
@@ -142,7 +142,7 @@ struct Params {
   Schedule amplification{ScheduleKind::Linear, 1.0, 3.0, 0.0, 120.0, 0.1};  // social-media amplification a(t)
 
   // [choice] (M6)
-  double logit_scale = 0.1;           // mu in Eq. 14, > 0
+  double logit_scale = 0.1;           // mu in Eq. 31, > 0
   double switching_cost = 0.1;        // utility bonus of the incumbent, 0..10
   double churn_base = 0.01;           // monthly reconsideration hazard of a satisfied customer, 0..1
   double churn_dissatisfaction = 0.1; // extra hazard per unit of shortfall 1 - x of the experience value x (Eq. 28-29), 0..1
@@ -169,7 +169,7 @@ struct Params {
   std::vector<std::string> entry_mix; // strategies entrants draw from (empty: the initial firms' strategies)
 
   // [innovation] (M9)
-  double rd_efficiency = 0.02;        // capability gained per unit of R&D intensity (Eq. 33), 0..1
+  double rd_efficiency = 0.02;        // capability gained per unit of R&D intensity (Eq. 46), 0..1
   double discovery_rate = 0.02;       // chance per unit of R&D intensity of finding a latent attribute, 0..1
   double imitation_speed = 0.2;       // fraction of the gap to the leader closed per unit of imitation intensity, 0..1
   int imitation_lag = 6;              // steps before a rival's capability can be copied [step], 0..120
@@ -184,7 +184,7 @@ struct Params {
   double philanthropy_efficiency = 0.01;  // impact per money donated [impact/money], 0..10
   double harm_per_cost = 0.01;            // harm per money of externalised cost [harm/money], 0..10
   double harm_decay = 0.02;               // [1/step], 0..1
-  double impact_visibility = 1.0;         // how strongly values-driven customers see impact (Eq. 14), 0..10
+  double impact_visibility = 1.0;         // how strongly values-driven customers see impact (Eq. 53), 0..10
   double philanthropy_visibility = 0.3;   // visibility of donations relative to embedded impact, 0..10
 
   // [society] (M12)

@@ -146,8 +146,8 @@ struct Simulation::Impl {
   std::vector<std::uint8_t> offered;   // [A]
   std::vector<double> maturity;        // [A]
   std::vector<std::vector<double>> leader_history;  // ring of best capability per attribute
-  double w_success = 0;    // weight customers put on success: w, or 0 when M4 is off
-  std::int64_t scale_floor = 1;  // smallest customer base an investment is spread over
+  double w_success = 0;    // weight customers put on success: w, or 0 when M4 is off (Eq. 27a)
+  std::int64_t scale_floor = 1;  // smallest customer base an investment is spread over (Eq. 9a)
   double w = 0;            // era weight (Eq. 8, 27)
   double amp = 1;          // amplification a(t)
   double p_eff = 0;        // effective innovation (Eq. 11)
@@ -245,10 +245,11 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
   for (int f = 0; f < total; ++f) firms[f].name = info.firm_names[f];
   for (int f = 0; f < initial; ++f) init_firm(f, firm_strategy[f], static_cast<std::uint32_t>(f), 0);
 
-  // Imitation can copy the initial leader from the first step on.
+  // Imitation can copy the initial leader from the first step on (Eq. 47).
   for (auto& slot : leader_history)
     for (int f = 0; f < initial; ++f)
       for (int a = 0; a < A; ++a) slot[a] = std::max(slot[a], firms[f].q[a]);
+  // Eq. 9a: investments are spread over at least a tenth of an equal share of the market.
   scale_floor = std::max<std::int64_t>(1, p.customers / (10 * static_cast<std::int64_t>(total)));
 
   for (const auto& s : strategies) info.strategy_names.push_back(s->name());
@@ -302,6 +303,7 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
   firm_next = firm_prev;
   voice_next = voice_prev;
 
+  // Eq. 27: the era weight at t = 0 (start when M5 is off); Eq. 27a: the weight customers put on success.
   w = p.mechanisms.era ? schedule_value(p.era, 0) : p.era.start;
   w_success = p.mechanisms.success ? w : 0.0;
   amp = schedule_value(p.amplification, 0);
@@ -381,7 +383,7 @@ FirmView Simulation::Impl::firm_view(const Firm& f) const {
 
 void Simulation::Impl::plan_firms() {
   const auto& mech = p.mechanisms;
-  // Eq. 8 and 27: era weight and amplification for this step.
+  // Eq. 8 and 27: era weight and amplification for this step; Eq. 27a: the weight on success.
   if (!mech.era) {
     w = p.era.start;
   } else if (p.era.kind != ScheduleKind::Endogenous) {

@@ -1,8 +1,8 @@
 // Mission strategies: the policy a firm follows when it prices and spends.
 //
 // A strategy is a parameter set (StrategyParams) plus two decisions a C++
-// policy may override: the monthly price (Eq. 28) and the split of the
-// investment budget (Eq. 30). A new policy lives in one file: derive from
+// policy may override: the monthly price (Eq. 60-63) and the split of the
+// investment budget (Eq. 37, 64). A new policy lives in one file: derive from
 // Strategy, override what differs, and add one line to builtin.cpp.
 #pragma once
 
@@ -35,7 +35,7 @@ struct FirmView {
   double price = 0;              // current price [money]
 };
 
-// How the investment budget is split (Eq. 30); shares of the budget, sum <= 1.
+// How the investment budget is split (Eq. 37); shares of the budget, sum <= 1.
 struct Allocation {
   double rd = 0, imitation = 0, service = 0, enablement = 0, cocreation = 0, marketing = 0;
 };
@@ -48,9 +48,9 @@ class Strategy {
   const StrategyParams& params() const { return params_; }
   const std::string& name() const { return params_.name; }
 
-  // Eq. 28: price from the pricing rule.
+  // Eq. 60-63: price from the pricing rule.
   virtual double price(const FirmView& firm, const MarketView& market) const;
-  // Eq. 30: the budget split; default is the fixed shares of params().
+  // Eq. 37: the budget split; default is the fixed shares of params() (shareholder: Eq. 64).
   virtual Allocation allocate(const FirmView& firm, const MarketView& market) const;
 
  private:
