@@ -1,0 +1,132 @@
+"""A private single-node Slurm cluster for the tests in this directory.
+
+The `slurm_cluster` fixture starts munged, slurmctld and slurmd under a fresh
+temporary directory with scripts/slurm-cluster.sh, and always stops them
+(even when the test fails), then checks that none of its processes is left.
+The daemons' logs and the jobs' output are printed at teardown, so pytest
+shows them with a failing test. Missing Slurm or munge fails the test with
+the apt-get command to run: these tests are never skipped.
+
+By hand (as root, or as a user who may run the daemons):
+    MISSIONSIM_CLI=build/release/missionsim PYTHONPATH=. \
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/slurm
+"""
+
+import os
+import pathlib
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+CLUSTER_SCRIPT = REPO / "scripts" / "slurm-cluster.sh"
+SBIN = ["/usr/sbin", "/sbin"]
+# Commands the harness and tests use, and the Debian package of each.
+REQUIRED = {"munged": "munge", "munge": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd",
+            "slurmstepd": "slurmd", "sbatch": "slurm-client", "sinfo": "slurm-client",
+            "squeue": "slurm-client", "scancel": "slurm-client"}
+
+
+def which(cmd):
+    return shutil.which(cmd, path=os.pathsep.join([os.environ.get("PATH", ""), *SBIN]))
+
+
+def require_slurm():
+    missing = sorted({pkg for cmd, pkg in REQUIRED.items() if which(cmd) is None})
+    if missing:
+        pytest.fail("Slurm/munge not installed (scripts/setup.sh installs them); as root run:\n"
+                    "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+                    f"--no-install-recommends slurm-wlm munge {' '.join(missing)}", pytrace=False)
+
+
+class Cluster:
+    """A started cluster: its directory, client environment and helpers."""
+
+    def __init__(self, path):
+        self.path = path
+        self.conf = path / "slurm.conf"
+        self.env = dict(os.environ, SLURM_CONF=str(self.conf))
+        self.env["PATH"] = os.pathsep.join([self.env.get("PATH", ""), *SBIN])
+
+    def run(self, *args, timeout=60, check=True, cwd=None):
+        """A Slurm client command against this cluster; CompletedProcess (text)."""
+        proc = subprocess.run([str(a) for a in args], env=self.env, cwd=cwd, capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"{' '.join(map(str, args))} exited {proc.returncode}\n"
+                                 f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}\n{self.queue()}")
+        return proc
+
+    def sbatch_wait(self, *args, timeout=90, cwd=None):
+        """`sbatch --parsable --wait ARGS`: (job id, exit status of the job or array).
+
+        sbatch --wait exits with the highest exit status of the array's tasks.
+        """
+        proc = self.run("sbatch", "--parsable", "--wait", *args, timeout=timeout, check=False, cwd=cwd)
+        job_id = proc.stdout.strip().split(";")[0].splitlines()[0] if proc.stdout.strip() else ""
+        if not job_id.isdigit():
+            raise AssertionError(f"sbatch {' '.join(map(str, args))} did not submit (exit {proc.returncode})\n"
+                                 f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
+        return int(job_id), proc.returncode
+
+    def queue(self):
+        proc = subprocess.run(["squeue", "-a", "-l"], env=self.env, capture_output=True, text=True,
+                              timeout=20, stdin=subprocess.DEVNULL)
+        return f"squeue:\n{proc.stdout}{proc.stderr}"
+
+
+def dump(paths):
+    for path in paths:
+        try:
+            text = path.read_text(errors="replace")
+        except OSError as e:
+            text = f"({e})"
+        lines = text.splitlines()
+        print(f"----- {path} ({len(lines)} lines, last 80) -----")
+        print("\n".join(lines[-80:]))
+
+
+def leftover_processes(marker_dir):
+    """Pids of processes started for the cluster in marker_dir that are still alive."""
+    marker = f"MISSIONSIM_SLURM_CLUSTER={marker_dir}".encode()
+    found = []
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+            state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ and state != "Z":
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.fixture
+def slurm_cluster():
+    """A running private Slurm cluster (Cluster); stopped and checked at teardown."""
+    require_slurm()
+    # A short path: the munge socket lives under it (Unix socket paths are short).
+    path = pathlib.Path(tempfile.mkdtemp(prefix="msim-slurm-", dir="/tmp")).resolve()
+    env = dict(os.environ, SLURM_CLUSTER_TIMEOUT="60")
+    env.pop("SLURM_CONF", None)
+    try:
+        start = subprocess.run(["bash", str(CLUSTER_SCRIPT), "start", str(path)], env=env, capture_output=True,
+                               text=True, timeout=120, stdin=subprocess.DEVNULL)
+        if start.returncode != 0:
+            pytest.fail(f"could not start the Slurm cluster in {path} (exit {start.returncode}):\n"
+                        f"{start.stdout}{start.stderr}", pytrace=False)
+        yield Cluster(path)
+    finally:
+        stop = subprocess.run(["bash", str(CLUSTER_SCRIPT), "stop", str(path)], env=env, capture_output=True,
+                              text=True, timeout=120, stdin=subprocess.DEVNULL)
+        # Shown by pytest only when the test fails.
+        print(f"slurm-cluster.sh stop: exit {stop.returncode}\n{stop.stdout}{stop.stderr}")
+        dump(sorted((path / "log").glob("*.log")) + sorted(path.rglob("slurm-*.out")))
+        left = leftover_processes(path)
+        shutil.rmtree(path, ignore_errors=True)
+        assert stop.returncode == 0, f"slurm-cluster.sh stop failed:\n{stop.stderr}"
+        assert not left, f"processes of the test cluster still alive after stop: {left}"
