@@ -96,6 +96,8 @@ Observables tiny_observables(int t) {
   o.disconfirmation_mean = t == 0 ? kNaN : -0.1;
   o.societal_value = 2.0 * t;
   o.kano_maturity = {0.2 * t, kNaN};
+  o.kano_better = {0.9 - 0.1 * t, kNaN};
+  o.kano_worse = {-0.1 * t, kNaN};
   return o;
 }
 
@@ -274,6 +276,8 @@ TEST_CASE("output: finish writes a complete trajectory and renames it", "[output
   CHECK(std::isnan(disconfirmation[0]));
   CHECK(disconfirmation[2] == -0.1);
   CHECK(f.shape("/market/kano_maturity") == std::vector<hsize_t>{3, 2});
+  CHECK(f.shape("/market/kano_better") == std::vector<hsize_t>{3, 2});
+  CHECK(f.doubles("/market/kano_worse")[4] == Approx(-0.2));
   const auto kano = f.doubles("/market/kano_maturity");
   CHECK(kano[4] == 0.4);
   CHECK(std::isnan(kano[5]));

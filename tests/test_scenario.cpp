@@ -135,6 +135,8 @@ void require_equal(const Params& a, const Params& b) {
   CHECK(a.maturity_rate == b.maturity_rate);
   CHECK(a.initial_capability == b.initial_capability);
   CHECK(a.capability_spread == b.capability_spread);
+  CHECK(a.kano_respondents == b.kano_respondents);
+  CHECK(a.kano_noise == b.kano_noise);
   CHECK(a.bass_p == b.bass_p);
   CHECK(a.bass_q == b.bass_q);
   CHECK(a.marketing_lift == b.marketing_lift);
@@ -222,6 +224,8 @@ Params everything_changed() {
   p.maturity_rate = 0.051;
   p.initial_capability = 0.41;
   p.capability_spread = 0.11;
+  p.kano_respondents = 123;
+  p.kano_noise = 0.07;
   p.bass_p = 0.031;
   p.bass_q = 0.381;
   p.marketing_lift = 0.51;

@@ -252,3 +252,38 @@ TEST_CASE("simulation: the weight of discovered attributes changes the outcome",
   const auto none_heavy = run_all(p, 1);
   CHECK(identical(none_light.back(), none_heavy.back()));
 }
+
+TEST_CASE("simulation: an event sets a firm's capability at its step", "[simulation][events]") {
+  auto p = tiny_params(2000, 6, {"satisfaction", "success"});
+  p.initial_adopted = 1.0;
+  p.mechanisms.innovation = p.mechanisms.kano = p.mechanisms.employees = false;
+  p.events.push_back(Event{4, "success", -1, 1.0});
+  Simulation sim(p);
+  std::vector<double> d;
+  for (int t = 0; t < p.steps; ++t) {
+    sim.step();
+    d.push_back(sim.observables().satisfaction[1]);
+  }
+  CHECK(d[3] > d[2] + 0.05);  // step 4 raises the success firm's satisfaction at once
+  p.events.back().firm = "nobody";
+  CHECK_THROWS_WITH(Simulation(p), Catch::Contains("nobody"));
+}
+
+TEST_CASE("simulation: the Kano questionnaire is recorded for discovered attributes only", "[simulation][kano]") {
+  auto p = tiny_params(1000, 30);
+  p.discovery_rate = 0.0;
+  Simulation sim(p);
+  for (int t = 0; t < p.steps; ++t) sim.step();
+  const auto& o = sim.observables();
+  const int A = sim.info().attributes;
+  for (int a = 0; a < p.attributes; ++a) {
+    CHECK(o.kano_better[a] >= 0.0);
+    CHECK(o.kano_better[a] <= 1.0);
+    CHECK(o.kano_worse[a] <= 0.0);
+  }
+  CHECK(std::isnan(o.kano_better[A - 1]));
+  p.kano_respondents = 0;
+  Simulation off(p);
+  off.step();
+  CHECK(std::isnan(off.observables().kano_better[0]));
+}

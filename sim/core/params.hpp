@@ -91,6 +91,16 @@ struct FirmGroup {
   int count = 1;         // number of firms, 1..1000
 };
 
+// A scheduled capability change (shocks, validation experiments): at the start
+// of `step`, firm `firm` (an expanded firm name) gets capability `capability`
+// on attribute `attribute`, or on every offered attribute when it is -1.
+struct Event {
+  int step = 1;             // [step], 1..steps
+  std::string firm;         // firm name as in /firms/name
+  int attribute = -1;       // attribute index, -1..31 (-1: every offered attribute)
+  double capability = 0.5;  // new capability, 0..1
+};
+
 struct Params {
   // [run]
   std::string name = "scenario";
@@ -116,6 +126,8 @@ struct Params {
   double maturity_rate = 0.05;     // smoothing of maturity toward coverage (Eq. 18) [1/step], 0..1
   double initial_capability = 0.4; // mean firm capability on offered attributes, 0..1
   double capability_spread = 0.1;  // uniform +- spread of initial capabilities, 0..1
+  int kano_respondents = 400;      // virtual Kano questionnaire panel size (Eq. K1), 0..100000 (0: no questionnaire)
+  double kano_noise = 0.15;        // sd of a respondent's taste noise on the felt value (Eq. K1), 0..10
 
   // [adoption] (M1)
   // Sultan, Farley & Lehmann (1990) meta-analysis means, p = 0.03 and q = 0.38 per year, divided by 12 for monthly steps.
@@ -196,6 +208,7 @@ struct Params {
 
   std::vector<StrategyParams> strategies;  // scenario-defined strategies (built-ins are implicit)
   std::vector<FirmGroup> firms;            // at least one
+  std::vector<Event> events;               // [[events]], applied in plan order
 };
 
 }  // namespace missionsim

@@ -21,6 +21,9 @@ enum class Purpose : std::uint32_t {
   Firm = 4,        // firm-level draws (innovation, adaptation)
   Entry = 5,       // entrants
   InitFirm = 6,    // initial firm capabilities
+  Kano = 7,        // virtual Kano questionnaire panel
+  SweepDesign = 8,  // sweep design points (random, lhs, sobol), keyed by the sweep's base seed
+  SweepSeed = 9,    // each sweep run's seed from (design point, replicate), keyed by the base seed
 };
 
 class Rng {

@@ -1,6 +1,7 @@
 // The step loop. Equation numbers refer to docs/MODEL.md.
 #include "core/simulation.hpp"
 
+#include "core/kano.hpp"
 #include "core/network.hpp"
 #include "core/rng.hpp"
 #include "strategies/strategy.hpp"
@@ -131,6 +132,12 @@ struct Simulation::Impl {
   std::vector<std::unique_ptr<Strategy>> strategies;
   std::vector<Firm> firms;
   Network net;
+  std::unique_ptr<KanoPanel> kano_panel;  // null when market.kano_respondents = 0
+  struct ResolvedEvent {
+    int step, firm, attribute;
+    double capability;
+  };
+  std::vector<ResolvedEvent> events;
 
   // Customers, struct of arrays (docs/MODEL.md, entities).
   std::vector<std::uint16_t> firm_prev, firm_next;   // current firm (kNoFirm: not adopted)
@@ -250,7 +257,14 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
     for (int f = 0; f < initial; ++f)
       for (int a = 0; a < A; ++a) slot[a] = std::max(slot[a], firms[f].q[a]);
   // Eq. 9a: investments are spread over at least a tenth of an equal share of the market.
-  scale_floor = std::max<std::int64_t>(1, p.customers / (10 * static_cast<std::int64_t>(total)));
+  scale_floor = std::max<std::int64_t>(1, p.customers / (10 * static_cast<std::int64_t>(initial)));
+  if (p.kano_respondents > 0) kano_panel = std::make_unique<KanoPanel>(p.kano_respondents, A, p.kano_noise, rng);
+  for (const auto& e : p.events) {
+    const auto it = std::find(info.firm_names.begin(), info.firm_names.end(), e.firm);
+    if (it == info.firm_names.end()) throw std::invalid_argument("event names unknown firm '" + e.firm + "'");
+    if (e.attribute >= A) throw std::invalid_argument("event attribute " + std::to_string(e.attribute) + " >= " + std::to_string(A));
+    events.push_back({e.step, static_cast<int>(it - info.firm_names.begin()), e.attribute, e.capability});
+  }
 
   for (const auto& s : strategies) info.strategy_names.push_back(s->name());
   for (int f = 0; f < total; ++f)
@@ -383,6 +397,12 @@ FirmView Simulation::Impl::firm_view(const Firm& f) const {
 
 void Simulation::Impl::plan_firms() {
   const auto& mech = p.mechanisms;
+  // Scheduled capability changes ([[events]]) take effect before anything is decided.
+  for (const auto& e : events) {
+    if (e.step != t || !firms[e.firm].alive) continue;
+    for (int a = 0; a < A; ++a)
+      if (offered[a] && (e.attribute < 0 || e.attribute == a)) firms[e.firm].q[a] = e.capability;
+  }
   // Eq. 8 and 27: era weight and amplification for this step; Eq. 27a: the weight on success.
   if (!mech.era) {
     w = p.era.start;
@@ -1012,6 +1032,16 @@ void Simulation::Impl::record() {
   }
   o.societal_value = impact - harm_flow;  // Eq. 59
   o.kano_maturity.assign(maturity.begin(), maturity.end());
+  // Eq. K1-K4: the virtual Kano questionnaire on every discovered attribute.
+  o.kano_better.assign(A, kNaN);
+  o.kano_worse.assign(A, kNaN);
+  if (kano_panel)
+    for (int a = 0; a < A; ++a) {
+      if (!offered[a]) continue;
+      const KanoCounts c = kano_panel->survey(a, maturity[a], a < p.attributes ? 1.0 : p.kano_beta);
+      o.kano_better[a] = c.better();
+      o.kano_worse[a] = c.worse();
+    }
 }
 
 // ---------------------------------------------------------------------------

@@ -82,6 +82,13 @@ struct FirmF64 {
   Meta meta;
 };
 
+// A [T, A] float64 attribute series.
+struct AttributeF64 {
+  const char* name;
+  std::vector<double> Observables::*field;
+  Meta meta;
+};
+
 struct MarketF64 {
   const char* name;
   double Observables::*field;
@@ -105,6 +112,14 @@ const std::array<FirmF64, 15> kFirmF64 = {{
     {"social_impact", &Observables::social_impact, {"impact/step", "social impact delivered this step"}},
     {"harm", &Observables::harm, {"harm", "harm stock"}},
     {"retention", &Observables::retention, {"1", "share of last step's customers still with the firm, 0..1"}},
+}};
+
+const std::array<AttributeF64, 3> kAttributeF64 = {{
+    {"kano_maturity", &Observables::kano_maturity, {"1", "Kano maturity of each attribute, NaN until discovered"}},
+    {"kano_better", &Observables::kano_better,
+     {"1", "Berger et al. (1993) Better coefficient (A+O)/(A+O+M+I) of the virtual Kano questionnaire, NaN until discovered"}},
+    {"kano_worse", &Observables::kano_worse,
+     {"1", "Berger et al. (1993) Worse coefficient -(O+M)/(A+O+M+I) of the virtual Kano questionnaire, NaN until discovered"}},
 }};
 
 const std::array<MarketF64, 7> kMarketF64 = {{
@@ -147,7 +162,8 @@ struct TrajectoryWriter::Impl {
   // Declared first so it is closed last, after every object in it.
   Handle file;
   Handle firm_scale, attribute_scale, strategy_scale;
-  Series time, customers, strategy_id, alive, adopters, kano_maturity;
+  Series time, customers, strategy_id, alive, adopters;
+  std::vector<Series> attribute_f64;  // parallel to kAttributeF64
   std::vector<Series> firm_f64;    // parallel to kFirmF64
   std::vector<Series> market_f64;  // parallel to kMarketF64
 
@@ -302,7 +318,8 @@ struct TrajectoryWriter::Impl {
   }
 
   void close_all() {
-    Series* all[] = {&time, &customers, &strategy_id, &alive, &adopters, &kano_maturity};
+    Series* all[] = {&time, &customers, &strategy_id, &alive, &adopters};
+    for (Series& s : attribute_f64) s.dset.reset();
     for (Series* s : all) s->dset.reset();
     for (Series& s : firm_f64) s.dset.reset();
     for (Series& s : market_f64) s.dset.reset();
@@ -428,9 +445,10 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
       w.market_f64.push_back(w.series(std::string("/market/") + f.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                                       H5I_INVALID_HID, 0, f.meta));
     }
-    w.kano_maturity =
-        w.series("/market/kano_maturity", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, w.attribute_scale.get(),
-                 w.attributes, {"1", "Kano maturity of each attribute, NaN until discovered"});
+    for (const AttributeF64& f : kAttributeF64) {
+      w.attribute_f64.push_back(w.series(std::string("/market/") + f.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
+                                         w.attribute_scale.get(), w.attributes, f.meta));
+    }
     w.check(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot flush the file");
   } catch (...) {
     // A half-written file is of no use to anyone: close and remove it.
@@ -474,7 +492,7 @@ void TrajectoryWriter::append(const Observables& obs) {
   for (const FirmF64& f : kFirmF64) expect((obs.*f.field).size(), w.firms, f.name, "firms");
   expect(obs.strategy_id.size(), w.firms, "strategy_id", "firms");
   expect(obs.alive.size(), w.firms, "alive", "firms");
-  expect(obs.kano_maturity.size(), w.attributes, "kano_maturity", "attributes");
+  for (const AttributeF64& f : kAttributeF64) expect((obs.*f.field).size(), w.attributes, f.name, "attributes");
   for (std::size_t i = 0; i < w.firms; ++i) {
     const std::int32_t id = obs.strategy_id[i];
     if (id < -1 || id >= static_cast<std::int64_t>(w.strategies)) {
@@ -496,7 +514,9 @@ void TrajectoryWriter::append(const Observables& obs) {
   for (std::size_t k = 0; k < kMarketF64.size(); ++k) {
     w.write_row(w.market_f64[k], &(obs.*kMarketF64[k].field), kMarketF64[k].name);
   }
-  w.write_row(w.kano_maturity, obs.kano_maturity.data(), "/market/kano_maturity");
+  for (std::size_t k = 0; k < kAttributeF64.size(); ++k) {
+    w.write_row(w.attribute_f64[k], (obs.*kAttributeF64[k].field).data(), kAttributeF64[k].name);
+  }
   ++w.rows;
   w.last_step = step;
   if (w.rows % static_cast<hsize_t>(w.flush_every) == 0) {
