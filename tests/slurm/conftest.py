@@ -12,9 +12,11 @@ By hand (as root, or as a user who may run the daemons):
         /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/slurm
 """
 
+import ctypes
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
 import tempfile
 
@@ -27,6 +29,13 @@ SBIN = ["/usr/sbin", "/sbin"]
 REQUIRED = {"munged": "munge", "munge": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd",
             "slurmstepd": "slurmd", "sbatch": "slurm-client", "sinfo": "slurm-client",
             "squeue": "slurm-client", "scancel": "slurm-client"}
+
+
+def _die_with_parent():
+    """In the child before exec: SIGKILL when the test process dies, so that no
+    `sbatch --wait` outlives a killed test (it would poll a stopped cluster forever)."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def which(cmd):
@@ -49,11 +58,17 @@ class Cluster:
         self.conf = path / "slurm.conf"
         self.env = dict(os.environ, SLURM_CONF=str(self.conf))
         self.env["PATH"] = os.pathsep.join([self.env.get("PATH", ""), *SBIN])
+        self.watched = [path]  # directories whose job output is printed at teardown
+
+    def watch(self, directory):
+        """Print the job output files (*.out, *.err) under directory at teardown too."""
+        self.watched.append(pathlib.Path(directory))
 
     def run(self, *args, timeout=60, check=True, cwd=None):
         """A Slurm client command against this cluster; CompletedProcess (text)."""
         proc = subprocess.run([str(a) for a in args], env=self.env, cwd=cwd, capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                              preexec_fn=_die_with_parent)
         if check and proc.returncode != 0:
             raise AssertionError(f"{' '.join(map(str, args))} exited {proc.returncode}\n"
                                  f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}\n{self.queue()}")
@@ -113,19 +128,32 @@ def slurm_cluster():
     path = pathlib.Path(tempfile.mkdtemp(prefix="msim-slurm-", dir="/tmp")).resolve()
     env = dict(os.environ, SLURM_CLUSTER_TIMEOUT="60")
     env.pop("SLURM_CONF", None)
+    cluster = None
+    # Should this process die without teardown (a ctest timeout kills it), a
+    # watchdog in its own session stops the cluster.
+    watchdog = subprocess.Popen(
+        ["bash", "-c", 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; exec bash "$2" stop "$3"', "watchdog",
+         str(os.getpid()), str(CLUSTER_SCRIPT), str(path)],
+        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
     try:
         start = subprocess.run(["bash", str(CLUSTER_SCRIPT), "start", str(path)], env=env, capture_output=True,
                                text=True, timeout=120, stdin=subprocess.DEVNULL)
         if start.returncode != 0:
             pytest.fail(f"could not start the Slurm cluster in {path} (exit {start.returncode}):\n"
                         f"{start.stdout}{start.stderr}", pytrace=False)
-        yield Cluster(path)
+        cluster = Cluster(path)
+        yield cluster
     finally:
+        watchdog.kill()
+        watchdog.wait()
         stop = subprocess.run(["bash", str(CLUSTER_SCRIPT), "stop", str(path)], env=env, capture_output=True,
                               text=True, timeout=120, stdin=subprocess.DEVNULL)
         # Shown by pytest only when the test fails.
         print(f"slurm-cluster.sh stop: exit {stop.returncode}\n{stop.stdout}{stop.stderr}")
-        dump(sorted((path / "log").glob("*.log")) + sorted(path.rglob("slurm-*.out")))
+        job_output = {p for d in (cluster.watched if cluster else [path]) for pattern in ("*.out", "*.err")
+                      for p in pathlib.Path(d).rglob(pattern)}
+        dump(sorted((path / "log").glob("*.log")) + sorted(job_output))
         left = leftover_processes(path)
         shutil.rmtree(path, ignore_errors=True)
         assert stop.returncode == 0, f"slurm-cluster.sh stop failed:\n{stop.stderr}"
