@@ -113,6 +113,7 @@ void require_equal(const Params& a, const Params& b) {
   CHECK(a.customers == b.customers);
   CHECK(a.initial_adopted == b.initial_adopted);
   CHECK(a.initial_expectation == b.initial_expectation);
+  CHECK(a.expectation_spread == b.expectation_spread);
   CHECK(a.consideration_size == b.consideration_size);
   REQUIRE(a.segments.size() == b.segments.size());
   for (std::size_t i = 0; i < a.segments.size(); ++i) {
@@ -214,6 +215,7 @@ Params everything_changed() {
   p.customers = 12345;
   p.initial_adopted = 0.1 + 0.2;
   p.initial_expectation = 1.0 / 3.0;
+  p.expectation_spread = 0.05;
   p.consideration_size = 7;
   p.segments = {Segment{"a", 0.25, 0.011, 0.4, 2.5, 0.5, 3.0}, Segment{"b", 0.75, 0.07, 0.6, 0.9, 0.1, 0.7}};
   p.network = {NetworkKind::BarabasiAlbert, 7.0, 0.3};

@@ -112,7 +112,8 @@ struct Params {
   // [customers]
   std::int64_t customers = 10000;  // population size, 1..100000000
   double initial_adopted = 0.0;    // fraction already customers at t = 0, 0..1
-  double initial_expectation = 0.5;  // E at t = 0, 0..1
+  double initial_expectation = 0.5;  // mean E at t = 0, 0..1
+  double expectation_spread = 0.2;   // width of the uniform spread of E around the mean at t = 0 (Eq. 3), 0..1
   int consideration_size = 4;      // firms a customer can hold in mind, 1..8 (all firms when full_awareness)
   std::vector<Segment> segments{Segment{}};
 

@@ -303,7 +303,7 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
       // Eq. 3: effort, goal difficulty and initial expectation.
       effort[i] = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + s.unit()), 0.0, 1.0)));
       difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + s.unit()));
-      expectation[i] = static_cast<float>(std::clamp(p.initial_expectation + 0.2 * (s.unit() - 0.5), 0.0, 1.0));
+      expectation[i] = static_cast<float>(std::clamp(p.initial_expectation + p.expectation_spread * (s.unit() - 0.5), 0.0, 1.0));
       // Eq. 4: initially adopted customers, uniformly among the initial firms.
       const double ua = s.unit();
       const std::uint32_t uf = s.word();

@@ -69,7 +69,9 @@ std::vector<Section> make_sections() {
        {
            P("count", customers, closed(1, 1e8), "customers", "population size"),
            P("initial_adopted", initial_adopted, closed(0, 1), "", "fraction already customers at t = 0"),
-           P("initial_expectation", initial_expectation, closed(0, 1), "", "expectation E at t = 0 (M3)"),
+           P("initial_expectation", initial_expectation, closed(0, 1), "", "mean expectation E at t = 0 (M3)"),
+           P("expectation_spread", expectation_spread, closed(0, 1), "",
+             "width of the uniform spread of E around its mean at t = 0 (clamped to [0, 1])"),
            P("consideration_size", consideration_size, closed(1, 8), "firms",
              "firms a customer can hold in mind (all live firms when choice.full_awareness)"),
        }},
