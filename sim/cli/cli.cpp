@@ -9,6 +9,7 @@
 
 #include "missionsim_version.hpp"
 #include "scenario/scenario.hpp"
+#include "sweep/sweep.hpp"
 
 namespace missionsim::cli {
 namespace {
@@ -35,6 +36,8 @@ int dispatch(const Invocation& inv) {
       return run_command(inv.run);
     case Command::Validate:
       return validate_command(inv.validate);
+    case Command::Sweep:
+      return sweep_command(inv.sweep);
   }
   return kExitFailure;
 }
@@ -53,6 +56,8 @@ int main(int argc, char** argv) {
     }
     return dispatch(inv);
   } catch (const ScenarioError& e) {
+    return fail(kExitBadInput, e.what());
+  } catch (const sweep::SweepError& e) {
     return fail(kExitBadInput, e.what());
   } catch (const InputError& e) {
     return fail(kExitBadInput, e.what());

@@ -42,13 +42,33 @@ struct ValidateOptions {
   std::vector<std::string> overrides;
 };
 
-enum class Command { Help, Version, Run, Validate };
+struct SweepOptions {
+  std::string action;  // plan, run, status, collect, slurm
+  std::string target;  // the sweep file (plan, run, slurm) or directory (status, collect)
+  std::string output;  // -o DIR
+  std::string csv;     // plan --csv FILE
+  std::string run_id;  // plan --run ID
+  int jobs = 0;
+  int threads = 0;
+  std::string shard;  // "i/N"
+  bool resume = false;
+  bool mpi = false;
+  bool quiet = false;
+  std::size_t shards = 0;  // status --shards N
+  std::size_t array_size = 0;
+  int throttle = 0;
+  int cpus_per_task = 1;
+  std::string time, partition;
+};
+
+enum class Command { Help, Version, Run, Validate, Sweep };
 
 struct Invocation {
   Command command = Command::Help;
   std::string help;  // text printed for Command::Help
   RunOptions run;
   ValidateOptions validate;
+  SweepOptions sweep;
 };
 
 // Throws UsageError or boost::program_options::error on a bad command line.
@@ -56,6 +76,7 @@ Invocation parse_command_line(const std::vector<std::string>& args);  // args wi
 
 int run_command(const RunOptions& options);
 int validate_command(const ValidateOptions& options);
+int sweep_command(const SweepOptions& options);
 
 // Parses, dispatches and maps every exception to a message on stderr and an
 // exit code; never throws.

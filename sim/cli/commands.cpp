@@ -16,10 +16,7 @@
 #include "cli/cli.hpp"
 #include "cli/interrupt.hpp"
 #include "cli/progress.hpp"
-#include "core/simulation.hpp"
-#include "missionsim_version.hpp"
-#include "output/sha256.hpp"
-#include "output/trajectory_writer.hpp"
+#include "output/run_file.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fs = std::filesystem;
@@ -58,35 +55,6 @@ void prepare_output(const std::string& path) {
   if (parent.empty()) return;
   fs::create_directories(parent, ec);
   if (ec) throw std::runtime_error("cannot create directory '" + parent.string() + "': " + ec.message());
-}
-
-std::string utc_now_iso8601() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
-Provenance provenance(const Params& params) {
-  Provenance prov;
-  prov.missionsim_version = MISSIONSIM_VERSION;
-  prov.seed = params.seed;
-  prov.scenario_toml = to_toml(params);
-  prov.scenario_sha256 = sha256_hex(prov.scenario_toml);
-  prov.created_utc = utc_now_iso8601();
-  return prov;
-}
-
-// Simulation's constructor reports inconsistent parameters with
-// std::invalid_argument: a scenario problem, so exit 2 like ScenarioError.
-std::unique_ptr<Simulation> build_simulation(const Params& params, const std::string& scenario) {
-  try {
-    return std::make_unique<Simulation>(params);
-  } catch (const std::invalid_argument& e) {
-    throw InputError(scenario + ": " + e.what());
-  }
 }
 
 std::string fixed(double value, int decimals) {
@@ -136,16 +104,16 @@ void print_firm_table(std::ostream& out, const RunInfo& info, const Observables&
   if (exited > 0) out << "  (" << exited << " firms exited)\n";
 }
 
-void print_summary(std::ostream& out, const std::string& path, const Simulation& sim, double setup_s,
-                   double steps_s) {
-  const RunInfo& info = sim.info();
-  const Observables& obs = sim.observables();
-  const double customer_steps = static_cast<double>(info.population) * sim.time();
+void print_summary(std::ostream& out, const RunFileResult& run, double setup_s) {
+  const RunInfo& info = run.info;
+  const Observables& obs = run.last;
+  const double customer_steps = static_cast<double>(info.population) * run.steps_done;
+  const double steps_s = run.steps_s;
   char line[256];
   std::snprintf(line, sizeof line, "%d steps, %lld customers: %.2f s (setup %.2f s), %.3g customer-steps/s\n",
-                sim.time(), static_cast<long long>(info.population), setup_s + steps_s, setup_s,
+                run.steps_done, static_cast<long long>(info.population), setup_s + steps_s, setup_s,
                 steps_s > 0 ? customer_steps / steps_s : 0.0);
-  out << "wrote " << path << '\n' << line;
+  out << "wrote " << run.path << '\n' << line;
   std::snprintf(line, sizeof line, "adopters %.3f of the population, HHI %.3f\n",
                 info.population > 0 ? static_cast<double>(obs.adopters) / info.population : 0.0, obs.hhi);
   out << line;
@@ -165,29 +133,20 @@ int run_command(const RunOptions& options) {
     threads.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(*options.threads));
   const InterruptGuard interrupt;
 
-  const auto sim = build_simulation(params, options.scenario);
-  TrajectoryWriter writer(output, sim->info(), provenance(params));
-  writer.append(sim->observables());
-  const double setup_s = seconds_since(start);
-
-  const auto steps_start = Clock::now();
   ProgressBar progress(params.steps, !options.quiet && stderr_is_terminal());
-  for (int k = 0; k < params.steps; ++k) {
-    if (interrupt.requested()) {
-      progress.clear();
-      writer.abandon();
-      std::cerr << "missionsim: interrupted at step " << sim->time() << " of " << params.steps
-                << "; partial trajectory in " << writer.partial_path() << '\n';
-      return kExitInterrupted;
-    }
-    sim->step();
-    writer.append(sim->observables());
-    progress.update(k + 1);
-  }
-  writer.finish();
+  RunFileOptions run_options;
+  run_options.source = options.scenario;
+  run_options.stop = [&] { return interrupt.requested(); };
+  run_options.on_step = [&](int done) { progress.update(done); };
+  const RunFileResult run = run_to_file(params, output, run_options);
   progress.clear();
-  if (!options.quiet)
-    print_summary(std::cout, writer.final_path(), *sim, setup_s, seconds_since(steps_start));
+  if (!run.complete) {
+    std::cerr << "missionsim: interrupted at step " << run.steps_done << " of " << params.steps
+              << "; partial trajectory in " << run.path << '\n';
+    return kExitInterrupted;
+  }
+  // Setup as the user saw it: reading the scenario included.
+  if (!options.quiet) print_summary(std::cout, run, seconds_since(start) - run.steps_s);
   return kExitOk;
 }
 

@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  run SCENARIO.toml        run a scenario and write its trajectory (HDF5)\n"
     "  validate SCENARIO.toml   check a scenario and print it fully resolved (TOML)\n"
+    "  sweep plan|run|status|collect|slurm ...   parameter sweeps ('missionsim sweep --help')\n"
     "\n"
     "'missionsim <command> --help' lists a command's options.\n"
     "exit status: 0 success, 1 runtime failure, 2 bad usage or scenario, 130 interrupted\n";
@@ -133,6 +134,109 @@ Invocation parse_validate(const std::vector<std::string>& args) {
   return inv;
 }
 
+constexpr const char* kSweepUsage =
+    "usage: missionsim sweep <action> ...\n"
+    "\n"
+    "actions:\n"
+    "  plan SWEEP.toml [--csv FILE] [--run ID]       list the runs, their parameters and seeds\n"
+    "  run SWEEP.toml -o DIR [--jobs N] [--threads N] [--shard i/N] [--resume] [--mpi]\n"
+    "                                                run the sweep (or one shard) into DIR\n"
+    "  status DIR [--shards N]                       done / partial / missing / failed, by shard\n"
+    "  collect DIR                                   write DIR/sweep.h5 (parameters, outcomes, links)\n"
+    "  slurm SWEEP.toml -o DIR [--array-size N] [--throttle K] [--time HH:MM:SS] [--partition P]\n"
+    "                                                write DIR/sweep.sbatch, collect.sbatch, submit.sh\n"
+    "\n"
+    "Sweep files are described in docs/SWEEP.md. 'missionsim sweep <action> --help' lists the options.\n";
+
+Invocation parse_sweep(const std::vector<std::string>& args) {
+  Invocation inv;
+  if (args.empty() || args.front() == "--help" || args.front() == "-h") {
+    if (args.empty()) throw UsageError("missing sweep action (plan, run, status, collect, slurm)");
+    inv.command = Command::Help;
+    inv.help = kSweepUsage;
+    return inv;
+  }
+  const std::string action = args.front();
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  po::options_description options("sweep " + action + " options");
+  const bool on_file = action == "plan" || action == "run" || action == "slurm";
+  if (action == "plan") {
+    options.add_options()                                                                          //
+        ("csv", po::value<std::string>()->value_name("FILE"), "also write the run table as CSV")  //
+        ("run", po::value<std::string>()->value_name("ID"), "print only the command that reproduces run ID");
+  } else if (action == "run") {
+    options.add_options()                                                                                  //
+        ("output,o", po::value<std::string>()->value_name("DIR"), "sweep directory (required)")           //
+        ("jobs,j", po::value<int>()->value_name("N"), "runs at a time (default: one per thread)")         //
+        ("threads", po::value<int>()->value_name("N"), "worker threads for all runs (default: all cores)")  //
+        ("shard", po::value<std::string>()->value_name("i/N"), "run only shard i of N (0 <= i < N)")      //
+        ("resume", po::bool_switch(), "skip runs already complete, redo partial and missing ones")        //
+        ("mpi", po::bool_switch(), "hand runs out over MPI ranks (start with mpirun)")                   //
+        ("quiet,q", po::bool_switch(), "no line per run");
+  } else if (action == "status") {
+    options.add_options()("shards", po::value<std::size_t>()->value_name("N"),
+                          "count by N shards (default: as the last sharded run, else 1)");
+  } else if (action == "collect") {
+  } else if (action == "slurm") {
+    options.add_options()                                                                                 //
+        ("output,o", po::value<std::string>()->value_name("DIR"), "sweep directory (required)")          //
+        ("array-size", po::value<std::size_t>()->value_name("N"), "array tasks = shards (default: min(runs, 100))")  //
+        ("throttle", po::value<int>()->value_name("K"), "at most K tasks at once")                      //
+        ("time", po::value<std::string>()->value_name("HH:MM:SS"), "time limit of each task")          //
+        ("partition", po::value<std::string>()->value_name("P"), "Slurm partition")                     //
+        ("cpus-per-task", po::value<int>()->value_name("C"), "CPUs per task, used as --jobs (default 1)");
+  } else {
+    throw UsageError("unknown sweep action '" + action + "' (plan, run, status, collect, slurm)");
+  }
+  options.add_options()("help,h", "show this help");
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+  const auto vm = parse(rest, options, positional);
+  if (vm.count("help")) {
+    inv.command = Command::Help;
+    inv.help = help_text(std::string("usage: missionsim sweep ") + action + (on_file ? " SWEEP.toml" : " DIR") +
+                             " [options]\n",
+                         options);
+    return inv;
+  }
+  inv.command = Command::Sweep;
+  SweepOptions& o = inv.sweep;
+  o.action = action;
+  const auto files =
+      vm.count("positional") ? vm["positional"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  if (files.empty()) throw UsageError(on_file ? "missing sweep file" : "missing sweep directory");
+  if (files.size() > 1) throw UsageError("unexpected argument '" + files[1] + "'");
+  o.target = files.front();
+  auto positive = [&](const char* name) {
+    const int n = vm[name].as<int>();
+    if (n < 1) throw UsageError(std::string("--") + name + " must be >= 1, got " + std::to_string(n));
+    return n;
+  };
+  if (vm.count("output")) o.output = vm["output"].as<std::string>();
+  if ((action == "run" || action == "slurm") && o.output.empty()) throw UsageError("missing -o DIR");
+  if (vm.count("csv")) o.csv = vm["csv"].as<std::string>();
+  if (vm.count("run")) o.run_id = vm["run"].as<std::string>();
+  if (vm.count("jobs")) o.jobs = positive("jobs");
+  if (vm.count("threads")) o.threads = positive("threads");
+  if (vm.count("shard")) o.shard = vm["shard"].as<std::string>();
+  if (vm.count("resume")) o.resume = vm["resume"].as<bool>();
+  if (vm.count("mpi")) o.mpi = vm["mpi"].as<bool>();
+  if (vm.count("quiet")) o.quiet = vm["quiet"].as<bool>();
+  if (vm.count("shards")) {
+    o.shards = vm["shards"].as<std::size_t>();
+    if (o.shards < 1) throw UsageError("--shards must be >= 1");
+  }
+  if (vm.count("array-size")) {
+    o.array_size = vm["array-size"].as<std::size_t>();
+    if (o.array_size < 1) throw UsageError("--array-size must be >= 1");
+  }
+  if (vm.count("throttle")) o.throttle = positive("throttle");
+  if (vm.count("cpus-per-task")) o.cpus_per_task = positive("cpus-per-task");
+  if (vm.count("time")) o.time = vm["time"].as<std::string>();
+  if (vm.count("partition")) o.partition = vm["partition"].as<std::string>();
+  return inv;
+}
+
 Invocation parse_global(const std::vector<std::string>& args) {
   po::options_description options("options");
   options.add_options()             //
@@ -164,6 +268,7 @@ Invocation parse_command_line(const std::vector<std::string>& args) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (args.front() == "run") return parse_run(rest);
   if (args.front() == "validate") return parse_validate(rest);
+  if (args.front() == "sweep") return parse_sweep(rest);
   return parse_global(args);
 }
 

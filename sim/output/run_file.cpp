@@ -1,0 +1,95 @@
+#include "output/run_file.hpp"
+
+#include <chrono>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+
+#include "core/simulation.hpp"
+#include "missionsim_version.hpp"
+#include "output/sha256.hpp"
+#include "scenario/scenario.hpp"
+
+namespace missionsim {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// The HDF5 high-level library (dimension scales, used while a file is
+// created) is not covered by the core library's thread-safety lock, so
+// concurrent runs of a sweep create their files one at a time.
+std::mutex& file_creation_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+}  // namespace
+
+Provenance run_provenance(const Params& params) {
+  Provenance prov;
+  prov.missionsim_version = MISSIONSIM_VERSION;
+  prov.seed = params.seed;
+  prov.scenario_toml = to_toml(params);
+  prov.scenario_sha256 = sha256_hex(prov.scenario_toml);
+  prov.created_utc = utc_now_iso8601();
+  return prov;
+}
+
+RunFileResult run_to_file(const Params& params, const std::string& path, const RunFileOptions& options) {
+  const auto start = Clock::now();
+  std::unique_ptr<Simulation> sim;
+  try {
+    sim = std::make_unique<Simulation>(params);
+  } catch (const std::invalid_argument& e) {
+    // Inconsistent parameters the reader cannot see: a scenario problem.
+    throw ScenarioError((options.source.empty() ? std::string("scenario") : options.source) + ": " + e.what());
+  }
+  std::unique_ptr<TrajectoryWriter> writer;
+  {
+    const std::lock_guard lock(file_creation_mutex());
+    writer = std::make_unique<TrajectoryWriter>(path, sim->info(), run_provenance(params), options.flush_every);
+    writer->append(sim->observables());
+  }
+  RunFileResult result;
+  result.setup_s = seconds_since(start);
+
+  const auto steps_start = Clock::now();
+  for (int k = 0; k < params.steps; ++k) {
+    if (options.stop && options.stop()) {
+      writer->abandon();
+      result.path = writer->partial_path();
+      result.steps_done = sim->time();
+      result.steps_s = seconds_since(steps_start);
+      result.info = sim->info();
+      result.last = sim->observables();
+      return result;
+    }
+    sim->step();
+    writer->append(sim->observables());
+    if (options.on_step) options.on_step(k + 1);
+  }
+  writer->finish();
+  result.complete = true;
+  result.path = writer->final_path();
+  result.steps_done = sim->time();
+  result.steps_s = seconds_since(steps_start);
+  result.info = sim->info();
+  result.last = sim->observables();
+  return result;
+}
+
+}  // namespace missionsim

@@ -1,0 +1,365 @@
+#include "sweep/collect.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <stdexcept>
+
+#include "missionsim_version.hpp"
+#include "output/trajectory_reader.hpp"
+#include "sweep/runner.hpp"
+
+namespace fs = std::filesystem;
+
+namespace missionsim::sweep {
+namespace {
+
+constexpr int kFormatVersion = 1;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+void check(herr_t rc, const std::string& what) {
+  if (rc < 0) throw std::runtime_error("HDF5: cannot write " + what);
+}
+hid_t checked(hid_t id, const std::string& what) {
+  if (id < 0) throw std::runtime_error("HDF5: cannot create " + what);
+  return id;
+}
+
+hid_t string_type() {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+template <class T>
+hid_t native();
+template <> hid_t native<double>() { return H5T_NATIVE_DOUBLE; }
+template <> hid_t native<std::int64_t>() { return H5T_NATIVE_INT64; }
+template <> hid_t native<std::uint64_t>() { return H5T_NATIVE_UINT64; }
+template <> hid_t native<std::int32_t>() { return H5T_NATIVE_INT32; }
+
+// File types are fixed little-endian, whatever the machine.
+template <class T>
+hid_t file_type();
+template <> hid_t file_type<double>() { return H5T_IEEE_F64LE; }
+template <> hid_t file_type<std::int64_t>() { return H5T_STD_I64LE; }
+template <> hid_t file_type<std::uint64_t>() { return H5T_STD_U64LE; }
+template <> hid_t file_type<std::int32_t>() { return H5T_STD_I32LE; }
+
+void set_string_attr(hid_t obj, const char* name, const std::string& value) {
+  hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
+  hid_t a = checked(H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT), name);
+  const char* p = value.c_str();
+  check(H5Awrite(a, t, &p), name);
+  H5Aclose(a), H5Sclose(s), H5Tclose(t);
+}
+
+template <class T>
+void set_attr(hid_t obj, const char* name, T value) {
+  hid_t s = H5Screate(H5S_SCALAR);
+  hid_t a = checked(H5Acreate2(obj, name, file_type<T>(), s, H5P_DEFAULT, H5P_DEFAULT), name);
+  check(H5Awrite(a, native<T>(), &value), name);
+  H5Aclose(a), H5Sclose(s);
+}
+
+hid_t dataset_props() {
+  hid_t p = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_obj_track_times(p, false);  // identical inputs, identical bytes (but created_utc)
+  return p;
+}
+
+template <class T>
+void write(hid_t loc, const std::string& path, const std::vector<T>& data, std::vector<hsize_t> dims,
+           const std::string& units, const std::string& meaning) {
+  hid_t s = H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  hid_t dcpl = dataset_props();
+  hid_t d = checked(H5Dcreate2(loc, path.c_str(), file_type<T>(), s, lcpl, dcpl, H5P_DEFAULT), path);
+  if (!data.empty()) check(H5Dwrite(d, native<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()), path);
+  set_string_attr(d, "units", units);
+  set_string_attr(d, "long_name", meaning);
+  H5Dclose(d), H5Pclose(dcpl), H5Pclose(lcpl), H5Sclose(s);
+}
+
+void write_strings(hid_t loc, const std::string& path, const std::vector<std::string>& data,
+                   std::vector<hsize_t> dims, const std::string& meaning) {
+  hid_t t = string_type();
+  hid_t s = dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  hid_t dcpl = dataset_props();
+  hid_t d = checked(H5Dcreate2(loc, path.c_str(), t, s, lcpl, dcpl, H5P_DEFAULT), path);
+  std::vector<const char*> ptrs;
+  for (const auto& x : data) ptrs.push_back(x.c_str());
+  if (!ptrs.empty()) check(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), path);
+  set_string_attr(d, "units", "");
+  set_string_attr(d, "long_name", meaning);
+  H5Dclose(d), H5Pclose(dcpl), H5Pclose(lcpl), H5Sclose(s), H5Tclose(t);
+}
+
+std::string utc_now() {
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+// The summary of one done run.
+struct Summary {
+  std::vector<std::string> firm_name, strategy_names;
+  // Per firm (final row unless noted).
+  std::vector<double> share, customers, profit, cash, satisfaction, success, societal, alive;
+  std::vector<int> strategy;  // final strategy id
+  double adopters_share = kNaN, hhi = kNaN, societal_total = kNaN;
+};
+
+Summary summarise(const std::string& path) {
+  const TrajectoryReader r(path);
+  Summary s;
+  s.firm_name = r.strings("/firms/name");
+  s.strategy_names = r.strings("/strategies/name");
+  const Table share = r.read("/firms/share"), customers = r.read("/firms/customers"), profit = r.read("/firms/profit"),
+              cash = r.read("/firms/cash"), sat = r.read("/firms/satisfaction"), suc = r.read("/firms/success"),
+              impact = r.read("/firms/social_impact"), harm = r.read("/firms/harm"),
+              sid = r.read("/firms/strategy_id"), alive = r.read("/firms/alive");
+  const std::size_t T = share.rows, F = share.cols, last = T - 1;
+  for (std::size_t f = 0; f < F; ++f) {
+    double total_profit = 0, total_impact = 0;
+    for (std::size_t t = 1; t < T; ++t) {
+      if (std::isfinite(profit.at(t, f))) total_profit += profit.at(t, f);
+      if (std::isfinite(impact.at(t, f))) total_impact += impact.at(t, f);
+    }
+    s.share.push_back(share.at(last, f));
+    s.customers.push_back(customers.at(last, f));
+    s.profit.push_back(total_profit);
+    s.cash.push_back(cash.at(last, f));
+    s.satisfaction.push_back(sat.at(last, f));
+    s.success.push_back(suc.at(last, f));
+    s.societal.push_back(total_impact - (std::isfinite(harm.at(last, f)) ? harm.at(last, f) : 0.0));
+    s.alive.push_back(alive.at(last, f));
+    s.strategy.push_back(static_cast<int>(sid.at(last, f)));
+  }
+  double adopters_share = 0;
+  for (std::size_t f = 0; f < F; ++f)
+    if (std::isfinite(s.share[f])) adopters_share += s.share[f];
+  s.adopters_share = adopters_share;
+  s.hhi = r.read("/market/hhi").at(last);
+  const Table sv = r.read("/market/societal_value");
+  double total = 0;
+  for (std::size_t t = 1; t < T; ++t)
+    if (std::isfinite(sv.at(t))) total += sv.at(t);
+  s.societal_total = total;
+  return s;
+}
+
+}  // namespace
+
+CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
+  CollectResult out;
+  out.path = (fs::path(dir) / "sweep.h5").string();
+  const std::size_t R = plan.size(), P = plan.spec().parameters.size();
+  const std::vector<RunState> states = run_states(plan, dir);
+  out.runs = R;
+
+  // Summaries, one file open at a time; a few hundred bytes per run are kept.
+  std::vector<Summary> sums(R);
+  std::vector<std::string> strategies;  // union, in order of first appearance
+  std::size_t F = 0;
+  std::vector<RunState> final_states = states;
+  for (std::size_t i = 0; i < R; ++i) {
+    if (states[i] != RunState::Done) continue;
+    try {
+      sums[i] = summarise(run_file(dir, plan.run(i).id));
+    } catch (const std::exception&) {
+      final_states[i] = RunState::Partial;  // vanished or damaged since the state check
+      continue;
+    }
+    F = std::max(F, sums[i].share.size());
+    for (const auto& n : sums[i].strategy_names)
+      if (std::find(strategies.begin(), strategies.end(), n) == strategies.end()) strategies.push_back(n);
+  }
+  const std::size_t S = strategies.size();
+  for (auto s : final_states) {
+    out.done += s == RunState::Done;
+    out.partial += s == RunState::Partial;
+    out.missing += s == RunState::Missing;
+    out.failed += s == RunState::Failed;
+  }
+
+  const std::string partial = out.path + ".partial";
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
+  hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+  H5Pset_obj_track_times(fcpl, false);
+  hid_t file = H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl, fapl);
+  H5Pclose(fapl), H5Pclose(fcpl);
+  if (file < 0) throw std::runtime_error("cannot create '" + partial + "'");
+  try {
+    const SweepSpec& spec = plan.spec();
+    set_string_attr(file, "format", "missionsim-sweep");
+    set_attr<std::int32_t>(file, "format_version", kFormatVersion);
+    set_string_attr(file, "missionsim_version", MISSIONSIM_VERSION);
+    set_string_attr(file, "sweep_sha256", plan.sha256());
+    set_string_attr(file, "name", spec.name);
+    set_string_attr(file, "design", std::string(design_name(spec.design)));
+    set_attr<std::int64_t>(file, "samples", static_cast<std::int64_t>(spec.samples));
+    set_attr<std::int32_t>(file, "replicates", spec.replicates);
+    set_attr<std::uint64_t>(file, "seed", spec.seed);
+    set_attr<std::int64_t>(file, "runs", static_cast<std::int64_t>(R));
+    set_attr<std::int64_t>(file, "runs_done", static_cast<std::int64_t>(out.done));
+    set_string_attr(file, "created_utc", utc_now());
+
+    write_strings(file, "/base_scenario", {spec.base_text}, {}, "base scenario (TOML)");
+    std::vector<std::string> fixed = spec.fixed;
+    write_strings(file, "/fixed_overrides", fixed, {fixed.size()}, "[sweep] set: overrides applied to every run");
+
+    // Parameters.
+    std::vector<std::string> pname, pscale;
+    std::vector<double> plo, phi;
+    for (const auto& p : spec.parameters) {
+      pname.push_back(p.key);
+      pscale.push_back(p.has_range ? std::string(scale_name(p.scale)) : "levels");
+      plo.push_back(p.has_range ? p.lo : kNaN);
+      phi.push_back(p.has_range ? p.hi : kNaN);
+    }
+    write_strings(file, "/parameters/name", pname, {P}, "scenario key path of each parameter");
+    write_strings(file, "/parameters/scale", pscale, {P}, "uniform, log-uniform, integer, or levels");
+    write(file, "/parameters/lo", plo, {P}, "1", "lower end of the range (NaN for levels)");
+    write(file, "/parameters/hi", phi, {P}, "1", "upper end of the range (NaN for levels)");
+    std::vector<double> values(R * P);
+    std::vector<std::string> texts(R * P);
+    for (std::size_t i = 0; i < R; ++i)
+      for (std::size_t j = 0; j < P; ++j) {
+        values[i * P + j] = plan.value(plan.run(i).point, j);
+        texts[i * P + j] = plan.value_text(plan.run(i).point, j);
+      }
+    write(file, "/parameters/value", values, {R, P}, "1", "value of each parameter in each run (NaN for a string)");
+    write_strings(file, "/parameters/text", texts, {R, P}, "TOML text of each value, as passed to --set");
+
+    // Runs.
+    std::vector<std::string> id, status, file_name, matrix;
+    std::vector<std::uint64_t> seed;
+    std::vector<std::int64_t> point;
+    std::vector<std::int32_t> replicate, column;
+    for (const auto& run : plan.runs()) {
+      id.push_back(run.id);
+      seed.push_back(run.seed);
+      point.push_back(static_cast<std::int64_t>(run.point));
+      replicate.push_back(run.replicate);
+      status.emplace_back(state_name(final_states[run.index]));
+      file_name.push_back("runs/" + run.id + ".h5");
+      matrix.emplace_back(plan.saltelli_matrix(run.point));
+      column.push_back(plan.saltelli_column(run.point));
+    }
+    write_strings(file, "/runs/id", id, {R}, "run id");
+    write(file, "/runs/seed", seed, {R}, "1", "run seed (--seed)");
+    write(file, "/runs/point", point, {R}, "1", "design point index");
+    write(file, "/runs/replicate", replicate, {R}, "1", "replicate index");
+    write_strings(file, "/runs/status", status, {R}, "done, partial, missing or failed");
+    write_strings(file, "/runs/file", file_name, {R}, "run file, relative to this file's directory");
+    write_strings(file, "/runs/saltelli_matrix", matrix, {R}, "sobol design: A, B or AB; empty otherwise");
+    write(file, "/runs/saltelli_column", column, {R}, "1", "sobol design: i of AB_i, else -1");
+
+    // Outcomes by firm [R, F], NaN-padded and NaN for runs not done.
+    auto by_firm = [&](auto member, const std::string& name, const std::string& units, const std::string& meaning) {
+      std::vector<double> v(R * F, kNaN);
+      for (std::size_t i = 0; i < R; ++i)
+        if (final_states[i] == RunState::Done)
+          for (std::size_t f = 0; f < sums[i].share.size(); ++f) v[i * F + f] = (sums[i].*member)[f];
+      write(file, "/outcomes/firm/" + name, v, {R, F}, units, meaning);
+    };
+    std::vector<std::string> fname(R * F);
+    for (std::size_t i = 0; i < R; ++i)
+      for (std::size_t f = 0; f < sums[i].firm_name.size(); ++f) fname[i * F + f] = sums[i].firm_name[f];
+    write_strings(file, "/outcomes/firm/name", fname, {R, F}, "firm name (empty: no such slot in the run)");
+    by_firm(&Summary::share, "share", "1", "final market share");
+    by_firm(&Summary::customers, "customers", "customers", "final customers");
+    by_firm(&Summary::profit, "profit", "money", "profit summed over the run");
+    by_firm(&Summary::cash, "cash", "money", "final cash");
+    by_firm(&Summary::satisfaction, "satisfaction", "1", "final mean satisfaction of the firm's customers");
+    by_firm(&Summary::success, "success", "1", "final mean customer success of the firm's customers");
+    by_firm(&Summary::societal, "societal_value", "impact", "impact delivered over the run minus the final harm stock");
+    by_firm(&Summary::alive, "alive", "1", "1 if the firm operates at the end");
+    std::vector<std::int32_t> fstrat(R * F, -1);
+    for (std::size_t i = 0; i < R; ++i)
+      for (std::size_t f = 0; f < sums[i].strategy.size(); ++f) {
+        const int k = sums[i].strategy[f];
+        if (k < 0 || static_cast<std::size_t>(k) >= sums[i].strategy_names.size()) continue;
+        fstrat[i * F + f] = static_cast<std::int32_t>(
+            std::find(strategies.begin(), strategies.end(), sums[i].strategy_names[k]) - strategies.begin());
+      }
+    write(file, "/outcomes/firm/strategy_id", fstrat, {R, F}, "1",
+          "final strategy, index into /outcomes/strategy/name; -1 for an empty slot");
+
+    // Outcomes by final strategy [R, S].
+    write_strings(file, "/outcomes/strategy/name", strategies, {S}, "strategy names (union over the runs)");
+    std::vector<double> s_share(R * S, kNaN), s_cust(R * S, kNaN), s_profit(R * S, kNaN), s_sat(R * S, kNaN),
+        s_suc(R * S, kNaN), s_soc(R * S, kNaN), s_firms(R * S, kNaN);
+    for (std::size_t i = 0; i < R; ++i) {
+      if (final_states[i] != RunState::Done) continue;
+      std::vector<double> sh(S, 0), cu(S, 0), pr(S, 0), so(S, 0), fi(S, 0), sat(S, 0), suc(S, 0);
+      for (std::size_t f = 0; f < sums[i].share.size(); ++f) {
+        const std::int32_t k = fstrat[i * F + f];
+        if (k < 0) continue;
+        const double c = std::isfinite(sums[i].customers[f]) ? sums[i].customers[f] : 0;
+        if (std::isfinite(sums[i].share[f])) sh[k] += sums[i].share[f];
+        cu[k] += c;
+        pr[k] += sums[i].profit[f];
+        so[k] += sums[i].societal[f];
+        fi[k] += sums[i].alive[f] > 0 ? 1 : 0;
+        if (c > 0) sat[k] += c * sums[i].satisfaction[f], suc[k] += c * sums[i].success[f];
+      }
+      for (std::size_t k = 0; k < S; ++k) {
+        s_share[i * S + k] = sh[k];
+        s_cust[i * S + k] = cu[k];
+        s_profit[i * S + k] = pr[k];
+        s_soc[i * S + k] = so[k];
+        s_firms[i * S + k] = fi[k];
+        s_sat[i * S + k] = cu[k] > 0 ? sat[k] / cu[k] : kNaN;
+        s_suc[i * S + k] = cu[k] > 0 ? suc[k] / cu[k] : kNaN;
+      }
+    }
+    write(file, "/outcomes/strategy/share", s_share, {R, S}, "1", "final share of the firms with this strategy");
+    write(file, "/outcomes/strategy/customers", s_cust, {R, S}, "customers", "final customers");
+    write(file, "/outcomes/strategy/profit", s_profit, {R, S}, "money", "profit summed over the run and the firms");
+    write(file, "/outcomes/strategy/satisfaction", s_sat, {R, S}, "1", "final satisfaction, customer-weighted");
+    write(file, "/outcomes/strategy/success", s_suc, {R, S}, "1", "final customer success, customer-weighted");
+    write(file, "/outcomes/strategy/societal_value", s_soc, {R, S}, "impact", "sum of the firms' societal value");
+    write(file, "/outcomes/strategy/firms", s_firms, {R, S}, "firms", "firms alive at the end");
+
+    std::vector<double> m_adopt(R, kNaN), m_hhi(R, kNaN), m_soc(R, kNaN);
+    for (std::size_t i = 0; i < R; ++i)
+      if (final_states[i] == RunState::Done)
+        m_adopt[i] = sums[i].adopters_share, m_hhi[i] = sums[i].hhi, m_soc[i] = sums[i].societal_total;
+    write(file, "/outcomes/market/adopters_share", m_adopt, {R}, "1", "final adopters / population");
+    write(file, "/outcomes/market/hhi", m_hhi, {R}, "1", "final Herfindahl-Hirschman index");
+    write(file, "/outcomes/market/societal_value", m_soc, {R}, "impact", "market societal value summed over the run");
+
+    // External links to the full trajectories (resolved relative to this file).
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    for (const auto& run : plan.runs())
+      if (final_states[run.index] == RunState::Done)
+        check(H5Lcreate_external(("runs/" + run.id + ".h5").c_str(), "/", file, ("/trajectories/" + run.id).c_str(),
+                                 lcpl, H5P_DEFAULT),
+              "/trajectories/" + run.id);
+    H5Pclose(lcpl);
+  } catch (...) {
+    H5Fclose(file);
+    throw;
+  }
+  check(H5Fclose(file), partial);
+  fs::rename(partial, out.path);
+  return out;
+}
+
+}  // namespace missionsim::sweep

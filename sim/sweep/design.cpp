@@ -1,0 +1,334 @@
+// Designs on the unit cube, their mapping to parameter values, run seeds and
+// the run plan.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <unordered_set>
+
+#include "core/rng.hpp"
+#include "output/sha256.hpp"
+#include "scenario/registry.hpp"
+#include "scenario/scenario.hpp"
+#include "sweep/sweep.hpp"
+
+namespace missionsim::sweep {
+namespace {
+
+constexpr std::size_t kMaxRuns = 100'000'000;
+// Every design point is checked against the base scenario up to this many;
+// beyond, only each parameter's extremes and levels (cost: one parse each).
+constexpr std::size_t kMaxCheckedPoints = 20'000;
+
+// Counter layout of the design draws: agent = row, step = matrix, block = column / 4.
+enum Matrix : std::uint32_t { kRandom = 0, kLhsPermutation = 1, kLhsJitter = 2, kSaltelliA = 3, kSaltelliB = 4 };
+
+double draw(const Rng& rng, Matrix m, std::size_t row, std::size_t col) {
+  const auto w = rng.words(Purpose::SweepDesign, static_cast<std::uint32_t>(row), m,
+                           static_cast<std::uint32_t>(col / 4));
+  return Rng::unit(w[col % 4]);
+}
+
+std::string integer_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%lld", static_cast<long long>(v));
+  return text;
+}
+
+std::string value_text_of(const Parameter& p, double v) {
+  return p.scale == Scale::Integer ? integer_text(v) : scenario::format_double(v);
+}
+
+// "--set 'k=v': message" -> "message".
+std::string strip_override(const std::string& msg) {
+  if (msg.rfind("--set '", 0) == 0)
+    if (auto end = msg.find("': "); end != std::string::npos) return msg.substr(end + 3);
+  return msg;
+}
+
+std::string zero_padded(std::size_t value, int width) {
+  std::string digits = std::to_string(value);
+  if (digits.size() < static_cast<std::size_t>(width)) digits.insert(0, static_cast<std::size_t>(width) - digits.size(), '0');
+  return digits;
+}
+
+std::string run_id(std::size_t point, int point_width, int replicate, int rep_width) {
+  std::string id(1, 'p');
+  id.append(zero_padded(point, point_width)).append("-r").append(zero_padded(static_cast<std::size_t>(replicate), rep_width));
+  return id;
+}
+
+std::string shell_quote(const std::string& s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./=:+@,").find(c) != std::string_view::npos;
+  });
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace
+
+std::vector<double> unit_design(Design design, std::size_t n, std::size_t d, std::uint64_t seed) {
+  const Rng rng(seed);
+  std::vector<double> u;
+  switch (design) {
+    case Design::Grid:
+      throw std::invalid_argument("unit_design: a grid has no unit-cube design");
+    case Design::Random:
+      u.resize(n * d);
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k < d; ++k) u[i * d + k] = draw(rng, kRandom, i, k);
+      break;
+    case Design::Lhs: {
+      // Column k: a random permutation of the n strata (Fisher-Yates, one
+      // draw per position), and a uniform position inside each stratum.
+      u.resize(n * d);
+      std::vector<std::size_t> perm(n);
+      for (std::size_t k = 0; k < d; ++k) {
+        for (std::size_t i = 0; i < n; ++i) perm[i] = i;
+        for (std::size_t i = n; i > 1; --i) {
+          const auto w = rng.words(Purpose::SweepDesign, static_cast<std::uint32_t>(i - 1), kLhsPermutation,
+                                   static_cast<std::uint32_t>(k));
+          const std::size_t j = Rng::index(w[0], static_cast<std::uint32_t>(i));
+          std::swap(perm[i - 1], perm[j]);
+        }
+        for (std::size_t i = 0; i < n; ++i)
+          u[i * d + k] = (static_cast<double>(perm[i]) + draw(rng, kLhsJitter, i, k)) / static_cast<double>(n);
+      }
+      break;
+    }
+    case Design::Sobol: {
+      // [A; B; AB_1; ...; AB_d], as analysis/sobol.py's saltelli_sample.
+      u.resize(n * (d + 2) * d);
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k < d; ++k) {
+          const double a = draw(rng, kSaltelliA, i, k), b = draw(rng, kSaltelliB, i, k);
+          u[i * d + k] = a;
+          u[(n + i) * d + k] = b;
+          for (std::size_t c = 0; c < d; ++c) u[((2 + c) * n + i) * d + k] = c == k ? b : a;
+        }
+      break;
+    }
+  }
+  return u;
+}
+
+std::size_t level_index(const Parameter& p, double u) {
+  const std::size_t k = p.levels.size();
+  return std::min(k - 1, static_cast<std::size_t>(u * static_cast<double>(k)));
+}
+
+double range_value(const Parameter& p, double u) {
+  switch (p.scale) {
+    case Scale::Uniform:
+      return std::min(p.hi, p.lo + u * (p.hi - p.lo));
+    case Scale::LogUniform:
+      return std::clamp(std::exp(std::log(p.lo) + u * (std::log(p.hi) - std::log(p.lo))), p.lo, p.hi);
+    case Scale::Integer:
+      return std::clamp(std::floor(p.lo + u * (p.hi - p.lo + 1)), p.lo, p.hi);
+  }
+  return p.lo;
+}
+
+std::vector<double> grid_values(const Parameter& p) {
+  std::vector<double> v;
+  if (p.scale == Scale::Integer && p.points == 0) {
+    for (double x = p.lo; x <= p.hi; x += 1) v.push_back(x);
+    return v;
+  }
+  const int k = p.points;
+  for (int i = 0; i < k; ++i) {
+    const double t = static_cast<double>(i) / (k - 1);
+    double x = p.scale == Scale::LogUniform ? std::exp(std::log(p.lo) + t * (std::log(p.hi) - std::log(p.lo)))
+                                            : p.lo + t * (p.hi - p.lo);
+    if (i == 0) x = p.lo;
+    if (i == k - 1) x = p.hi;
+    if (p.scale == Scale::Integer) x = std::round(x);
+    v.push_back(x);
+  }
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+  return v;
+}
+
+std::uint64_t run_seed(std::uint64_t base_seed, std::size_t point, int replicate) {
+  return run_seed_block(base_seed, point, replicate, 0);
+}
+
+std::uint64_t run_seed_block(std::uint64_t base_seed, std::size_t point, int replicate, std::uint32_t block) {
+  const Rng rng(base_seed);
+  const auto w = rng.words(Purpose::SweepSeed, static_cast<std::uint32_t>(point),
+                           static_cast<std::uint32_t>(replicate), block + (static_cast<std::uint32_t>(point >> 32) << 16));
+  return ((static_cast<std::uint64_t>(w[0]) << 32) | w[1]) & static_cast<std::uint64_t>(INT64_MAX);
+}
+
+Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
+  const std::size_t d = spec_.parameters.size();
+  for (std::size_t j = 0; j < d; ++j)
+    for (std::size_t i = 0; i < j; ++i)
+      if (spec_.parameters[i].key == spec_.parameters[j].key)
+        throw SweepError(spec_.parameters[j].where_key + ": parameter '" + spec_.parameters[j].key +
+                         "' is already varied by parameters." + std::to_string(i));
+
+  // Each parameter's values: a grid's list, or a mapping of the unit cube.
+  std::vector<std::vector<double>> grid(d);
+  if (spec_.design == Design::Grid) {
+    points_ = 1;
+    for (std::size_t j = 0; j < d; ++j) {
+      const Parameter& p = spec_.parameters[j];
+      grid[j] = p.has_range ? grid_values(p) : std::vector<double>(p.levels.size());
+      const std::size_t k = grid[j].size();
+      if (points_ > kMaxRuns / k)
+        throw SweepError(p.where_value + ": the grid has more than " + std::to_string(kMaxRuns) + " points");
+      points_ *= k;
+    }
+  } else {
+    points_ = spec_.design == Design::Sobol ? spec_.samples * (d + 2) : spec_.samples;
+  }
+  if (points_ > kMaxRuns / static_cast<std::size_t>(spec_.replicates))
+    throw SweepError(spec_.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs");
+
+  texts_.resize(points_ * d);
+  numbers_.resize(points_ * d);
+  auto set = [&](std::size_t point, std::size_t j, double v, std::size_t level) {
+    const Parameter& p = spec_.parameters[j];
+    if (p.has_range) {
+      texts_[point * d + j] = value_text_of(p, v);
+      numbers_[point * d + j] = v;
+    } else {
+      texts_[point * d + j] = p.levels[level];
+      numbers_[point * d + j] = p.level_numbers[level];
+    }
+  };
+  if (spec_.design == Design::Grid) {
+    // Mixed radix, the last parameter fastest.
+    for (std::size_t point = 0; point < points_; ++point) {
+      std::size_t rest = point;
+      for (std::size_t j = d; j-- > 0;) {
+        const std::size_t k = grid[j].size(), i = rest % k;
+        rest /= k;
+        set(point, j, grid[j][i], i);
+      }
+    }
+  } else {
+    const std::vector<double> u = unit_design(spec_.design, spec_.samples, d, spec_.seed);
+    for (std::size_t point = 0; point < points_; ++point)
+      for (std::size_t j = 0; j < d; ++j) {
+        const Parameter& p = spec_.parameters[j];
+        const double x = u[point * d + j];
+        set(point, j, p.has_range ? range_value(p, x) : 0.0, p.has_range ? 0 : level_index(p, x));
+      }
+  }
+
+  // Each parameter alone at its extremes and levels: errors name its line.
+  for (std::size_t j = 0; j < d; ++j) {
+    const Parameter& p = spec_.parameters[j];
+    std::vector<std::string> values = p.levels;
+    if (p.has_range) values = {value_text_of(p, p.lo), value_text_of(p, p.hi)};
+    for (const auto& v : values) {
+      std::vector<std::string> o = spec_.fixed;
+      o.push_back(p.key + "=" + v);
+      try {
+        (void)parse_scenario(spec_.base_text, spec_.base_source, o);
+      } catch (const ScenarioError& e) {
+        std::string msg = strip_override(e.what());
+        const bool about_key = msg.find("unknown key") != std::string::npos ||
+                               msg.find("is a table") != std::string::npos ||
+                               msg.find("are set as") != std::string::npos ||
+                               msg.find("out of range: the scenario has") != std::string::npos;
+        if (msg.find("must be an integer, got float") != std::string::npos && p.has_range)
+          msg += " (use scale = \"integer\" for an integer key)";
+        throw SweepError((about_key ? p.where_key : p.where_value) + ": parameters." + std::to_string(j) +
+                         " '" + p.key + "' = " + v + ": " + msg);
+      }
+    }
+  }
+
+  runs_.reserve(points_ * static_cast<std::size_t>(spec_.replicates));
+  const int rep_width = std::max(2, static_cast<int>(std::to_string(spec_.replicates - 1).size()));
+  const int point_width = std::max(6, static_cast<int>(std::to_string(points_ - 1).size()));
+  std::unordered_set<std::uint64_t> seeds;
+  for (std::size_t point = 0; point < points_; ++point)
+    for (int r = 0; r < spec_.replicates; ++r) {
+      Run run;
+      run.index = runs_.size();
+      run.point = point;
+      run.replicate = r;
+      // A repeated seed (odds 2^-63 per pair) is replaced by the next block's.
+      std::uint32_t block = 0;
+      do run.seed = run_seed_block(spec_.seed, point, r, block++);
+      while (!seeds.insert(run.seed).second);
+      run.id = run_id(point, point_width, r, rep_width);
+      runs_.push_back(std::move(run));
+    }
+
+  // Every design point against the base (rules that involve several keys).
+  const std::size_t step = points_ <= kMaxCheckedPoints ? 1 : points_;
+  for (std::size_t point = 0; point < points_; point += step) (void)params(runs_[point * spec_.replicates]);
+
+  std::string canon = "missionsim-sweep 1\n[base]\n";
+  canon += to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
+  canon += "[design]\n" + std::string(design_name(spec_.design)) + " samples=" + std::to_string(spec_.samples) +
+           " replicates=" + std::to_string(spec_.replicates) + " seed=" + std::to_string(spec_.seed) + "\n";
+  for (const auto& p : spec_.parameters) {
+    canon += p.key + (p.has_range ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) +
+                                        " " + std::string(scale_name(p.scale)) + " points=" + std::to_string(p.points)
+                                  : std::string(" levels"));
+    for (const auto& l : p.levels) canon += " " + l;
+    canon += "\n";
+  }
+  sha256_ = sha256_hex(canon);
+}
+
+std::optional<std::size_t> Plan::find(const std::string& id) const {
+  for (const auto& r : runs_)
+    if (r.id == id) return r.index;
+  return std::nullopt;
+}
+
+const std::string& Plan::value_text(std::size_t point, std::size_t j) const {
+  return texts_.at(point * spec_.parameters.size() + j);
+}
+double Plan::value(std::size_t point, std::size_t j) const {
+  return numbers_.at(point * spec_.parameters.size() + j);
+}
+
+std::string_view Plan::saltelli_matrix(std::size_t point) const {
+  if (spec_.design != Design::Sobol) return "";
+  const std::size_t block = point / spec_.samples;
+  return block == 0 ? "A" : block == 1 ? "B" : "AB";
+}
+int Plan::saltelli_column(std::size_t point) const {
+  if (spec_.design != Design::Sobol) return -1;
+  const std::size_t block = point / spec_.samples;
+  return block < 2 ? -1 : static_cast<int>(block - 2);
+}
+
+std::vector<std::string> Plan::overrides(const Run& run) const {
+  std::vector<std::string> o = spec_.fixed;
+  for (std::size_t j = 0; j < spec_.parameters.size(); ++j)
+    o.push_back(spec_.parameters[j].key + "=" + value_text(run.point, j));
+  o.push_back("run.seed=" + std::to_string(run.seed));
+  return o;
+}
+
+Params Plan::params(const Run& run) const {
+  try {
+    return parse_scenario(spec_.base_text, spec_.base_source, overrides(run));
+  } catch (const ScenarioError& e) {
+    throw SweepError(spec_.source + ": run " + run.id + " (design point " + std::to_string(run.point) +
+                     "): " + e.what());
+  }
+}
+
+std::string Plan::command(const Run& run, const std::string& base, const std::string& program) const {
+  std::string cmd = shell_quote(program) + " run " + shell_quote(base);
+  auto o = overrides(run);
+  o.pop_back();  // run.seed, written as --seed
+  for (const auto& s : o) cmd += " --set " + shell_quote(s);
+  return cmd + " --seed " + std::to_string(run.seed);
+}
+
+}  // namespace missionsim::sweep

@@ -1,0 +1,230 @@
+"""missionsim sweep end to end: plan, run (jobs, shards, resume, SIGKILL), status, collect, slurm, errors."""
+
+import random
+import re
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+from conftest import REPO, identical_runs, run_files, write_sweep
+
+# ---------------------------------------------------------------- plan
+
+
+def test_plan_lists_runs_and_a_command_that_reproduces_one(cli, tmp_path):
+    sweep = write_sweep(tmp_path)
+    proc = cli("sweep", "plan", sweep, "--csv", tmp_path / "plan.csv")
+    assert proc.returncode == 0, proc.stderr
+    assert "4 points x 2 replicates = 8 runs" in proc.stdout
+    rows = (tmp_path / "plan.csv").read_text().splitlines()
+    assert rows[0] == "id,point,replicate,seed,choice.churn_base,economics.bankrupt_after"
+    assert len(rows) == 9
+    ids = [r.split(",")[0] for r in rows[1:]]
+    assert ids[:2] == ["p000000-r00", "p000000-r01"]
+    seeds = [int(r.split(",")[3]) for r in rows[1:]]
+    assert len(set(seeds)) == 8
+    # The plan is stable: the same file gives the same table.
+    again = cli("sweep", "plan", sweep, "--csv", tmp_path / "again.csv")
+    assert (tmp_path / "again.csv").read_text() == (tmp_path / "plan.csv").read_text()
+    assert again.stdout == proc.stdout
+
+    # `sweep plan --run ID` prints a `missionsim run` command that gives the same file.
+    command = cli("sweep", "plan", sweep, "--run", "p000002-r01").stdout.strip()
+    assert command.startswith("missionsim run ") and "--seed " in command
+    out = tmp_path / "d"
+    assert cli("sweep", "run", sweep, "-o", out, "-q").returncode == 0
+    args = subprocess.list2cmdline  # noqa: F841 (documentation: the command is shell-quoted)
+    proc = subprocess.run(command.replace("missionsim", cli.path, 1) + f" -q -o {tmp_path / 'alone.h5'}",
+                          shell=True, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert identical_runs(out / "runs" / "p000002-r01.h5", tmp_path / "alone.h5")
+
+
+# ---------------------------------------------------------------- same results every way
+
+
+def test_jobs_and_shards_give_bit_identical_runs(cli, tmp_path):
+    sweep = write_sweep(tmp_path)
+    one, two, shards = tmp_path / "j1", tmp_path / "j2", tmp_path / "shards"
+    assert cli("sweep", "run", sweep, "-o", one, "--jobs", "1", "-q").returncode == 0
+    assert cli("sweep", "run", sweep, "-o", two, "--jobs", "2", "-q").returncode == 0
+    for i in range(3):
+        proc = cli("sweep", "run", sweep, "-o", shards, "--shard", f"{i}/3", "-q")
+        assert proc.returncode == 0, proc.stderr
+    names = run_files(one)
+    assert len(names) == 8 and all(n.endswith(".h5") for n in names)
+    assert run_files(two) == names and run_files(shards) == names
+    for n in names:
+        assert identical_runs(one / "runs" / n, two / "runs" / n), n
+        assert identical_runs(one / "runs" / n, shards / "runs" / n), n
+
+    status = cli("sweep", "status", shards)
+    assert status.returncode == 0
+    assert "8 runs, 8 done, 0 partial, 0 missing, 0 failed" in status.stdout
+    assert re.search(r"^0/3\s+3\s+3\s+0\s+0\s+0$", status.stdout, re.M)
+    assert re.search(r"^2/3\s+2\s+2\s+0\s+0\s+0$", status.stdout, re.M)
+
+
+def test_collect_writes_parameters_outcomes_and_links(cli, tmp_path):
+    sweep = write_sweep(tmp_path)
+    out = tmp_path / "d"
+    assert cli("sweep", "run", sweep, "-o", out, "-q").returncode == 0
+    proc = cli("sweep", "collect", out)
+    assert proc.returncode == 0 and "8 of 8 runs done" in proc.stdout
+    with h5py.File(out / "sweep.h5", "r") as f:
+        assert f.attrs["format"] == "missionsim-sweep" and int(f.attrs["format_version"]) == 1
+        assert int(f.attrs["runs"]) == 8 and int(f.attrs["runs_done"]) == 8
+        ids = f["runs/id"].asstr()[:]
+        assert list(ids) == sorted(ids) and len(ids) == 8
+        assert list(f["runs/status"].asstr()[:]) == ["done"] * 8
+        assert list(f["parameters/name"].asstr()[:]) == ["choice.churn_base", "economics.bankrupt_after"]
+        values = f["parameters/value"][:]
+        assert values.shape == (8, 2)
+        assert ((values[:, 0] >= 0.005) & (values[:, 0] <= 0.05)).all()
+        assert (values[:, 1] == np.round(values[:, 1])).all()
+        share = f["outcomes/firm/share"][:]
+        assert share.shape[0] == 8
+        # Outcomes agree with the linked trajectory.
+        for i, rid in enumerate(ids):
+            traj = f[f"trajectories/{rid}"]
+            assert int(traj.attrs["seed"]) == int(f["runs/seed"][i])
+            np.testing.assert_array_equal(share[i, : traj["firms/share"].shape[1]], traj["firms/share"][-1])
+        by_strategy = f["outcomes/strategy/share"][:]
+        names = list(f["outcomes/strategy/name"].asstr()[:])
+        assert "shareholder" in names
+        np.testing.assert_allclose(by_strategy.sum(axis=1), f["outcomes/market/adopters_share"][:], rtol=1e-12)
+        for key in ("profit", "satisfaction", "success", "societal_value"):
+            assert f[f"outcomes/firm/{key}"].shape == share.shape
+            assert f[f"outcomes/strategy/{key}"].shape == by_strategy.shape
+    assert not (out / "sweep.h5.partial").exists()
+
+
+# ---------------------------------------------------------------- SIGKILL and resume
+
+
+def test_sigkill_then_resume_loses_and_duplicates_nothing(cli, tmp_path):
+    sweep = write_sweep(tmp_path, steps=12)
+    reference = tmp_path / "ref"
+    assert cli("sweep", "run", sweep, "-o", reference, "--jobs", "2", "-q").returncode == 0
+    assert cli("sweep", "collect", reference).returncode == 0
+    names = run_files(reference)
+    rng = random.Random(4)
+    start = time.monotonic()
+    for attempt in range(4):
+        out = tmp_path / f"killed{attempt}"
+        proc = cli.popen("sweep", "run", sweep, "-o", out, "--jobs", "2")
+        time.sleep(rng.uniform(0.02, 0.4))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        # Possibly a second kill during the resume itself.
+        if attempt % 2:
+            again = cli.popen("sweep", "run", sweep, "-o", out, "--jobs", "2", "--resume")
+            time.sleep(rng.uniform(0.02, 0.2))
+            again.send_signal(signal.SIGKILL)
+            again.wait()
+        status = cli("sweep", "status", out)
+        assert status.returncode == 0, status.stderr
+        proc = cli("sweep", "run", sweep, "-o", out, "--jobs", "2", "--resume", "-q")
+        assert proc.returncode == 0, proc.stderr
+        assert run_files(out) == names  # no .partial left, none missing
+        for n in names:
+            assert identical_runs(reference / "runs" / n, out / "runs" / n), n
+        assert cli("sweep", "collect", out).returncode == 0
+        with h5py.File(reference / "sweep.h5") as a, h5py.File(out / "sweep.h5") as b:
+            assert list(b["runs/id"].asstr()[:]) == list(a["runs/id"].asstr()[:])
+            assert list(b["runs/status"].asstr()[:]) == ["done"] * len(names)
+            for key in ("runs/seed", "parameters/value", "outcomes/firm/share", "outcomes/strategy/profit"):
+                np.testing.assert_array_equal(a[key][:], b[key][:])
+        assert time.monotonic() - start < 60
+
+
+def test_status_counts_partial_and_missing(cli, tmp_path):
+    sweep = write_sweep(tmp_path)
+    out = tmp_path / "d"
+    assert cli("sweep", "run", sweep, "-o", out, "--shard", "0/2", "-q").returncode == 0
+    (out / "runs" / "p000000-r00.h5").rename(out / "runs" / "p000000-r00.h5.partial")
+    proc = cli("sweep", "status", out)
+    assert "8 runs, 3 done, 1 partial, 4 missing, 0 failed" in proc.stdout
+    assert re.search(r"^1/2\s+4\s+0\s+0\s+4\s+0$", proc.stdout, re.M)
+    assert "p000000-r00  partial" in proc.stdout
+    # Without --resume an existing run is not overwritten.
+    proc = cli("sweep", "run", sweep, "-o", out, "-q")
+    assert proc.returncode == 2 and "--resume" in proc.stderr
+    assert cli("sweep", "run", sweep, "-o", out, "--resume", "-q").returncode == 0
+    assert "8 done" in cli("sweep", "status", out).stdout
+
+
+def test_resume_with_another_sweep_file_is_refused(cli, tmp_path):
+    out = tmp_path / "d"
+    assert cli("sweep", "run", write_sweep(tmp_path), "-o", out, "--shard", "0/4", "-q").returncode == 0
+    other = write_sweep(tmp_path, steps=7, name="other.toml")
+    proc = cli("sweep", "run", other, "-o", out, "--resume")
+    assert proc.returncode == 2
+    assert "holds a different sweep" in proc.stderr
+
+
+# ---------------------------------------------------------------- slurm script
+
+
+def test_slurm_writes_array_collect_and_submit_scripts(cli, tmp_path):
+    sweep = write_sweep(tmp_path)
+    out = tmp_path / "d"
+    proc = cli("sweep", "slurm", sweep, "-o", out, "--array-size", "3", "--throttle", "2", "--time", "00:10:00",
+               "--partition", "debug")
+    assert proc.returncode == 0, proc.stderr
+    array = (out / "sweep.sbatch").read_text()
+    assert "#SBATCH --array=0-2%2" in array and "#SBATCH --time=00:10:00" in array
+    assert "#SBATCH --partition=debug" in array
+    assert f"'{cli.path}' sweep run '{sweep}'" in array
+    assert '--shard "${SLURM_ARRAY_TASK_ID}/3" --resume' in array
+    collect = (out / "collect.sbatch").read_text()
+    assert f"sweep collect '{out}'" in collect
+    submit = (out / "submit.sh").read_text()
+    assert "--dependency=afterok:" in submit
+    for name in ("sweep.sbatch", "collect.sbatch", "submit.sh"):
+        assert subprocess.run(["bash", "-n", out / name]).returncode == 0
+    # The array task line, run by hand for each task, is the sharded sweep.
+    for task in range(3):
+        env = {"SLURM_ARRAY_TASK_ID": str(task), "SLURM_CPUS_PER_TASK": "1", "PATH": "/usr/bin:/bin"}
+        proc = subprocess.run(["bash", out / "sweep.sbatch"], env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+    assert "8 done" in cli("sweep", "status", out).stdout
+
+
+# ---------------------------------------------------------------- errors
+
+
+def test_bad_sweep_file_exits_2_naming_the_key(cli, tmp_path):
+    sweep = write_sweep(tmp_path)
+    text = sweep.read_text()
+    cases = [
+        (text.replace('"choice.churn_base"', '"choice.churn_bas"'),
+         r":\d+:\d+: parameters.0 'choice.churn_bas'.*unknown key.*did you mean 'choice.churn_base'"),
+        (text.replace('design = "lhs"', 'design = "lsh"'),
+         r":\d+:\d+: key 'sweep.design' must be one of .*did you mean 'lhs'"),
+        (text.replace("samples = 4", "sampels = 4"), r":\d+:\d+: unknown key 'sweep.sampels'; did you mean 'sweep.samples'"),
+        (text.replace("range = [0.005, 0.05]", "range = [0.005, 5]"),
+         r":\d+:\d+: parameters.0 'choice.churn_base' = 5(\.0)?: key 'choice.churn_base' must be in \[0, 1\]"),
+        (text.replace("replicates = 2", "replicates = 0"), r":\d+:\d+: key 'sweep.replicates' must be in \[1, "),
+    ]
+    for bad, pattern in cases:
+        path = tmp_path / "bad.toml"
+        path.write_text(bad)
+        proc = cli("sweep", "plan", path)
+        assert proc.returncode == 2, proc.stderr
+        assert re.search(pattern, proc.stderr), proc.stderr
+        assert str(path) in proc.stderr
+        proc = cli("sweep", "run", path, "-o", tmp_path / "never")
+        assert proc.returncode == 2
+        assert not (tmp_path / "never").exists()
+    assert cli("sweep", "plan", tmp_path / "absent.toml").returncode == 2
+    assert cli("sweep", "run", sweep, "-o", tmp_path / "x", "--shard", "3/3").returncode == 2
+
+
+def test_shipped_sweeps_plan(cli):
+    for path in sorted((REPO / "scenarios" / "sweeps").glob("*.toml")):
+        proc = cli("sweep", "plan", path)
+        assert proc.returncode == 0, (path, proc.stderr)
