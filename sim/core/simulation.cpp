@@ -12,6 +12,7 @@
 #include <tbb/partitioner.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -143,6 +144,7 @@ struct Simulation::Impl {
   std::vector<std::uint16_t> firm_prev, firm_next;   // current firm (kNoFirm: not adopted)
   std::vector<std::int8_t> voice_prev, voice_next;   // +1 promoter, -1 detractor, 0 passive or none
   std::vector<std::uint16_t> tenure;                 // steps with the current firm
+  std::vector<std::uint32_t> adopted_neighbours;     // neighbours j with firm_prev[j] set (Eq. 13); empty when complete
   std::vector<float> expectation, satisfaction, success, difficulty;
   std::vector<std::uint8_t> effort;                  // own effort, 0..255 -> 0..1
   std::vector<std::uint8_t> traits;                  // bits 0-3 segment, bit 7 values-driven
@@ -180,6 +182,7 @@ struct Simulation::Impl {
   void update_market();
   void enter_and_adapt();
   void record();
+  void update_adopted_neighbours();
   void step();
 
   MarketView market_view() const;
@@ -315,6 +318,17 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
     }
   });
   firm_next = firm_prev;
+  if (!net.complete()) {
+    adopted_neighbours.assign(n, 0);
+    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
+      for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+        const std::uint32_t* row = net.row(i);
+        std::uint32_t a = 0;
+        for (std::uint32_t k = 0; k < net.degree(i); ++k) a += firm_prev[row[k]] != kNoFirm;
+        adopted_neighbours[i] = a;
+      }
+    });
+  }
   voice_next = voice_prev;
 
   // Eq. 27: the era weight at t = 0 (start when M5 is off); Eq. 27a: the weight customers put on success.
@@ -698,10 +712,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
             if (net.complete()) {
               frac = adopted_share_complete;
             } else if (deg > 0) {
-              const std::uint32_t* row = net.row(i);
-              std::uint32_t a = 0;
-              for (std::uint32_t k = 0; k < deg; ++k) a += firm_prev_[row[k]] != kNoFirm;
-              frac = static_cast<double>(a) / deg;
+              frac = static_cast<double>(s.adopted_neighbours[i]) / deg;
             } else {
               frac = 0.0;
             }
@@ -982,6 +993,29 @@ void Simulation::Impl::enter_and_adapt() {
   }
 }
 
+// Keeps adopted_neighbours equal to the count over firm_next, touching only
+// the neighbours of customers whose adoption status changed this step (a few
+// percent), instead of every customer scanning every neighbour. Integer
+// increments commute, so the result does not depend on the thread count.
+void Simulation::Impl::update_adopted_neighbours() {
+  if (net.complete()) return;
+  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
+    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+      const bool before = firm_prev[i] != kNoFirm;
+      const bool after = firm_next[i] != kNoFirm;
+      if (before == after) continue;
+      const std::uint32_t* row = net.row(i);
+      for (std::uint32_t k = 0; k < net.degree(i); ++k) {
+        std::atomic_ref<std::uint32_t> count(adopted_neighbours[row[k]]);
+        if (after)
+          count.fetch_add(1, std::memory_order_relaxed);
+        else
+          count.fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------
 // Recording.
 
@@ -1074,6 +1108,7 @@ void Simulation::Impl::step() {
   obs.disconfirmation_mean =
       stats.n_disconfirmation ? stats.sum_disconfirmation / static_cast<double>(stats.n_disconfirmation) : kNaN;
   record();
+  update_adopted_neighbours();
   firm_prev.swap(firm_next);  // every customer wrote firm_next and voice_next this step
   voice_prev.swap(voice_next);
 }
@@ -1096,7 +1131,7 @@ std::size_t Simulation::state_bytes() const {
   auto b = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
   return b(s.firm_prev) + b(s.firm_next) + b(s.voice_prev) + b(s.voice_next) + b(s.tenure) + b(s.expectation) +
          b(s.satisfaction) + b(s.success) + b(s.difficulty) + b(s.effort) + b(s.traits) + b(s.consider) +
-         b(s.reputation) + s.net.bytes();
+         b(s.reputation) + b(s.adopted_neighbours) + s.net.bytes();
 }
 
 }  // namespace missionsim
