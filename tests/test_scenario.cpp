@@ -199,6 +199,13 @@ void require_equal(const Params& a, const Params& b) {
     CHECK(a.firms[i].strategy == b.firms[i].strategy);
     CHECK(a.firms[i].count == b.firms[i].count);
   }
+  REQUIRE(a.events.size() == b.events.size());
+  for (std::size_t i = 0; i < a.events.size(); ++i) {
+    CHECK(a.events[i].step == b.events[i].step);
+    CHECK(a.events[i].firm == b.events[i].firm);
+    CHECK(a.events[i].attribute == b.events[i].attribute);
+    CHECK(a.events[i].capability == b.events[i].capability);
+  }
 }
 
 // A valid Params with every field away from its default, values chosen to
@@ -302,6 +309,7 @@ Params everything_changed() {
   s.grant_funded = true;
   p.strategies = {s};
   p.firms = {FirmGroup{"alpha", "mine", 3}, FirmGroup{"beta", "shareholder", 1}};
+  p.events = {Event{77, "alpha-3", 31, 1.0 / 3.0}, Event{1, "beta", -1, 0.0}};
   return p;
 }
 
@@ -837,6 +845,77 @@ strategy = "success"
   expect_override_error("firms.count=3",
                         "'firms' entries are set as firms.INDEX.KEY=value, e.g. firms.0.count=2");
   expect_override_error("firms.0.cont=3", "unknown key 'firms.0.cont'; did you mean 'firms.0.count'?");
+}
+
+TEST_CASE("scenario: events name an expanded firm, a step and an attribute", "[scenario]") {
+  const std::string firms =
+      "[run]\nsteps = 10\n[[firms]]\nstrategy = \"success\"\nname = \"x\"\ncount = 3\n"
+      "[[firms]]\nstrategy = \"synergy\"\n";
+  Params p = parse(firms + R"(
+[[events]]
+step = 4
+firm = "x-2"
+attribute = 7
+capability = 0.9
+[[events]]
+step = 10
+firm = "synergy"
+capability = 0
+)");
+  REQUIRE(p.events.size() == 2);
+  CHECK(p.events[0].step == 4);
+  CHECK(p.events[0].firm == "x-2");
+  CHECK(p.events[0].attribute == 7);
+  CHECK(p.events[0].capability == 0.9);
+  CHECK(p.events[1].attribute == -1);  // default: every offered attribute
+  CHECK(p.events[1].capability == 0.0);
+  CHECK(parse(kFirm).events.empty());
+  require_equal(parse_scenario(to_toml(p), "resolved.toml"), p);
+  CHECK_THAT(to_toml(p), Contains("\n[[events]]\nstep = 4 "));
+  CHECK_THAT(to_toml(p), Contains("\nfirm = \"x-2\"\n"));
+
+  const std::string ev = "[[events]]\nstep = 4\nfirm = \"x-2\"\n";
+  CHECK(parse(firms + ev + "capability = 0.5").events.size() == 1);
+  expect_scenario_error(firms + "[[events]]\nstep = 11\nfirm = \"x-1\"\ncapability = 0.5",
+                        "test.toml:10:8: key 'events.0.step' must be <= run.steps (10), got 11");
+  expect_scenario_error(firms + "[[events]]\nstep = 0\nfirm = \"x-1\"\ncapability = 0.5",
+                        "key 'events.0.step' must be in [1, 100000], got 0");
+  expect_scenario_error(
+      firms + "[[events]]\nstep = 2\nfirm = \"x\"\ncapability = 0.5",
+      "test.toml:11:8: key 'events.0.firm' names unknown firm \"x\" (firms: x-1, x-2, x-3, synergy)");
+  expect_scenario_error(firms + "[[events]]\nstep = 2\nfirm = \"synergyy\"\ncapability = 0.5",
+                        "names unknown firm \"synergyy\"; did you mean 'synergy'?");
+  expect_scenario_error(firms + ev + "capability = 1.5",
+                        "key 'events.0.capability' must be in [0, 1], got 1.5");
+  expect_scenario_error(firms + ev + "capability = 0.5\nattribute = -2",
+                        "key 'events.0.attribute' must be in [-1, 31], got -2");
+  expect_scenario_error(
+      firms + ev + "capability = 0.5\nattribute = 8",
+      "key 'events.0.attribute' must be < market.attributes + market.latent_attributes (8), got 8");
+  CHECK(parse(firms + ev + "capability = 0.5\nattribute = 8\n[market]\nlatent_attributes = 3")
+            .events[0]
+            .attribute == 8);
+  expect_scenario_error(firms + ev, "key 'events.0.capability' is required");
+  expect_scenario_error(firms + "[[events]]\nstep = 2\ncapability = 0.5", "key 'events.0.firm' is required");
+  expect_scenario_error(firms + ev + "capability = 0.5\ncapabilty = 0.5",
+                        "unknown key 'events.0.capabilty'; did you mean 'capability'?");
+  expect_scenario_error("events = 3\n" + firms, "key 'events' must be an array of tables ([[events]])");
+
+  // Overrides reach events like any array of tables, with the same checks.
+  Params q = parse(firms + ev + "capability = 0.5", {"events.0.capability=0.75", "events.0.firm=x-3"});
+  CHECK(q.events[0].capability == 0.75);
+  CHECK(q.events[0].firm == "x-3");
+  expect_scenario_error(firms + ev + "capability = 0.5",
+                        "--set 'firms.0.count=1': key 'events.0.firm' names unknown firm \"x-2\"",
+                        {"firms.0.count=1"});
+  expect_scenario_error(firms + ev + "capability = 0.5",
+                        "--set 'run.steps=3': key 'events.0.step' must be <= run.steps (3), got 4",
+                        {"run.steps=3"});
+  expect_override_error("events.0.capability=0.5",
+                        "index 0 is out of range: the scenario has 0 [[events]] entries");
+  expect_override_error("events.0.capabilty=0.5", "did you mean 'events.0.capability'?");
+  expect_override_error("events.capability=0.5",
+                        "'events' entries are set as events.INDEX.KEY=value, e.g. events.0.capability=0.8");
 }
 
 TEST_CASE("scenario: override values get the same validation", "[scenario]") {

@@ -110,6 +110,10 @@ std::string to_toml(const Params& params) {
     out << "\n[[firms]]\n";
     write_fields(out, firm_fields(), firm);
   }
+  for (auto& event : p.events) {
+    out << "\n[[events]]\n";
+    write_fields(out, event_fields(), event);
+  }
   return out.str();
 }
 
@@ -142,6 +146,14 @@ std::string scenario_keys_markdown() {
          "firms named name-1, name-2, .... Sum of counts + economics.max_entrants <= 1000.\n\n";
   FirmGroup firm_defaults;
   markdown_table(out, firm_fields(), firm_defaults);
+  out << "### [[events]]\n\n"
+      << "Scheduled capability changes (shocks, validation experiments), optional: at the start of step "
+         "`step`, "
+         "before firms plan, firm `firm` gets capability `capability` on attribute `attribute` (every "
+         "attribute "
+         "offered at that step when -1). Events are applied in file order, so a later event on the same step "
+         "wins. Nothing happens if the firm is no longer alive.\n\n";
+  markdown_table(out, event_fields(), Event{});
   return out.str();
 }
 

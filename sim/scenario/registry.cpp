@@ -69,7 +69,8 @@ std::vector<Section> make_sections() {
        {
            P("count", customers, closed(1, 1e8), "customers", "population size"),
            P("initial_adopted", initial_adopted, closed(0, 1), "", "fraction already customers at t = 0"),
-           P("initial_expectation", initial_expectation, closed(0, 1), "", "mean expectation E at t = 0 (M3)"),
+           P("initial_expectation", initial_expectation, closed(0, 1), "",
+             "mean expectation E at t = 0 (M3)"),
            P("expectation_spread", expectation_spread, closed(0, 1), "",
              "width of the uniform spread of E around its mean at t = 0 (clamped to [0, 1])"),
            P("consideration_size", consideration_size, closed(1, 8), "firms",
@@ -90,7 +91,9 @@ std::vector<Section> make_sections() {
            P("attributes", attributes, closed(1, 32), "", "attributes offered at start"),
            P("latent_attributes", latent_attributes, closed(0, 32), "",
              "attributes discoverable by R&D (M9); attributes + latent_attributes <= 32"),
-           P("kano_beta", kano_beta, closed(0, 100), "", "weight beta_a of an attribute discovered by R&D in the Kano value; original attributes weigh 1 (M2, M9)"),
+           P("kano_beta", kano_beta, closed(0, 100), "",
+             "weight beta_a of an attribute discovered by R&D in the Kano value; original attributes weigh 1 "
+             "(M2, M9)"),
            P("initial_maturity", initial_maturity, closed(0, 1), "",
              "Kano maturity of offered attributes at t = 0"),
            P("maturity_rate", maturity_rate, closed(0, 1), "1/step",
@@ -100,7 +103,8 @@ std::vector<Section> make_sections() {
            P("capability_spread", capability_spread, closed(0, 1), "",
              "uniform +- spread of initial capabilities"),
            P("kano_respondents", kano_respondents, closed(0, 100000), "respondents",
-             "panel size of the virtual Kano questionnaire (/market/kano_better, kano_worse); 0 turns it off"),
+             "panel size of the virtual Kano questionnaire (/market/kano_better, kano_worse); 0 turns it "
+             "off"),
            P("kano_noise", kano_noise, closed(0, 10), "",
              "standard deviation of a respondent's taste noise on the felt Kano value"),
        }},
@@ -253,6 +257,7 @@ std::vector<Section> make_sections() {
 #define SEG(KEY, RANGE, UNIT, DOC, ...) MS_FIELD(Segment, #KEY, KEY, RANGE, UNIT, DOC, __VA_ARGS__)
 #define STRAT(KEY, RANGE, UNIT, DOC, ...) MS_FIELD(StrategyParams, #KEY, KEY, RANGE, UNIT, DOC, __VA_ARGS__)
 #define FIRM(KEY, RANGE, UNIT, DOC, ...) MS_FIELD(FirmGroup, #KEY, KEY, RANGE, UNIT, DOC, __VA_ARGS__)
+#define EVENT(KEY, RANGE, UNIT, DOC, ...) MS_FIELD(Event, #KEY, KEY, RANGE, UNIT, DOC, __VA_ARGS__)
 
 std::vector<Field<Segment>> make_segment_fields() {
   return {
@@ -302,9 +307,26 @@ std::vector<Field<FirmGroup>> make_firm_fields() {
   };
 }
 
+std::vector<Field<Event>> make_event_fields() {
+  return {
+      EVENT(step, closed(1, 100000), "step", "step at whose start the capability changes; <= run.steps",
+            kRequired),
+      EVENT(firm, unbounded(), "",
+            "an expanded firm name: a group \"x\" with count 3 gives x-1, x-2, x-3; a single firm keeps its "
+            "name",
+            kRequired | kNonEmpty),
+      EVENT(attribute, closed(-1, 31), "",
+            "attribute index, < market.attributes + market.latent_attributes; -1: every attribute offered at "
+            "that step",
+            0),
+      EVENT(capability, closed(0, 1), "", "the firm's new capability on the attribute (M9 state)", kRequired),
+  };
+}
+
 #undef SEG
 #undef STRAT
 #undef FIRM
+#undef EVENT
 #undef MS_FIELD
 
 constexpr EnumName<ScheduleKind> kScheduleKinds[] = {
@@ -368,6 +390,11 @@ const std::vector<Field<StrategyParams>>& strategy_fields() {
 }
 const std::vector<Field<FirmGroup>>& firm_fields() {
   static const std::vector<Field<FirmGroup>> f = make_firm_fields();
+  return f;
+}
+
+const std::vector<Field<Event>>& event_fields() {
+  static const std::vector<Field<Event>> f = make_event_fields();
   return f;
 }
 

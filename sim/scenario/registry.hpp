@@ -69,6 +69,7 @@ const std::vector<Section>& sections();
 const std::vector<Field<Segment>>& segment_fields();          // [[customers.segments]]
 const std::vector<Field<StrategyParams>>& strategy_fields();  // [[strategies]] (plus the special key "base")
 const std::vector<Field<FirmGroup>>& firm_fields();           // [[firms]]
+const std::vector<Field<Event>>& event_fields();              // [[events]]
 
 template <class E>
 struct EnumName {

@@ -350,6 +350,7 @@ class Reader {
     for (const auto& s : sections()) top.emplace_back(s.name);
     top.emplace_back("strategies");
     top.emplace_back("firms");
+    top.emplace_back("events");
     for (auto&& [k, v] : root)
       if (std::find(top.begin(), top.end(), k.str()) == top.end()) unknown_key(k, "", top);
 
@@ -366,6 +367,7 @@ class Reader {
     read_segments(root, p);
     read_strategies(root, p);
     read_firms(root, p);
+    read_events(root, p);
     check(p);
     return p;
   }
@@ -455,7 +457,61 @@ class Reader {
     }
   }
 
+  void read_events(const toml::table& root, Params& p) {
+    const toml::node* n = root.get("events");
+    if (!n) return;
+    auto tables = table_array(*n, "events");
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+      Event e;
+      read_table(*tables[i], "events." + std::to_string(i), event_fields(), e);
+      p.events.push_back(e);
+    }
+  }
+
   // ---- cross-field checks ----------------------------------------------------
+
+  // The firm names a run has at t = 0: a group "x" with count 3 is x-1, x-2, x-3
+  // (as Simulation names them), a single firm keeps its name.
+  static std::vector<std::string> expanded_firm_names(const Params& p) {
+    std::vector<std::string> names;
+    for (const auto& g : p.firms) {
+      const std::string base = g.name.empty() ? g.strategy : g.name;
+      for (int c = 0; c < g.count; ++c)
+        names.push_back(g.count == 1 ? base : base + "-" + std::to_string(c + 1));
+    }
+    return names;
+  }
+
+  void check_events(const Params& p) {
+    if (p.events.empty()) return;
+    const auto firms = expanded_firm_names(p);
+    const int attributes = p.attributes + p.latent_attributes;
+    for (std::size_t i = 0; i < p.events.size(); ++i) {
+      const Event& e = p.events[i];
+      const std::string prefix = "events." + std::to_string(i);
+      if (e.step > p.steps)
+        fail(blame({prefix + ".step", "run.steps"}, prefix),
+             "key '" + prefix + ".step' must be <= run.steps (" + std::to_string(p.steps) + "), got " +
+                 std::to_string(e.step));
+      if (std::find(firms.begin(), firms.end(), e.firm) == firms.end()) {
+        std::vector<std::string> keys = {prefix + ".firm"};
+        for (std::size_t j = 0; j < p.firms.size(); ++j) {
+          keys.push_back("firms." + std::to_string(j) + ".count");
+          keys.push_back("firms." + std::to_string(j) + ".name");
+        }
+        const std::vector<std::string> first(firms.begin(),
+                                             firms.begin() + std::min<std::size_t>(firms.size(), 12));
+        const std::string shown = join(first, ", ") + (firms.size() > 12 ? ", ..." : "");
+        fail(blame(keys, prefix), "key '" + prefix + ".firm' names unknown firm " +
+                                      quote_string(truncated(e.firm)) + did_you_mean(nearest(e.firm, firms)) +
+                                      " (firms: " + shown + ")");
+      }
+      if (e.attribute >= attributes)
+        fail(blame({prefix + ".attribute", "market.attributes", "market.latent_attributes"}, prefix),
+             "key '" + prefix + ".attribute' must be < market.attributes + market.latent_attributes (" +
+                 std::to_string(attributes) + "), got " + std::to_string(e.attribute));
+    }
+  }
 
   void check_schedule(const Schedule& s, const std::string& name, bool allow_endogenous) {
     if (s.kind == ScheduleKind::Endogenous && !allow_endogenous)
@@ -541,6 +597,7 @@ class Reader {
         fail(loc_of("economics.entry_mix." + std::to_string(i)),
              "key 'economics.entry_mix." + std::to_string(i) + "' names unknown strategy " +
                  quote_string(truncated(p.entry_mix[i])) + did_you_mean(nearest(p.entry_mix[i], names)));
+    check_events(p);
   }
 
   // ---- overrides -------------------------------------------------------------
@@ -571,7 +628,7 @@ class Reader {
     ValueRef kind;  // only its alternative matters: the type of the key
     std::string array_path;
     std::size_t head = 0;  // parts consumed by the array path
-    if (parts[0] == "strategies" || parts[0] == "firms") {
+    if (parts[0] == "strategies" || parts[0] == "firms" || parts[0] == "events") {
       array_path = parts[0], head = 1;
     } else if (parts[0] == "customers" && parts.size() > 1 && parts[1] == "segments") {
       array_path = "customers.segments", head = 2;
@@ -584,11 +641,14 @@ class Reader {
                         array_path + ".0." +
                         (array_path == "firms"        ? "count=2"
                          : array_path == "strategies" ? "price=12"
+                         : array_path == "events"     ? "capability=0.8"
                                                       : "share=0.5"));
       leaf = parts[head + 1];
       std::vector<std::string> known;
       if (array_path == "firms")
         known = field_keys(firm_fields());
+      else if (array_path == "events")
+        known = field_keys(event_fields());
       else if (array_path == "strategies")
         known = field_keys(strategy_fields(), {"base"});
       else
@@ -600,6 +660,8 @@ class Reader {
       }
       if (array_path == "firms")
         kind = find_field(firm_fields(), leaf)->ref(dummy_firm_);
+      else if (array_path == "events")
+        kind = find_field(event_fields(), leaf)->ref(dummy_event_);
       else if (array_path == "strategies")
         kind = leaf == "base" ? ValueRef(&dummy_string_)
                               : find_field(strategy_fields(), leaf)->ref(dummy_strategy_);
@@ -633,6 +695,7 @@ class Reader {
         for (const auto& sec : sections()) top.emplace_back(sec.name);
         top.emplace_back("strategies");
         top.emplace_back("firms");
+        top.emplace_back("events");
         std::string suggestion;
         if (parts.size() == 1 && global_hints().count(parts[0]))
           suggestion = global_hints().at(parts[0]);
@@ -711,6 +774,7 @@ class Reader {
   Segment dummy_segment_;
   StrategyParams dummy_strategy_;
   FirmGroup dummy_firm_;
+  Event dummy_event_;
   std::string dummy_string_;
 };
 
