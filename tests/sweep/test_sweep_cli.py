@@ -106,13 +106,14 @@ def test_collect_writes_parameters_outcomes_and_links(cli, tmp_path):
 
 
 def test_sigkill_then_resume_loses_and_duplicates_nothing(cli, tmp_path):
-    sweep = write_sweep(tmp_path, steps=12)
+    sweep = write_sweep(tmp_path, steps=24)
     reference = tmp_path / "ref"
     assert cli("sweep", "run", sweep, "-o", reference, "--jobs", "2", "-q").returncode == 0
     assert cli("sweep", "collect", reference).returncode == 0
     names = run_files(reference)
     rng = random.Random(4)
     start = time.monotonic()
+    interrupted = 0
     for attempt in range(4):
         out = tmp_path / f"killed{attempt}"
         proc = cli.popen("sweep", "run", sweep, "-o", out, "--jobs", "2")
@@ -127,6 +128,7 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(cli, tmp_path):
             again.wait()
         status = cli("sweep", "status", out)
         assert status.returncode == 0, status.stderr
+        interrupted += f"{len(names)} done" not in status.stdout
         proc = cli("sweep", "run", sweep, "-o", out, "--jobs", "2", "--resume", "-q")
         assert proc.returncode == 0, proc.stderr
         assert run_files(out) == names  # no .partial left, none missing
@@ -139,6 +141,7 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(cli, tmp_path):
             for key in ("runs/seed", "parameters/value", "outcomes/firm/share", "outcomes/strategy/profit"):
                 np.testing.assert_array_equal(a[key][:], b[key][:])
         assert time.monotonic() - start < 60
+    assert interrupted >= 2  # the kills landed mid-sweep
 
 
 def test_status_counts_partial_and_missing(cli, tmp_path):
