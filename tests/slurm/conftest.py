@@ -19,6 +19,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import time
 
 import pytest
 
@@ -28,7 +29,7 @@ SBIN = ["/usr/sbin", "/sbin"]
 # Commands the harness and tests use, and the Debian package of each.
 REQUIRED = {"munged": "munge", "munge": "munge", "slurmctld": "slurmctld", "slurmd": "slurmd",
             "slurmstepd": "slurmd", "sbatch": "slurm-client", "sinfo": "slurm-client",
-            "squeue": "slurm-client", "scancel": "slurm-client"}
+            "squeue": "slurm-client", "scancel": "slurm-client", "scontrol": "slurm-client"}
 
 
 def _die_with_parent():
@@ -85,6 +86,22 @@ class Cluster:
             raise AssertionError(f"sbatch {' '.join(map(str, args))} did not submit (exit {proc.returncode})\n"
                                  f"stdout:\n{proc.stdout}\nstderr:\n{proc.stderr}")
         return int(job_id), proc.returncode
+
+    def wait_gone(self, job_ids, timeout=90):
+        """Waits until squeue lists none of job_ids (finished, whatever the outcome)."""
+        ids = ",".join(map(str, job_ids))
+        deadline = time.monotonic() + timeout
+        while self.run("squeue", "-h", "-j", ids, "-o", "%i", check=False).stdout.strip():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"jobs {ids} still queued after {timeout} s\n{self.queue()}")
+            time.sleep(0.5)
+
+    def job_field(self, job_id, field):
+        """A field of `scontrol show job` ("JobState", "ExitCode"); kept for MinJobAge after the end."""
+        out = self.run("scontrol", "-o", "show", "job", job_id).stdout
+        values = [w.split("=", 1)[1] for w in out.split() if w.startswith(field + "=")]
+        assert values, f"no {field} in scontrol show job {job_id}: {out}"
+        return values[0]
 
     def queue(self):
         proc = subprocess.run(["squeue", "-a", "-l"], env=self.env, capture_output=True, text=True,

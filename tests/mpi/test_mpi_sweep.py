@@ -1,0 +1,174 @@
+"""`mpirun -np 3 missionsim sweep run ... --mpi` against the same sweep run locally.
+
+Needs a missionsim built with -DMISSIONSIM_WITH_MPI=ON and Debian's
+openmpi-bin (scripts/setup.sh installs it). Never skipped: a build without
+MPI or a missing mpirun fails with what to do.
+
+By hand:
+    MISSIONSIM_CLI=build/release/missionsim PYTHONPATH=. \
+        /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/mpi
+"""
+
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+
+import h5py
+import numpy as np
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+RANKS = 3
+
+# 2 network kinds x 3 churn rates x 2 replicates = 12 runs of the tiny
+# scenario: a string and a number level, more runs than workers. 20000
+# customers make a run take ~0.1 s, so that both worker ranks get runs even
+# if one of them starts late.
+SWEEP = """\
+[sweep]
+name = "mpi-check"
+base = "{base}"
+design = "grid"
+replicates = 2
+seed = 20261128
+set = ["customers.count=20000"]
+
+[[parameters]]
+key = "network.kind"
+levels = ["watts-strogatz", "erdos-renyi"]
+
+[[parameters]]
+key = "choice.churn_base"
+levels = [0.01, 0.02, 0.04]
+"""
+EXPECTED_RUNS = 12
+NO_MPI = ("{cli} was built without MPI: reconfigure with -DMISSIONSIM_WITH_MPI=ON (needs libopenmpi-dev; the "
+          "release preset sets it) and rebuild")
+
+# Single-node Open MPI without surprises: shared memory and self only (no
+# network probing, nothing but loopback here), the ob1 messaging layer rather
+# than UCX, no single-copy (CMA needs ptrace rights containers often lack),
+# and the local launcher even when the test itself runs inside a Slurm job.
+MPI_ENV = {
+    "OMPI_MCA_btl": "self,vader",
+    "OMPI_MCA_pml": "ob1",
+    "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
+    "OMPI_MCA_plm": "isolated",
+    "OMPI_MCA_rmaps_base_oversubscribe": "1",
+    "OMPI_MCA_hwloc_base_binding_policy": "none",
+}
+
+
+def run_bounded(cmd, timeout, env=None, cwd=None):
+    """Runs cmd in its own process group; on timeout the whole group is killed."""
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env, cwd=cwd, stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+        pytest.fail(f"{' '.join(map(str, cmd))} did not finish in {timeout} s\nstdout:\n{out}\nstderr:\n{err}")
+    finally:
+        # Ranks left behind by a failed mpirun share its process group.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
+
+
+def read_runs(out_dir):
+    """{run file name: (datasets as (dtype, shape, bytes), root attributes)} of OUT/runs/*.h5."""
+    runs = {}
+    for path in sorted((out_dir / "runs").glob("*.h5")):
+        datasets = {}
+        with h5py.File(path, "r") as f:
+            attrs = {k: f.attrs[k] for k in f.attrs}
+
+            def visit(name, obj):
+                if isinstance(obj, h5py.Dataset):
+                    a = np.asarray(obj[()])
+                    datasets[name] = (a.dtype.str, a.shape, a.tobytes() if a.dtype.kind != "O" else repr(a.tolist()))
+
+            f.visititems(visit)
+        runs[path.name] = (datasets, attrs)
+    return runs
+
+
+def assert_same_runs(expected, actual, what):
+    assert sorted(actual) == sorted(expected), f"{what}: different run files"
+    for name, (datasets, attrs) in expected.items():
+        other, other_attrs = actual[name]
+        assert sorted(other) == sorted(datasets), f"{what}: {name} has different datasets"
+        for key, value in datasets.items():
+            assert other[key] == value, f"{what}: {name}:{key} differs from the local run"
+        for key in attrs:
+            if key != "created_utc":
+                assert np.array_equal(np.asarray(attrs[key]), np.asarray(other_attrs.get(key))), \
+                    f"{what}: {name} attribute {key} differs"
+
+
+@pytest.fixture(scope="module")
+def cli():
+    path = os.environ.get("MISSIONSIM_CLI")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail(f"MISSIONSIM_CLI={path!r} is not an executable: run through ctest, or export the path of the "
+                    "missionsim binary", pytrace=False)
+    return os.path.abspath(path)
+
+
+@pytest.fixture(scope="module")
+def mpirun():
+    path = shutil.which("mpirun")
+    if path is None:
+        pytest.fail("mpirun not found; install Open MPI (scripts/setup.sh does it), as root:\n"
+                    "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "
+                    "--no-install-recommends openmpi-bin libopenmpi-dev", pytrace=False)
+    return path
+
+
+def test_mpi_sweep_matches_local_run(cli, mpirun, tmp_path):
+    # `sweep run --help` lists --mpi in every build; only an MPI build links libmpi.
+    ldd = run_bounded(["ldd", cli], timeout=30)
+    if "libmpi" not in ldd.stdout:
+        pytest.fail(NO_MPI.format(cli=cli), pytrace=False)
+
+    sweep = tmp_path / "sweep.toml"
+    sweep.write_text(SWEEP.format(base=REPO / "scenarios" / "tiny.toml"))
+
+    local = run_bounded([cli, "sweep", "run", sweep, "-o", tmp_path / "local"], timeout=60)
+    assert local.returncode == 0, f"local sweep run failed:\n{local.stdout}\n{local.stderr}"
+
+    env = dict(os.environ, **MPI_ENV)
+    env.pop("SLURM_CONF", None)
+    mpi = run_bounded([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", RANKS,
+                       cli, "sweep", "run", sweep, "-o", tmp_path / "mpi", "--mpi"], timeout=90, env=env)
+    if "built without MPI" in mpi.stderr:
+        pytest.fail(NO_MPI.format(cli=cli), pytrace=False)
+    assert mpi.returncode == 0, f"mpirun sweep run failed (exit {mpi.returncode}):\n{mpi.stdout}\n{mpi.stderr}"
+
+    expected = read_runs(tmp_path / "local")
+    assert len(expected) == EXPECTED_RUNS
+    for name, (_, attrs) in expected.items():
+        assert int(attrs["complete"]) == 1, name
+    assert not list((tmp_path / "mpi").rglob("*.partial")), "the MPI sweep left partial files"
+    assert_same_runs(expected, read_runs(tmp_path / "mpi"), "mpirun -np 3")
+
+    # Rank 0 hands out the runs: each is done exactly once, by a worker rank
+    # (ledger.rank<k>), and more than one worker got some.
+    done = {}
+    for ledger in sorted((tmp_path / "mpi").glob("ledger*")):
+        for line in ledger.read_text().splitlines():
+            fields = line.split("\t")
+            if fields[2] == "done":
+                done.setdefault(fields[1], []).append(ledger.name)
+    assert sorted(done) == sorted(pathlib.Path(name).stem for name in expected)
+    assert all(len(where) == 1 for where in done.values()), f"runs done more than once: {done}"
+    assert len({where[0] for where in done.values()}) >= 2, f"one rank did every run: {done}"
