@@ -111,11 +111,13 @@ def _share_by_strategy_stack(ax, ds, title="Market share by strategy"):
     t = share.time.values
     ax.stackplot(t, *[share.sel(strategy=s).values for s in names],
                  colors=[strategy_colour(s) for s in names], labels=names, alpha=0.85)
-    last = share.isel(time=-1)
+    last = by_strategy(ds, "customers").fillna(0.0).isel(time=-1).values
     if last.sum() > 0:
-        j = int(np.argmax(last.values))
-        title = (f"{title}\nat t = {int(t[-1])}: {last.strategy.values[j]} leads with "
-                 f"{100.0 * float(last.values[j] / last.values.sum()):.0f} % of adopters")
+        top = [names[j] for j in np.flatnonzero(last == last.max())]
+        pct = 100.0 * float(last.max() / last.sum())
+        lead = (f"{top[0]} leads with {pct:.0f} %" if len(top) == 1
+                else f"{' and '.join(top)} tie with {pct:.0f} % each")
+        title = f"{title}\nat t = {int(t[-1])}: {lead} of adopters"
     _mark_era(ax, ds)
     _finish(ax, title, "share of population [%]", legend=False)
     ax.set_xlim(t[0], t[-1])
@@ -240,7 +242,8 @@ def fig_adoption_bass(ds, fig):
                  label=f"Bass recursion (p = {p:g}, q = {q:g}, M = {m:,.0f})")
         ax2.plot(t[1:], np.diff(bass), color=BASS_COLOUR, linestyle="--", linewidth=2.0,
                  label="Bass n_t")
-        ax1.axhline(m, color=ERA_MARK, linewidth=0.8, label="population M")
+        if max(np.nanmax(adopters), bass.max()) > 0.5 * m:
+            ax1.axhline(m, color=ERA_MARK, linewidth=0.8, label="population M")
     else:
         note = " (scenario has no adoption p, q: no Bass curve)"
     _finish(ax1, "Adopters vs the Bass curve" + note, "adopters [customers]", loc="lower right")

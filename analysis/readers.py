@@ -25,6 +25,8 @@ with a message that says what is wrong.
 from __future__ import annotations
 
 import os
+import signal
+from time import monotonic, sleep
 import tomllib
 import warnings
 
@@ -90,11 +92,58 @@ def _open(path: str):
         raise TrajectoryError(f"{path}: is a directory, not a trajectory file")
     try:
         return h5py.File(path, "r")
-    except OSError as err:
+    except Exception as err:  # OSError for most damage; h5py raises others on odd bytes
         size = os.path.getsize(path)
         raise TrajectoryError(
             f"{path}: damaged or not an HDF5 file ({size} bytes; truncated or overwritten?): "
             f"{err}") from None
+
+
+def _read_everything(path: str) -> None:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        def visit(_, obj):
+            dict(obj.attrs)
+            if isinstance(obj, h5py.Dataset):
+                obj[()]
+        dict(f.attrs)
+        f.visititems(visit)
+
+
+def _probe(path: str) -> None:
+    """Read the whole file once in a forked child first.
+
+    The file's metadata carries no checksums (HDF5 superblock v0), and libhdf5
+    can crash or loop forever on damaged metadata; in a child that costs a
+    message instead of the caller's process. Python errors are left to the
+    real read, which reports them.
+    """
+    if not hasattr(os, "fork"):
+        return
+    timeout = 30.0 + os.path.getsize(path) / 20e6  # generous: 20 MB/s
+    pid = os.fork()
+    if pid == 0:  # child: never returns into the caller's code
+        code = 0
+        try:
+            _read_everything(path)
+        except BaseException:  # noqa: B036 -- the parent reports it by reading again
+            code = 1
+        os._exit(code)
+    deadline = monotonic() + timeout
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if monotonic() > deadline:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise TrajectoryError(f"{path}: damaged file: reading it did not finish within "
+                                  f"{timeout:.0f} s (corrupt HDF5 metadata?)")
+        sleep(0.005)
+    if os.WIFSIGNALED(status):
+        raise TrajectoryError(f"{path}: damaged file: the HDF5 library crashed reading it "
+                              f"(signal {os.WTERMSIG(status)}; corrupt metadata?)")
 
 
 def _check_header(f, path: str, allow_incomplete: bool) -> dict:
@@ -139,11 +188,30 @@ def _read(f, name: str, path: str):
         raise TrajectoryError(f"{path}: damaged dataset /{name}: {err}") from None
 
 
-def load_run(path, allow_incomplete: bool = False) -> xr.Dataset:
-    """Read one trajectory file into an ``xarray.Dataset`` (see the module doc)."""
+def _check_values(path, time, series, n_time, n_strategies):
+    """Cheap invariants of schema v1 that damaged bytes are likely to break."""
+    if time.size and (time[0] != 0 or np.any(np.diff(time) <= 0)):
+        raise TrajectoryError(f"{path}: damaged file: /time does not start at 0 and increase")
+    alive = series[("firms", "alive")][:n_time]
+    if not np.isin(alive, (0, 1)).all():
+        raise TrajectoryError(f"{path}: damaged file: /firms/alive holds values other than 0, 1")
+    ids = series[("firms", "strategy_id")][:n_time]
+    if ids.size and (ids.min() < -1 or ids.max() >= n_strategies):
+        raise TrajectoryError(f"{path}: damaged file: /firms/strategy_id outside -1..{n_strategies - 1}")
+
+
+def load_run(path, allow_incomplete: bool = False, probe: bool = True) -> xr.Dataset:
+    """Read one trajectory file into an ``xarray.Dataset`` (see the module doc).
+
+    ``probe``: first read the file in a forked child process, so that a
+    damaged file that crashes or hangs libhdf5 raises ``TrajectoryError``
+    instead (POSIX only; costs one extra read of the file).
+    """
     import h5py
 
     path = os.fspath(path)
+    if probe and os.path.isfile(path):
+        _probe(path)
     with _open(path) as f:
         try:
             attrs = _check_header(f, path, allow_incomplete)
@@ -168,8 +236,8 @@ def load_run(path, allow_incomplete: bool = False) -> xr.Dataset:
                                                ("units", "long_name") if a in obj.attrs}
         except TrajectoryError:
             raise
-        except (OSError, RuntimeError, KeyError) as err:
-            raise TrajectoryError(f"{path}: damaged file: {err}") from None
+        except Exception as err:  # h5py raises many types on corrupt metadata or strings
+            raise TrajectoryError(f"{path}: damaged file ({type(err).__name__}: {err})") from None
 
     n_firms = len(names)
     if len(strategies) != n_firms:
@@ -205,6 +273,11 @@ def load_run(path, allow_incomplete: bool = False) -> xr.Dataset:
             raise TrajectoryError(f"{path}: /{group}/{key} has shape {values.shape}, "
                                   f"expected [T] or [T, {n_firms if group == 'firms' else n_attr}]")
         data_vars[name] = (dims, values, var_attrs[(group, key)])
+    for key in ("alive", "strategy_id"):
+        if series[("firms", key)].ndim != 2:
+            raise TrajectoryError(f"{path}: /firms/{key} has shape {series[('firms', key)].shape}, "
+                                  f"expected [T, {n_firms}]")
+    _check_values(path, time[:n_time], series, n_time, len(strategy_names))
 
     try:
         scenario = tomllib.loads(scenario_toml)

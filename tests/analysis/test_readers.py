@@ -103,6 +103,15 @@ def test_refuses_truncated_file(run_file, tmp_path):
         load_run(bad)
 
 
+@pytest.mark.parametrize("fraction", [0.01, 0.1, 0.3, 0.7, 0.9, 0.99])
+def test_refuses_file_cut_anywhere(run_file, tmp_path, fraction):
+    data = run_file.read_bytes()
+    bad = tmp_path / "cut.h5"
+    bad.write_bytes(data[: int(len(data) * fraction)])
+    with pytest.raises(TrajectoryError, match="damaged"):
+        load_run(bad)
+
+
 def test_refuses_non_hdf5_and_missing_files(tmp_path):
     text = tmp_path / "notes.h5"
     text.write_text("not a trajectory\n")
