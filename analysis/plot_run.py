@@ -115,9 +115,15 @@ def _share_by_strategy_stack(ax, ds, title="Market share by strategy"):
     if last.sum() > 0:
         top = [names[j] for j in np.flatnonzero(last == last.max())]
         pct = 100.0 * float(last.max() / last.sum())
-        lead = (f"{top[0]} leads with {pct:.0f} %" if len(top) == 1
-                else f"{' and '.join(top)} tie with {pct:.0f} % each")
-        title = f"{title}\nat t = {int(t[-1])}: {lead} of adopters"
+        if len(top) == 1:
+            rest = np.where(np.arange(len(last)) == names.index(top[0]), -1.0, last)
+            second = names[int(np.argmax(rest))]
+            lead = f"{top[0]} leads with {pct:.1f} % of adopters"
+            if len(names) > 1:
+                lead += f" ({second} {100.0 * float(rest.max() / last.sum()):.1f} %)"
+        else:
+            lead = f"{' and '.join(top)} tie with {pct:.1f} % of adopters each"
+        title = f"{title}\nat t = {int(t[-1])}: {lead}"
     _mark_era(ax, ds)
     _finish(ax, title, "share of population [%]", legend=False)
     ax.set_xlim(t[0], t[-1])
