@@ -25,10 +25,17 @@ inline std::string scenario_path(const std::string& file) {
   return std::string(MISSIONSIM_SOURCE_DIR) + "/scenarios/validation/" + file;
 }
 
-// The shipped scenario with `overrides` (--set syntax) and seed `seed`.
+// Replicate r runs with seed r + MISSIONSIM_VALIDATION_SEED_OFFSET (default 0), so the
+// suite can be rerun on seeds that are not the shipped ones.
+inline std::uint64_t replicate_seed(int r) {
+  const char* v = std::getenv("MISSIONSIM_VALIDATION_SEED_OFFSET");
+  return static_cast<std::uint64_t>(r) + (v && *v ? std::strtoull(v, nullptr, 10) : 0);
+}
+
+// The shipped scenario with `overrides` (--set syntax) and replicate seed `seed` (0: the file's seed).
 inline Params scenario(const std::string& file, std::vector<std::string> overrides = {},
                        std::uint64_t seed = 0) {
-  if (seed) overrides.push_back("run.seed=" + std::to_string(seed));
+  if (seed) overrides.push_back("run.seed=" + std::to_string(replicate_seed(static_cast<int>(seed))));
   return load_scenario(scenario_path(file), overrides);
 }
 
@@ -182,9 +189,14 @@ inline void report(const std::string& case_name, const std::string& quantity, co
                    const std::string& measured, const std::string& tolerance, const std::string& reproduce) {
   const char* path = std::getenv("MISSIONSIM_VALIDATION_REPORT");
   if (!path || !*path) return;
+  auto cell = [](const std::string& x) {
+    std::string out;
+    for (char ch : x) out += ch == '|' ? std::string("\\|") : std::string(1, ch);
+    return out;
+  };
   std::ofstream out(path, std::ios::app);
-  out << "| " << case_name << " | " << quantity << " | " << expected << " | " << measured << " | "
-      << tolerance << " | `" << reproduce << "` |\n";
+  out << "| " << cell(case_name) << " | " << cell(quantity) << " | " << cell(expected) << " | "
+      << cell(measured) << " | " << cell(tolerance) << " | `" << cell(reproduce) << "` |\n";
 }
 
 inline std::string fmt(double x, int digits = 4) {
