@@ -476,3 +476,25 @@ TEST_CASE("output: the reader refuses incomplete and foreign files", "[output]")
   H5Fclose(f);
   CHECK_THROWS_WITH(TrajectoryReader(path), Catch::Contains("format_version 2 is not supported"));
 }
+
+TEST_CASE("output: every time series carries a Fletcher-32 checksum per chunk", "[output]") {
+  TempDir dir;
+  write_tiny(dir.file("run.h5"), 3);
+  H5File f(dir.file("run.h5"));
+  for (const char* name : {"/time", "/firms/share", "/market/kano_better"}) {
+    INFO(name);
+    const hid_t d = H5Dopen2(f.id, name, H5P_DEFAULT);
+    REQUIRE(d >= 0);
+    const hid_t dcpl = H5Dget_create_plist(d);
+    bool found = false;
+    for (int k = 0; k < H5Pget_nfilters(dcpl); ++k) {
+      unsigned flags = 0;
+      size_t n = 0;
+      found |= H5Pget_filter2(dcpl, static_cast<unsigned>(k), &flags, &n, nullptr, 0, nullptr, nullptr) ==
+               H5Z_FILTER_FLETCHER32;
+    }
+    H5Pclose(dcpl);
+    H5Dclose(d);
+    CHECK(found);
+  }
+}
