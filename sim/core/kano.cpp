@@ -1,15 +1,16 @@
 #include "core/kano.hpp"
 
 #include <cmath>
+#include <stdexcept>
 #include <limits>
 
 namespace missionsim {
 
 KanoAnswer kano_answer(double v) {
-  if (v >= 0.5) return KanoAnswer::Like;
-  if (v >= 0.2) return KanoAnswer::MustBe;
-  if (v > -0.2) return KanoAnswer::Neutral;
-  if (v > -0.5) return KanoAnswer::LiveWith;
+  if (v >= 0.25) return KanoAnswer::Like;
+  if (v >= 0.1) return KanoAnswer::MustBe;
+  if (v > -0.1) return KanoAnswer::Neutral;
+  if (v > -0.25) return KanoAnswer::LiveWith;
   return KanoAnswer::Dislike;
 }
 
@@ -37,15 +38,18 @@ double KanoCounts::worse() const {
 KanoPanel::KanoPanel(int respondents, int attributes, double noise, const Rng& rng)
     : respondents_(respondents), attributes_(attributes),
       eps_(static_cast<std::size_t>(respondents) * attributes * 2) {
-  // Box-Muller normals from the counter-based generator, counter (respondent, attribute).
+  if (!(noise >= 0.0 && noise < 0.25)) throw std::invalid_argument("kano_noise must be in [0, 0.25)");
+  // Uniform taste noise on (-noise, noise), counter (respondent, attribute). It
+  // is bounded below the like/dislike threshold (0.25), so the felt value with
+  // the attribute present (>= 0) never reads as "dislike" and without it (<= 0)
+  // never as "like": no questionable or reverse answers, and each respondent's
+  // class can only move A -> O or I -> M as maturity rises.
   for (int r = 0; r < respondents; ++r)
     for (int a = 0; a < attributes; ++a) {
       const auto w = rng.words(Purpose::Kano, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(a), 0);
-      const double radius = std::sqrt(-2.0 * std::log(Rng::unit(w[0])));
-      const double angle = 2.0 * M_PI * Rng::unit(w[1]);
       const std::size_t k = (static_cast<std::size_t>(r) * attributes + a) * 2;
-      eps_[k] = noise * radius * std::cos(angle);
-      eps_[k + 1] = noise * radius * std::sin(angle);
+      eps_[k] = noise * (2.0 * Rng::unit(w[0]) - 1.0);
+      eps_[k + 1] = noise * (2.0 * Rng::unit(w[1]) - 1.0);
     }
 }
 

@@ -128,7 +128,7 @@ struct Params {
   double initial_capability = 0.4; // mean firm capability on offered attributes, 0..1
   double capability_spread = 0.1;  // uniform +- spread of initial capabilities, 0..1
   int kano_respondents = 400;      // virtual Kano questionnaire panel size (Eq. K1), 0..100000 (0: no questionnaire)
-  double kano_noise = 0.15;        // sd of a respondent's taste noise on the felt value (Eq. K1), 0..10
+  double kano_noise = 0.15;        // half-width of a respondent's uniform taste noise on the felt value (Eq. K1), 0..0.24
 
   // [adoption] (M1)
   // Sultan, Farley & Lehmann (1990) meta-analysis means, p = 0.03 and q = 0.38 per year, divided by 12 for monthly steps.
