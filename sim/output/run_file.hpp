@@ -41,4 +41,7 @@ Provenance run_provenance(const Params& params);
 // for output failures.
 RunFileResult run_to_file(const Params& params, const std::string& path, const RunFileOptions& options = {});
 
+// The current time as ISO 8601 UTC, e.g. 2026-11-28T04:00:00Z (provenance, ledgers).
+std::string utc_now_iso8601();
+
 }  // namespace missionsim

@@ -7,6 +7,7 @@
 // source path that starts with kOverrideMarker, which is how a message about
 // them says "--set 'k=v'" instead of a file position.
 #include "scenario/scenario.hpp"
+#include "scenario/toml_text.hpp"
 
 #include <toml++/toml.h>
 
@@ -812,3 +813,7 @@ Params load_scenario(const std::string& path, const std::vector<std::string>& ov
 }
 
 }  // namespace missionsim
+
+namespace missionsim::scenario {
+std::string describe_node(const toml::node& n) { return describe(n); }
+}  // namespace missionsim::scenario

@@ -1,3 +1,4 @@
+#include "output/run_file.hpp"
 #include "sweep/collect.hpp"
 
 #include <hdf5.h>
@@ -104,14 +105,6 @@ void write_strings(hid_t loc, const std::string& path, const std::vector<std::st
   H5Dclose(d), H5Pclose(dcpl), H5Pclose(lcpl), H5Sclose(s), H5Tclose(t);
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 // The summary of one done run.
 struct Summary {
@@ -216,7 +209,7 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     set_attr<std::uint64_t>(file, "seed", spec.seed);
     set_attr<std::int64_t>(file, "runs", static_cast<std::int64_t>(R));
     set_attr<std::int64_t>(file, "runs_done", static_cast<std::int64_t>(out.done));
-    set_string_attr(file, "created_utc", utc_now());
+    set_string_attr(file, "created_utc", utc_now_iso8601());
 
     write_strings(file, "/base_scenario", {spec.base_text}, {}, "base scenario (TOML)");
     std::vector<std::string> fixed = spec.fixed;

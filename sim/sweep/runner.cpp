@@ -49,14 +49,6 @@ void write_atomically(const fs::path& p, const std::string& text) {
   fs::rename(tmp, p);
 }
 
-std::string utc_now() {
-  const std::time_t now = std::time(nullptr);
-  std::tm utc{};
-  gmtime_r(&now, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 std::string host_pid() {
   char host[256] = {};
@@ -197,7 +189,7 @@ void Ledger::append(const std::string& id, const std::string& status, std::uint6
                     const std::string& message) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.3f", seconds);
-  const std::string line = utc_now() + "\t" + id + "\t" + status + "\t" + std::to_string(seed) + "\t" + secs +
+  const std::string line = utc_now_iso8601() + "\t" + id + "\t" + status + "\t" + std::to_string(seed) + "\t" + secs +
                            "\t" + host_pid() + "\t" + one_line(message) + "\n";
   const std::lock_guard lock(mutex_);
   // One write(): with O_APPEND the line lands whole, never interleaved.

@@ -2,6 +2,8 @@
 // ("FILE:LINE:COLUMN: key '...' must be ..., got ...; did you mean '...'?").
 #include <toml++/toml.h>
 
+#include "scenario/toml_text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -34,27 +36,6 @@ const std::vector<std::string> kScales = {"uniform", "log-uniform", "integer"};
 
 std::string did_you_mean(const std::string& s) { return s.empty() ? "" : "; did you mean '" + s + "'?"; }
 
-std::string describe(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: {
-      std::string s = n.as_string()->get();
-      if (s.size() > 60) s = s.substr(0, 60) + "...";
-      return "string " + quote_string(s);
-    }
-    case toml::node_type::integer:
-      return "integer " + std::to_string(n.as_integer()->get());
-    case toml::node_type::floating_point:
-      return "float " + format_double(n.as_floating_point()->get());
-    case toml::node_type::boolean:
-      return std::string("boolean ") + (n.as_boolean()->get() ? "true" : "false");
-    case toml::node_type::table:
-      return "table";
-    case toml::node_type::array:
-      return "array";
-    default:
-      return "a date or time";
-  }
-}
 
 // TOML text of a scalar level value.
 std::optional<std::string> scalar_text(const toml::node& n) {
@@ -159,7 +140,7 @@ class Reader {
     throw SweepError(where + ": " + msg);
   }
   [[noreturn]] void type_error(const toml::node& n, const std::string& path, const std::string& expected) const {
-    fail(loc(n), "key '" + path + "' must be " + expected + ", got " + describe(n));
+    fail(loc(n), "key '" + path + "' must be " + expected + ", got " + scenario::describe_node(n));
   }
 
   void check_keys(const toml::table& t, const std::string& prefix, const std::vector<std::string>& known) const {
