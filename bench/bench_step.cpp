@@ -3,13 +3,9 @@
 // per core, and memory per customer.
 //
 //   bench_step [SCENARIO.toml] [--repeats N] [--threads N] [--steps N]
-#include "core/simulation.hpp"
-#include "scenario/scenario.hpp"
-
+#include <sys/resource.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-
-#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -19,6 +15,9 @@
 #include <exception>
 #include <string>
 #include <vector>
+
+#include "core/simulation.hpp"
+#include "scenario/scenario.hpp"
 
 using namespace missionsim;
 
@@ -44,10 +43,14 @@ int main(int argc, char** argv) {
       }
       return std::atoi(argv[++i]);
     };
-    if (a == "--repeats") repeats = std::max(1, next());
-    else if (a == "--threads") threads = std::max(1, next());
-    else if (a == "--steps") steps = next();
-    else path = a;
+    if (a == "--repeats")
+      repeats = std::max(1, next());
+    else if (a == "--threads")
+      threads = std::max(1, next());
+    else if (a == "--steps")
+      steps = next();
+    else
+      path = a;
   }
   try {
     std::vector<std::string> sets;
@@ -70,8 +73,8 @@ int main(int argc, char** argv) {
       inits.push_back(std::chrono::duration<double>(t1 - t0).count());
       state = sim.state_bytes();
       edges = sim.network_edges();
-      std::printf("run %d: init %.2f s, %d steps %.2f s, %.2f M customer-steps/s\n", r + 1, inits.back(), p.steps,
-                  run, rates.back() / 1e6);
+      std::printf("run %d: init %.2f s, %d steps %.2f s, %.2f M customer-steps/s\n", r + 1, inits.back(),
+                  p.steps, run, rates.back() / 1e6);
     }
     std::sort(rates.begin(), rates.end());
     std::sort(inits.begin(), inits.end());

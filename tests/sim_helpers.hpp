@@ -1,19 +1,19 @@
 // Small builders shared by the unit tests.
 #pragma once
 
-#include "core/params.hpp"
-#include "core/simulation.hpp"
-
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "core/params.hpp"
+#include "core/simulation.hpp"
 
 namespace missionsim::test {
 
 // A small market with one firm of each listed strategy.
 inline Params tiny_params(std::int64_t customers = 2000, int steps = 24,
-                          std::vector<std::string> strategies = {"shareholder", "satisfaction", "success", "synergy",
-                                                                 "philanthropy", "nonprofit"}) {
+                          std::vector<std::string> strategies = {"shareholder", "satisfaction", "success",
+                                                                 "synergy", "philanthropy", "nonprofit"}) {
   Params p;
   p.customers = customers;
   p.steps = steps;
@@ -25,7 +25,8 @@ inline Params tiny_params(std::int64_t customers = 2000, int steps = 24,
 
 // Bitwise equality of two double vectors (NaN == NaN when the bits agree).
 inline bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 
 }  // namespace missionsim::test

@@ -1,8 +1,7 @@
-#include "core/kano.hpp"
-
 #include <catch2/catch.hpp>
-
 #include <cmath>
+
+#include "core/kano.hpp"
 
 using namespace missionsim;
 using A = KanoAnswer;

@@ -1,8 +1,7 @@
-#include "core/network.hpp"
-
+#include <algorithm>
 #include <catch2/catch.hpp>
 
-#include <algorithm>
+#include "core/network.hpp"
 
 using namespace missionsim;
 
@@ -56,8 +55,8 @@ TEST_CASE("network: Erdos-Renyi and Barabasi-Albert have the requested mean degr
     min_deg = std::min(min_deg, ba.degree(i));
     max_deg = std::max(max_deg, ba.degree(i));
   }
-  CHECK(min_deg >= 3);        // every late node brings m = 3 links
-  CHECK(max_deg > 10 * 6);    // preferential attachment grows hubs
+  CHECK(min_deg >= 3);      // every late node brings m = 3 links
+  CHECK(max_deg > 10 * 6);  // preferential attachment grows hubs
 }
 
 TEST_CASE("network: complete mixing stores no edges", "[network]") {

@@ -1,9 +1,8 @@
-#include "core/rng.hpp"
-
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <cmath>
+
+#include "core/rng.hpp"
 
 using namespace missionsim;
 
@@ -16,7 +15,8 @@ TEST_CASE("rng: a draw is a pure function of seed, purpose and counter", "[rng]"
   CHECK(a.words(Purpose::Customer, 5, 3, 0) != a.words(Purpose::Customer, 5, 4, 0));
   CHECK(a.words(Purpose::Customer, 5, 3, 0) != a.words(Purpose::Customer, 5, 3, 1));
   // Seeds differing only in the high word give different streams.
-  CHECK(Rng(1).words(Purpose::Init, 0, 0, 0) != Rng(1 + (std::uint64_t{1} << 32)).words(Purpose::Init, 0, 0, 0));
+  CHECK(Rng(1).words(Purpose::Init, 0, 0, 0) !=
+        Rng(1 + (std::uint64_t{1} << 32)).words(Purpose::Init, 0, 0, 0));
 }
 
 TEST_CASE("rng: unit() lies in the open interval and index() in range", "[rng]") {

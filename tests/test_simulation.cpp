@@ -1,11 +1,11 @@
-#include "core/simulation.hpp"
-#include "sim_helpers.hpp"
-
-#include <catch2/catch.hpp>
 #include <tbb/global_control.h>
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <numeric>
+
+#include "core/simulation.hpp"
+#include "sim_helpers.hpp"
 
 using namespace missionsim;
 using missionsim::test::same_bits;
@@ -28,11 +28,12 @@ std::vector<Observables> run_all(const Params& p, int threads) {
 bool identical(const Observables& a, const Observables& b) {
   return a.customers == b.customers && same_bits(a.share, b.share) && same_bits(a.price, b.price) &&
          same_bits(a.revenue, b.revenue) && same_bits(a.costs, b.costs) && same_bits(a.cash, b.cash) &&
-         same_bits(a.satisfaction, b.satisfaction) && same_bits(a.success, b.success) && same_bits(a.nps, b.nps) &&
-         same_bits(a.engagement, b.engagement) && same_bits(a.social_impact, b.social_impact) &&
-         same_bits(a.harm, b.harm) && same_bits(a.retention, b.retention) && a.strategy_id == b.strategy_id &&
-         a.alive == b.alive && a.adopters == b.adopters && same_bits({a.churn_rate, a.hhi, a.expectation_mean},
-                                                                     {b.churn_rate, b.hhi, b.expectation_mean}) &&
+         same_bits(a.satisfaction, b.satisfaction) && same_bits(a.success, b.success) &&
+         same_bits(a.nps, b.nps) && same_bits(a.engagement, b.engagement) &&
+         same_bits(a.social_impact, b.social_impact) && same_bits(a.harm, b.harm) &&
+         same_bits(a.retention, b.retention) && a.strategy_id == b.strategy_id && a.alive == b.alive &&
+         a.adopters == b.adopters &&
+         same_bits({a.churn_rate, a.hhi, a.expectation_mean}, {b.churn_rate, b.hhi, b.expectation_mean}) &&
          same_bits(a.kano_maturity, b.kano_maturity);
 }
 
@@ -90,7 +91,8 @@ TEST_CASE("simulation: customers are conserved and the cash identity is exact ev
   CHECK(sim.observables().adopters > 0);
 }
 
-TEST_CASE("simulation: same seed gives bit-identical trajectories for 1, 2 and 4 threads", "[simulation][determinism]") {
+TEST_CASE("simulation: same seed gives bit-identical trajectories for 1, 2 and 4 threads",
+          "[simulation][determinism]") {
   auto p = tiny_params(20000, 15);  // several reduction leaves
   p.entry_rate = 0.3;
   p.mechanisms.adaptation = true;
@@ -170,7 +172,8 @@ TEST_CASE("simulation: expectations stay put when the mechanism is off", "[simul
   for (const auto& o : run) CHECK(o.expectation_mean == Approx(run.front().expectation_mean).margin(1e-6));
 }
 
-TEST_CASE("simulation: the era weight follows its schedule or stays at start when off", "[simulation][mechanisms]") {
+TEST_CASE("simulation: the era weight follows its schedule or stays at start when off",
+          "[simulation][mechanisms]") {
   auto p = tiny_params(500, 20);
   p.era = Schedule{ScheduleKind::Step, 0.1, 0.8, 10.0, 0.0, 0.1};
   auto run = run_all(p, 1);
@@ -200,7 +203,8 @@ TEST_CASE("simulation: a firm that cannot pay its fixed costs goes bankrupt and 
   CHECK(o.adopters == 0);
 }
 
-TEST_CASE("simulation: entrants take free slots with a strategy from the entry mix", "[simulation][economics]") {
+TEST_CASE("simulation: entrants take free slots with a strategy from the entry mix",
+          "[simulation][economics]") {
   auto p = tiny_params(1000, 20, {"satisfaction"});
   p.entry_rate = 1.0;
   p.max_entrants = 3;
@@ -215,7 +219,8 @@ TEST_CASE("simulation: entrants take free slots with a strategy from the entry m
   for (int f = 1; f < 4; ++f) CHECK(o.strategy_id[f] == synergy);
 }
 
-TEST_CASE("simulation: maturity rises toward coverage and new attributes enter as delighters", "[simulation][kano]") {
+TEST_CASE("simulation: maturity rises toward coverage and new attributes enter as delighters",
+          "[simulation][kano]") {
   auto p = tiny_params(3000, 60);
   p.initial_maturity = 0.0;
   p.discovery_rate = 1.0;
@@ -226,7 +231,7 @@ TEST_CASE("simulation: maturity rises toward coverage and new attributes enter a
   const auto& m = sim.observables().kano_maturity;
   CHECK(m[0] > 0.1);
   CHECK_FALSE(std::isnan(m[A - 1]));  // discovered by R&D
-  CHECK(m[A - 1] < m[0]);            // and younger than the original attributes
+  CHECK(m[A - 1] < m[0]);             // and younger than the original attributes
 }
 
 TEST_CASE("simulation: inconsistent parameters are rejected", "[simulation]") {
@@ -269,7 +274,8 @@ TEST_CASE("simulation: an event sets a firm's capability at its step", "[simulat
   CHECK_THROWS_WITH(Simulation(p), Catch::Contains("nobody"));
 }
 
-TEST_CASE("simulation: the Kano questionnaire is recorded for discovered attributes only", "[simulation][kano]") {
+TEST_CASE("simulation: the Kano questionnaire is recorded for discovered attributes only",
+          "[simulation][kano]") {
   auto p = tiny_params(1000, 30);
   p.discovery_rate = 0.0;
   Simulation sim(p);

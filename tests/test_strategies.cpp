@@ -1,6 +1,6 @@
-#include "strategies/strategy.hpp"
-
 #include <catch2/catch.hpp>
+
+#include "strategies/strategy.hpp"
 
 using namespace missionsim;
 
@@ -10,8 +10,8 @@ TEST_CASE("strategies: the six built-ins exist with allocations that sum to at m
   for (const auto& n : names) {
     const auto p = builtin_strategy_params(n);
     CHECK(p.name == n);
-    const double sum = p.share_rd + p.share_imitation + p.share_service + p.share_enablement + p.share_cocreation +
-                       p.share_marketing;
+    const double sum = p.share_rd + p.share_imitation + p.share_service + p.share_enablement +
+                       p.share_cocreation + p.share_marketing;
     CHECK(sum <= 1.0 + 1e-12);
   }
   CHECK_THROWS_AS(builtin_strategy_params("nope"), std::invalid_argument);
@@ -24,7 +24,7 @@ TEST_CASE("strategies: the missions differ where the model says they do", "[stra
   const auto sy = builtin_strategy_params("synergy");
   const auto ph = builtin_strategy_params("philanthropy");
   const auto np = builtin_strategy_params("nonprofit");
-  CHECK(sh.cost_cutting > 0);        // externalises costs
+  CHECK(sh.cost_cutting > 0);  // externalises costs
   CHECK(sh.payout_rate > 0);
   CHECK(su.share_enablement > sa.share_enablement);
   CHECK(sy.impact_per_customer > 0);  // impact embedded in the product

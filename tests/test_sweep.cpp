@@ -1,7 +1,6 @@
 // Sweep designs, the run plan, seeds, shards and sweep-file errors.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
 #include <string>
@@ -38,9 +37,10 @@ const char* kTwoRanges =
 }  // namespace
 
 TEST_CASE("sweep: grid is the full product of the levels, last parameter fastest", "[sweep]") {
-  Plan plan(spec_of(sweep("design = \"grid\"\nreplicates = 2",
-                          "[[parameters]]\nkey = \"network.kind\"\nlevels = [\"complete\", \"erdos-renyi\"]\n"
-                          "[[parameters]]\nkey = \"word_of_mouth.talk_rate\"\nrange = [0.1, 0.5]\npoints = 3\n")));
+  Plan plan(
+      spec_of(sweep("design = \"grid\"\nreplicates = 2",
+                    "[[parameters]]\nkey = \"network.kind\"\nlevels = [\"complete\", \"erdos-renyi\"]\n"
+                    "[[parameters]]\nkey = \"word_of_mouth.talk_rate\"\nrange = [0.1, 0.5]\npoints = 3\n")));
   REQUIRE(plan.points() == 6);
   REQUIRE(plan.size() == 12);
   CHECK(plan.value_text(0, 0) == "\"complete\"");
@@ -111,8 +111,7 @@ TEST_CASE("sweep: Saltelli layout [A; B; AB_1; ...; AB_d]", "[sweep]") {
   auto at = [&](std::size_t row, std::size_t k) { return u[row * d + k]; };
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t c = 0; c < d; ++c)
-      for (std::size_t k = 0; k < d; ++k)
-        CHECK(at((2 + c) * n + i, k) == (k == c ? at(n + i, k) : at(i, k)));
+      for (std::size_t k = 0; k < d; ++k) CHECK(at((2 + c) * n + i, k) == (k == c ? at(n + i, k) : at(i, k)));
   Plan plan(spec_of(sweep("design = \"sobol\"\nsamples = 8\nreplicates = 2", kTwoRanges)));
   CHECK(plan.points() == 8 * 4);
   CHECK(plan.size() == 64);
@@ -163,8 +162,9 @@ TEST_CASE("sweep: shards partition the runs, each run exactly once", "[sweep]") 
 }
 
 TEST_CASE("sweep: overrides and the reproduce command", "[sweep]") {
-  Plan plan(spec_of("[sweep]\nbase = \"tiny.toml\"\ndesign = \"grid\"\nset = [\"run.steps=3\"]\n"
-                    "[[parameters]]\nkey = \"customers.count\"\nlevels = [100, 200]\n"));
+  Plan plan(
+      spec_of("[sweep]\nbase = \"tiny.toml\"\ndesign = \"grid\"\nset = [\"run.steps=3\"]\n"
+              "[[parameters]]\nkey = \"customers.count\"\nlevels = [100, 200]\n"));
   const auto o = plan.overrides(plan.run(1));
   REQUIRE(o.size() == 3);
   CHECK(o[0] == "run.steps=3");
@@ -178,38 +178,55 @@ TEST_CASE("sweep: overrides and the reproduce command", "[sweep]") {
 }
 
 TEST_CASE("sweep: inline [base] table", "[sweep]") {
-  Plan plan(spec_of("[sweep]\ndesign = \"grid\"\n[[parameters]]\nkey = \"run.steps\"\nlevels = [2, 3]\n"
-                    "[base.customers]\ncount = 50\n[[base.firms]]\nstrategy = \"success\"\n"));
+  Plan plan(
+      spec_of("[sweep]\ndesign = \"grid\"\n[[parameters]]\nkey = \"run.steps\"\nlevels = [2, 3]\n"
+              "[base.customers]\ncount = 50\n[[base.firms]]\nstrategy = \"success\"\n"));
   CHECK(plan.params(plan.run(0)).customers == 50);
   CHECK(plan.params(plan.run(1)).steps == 3);
   // An error inside it is reported at the sweep file's line.
-  expect_sweep_error("[sweep]\ndesign = \"grid\"\n[[parameters]]\nkey = \"run.steps\"\nlevels = [2]\n"
-                     "[base.customers]\ncount = -5\n[[base.firms]]\nstrategy = \"success\"\n",
-                     {"t.toml:7:9: [base] key 'customers.count'"});
+  expect_sweep_error(
+      "[sweep]\ndesign = \"grid\"\n[[parameters]]\nkey = \"run.steps\"\nlevels = [2]\n"
+      "[base.customers]\ncount = -5\n[[base.firms]]\nstrategy = \"success\"\n",
+      {"t.toml:7:9: [base] key 'customers.count'"});
 }
 
 TEST_CASE("sweep: sweep-file errors name the file, line, column and key", "[sweep]") {
-  expect_sweep_error("[sweep]\nbase = \"tiny.toml\"\ndesing = \"grid\"\n", {"t.toml:3:1: unknown key 'sweep.desing'", "did you mean 'sweep.design'?"});
-  expect_sweep_error(sweep("design = \"grids\"", kTwoRanges), {"t.toml:3:10: key 'sweep.design' must be one of", "did you mean 'grid'?"});
+  expect_sweep_error("[sweep]\nbase = \"tiny.toml\"\ndesing = \"grid\"\n",
+                     {"t.toml:3:1: unknown key 'sweep.desing'", "did you mean 'sweep.design'?"});
+  expect_sweep_error(sweep("design = \"grids\"", kTwoRanges),
+                     {"t.toml:3:10: key 'sweep.design' must be one of", "did you mean 'grid'?"});
   expect_sweep_error(sweep("design = \"lhs\"", kTwoRanges), {"missing key 'sweep.samples'"});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 0", kTwoRanges), {"t.toml:4:11: key 'sweep.samples' must be in [1, "});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_bse\"\nrange = [0, 1]\n"),
-                     {"t.toml:6:7: parameters.0 'choice.churn_bse'", "did you mean 'choice.churn_base'?"});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 2]\n"),
-                     {"t.toml:7:9: parameters.0 'choice.churn_base' = 2", "must be in [0, 1], got 2"});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 1]\nscale = \"log\"\n"),
+  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 0", kTwoRanges),
+                     {"t.toml:4:11: key 'sweep.samples' must be in [1, "});
+  expect_sweep_error(
+      sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_bse\"\nrange = [0, 1]\n"),
+      {"t.toml:6:7: parameters.0 'choice.churn_bse'", "did you mean 'choice.churn_base'?"});
+  expect_sweep_error(
+      sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 2]\n"),
+      {"t.toml:7:9: parameters.0 'choice.churn_base' = 2", "must be in [0, 1], got 2"});
+  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4",
+                           "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 1]\nscale = \"log\"\n"),
                      {"key 'parameters.0.scale' must be one of", "did you mean 'log-uniform'?"});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 0.1]\nscale = \"log-uniform\"\n"),
-                     {"must be positive for scale \"log-uniform\""});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"economics.bankrupt_after\"\nrange = [2, 9]\n"),
-                     {"parameters.0 'economics.bankrupt_after'", "must be an integer", "scale = \"integer\""});
-  expect_sweep_error(sweep("design = \"grid\"", "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 1]\n"),
-                     {"a grid needs 'points = K'"});
-  expect_sweep_error(sweep("design = \"grid\"", "[[parameters]]\nkey = \"choice.churn_base\"\nlevels = [0.1]\nrnage = 1\n"),
-                     {"unknown key 'parameters.0.rnage'; did you mean 'parameters.0.range'?"});
-  expect_sweep_error("[sweep]\ndesign = \"grid\"\n[[parameters]]\nkey = \"run.steps\"\nlevels = [2]\n", {"no base scenario"});
-  expect_sweep_error("[sweep]\nbase = \"nope.toml\"\ndesign = \"grid\"\n", {"t.toml:2:8: key 'sweep.base': cannot open scenario"});
+  expect_sweep_error(
+      sweep("design = \"lhs\"\nsamples = 4",
+            "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 0.1]\nscale = \"log-uniform\"\n"),
+      {"must be positive for scale \"log-uniform\""});
+  expect_sweep_error(
+      sweep("design = \"lhs\"\nsamples = 4",
+            "[[parameters]]\nkey = \"economics.bankrupt_after\"\nrange = [2, 9]\n"),
+      {"parameters.0 'economics.bankrupt_after'", "must be an integer", "scale = \"integer\""});
+  expect_sweep_error(
+      sweep("design = \"grid\"", "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 1]\n"),
+      {"a grid needs 'points = K'"});
+  expect_sweep_error(
+      sweep("design = \"grid\"", "[[parameters]]\nkey = \"choice.churn_base\"\nlevels = [0.1]\nrnage = 1\n"),
+      {"unknown key 'parameters.0.rnage'; did you mean 'parameters.0.range'?"});
+  expect_sweep_error("[sweep]\ndesign = \"grid\"\n[[parameters]]\nkey = \"run.steps\"\nlevels = [2]\n",
+                     {"no base scenario"});
+  expect_sweep_error("[sweep]\nbase = \"nope.toml\"\ndesign = \"grid\"\n",
+                     {"t.toml:2:8: key 'sweep.base': cannot open scenario"});
   expect_sweep_error("[sweep\n", {"t.toml:1:", "invalid TOML"});
-  expect_sweep_error(sweep("design = \"grid\"\nset = [\"run.stepz=3\"]", "[[parameters]]\nkey = \"run.seed\"\nlevels = [1]\n"),
+  expect_sweep_error(sweep("design = \"grid\"\nset = [\"run.stepz=3\"]",
+                           "[[parameters]]\nkey = \"run.seed\"\nlevels = [1]\n"),
                      {"t.toml:4:8: key 'sweep.set.0'", "did you mean 'run.steps'?"});
 }

@@ -418,7 +418,9 @@ struct KanoProbabilities {
 
 KanoProbabilities kano_expected(double maturity, double beta, double sigma) {
   // eps uniform on (-sigma, sigma): P(v + eps >= 0.25) and P(v + eps <= -0.25).
-  auto uniform_above = [&](double x) { return sigma > 0 ? std::clamp((sigma - x) / (2 * sigma), 0.0, 1.0) : (x <= 0 ? 1.0 : 0.0); };
+  auto uniform_above = [&](double x) {
+    return sigma > 0 ? std::clamp((sigma - x) / (2 * sigma), 0.0, 1.0) : (x <= 0 ? 1.0 : 0.0);
+  };
   auto like = [&](double v) { return uniform_above(0.25 - v); };
   auto dislike = [&](double v) { return uniform_above(v + 0.25); };
   const double f = beta * (1 - maturity), d = -beta * maturity;

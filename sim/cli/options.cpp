@@ -161,29 +161,30 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
   po::options_description options("sweep " + action + " options");
   const bool on_file = action == "plan" || action == "run" || action == "slurm";
   if (action == "plan") {
-    options.add_options()                                                                          //
+    options.add_options()                                                                         //
         ("csv", po::value<std::string>()->value_name("FILE"), "also write the run table as CSV")  //
         ("run", po::value<std::string>()->value_name("ID"), "print only the command that reproduces run ID");
   } else if (action == "run") {
-    options.add_options()                                                                                  //
-        ("output,o", po::value<std::string>()->value_name("DIR"), "sweep directory (required)")           //
-        ("jobs,j", po::value<int>()->value_name("N"), "runs at a time (default: one per thread)")         //
+    options.add_options()                                                                                   //
+        ("output,o", po::value<std::string>()->value_name("DIR"), "sweep directory (required)")             //
+        ("jobs,j", po::value<int>()->value_name("N"), "runs at a time (default: one per thread)")           //
         ("threads", po::value<int>()->value_name("N"), "worker threads for all runs (default: all cores)")  //
-        ("shard", po::value<std::string>()->value_name("i/N"), "run only shard i of N (0 <= i < N)")      //
-        ("resume", po::bool_switch(), "skip runs already complete, redo partial and missing ones")        //
-        ("mpi", po::bool_switch(), "hand runs out over MPI ranks (start with mpirun)")                   //
+        ("shard", po::value<std::string>()->value_name("i/N"), "run only shard i of N (0 <= i < N)")        //
+        ("resume", po::bool_switch(), "skip runs already complete, redo partial and missing ones")          //
+        ("mpi", po::bool_switch(), "hand runs out over MPI ranks (start with mpirun)")                      //
         ("quiet,q", po::bool_switch(), "no line per run");
   } else if (action == "status") {
     options.add_options()("shards", po::value<std::size_t>()->value_name("N"),
                           "count by N shards (default: as the last sharded run, else 1)");
   } else if (action == "collect") {
   } else if (action == "slurm") {
-    options.add_options()                                                                                 //
-        ("output,o", po::value<std::string>()->value_name("DIR"), "sweep directory (required)")          //
-        ("array-size", po::value<std::size_t>()->value_name("N"), "array tasks = shards (default: min(runs, 100))")  //
-        ("throttle", po::value<int>()->value_name("K"), "at most K tasks at once")                      //
-        ("time", po::value<std::string>()->value_name("HH:MM:SS"), "time limit of each task")          //
-        ("partition", po::value<std::string>()->value_name("P"), "Slurm partition")                     //
+    options.add_options()                                                                        //
+        ("output,o", po::value<std::string>()->value_name("DIR"), "sweep directory (required)")  //
+        ("array-size", po::value<std::size_t>()->value_name("N"),
+         "array tasks = shards (default: min(runs, 100))")                                     //
+        ("throttle", po::value<int>()->value_name("K"), "at most K tasks at once")             //
+        ("time", po::value<std::string>()->value_name("HH:MM:SS"), "time limit of each task")  //
+        ("partition", po::value<std::string>()->value_name("P"), "Slurm partition")            //
         ("cpus-per-task", po::value<int>()->value_name("C"), "CPUs per task, used as --jobs (default 1)");
   } else {
     throw UsageError("unknown sweep action '" + action + "' (plan, run, status, collect, slurm)");
@@ -194,8 +195,8 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
   const auto vm = parse(rest, options, positional);
   if (vm.count("help")) {
     inv.command = Command::Help;
-    inv.help = help_text(std::string("usage: missionsim sweep ") + action + (on_file ? " SWEEP.toml" : " DIR") +
-                             " [options]\n",
+    inv.help = help_text(std::string("usage: missionsim sweep ") + action +
+                             (on_file ? " SWEEP.toml" : " DIR") + " [options]\n",
                          options);
     return inv;
   }

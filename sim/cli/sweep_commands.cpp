@@ -60,7 +60,9 @@ int plan_command(const SweepOptions& o) {
   }
   std::cout << "sweep '" << spec.name << "': design " << design_name(spec.design) << ", " << plan.points()
             << " points x " << spec.replicates << " replicates = " << plan.size() << " runs\n";
-  std::cout << "base: " << (spec.base_path.empty() ? "inline [base] (written to DIR/base.toml by sweep run)" : spec.base_path)
+  std::cout << "base: "
+            << (spec.base_path.empty() ? "inline [base] (written to DIR/base.toml by sweep run)"
+                                       : spec.base_path)
             << "\nsweep sha256: " << plan.sha256() << "\n\n";
   std::cout << "id";
   const std::size_t width = plan.size() ? plan.run(0).id.size() : 2;
@@ -74,7 +76,11 @@ int plan_command(const SweepOptions& o) {
     std::cout << run.id << "  " << seed;
     for (std::size_t j = 0; j < spec.parameters.size(); ++j) {
       const std::string& v = plan.value_text(run.point, j);
-      std::cout << "  " << v << std::string(spec.parameters[j].key.size() > v.size() ? spec.parameters[j].key.size() - v.size() : 0, ' ');
+      std::cout << "  " << v
+                << std::string(spec.parameters[j].key.size() > v.size()
+                                   ? spec.parameters[j].key.size() - v.size()
+                                   : 0,
+                               ' ');
     }
     if (spec.design == Design::Sobol) {
       std::cout << "  " << plan.saltelli_matrix(run.point);
@@ -83,8 +89,8 @@ int plan_command(const SweepOptions& o) {
     std::cout << '\n';
   }
   if (plan.size() > 0)
-    std::cout << "\nreproduce a run alone (here " << plan.run(0).id << "; 'sweep plan --run ID' for another):\n  "
-              << plan.command(plan.run(0), base) << '\n';
+    std::cout << "\nreproduce a run alone (here " << plan.run(0).id
+              << "; 'sweep plan --run ID' for another):\n  " << plan.command(plan.run(0), base) << '\n';
   if (!o.csv.empty()) {
     std::ostringstream csv;
     csv << "id,point,replicate,seed";
@@ -93,7 +99,8 @@ int plan_command(const SweepOptions& o) {
     csv << '\n';
     for (const auto& run : plan.runs()) {
       csv << run.id << ',' << run.point << ',' << run.replicate << ',' << run.seed;
-      for (std::size_t j = 0; j < spec.parameters.size(); ++j) csv << ',' << csv_field(plan.value_text(run.point, j));
+      for (std::size_t j = 0; j < spec.parameters.size(); ++j)
+        csv << ',' << csv_field(plan.value_text(run.point, j));
       if (spec.design == Design::Sobol)
         csv << ',' << plan.saltelli_matrix(run.point) << ',' << plan.saltelli_column(run.point);
       csv << '\n';
@@ -120,7 +127,8 @@ int run_sweep_command(const SweepOptions& o) {
   RunnerResult r;
   if (o.mpi) {
     if (!mpi_available())
-      throw UsageError("--mpi: this missionsim was built without MPI (configure with -DMISSIONSIM_WITH_MPI=ON)");
+      throw UsageError(
+          "--mpi: this missionsim was built without MPI (configure with -DMISSIONSIM_WITH_MPI=ON)");
     r = run_sweep_mpi(plan, o.output, sweep_text, options);
   } else {
     prepare_directory(plan, o.output, sweep_text);
@@ -135,12 +143,13 @@ int run_sweep_command(const SweepOptions& o) {
   }
   const bool report = !o.quiet && (!o.mpi || r.planned > 0);
   if (report)
-    std::cerr << "sweep " << o.output << ": " << r.done << " runs done, " << r.failed << " failed, " << r.skipped
-              << " already complete, of " << r.planned << (options.shard.count > 1 ? " in shard " + o.shard : "")
-              << '\n';
+    std::cerr << "sweep " << o.output << ": " << r.done << " runs done, " << r.failed << " failed, "
+              << r.skipped << " already complete, of " << r.planned
+              << (options.shard.count > 1 ? " in shard " + o.shard : "") << '\n';
   if (r.interrupted) {
-    if (report || o.quiet) std::cerr << "missionsim: interrupted; resume with: missionsim sweep run " << o.target
-                                     << " -o " << o.output << " --resume\n";
+    if (report || o.quiet)
+      std::cerr << "missionsim: interrupted; resume with: missionsim sweep run " << o.target << " -o "
+                << o.output << " --resume\n";
     return kExitInterrupted;
   }
   return r.failed > 0 ? kExitFailure : kExitOk;
@@ -168,14 +177,14 @@ int status_command(const SweepOptions& o) {
             << total[0] << " done, " << total[1] << " partial, " << total[2] << " missing, " << total[3]
             << " failed\n";
   char line[160];
-  std::snprintf(line, sizeof line, "%-10s %8s %8s %8s %8s %8s\n", "shard", "runs", "done", "partial", "missing",
-                "failed");
+  std::snprintf(line, sizeof line, "%-10s %8s %8s %8s %8s %8s\n", "shard", "runs", "done", "partial",
+                "missing", "failed");
   std::cout << line;
   for (std::size_t k = 0; k < n; ++k) {
     const auto& c = counts[k];
     const std::string name = std::to_string(k) + "/" + std::to_string(n);
-    std::snprintf(line, sizeof line, "%-10s %8zu %8zu %8zu %8zu %8zu\n", name.c_str(), c[0] + c[1] + c[2] + c[3],
-                  c[0], c[1], c[2], c[3]);
+    std::snprintf(line, sizeof line, "%-10s %8zu %8zu %8zu %8zu %8zu\n", name.c_str(),
+                  c[0] + c[1] + c[2] + c[3], c[0], c[1], c[2], c[3]);
     std::cout << line;
   }
   std::size_t listed = 0;
@@ -212,8 +221,9 @@ int slurm_command(const SweepOptions& o) {
   s.time = o.time;
   s.partition = o.partition;
   const SlurmFiles f = write_slurm(plan, s);
-  std::cout << "wrote " << f.array_script << " (" << f.array_size << " tasks for " << plan.size() << " runs), "
-            << f.collect_script << ", " << f.submit_script << "\nsubmit with: " << f.submit_script << '\n';
+  std::cout << "wrote " << f.array_script << " (" << f.array_size << " tasks for " << plan.size()
+            << " runs), " << f.collect_script << ", " << f.submit_script
+            << "\nsubmit with: " << f.submit_script << '\n';
   return kExitOk;
 }
 

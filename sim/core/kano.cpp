@@ -1,8 +1,8 @@
 #include "core/kano.hpp"
 
 #include <cmath>
-#include <stdexcept>
 #include <limits>
+#include <stdexcept>
 
 namespace missionsim {
 
@@ -36,7 +36,8 @@ double KanoCounts::worse() const {
 }
 
 KanoPanel::KanoPanel(int respondents, int attributes, double noise, const Rng& rng)
-    : respondents_(respondents), attributes_(attributes),
+    : respondents_(respondents),
+      attributes_(attributes),
       eps_(static_cast<std::size_t>(respondents) * attributes * 2) {
   if (!(noise >= 0.0 && noise < 0.25)) throw std::invalid_argument("kano_noise must be in [0, 0.25)");
   // Uniform taste noise on (-noise, noise), counter (respondent, attribute). It
@@ -46,7 +47,8 @@ KanoPanel::KanoPanel(int respondents, int attributes, double noise, const Rng& r
   // class can only move A -> O or I -> M as maturity rises.
   for (int r = 0; r < respondents; ++r)
     for (int a = 0; a < attributes; ++a) {
-      const auto w = rng.words(Purpose::Kano, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(a), 0);
+      const auto w =
+          rng.words(Purpose::Kano, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(a), 0);
       const std::size_t k = (static_cast<std::size_t>(r) * attributes + a) * 2;
       eps_[k] = noise * (2.0 * Rng::unit(w[0]) - 1.0);
       eps_[k + 1] = noise * (2.0 * Rng::unit(w[1]) - 1.0);
@@ -61,12 +63,24 @@ KanoCounts KanoPanel::survey(int attribute, double maturity, double beta) const 
   for (int r = 0; r < respondents_; ++r) {
     const std::size_t k = (static_cast<std::size_t>(r) * attributes_ + attribute) * 2;
     switch (kano_category(kano_answer(present + eps_[k]), kano_answer(absent + eps_[k + 1]))) {
-      case KanoCategory::A: ++c.a; break;
-      case KanoCategory::O: ++c.o; break;
-      case KanoCategory::M: ++c.m; break;
-      case KanoCategory::I: ++c.i; break;
-      case KanoCategory::R: ++c.r; break;
-      case KanoCategory::Q: ++c.q; break;
+      case KanoCategory::A:
+        ++c.a;
+        break;
+      case KanoCategory::O:
+        ++c.o;
+        break;
+      case KanoCategory::M:
+        ++c.m;
+        break;
+      case KanoCategory::I:
+        ++c.i;
+        break;
+      case KanoCategory::R:
+        ++c.r;
+        break;
+      case KanoCategory::Q:
+        ++c.q;
+        break;
     }
   }
   return c;

@@ -3,10 +3,10 @@
 // evaluation table, summarised as Better and Worse coefficients.
 #pragma once
 
-#include "core/rng.hpp"
-
 #include <cstdint>
 #include <vector>
+
+#include "core/rng.hpp"
 
 namespace missionsim {
 

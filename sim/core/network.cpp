@@ -65,7 +65,8 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) 
       a.reserve(m);
       b.reserve(m);
       for (std::uint64_t e = 0; e < m; ++e) {
-        auto w = rng.words(Purpose::Network, static_cast<std::uint32_t>(e), static_cast<std::uint32_t>(e >> 32), 1);
+        auto w = rng.words(Purpose::Network, static_cast<std::uint32_t>(e),
+                           static_cast<std::uint32_t>(e >> 32), 1);
         std::uint32_t u = Rng::index(w[0], n);
         std::uint32_t c = Rng::index(w[1], n - 1);
         a.push_back(u);

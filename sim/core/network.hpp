@@ -1,11 +1,11 @@
 // Social network among customers, stored as compressed sparse rows (CSR).
 #pragma once
 
-#include "core/params.hpp"
-#include "core/rng.hpp"
-
 #include <cstdint>
 #include <vector>
+
+#include "core/params.hpp"
+#include "core/rng.hpp"
 
 namespace missionsim {
 
@@ -30,7 +30,8 @@ class Network {
   }
 
  private:
-  static Network from_edges(std::uint32_t n, const std::vector<std::uint32_t>& a, const std::vector<std::uint32_t>& b);
+  static Network from_edges(std::uint32_t n, const std::vector<std::uint32_t>& a,
+                            const std::vector<std::uint32_t>& b);
   bool complete_ = false;
   std::uint32_t n_ = 0;
   std::vector<std::uint32_t> offsets_;     // [n + 1]

@@ -46,11 +46,13 @@ struct Observables {
   double success_weight = 0;    // era weight w(t)
   double amplification = 0;     // social-media amplification a(t)
   double expectation_mean = 0;  // mean E over all customers
-  double disconfirmation_mean = 0;  // mean P - E over customers who experienced a firm this step (NaN if none)
-  double societal_value = 0;    // impact minus harm flow this step
+  double disconfirmation_mean =
+      0;                      // mean P - E over customers who experienced a firm this step (NaN if none)
+  double societal_value = 0;  // impact minus harm flow this step
   std::vector<double> kano_maturity;  // [A]; NaN for attributes not yet discovered
-  std::vector<double> kano_better;    // [A] Better = (A+O)/(A+O+M+I) of the virtual Kano questionnaire; NaN if undiscovered
-  std::vector<double> kano_worse;     // [A] Worse = -(O+M)/(A+O+M+I); NaN if undiscovered
+  std::vector<double>
+      kano_better;  // [A] Better = (A+O)/(A+O+M+I) of the virtual Kano questionnaire; NaN if undiscovered
+  std::vector<double> kano_worse;  // [A] Worse = -(O+M)/(A+O+M+I); NaN if undiscovered
 };
 
 }  // namespace missionsim

@@ -56,9 +56,10 @@ enum class PricingRule { Fixed, Market, Value, ProfitMax, Subsidised };
 struct StrategyParams {
   std::string name;
   PricingRule pricing = PricingRule::Market;
-  double price = 10.0;            // base monthly price [money/customer/step], 0..1e6
-  double value_premium = 0.5;     // value pricing: price rises by this fraction per unit of relative value, 0..10
-  double invest_rate = 0.2;       // share of revenue reinvested each step, 0..1
+  double price = 10.0;  // base monthly price [money/customer/step], 0..1e6
+  double value_premium =
+      0.5;                   // value pricing: price rises by this fraction per unit of relative value, 0..10
+  double invest_rate = 0.2;  // share of revenue reinvested each step, 0..1
   // Allocation of the investment budget (Eq. 37); each 0..1, sum <= 1.
   double share_rd = 0.3;
   double share_imitation = 0.2;
@@ -66,23 +67,24 @@ struct StrategyParams {
   double share_enablement = 0.0;  // customer-success enablement (M4)
   double share_cocreation = 0.0;  // platform for customer contribution (C3)
   double share_marketing = 0.3;
-  double impact_per_customer = 0.0;  // embedded social impact per customer served [impact/customer/step], 0..10
-  double philanthropy_rate = 0.0;    // share of positive profit donated, 0..1
-  double payout_rate = 0.0;          // share of positive profit paid to shareholders, 0..1
-  double cost_cutting = 0.0;         // share of serving cost externalised as harm, 0..1
-  double metric_pressure = 0.0;      // extrinsic metric pressure on employees, 0..1
-  double purpose = 0.0;              // mission purpose perceived by employees, 0..1
-  bool grant_funded = false;         // receives society's grants (M12)
+  double impact_per_customer =
+      0.0;                         // embedded social impact per customer served [impact/customer/step], 0..10
+  double philanthropy_rate = 0.0;  // share of positive profit donated, 0..1
+  double payout_rate = 0.0;        // share of positive profit paid to shareholders, 0..1
+  double cost_cutting = 0.0;       // share of serving cost externalised as harm, 0..1
+  double metric_pressure = 0.0;    // extrinsic metric pressure on employees, 0..1
+  double purpose = 0.0;            // mission purpose perceived by employees, 0..1
+  bool grant_funded = false;       // receives society's grants (M12)
 };
 
 struct Segment {
   std::string name = "mainstream";
-  double share = 1.0;                 // fraction of customers, 0..1 (segments sum to 1)
-  double price_sensitivity = 0.02;    // utility lost per money unit of price [1/money], 0..10
-  double effort_mean = 0.5;           // mean own effort toward the goal, 0..1
-  double difficulty_mean = 1.0;       // mean goal difficulty (success scale) [progress/step], 0.01..100
-  double values_share = 0.33;         // share who weigh a firm's values (Unilever 2017: 33%), 0..1
-  double values_weight = 1.0;         // weight on impact minus harm for those, 0..100
+  double share = 1.0;               // fraction of customers, 0..1 (segments sum to 1)
+  double price_sensitivity = 0.02;  // utility lost per money unit of price [1/money], 0..10
+  double effort_mean = 0.5;         // mean own effort toward the goal, 0..1
+  double difficulty_mean = 1.0;     // mean goal difficulty (success scale) [progress/step], 0.01..100
+  double values_share = 0.33;       // share who weigh a firm's values (Unilever 2017: 33%), 0..1
+  double values_weight = 1.0;       // weight on impact minus harm for those, 0..100
 };
 
 struct FirmGroup {
@@ -104,93 +106,103 @@ struct Event {
 struct Params {
   // [run]
   std::string name = "scenario";
-  int steps = 120;               // months, 1..100000
-  std::uint64_t seed = 1;        // master seed of the counter-based generator
+  int steps = 120;         // months, 1..100000
+  std::uint64_t seed = 1;  // master seed of the counter-based generator
 
   Mechanisms mechanisms;
 
   // [customers]
-  std::int64_t customers = 10000;  // population size, 1..100000000
-  double initial_adopted = 0.0;    // fraction already customers at t = 0, 0..1
+  std::int64_t customers = 10000;    // population size, 1..100000000
+  double initial_adopted = 0.0;      // fraction already customers at t = 0, 0..1
   double initial_expectation = 0.5;  // mean E at t = 0, 0..1
-  double expectation_spread = 0.2;   // width of the uniform spread of E around the mean at t = 0 (Eq. 3), 0..1
-  int consideration_size = 4;      // firms a customer can hold in mind, 1..8 (all firms when full_awareness)
+  double expectation_spread = 0.2;  // width of the uniform spread of E around the mean at t = 0 (Eq. 3), 0..1
+  int consideration_size = 4;       // firms a customer can hold in mind, 1..8 (all firms when full_awareness)
   std::vector<Segment> segments{Segment{}};
 
   NetworkParams network;
 
   // [market]
-  int attributes = 6;              // attributes offered at start, 1..32
-  int latent_attributes = 2;       // attributes discoverable by R&D (M9), 0..32; attributes + latent <= 32
-  double kano_beta = 1.0;          // weight beta_a of an attribute discovered by R&D; original attributes weigh 1 (Eq. 15-16), 0..100
-  double initial_maturity = 0.3;   // Kano maturity of offered attributes at t = 0, 0..1
-  double maturity_rate = 0.05;     // smoothing of maturity toward coverage (Eq. 18) [1/step], 0..1
-  double initial_capability = 0.4; // mean firm capability on offered attributes, 0..1
-  double capability_spread = 0.1;  // uniform +- spread of initial capabilities, 0..1
-  int kano_respondents = 400;      // virtual Kano questionnaire panel size (Eq. K1), 0..100000 (0: no questionnaire)
-  double kano_noise = 0.15;        // half-width of a respondent's uniform taste noise on the felt value (Eq. K1), 0..0.24
+  int attributes = 6;         // attributes offered at start, 1..32
+  int latent_attributes = 2;  // attributes discoverable by R&D (M9), 0..32; attributes + latent <= 32
+  double kano_beta = 1.0;     // weight beta_a of an attribute discovered by R&D; original attributes weigh 1
+                              // (Eq. 15-16), 0..100
+  double initial_maturity = 0.3;    // Kano maturity of offered attributes at t = 0, 0..1
+  double maturity_rate = 0.05;      // smoothing of maturity toward coverage (Eq. 18) [1/step], 0..1
+  double initial_capability = 0.4;  // mean firm capability on offered attributes, 0..1
+  double capability_spread = 0.1;   // uniform +- spread of initial capabilities, 0..1
+  int kano_respondents =
+      400;  // virtual Kano questionnaire panel size (Eq. K1), 0..100000 (0: no questionnaire)
+  double kano_noise =
+      0.15;  // half-width of a respondent's uniform taste noise on the felt value (Eq. K1), 0..0.24
 
   // [adoption] (M1)
-  // Sultan, Farley & Lehmann (1990) meta-analysis means, p = 0.03 and q = 0.38 per year, divided by 12 for monthly steps.
-  double bass_p = 0.0025;          // innovation coefficient [1/step], 0..1
-  double bass_q = 0.032;           // imitation coefficient [1/step], 0..1
-  double marketing_lift = 0.5;     // extra innovation per unit of marketing reach (Eq. 11), 0..10
-  double contact_cost = 0.5;       // marketing spend that reaches one customer once [money/contact], > 0
+  // Sultan, Farley & Lehmann (1990) meta-analysis means, p = 0.03 and q = 0.38 per year, divided by 12 for
+  // monthly steps.
+  double bass_p = 0.0025;       // innovation coefficient [1/step], 0..1
+  double bass_q = 0.032;        // imitation coefficient [1/step], 0..1
+  double marketing_lift = 0.5;  // extra innovation per unit of marketing reach (Eq. 11), 0..10
+  double contact_cost = 0.5;    // marketing spend that reaches one customer once [money/contact], > 0
 
   // [expectations] (M3)
   double expectation_lambda = 0.1;  // adaptation speed lambda (Eq. 20), 0..1
-  double satisfaction_bias = 1.5;     // satisfaction intercept: S = logistic(bias) when P = E = 0.5 (Eq. 21), -20..20
+  double satisfaction_bias =
+      1.5;  // satisfaction intercept: S = logistic(bias) when P = E = 0.5 (Eq. 21), -20..20
   double disconfirmation_gain = 4.0;  // satisfaction slope on P - E (Eq. 21), 0..100
   double performance_gain = 2.0;      // satisfaction slope on P (Eq. 21), 0..100
   double service_weight = 0.3;        // weight of service quality in P (Eq. 19), 0..1
 
   // [success] (M4)
-  double success_smoothing = 0.3;     // speed at which realised success follows the flow (Eq. 26), 0..1
-  double enablement_scale = 2.0;      // enablement spend per customer giving half the effect [money/customer], >0
-  double effort_weight = 0.5;         // contribution of own effort to progress (Eq. 25), 0..10
-  double cocreation_rate = 0.2;       // platform value created per contributing customer, 0..10
-  double cocreation_decay = 0.05;     // decay of the co-creation stock [1/step], 0..1
+  double success_smoothing = 0.3;  // speed at which realised success follows the flow (Eq. 26), 0..1
+  double enablement_scale = 2.0;  // enablement spend per customer giving half the effect [money/customer], >0
+  double effort_weight = 0.5;     // contribution of own effort to progress (Eq. 25), 0..10
+  double cocreation_rate = 0.2;   // platform value created per contributing customer, 0..10
+  double cocreation_decay = 0.05;  // decay of the co-creation stock [1/step], 0..1
 
-  Schedule era{ScheduleKind::Logistic, 0.1, 0.6, 60.0, 0.0, 0.1};  // M5: w(t)
+  Schedule era{ScheduleKind::Logistic, 0.1, 0.6, 60.0, 0.0, 0.1};           // M5: w(t)
   Schedule amplification{ScheduleKind::Linear, 1.0, 3.0, 0.0, 120.0, 0.1};  // social-media amplification a(t)
 
   // [choice] (M6)
-  double logit_scale = 0.1;           // mu in Eq. 31, > 0
-  double switching_cost = 0.1;        // utility bonus of the incumbent, 0..10
-  double churn_base = 0.01;           // monthly reconsideration hazard of a satisfied customer, 0..1
-  double churn_dissatisfaction = 0.1; // extra hazard per unit of shortfall 1 - x of the experience value x (Eq. 28-29), 0..1
-  double exit_share = 0.1;            // share of reconsidering customers who leave the category instead of choosing, 0..1
-  double reputation_weight = 0.1;     // utility per unit of heard reputation, 0..10
-  bool full_awareness = false;        // every customer knows every live firm
+  double logit_scale = 0.1;     // mu in Eq. 31, > 0
+  double switching_cost = 0.1;  // utility bonus of the incumbent, 0..10
+  double churn_base = 0.01;     // monthly reconsideration hazard of a satisfied customer, 0..1
+  double churn_dissatisfaction =
+      0.1;  // extra hazard per unit of shortfall 1 - x of the experience value x (Eq. 28-29), 0..1
+  double exit_share =
+      0.1;  // share of reconsidering customers who leave the category instead of choosing, 0..1
+  double reputation_weight = 0.1;       // utility per unit of heard reputation, 0..10
+  bool full_awareness = false;          // every customer knows every live firm
   bool incumbent_by_experience = true;  // incumbent judged by own S and s (else by reputation like others)
 
   // [word_of_mouth] (M7)
-  double talk_rate = 0.3;             // chance per step of a conversation with one neighbour, 0..1
-  double refer_prob = 0.3;            // promoters who actually refer (Kumar et al. 2007: 30-33%), 0..1
-  double warn_prob = 0.5;             // detractors who warn, 0..1
-  double reputation_decay = 0.1;      // decay of heard reputation [1/step], 0..1
+  double talk_rate = 0.3;         // chance per step of a conversation with one neighbour, 0..1
+  double refer_prob = 0.3;        // promoters who actually refer (Kumar et al. 2007: 30-33%), 0..1
+  double warn_prob = 0.5;         // detractors who warn, 0..1
+  double reputation_decay = 0.1;  // decay of heard reputation [1/step], 0..1
 
   // [economics] (M8)
-  double initial_cash = 100000.0;     // [money], 0..1e12
-  double fixed_cost = 1000.0;         // [money/step], 0..1e12
-  double serve_cost = 4.0;            // base serving cost [money/customer/step], 0..1e6
-  double enablement_cost = 1.0;       // extra serving cost per unit of enablement intensity [money/customer/step], 0..1e6
-  double impact_cost = 1.0;           // cost of one unit of embedded impact [money/impact], 0..1e6
-  int bankrupt_after = 6;             // consecutive steps with cash < 0 before exit, 1..1000
-  double entry_rate = 0.02;           // probability of an entrant per step, 0..1
-  int max_entrants = 4;               // firm slots reserved for entrants, 0..1000
-  std::vector<std::string> entry_mix; // strategies entrants draw from (empty: the initial firms' strategies)
+  double initial_cash = 100000.0;  // [money], 0..1e12
+  double fixed_cost = 1000.0;      // [money/step], 0..1e12
+  double serve_cost = 4.0;         // base serving cost [money/customer/step], 0..1e6
+  double enablement_cost =
+      1.0;  // extra serving cost per unit of enablement intensity [money/customer/step], 0..1e6
+  double impact_cost = 1.0;            // cost of one unit of embedded impact [money/impact], 0..1e6
+  int bankrupt_after = 6;              // consecutive steps with cash < 0 before exit, 1..1000
+  double entry_rate = 0.02;            // probability of an entrant per step, 0..1
+  int max_entrants = 4;                // firm slots reserved for entrants, 0..1000
+  std::vector<std::string> entry_mix;  // strategies entrants draw from (empty: the initial firms' strategies)
 
   // [innovation] (M9)
-  double rd_efficiency = 0.02;        // capability gained per unit of R&D intensity (Eq. 46), 0..1
-  double discovery_rate = 0.02;       // chance per unit of R&D intensity of finding a latent attribute, 0..1
-  double imitation_speed = 0.2;       // fraction of the gap to the leader closed per unit of imitation intensity, 0..1
-  int imitation_lag = 6;              // steps before a rival's capability can be copied [step], 0..120
-  double spend_scale = 2.0;           // spend per customer at which an investment reaches half effect [money/customer], > 0
+  double rd_efficiency = 0.02;   // capability gained per unit of R&D intensity (Eq. 46), 0..1
+  double discovery_rate = 0.02;  // chance per unit of R&D intensity of finding a latent attribute, 0..1
+  double imitation_speed =
+      0.2;                // fraction of the gap to the leader closed per unit of imitation intensity, 0..1
+  int imitation_lag = 6;  // steps before a rival's capability can be copied [step], 0..120
+  double spend_scale =
+      2.0;  // spend per customer at which an investment reaches half effect [money/customer], > 0
 
   // [employees] (M10)
-  double engagement_initial = 0.5;    // 0..1
-  double engagement_speed = 0.1;      // [1/step], 0..1
+  double engagement_initial = 0.5;       // 0..1
+  double engagement_speed = 0.1;         // [1/step], 0..1
   double engagement_productivity = 0.3;  // serving cost saved at full engagement, 0..1
 
   // [social] (M11)
@@ -201,10 +213,10 @@ struct Params {
   double philanthropy_visibility = 0.3;   // visibility of donations relative to embedded impact, 0..10
 
   // [society] (M12)
-  double grant_per_impact = 8.0;      // grant paid per unit of impact delivered [money/impact], 0..1e6
+  double grant_per_impact = 8.0;  // grant paid per unit of impact delivered [money/impact], 0..1e6
 
   // [adaptation] (M13)
-  double adaptation_rate = 0.05;      // chance per step a firm compares itself with a rival, 0..1
+  double adaptation_rate = 0.05;        // chance per step a firm compares itself with a rival, 0..1
   double adaptation_sensitivity = 5.0;  // Fermi-rule sensitivity to the profit-margin gap, 0..1000
 
   std::vector<StrategyParams> strategies;  // scenario-defined strategies (built-ins are implicit)

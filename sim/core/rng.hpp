@@ -15,20 +15,21 @@ namespace missionsim {
 
 // Independent streams; never renumber a purpose (it would change every result).
 enum class Purpose : std::uint32_t {
-  Init = 1,        // customer traits at t = 0
-  Network = 2,     // graph construction
-  Customer = 3,    // per-customer, per-step decisions
-  Firm = 4,        // firm-level draws (innovation, adaptation)
-  Entry = 5,       // entrants
-  InitFirm = 6,    // initial firm capabilities
-  Kano = 7,        // virtual Kano questionnaire panel
+  Init = 1,         // customer traits at t = 0
+  Network = 2,      // graph construction
+  Customer = 3,     // per-customer, per-step decisions
+  Firm = 4,         // firm-level draws (innovation, adaptation)
+  Entry = 5,        // entrants
+  InitFirm = 6,     // initial firm capabilities
+  Kano = 7,         // virtual Kano questionnaire panel
   SweepDesign = 8,  // sweep design points (random, lhs, sobol), keyed by the sweep's base seed
   SweepSeed = 9,    // each sweep run's seed from (design point, replicate), keyed by the base seed
 };
 
 class Rng {
  public:
-  explicit Rng(std::uint64_t seed) : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}} {}
+  explicit Rng(std::uint64_t seed)
+      : key_{{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}} {}
 
   // Four independent 32-bit words for (purpose, agent, step, block).
   std::array<std::uint32_t, 4> words(Purpose purpose, std::uint32_t agent, std::uint32_t step,

@@ -1,11 +1,6 @@
 // The step loop. Equation numbers refer to docs/MODEL.md.
 #include "core/simulation.hpp"
 
-#include "core/kano.hpp"
-#include "core/network.hpp"
-#include "core/rng.hpp"
-#include "strategies/strategy.hpp"
-
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_reduce.h>
@@ -18,14 +13,19 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "core/kano.hpp"
+#include "core/network.hpp"
+#include "core/rng.hpp"
+#include "strategies/strategy.hpp"
+
 namespace missionsim {
 
 namespace {
 
 constexpr std::uint16_t kNoFirm = 0xFFFF;
-constexpr std::size_t kGrain = 4096;       // customers per reduction leaf; fixed so sums never depend on threads
+constexpr std::size_t kGrain = 4096;  // customers per reduction leaf; fixed so sums never depend on threads
 constexpr int kMaxAttributes = 32;
-constexpr double kRepUnit = 16.0;          // int8 reputation: 16 = one recommendation (Eq. 34)
+constexpr double kRepUnit = 16.0;  // int8 reputation: 16 = one recommendation (Eq. 34)
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 double logistic(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -102,7 +102,14 @@ struct PassStats {
   std::int64_t n_disconfirmation = 0;
 
   explicit PassStats(std::size_t f = 0)
-      : experienced(f), count_end(f), promoters(f), detractors(f), left(f), sum_sat(f), sum_succ(f), contribution(f) {}
+      : experienced(f),
+        count_end(f),
+        promoters(f),
+        detractors(f),
+        left(f),
+        sum_sat(f),
+        sum_succ(f),
+        contribution(f) {}
   void join(const PassStats& o) {
     for (std::size_t i = 0; i < experienced.size(); ++i) {
       experienced[i] += o.experienced[i];
@@ -141,25 +148,26 @@ struct Simulation::Impl {
   std::vector<ResolvedEvent> events;
 
   // Customers, struct of arrays (docs/MODEL.md, entities).
-  std::vector<std::uint16_t> firm_prev, firm_next;   // current firm (kNoFirm: not adopted)
-  std::vector<std::int8_t> voice_prev, voice_next;   // +1 promoter, -1 detractor, 0 passive or none
-  std::vector<std::uint16_t> tenure;                 // steps with the current firm
-  std::vector<std::uint32_t> adopted_neighbours;     // neighbours j with firm_prev[j] set (Eq. 13); empty when complete
+  std::vector<std::uint16_t> firm_prev, firm_next;  // current firm (kNoFirm: not adopted)
+  std::vector<std::int8_t> voice_prev, voice_next;  // +1 promoter, -1 detractor, 0 passive or none
+  std::vector<std::uint16_t> tenure;                // steps with the current firm
+  std::vector<std::uint32_t>
+      adopted_neighbours;  // neighbours j with firm_prev[j] set (Eq. 13); empty when complete
   std::vector<float> expectation, satisfaction, success, difficulty;
-  std::vector<std::uint8_t> effort;                  // own effort, 0..255 -> 0..1
-  std::vector<std::uint8_t> traits;                  // bits 0-3 segment, bit 7 values-driven
-  std::vector<std::uint16_t> consider;               // [n K] known firms
-  std::vector<std::int8_t> reputation;               // [n K] heard reputation, units of 1/16
+  std::vector<std::uint8_t> effort;     // own effort, 0..255 -> 0..1
+  std::vector<std::uint8_t> traits;     // bits 0-3 segment, bit 7 values-driven
+  std::vector<std::uint16_t> consider;  // [n K] known firms
+  std::vector<std::int8_t> reputation;  // [n K] heard reputation, units of 1/16
 
   // Market.
-  std::vector<std::uint8_t> offered;   // [A]
-  std::vector<double> maturity;        // [A]
+  std::vector<std::uint8_t> offered;                // [A]
+  std::vector<double> maturity;                     // [A]
   std::vector<std::vector<double>> leader_history;  // ring of best capability per attribute
-  double w_success = 0;    // weight customers put on success: w, or 0 when M4 is off (Eq. 27a)
+  double w_success = 0;          // weight customers put on success: w, or 0 when M4 is off (Eq. 27a)
   std::int64_t scale_floor = 1;  // smallest customer base an investment is spread over (Eq. 9a)
-  double w = 0;            // era weight (Eq. 8, 27)
-  double amp = 1;          // amplification a(t)
-  double p_eff = 0;        // effective innovation (Eq. 11)
+  double w = 0;                  // era weight (Eq. 8, 27)
+  double amp = 1;                // amplification a(t)
+  double p_eff = 0;              // effective innovation (Eq. 11)
   std::int64_t adopters = 0;
   double last_churn = 0;
 
@@ -171,7 +179,7 @@ struct Simulation::Impl {
   std::vector<Offer> offers;
   std::vector<double> reach_cum;  // cumulative reach over firms
   double reach_total = 0;
-  std::vector<int> entry_pool_;   // strategies entrants draw from
+  std::vector<int> entry_pool_;  // strategies entrants draw from
 
   explicit Impl(const Params& params);
   void init_firm(int f, int strategy_index, std::uint32_t stream_id, std::uint32_t step);
@@ -201,7 +209,8 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
   n = static_cast<std::uint32_t>(p.customers);
   K = std::clamp(p.consideration_size, 1, 8);
   A = p.attributes + p.latent_attributes;
-  if (A < 1 || A > kMaxAttributes) throw std::invalid_argument("attributes + latent_attributes must be in [1, 32]");
+  if (A < 1 || A > kMaxAttributes)
+    throw std::invalid_argument("attributes + latent_attributes must be in [1, 32]");
 
   // Strategies: scenario-defined ones override nothing; built-ins on demand.
   auto strategy_index = [&](const std::string& name) -> int {
@@ -261,11 +270,14 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
       for (int a = 0; a < A; ++a) slot[a] = std::max(slot[a], firms[f].q[a]);
   // Eq. 9a: investments are spread over at least a tenth of an equal share of the market.
   scale_floor = std::max<std::int64_t>(1, p.customers / (10 * static_cast<std::int64_t>(initial)));
-  if (p.kano_respondents > 0) kano_panel = std::make_unique<KanoPanel>(p.kano_respondents, A, p.kano_noise, rng);
+  if (p.kano_respondents > 0)
+    kano_panel = std::make_unique<KanoPanel>(p.kano_respondents, A, p.kano_noise, rng);
   for (const auto& e : p.events) {
     const auto it = std::find(info.firm_names.begin(), info.firm_names.end(), e.firm);
     if (it == info.firm_names.end()) throw std::invalid_argument("event names unknown firm '" + e.firm + "'");
-    if (e.attribute >= A) throw std::invalid_argument("event attribute " + std::to_string(e.attribute) + " >= " + std::to_string(A));
+    if (e.attribute >= A)
+      throw std::invalid_argument("event attribute " + std::to_string(e.attribute) +
+                                  " >= " + std::to_string(A));
     events.push_back({e.step, static_cast<int>(it - info.firm_names.begin()), e.attribute, e.capability});
   }
 
@@ -304,9 +316,11 @@ Simulation::Impl::Impl(const Params& params) : p(params), rng(params.seed) {
       const bool values_driven = s.unit() < sg.values_share;
       traits[i] = static_cast<std::uint8_t>(seg | (values_driven ? 0x80 : 0));
       // Eq. 3: effort, goal difficulty and initial expectation.
-      effort[i] = static_cast<std::uint8_t>(std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + s.unit()), 0.0, 1.0)));
+      effort[i] = static_cast<std::uint8_t>(
+          std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + s.unit()), 0.0, 1.0)));
       difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + s.unit()));
-      expectation[i] = static_cast<float>(std::clamp(p.initial_expectation + p.expectation_spread * (s.unit() - 0.5), 0.0, 1.0));
+      expectation[i] = static_cast<float>(
+          std::clamp(p.initial_expectation + p.expectation_spread * (s.unit() - 0.5), 0.0, 1.0));
       // Eq. 4: initially adopted customers, uniformly among the initial firms.
       const double ua = s.unit();
       const std::uint32_t uf = s.word();
@@ -455,7 +469,8 @@ void Simulation::Impl::plan_firms() {
     f.price = std::max(0.0, strat.price(view, market));  // Eq. 60-63
     // Eq. 36-37: the investment budget and its split.
     // A firm launching (no sales yet) spends as if it sold a 24th of its starting cash per month.
-    f.budget = sp.invest_rate * std::max(from_cents(f.revenue_c), f.revenue_c == 0 ? p.initial_cash / 24.0 : 0.0);
+    f.budget =
+        sp.invest_rate * std::max(from_cents(f.revenue_c), f.revenue_c == 0 ? p.initial_cash / 24.0 : 0.0);
     const std::int64_t served = std::max(f.customers, scale_floor);
     f.alloc = strat.allocate(view, market);
     // Eq. 37: service intensity; Eq. 23: enablement intensity.
@@ -481,23 +496,25 @@ void Simulation::Impl::plan_firms() {
       if (!offered[a]) continue;
       const double m = maturity[a];
       const double beta = a < p.attributes ? 1.0 : p.kano_beta;  // discovered attributes weigh kano_beta
-      value += beta * ((1 - m) * f.q[a] - m * (1 - f.q[a]));  // Eq. 15
+      value += beta * ((1 - m) * f.q[a] - m * (1 - f.q[a]));     // Eq. 15
       beta_sum += beta;
       q_sum += f.q[a];
       ++offered_n;
     }
-    const double quality = beta_sum > 0 ? value / beta_sum : 0.0;                  // Eq. 16, in [-1, 1]
-    const double product = 0.5 * (1.0 + quality);                                  // Eq. 17, in [0, 1]
+    const double quality = beta_sum > 0 ? value / beta_sum : 0.0;                        // Eq. 16, in [-1, 1]
+    const double product = 0.5 * (1.0 + quality);                                        // Eq. 17, in [0, 1]
     f.performance = (1 - p.service_weight) * product + p.service_weight * f.engagement;  // Eq. 19
-    f.efficacy = offered_n ? q_sum / offered_n : 0.0;                               // Eq. 22
+    f.efficacy = offered_n ? q_sum / offered_n : 0.0;                                    // Eq. 22
     // Eq. 53: values score = visible impact per customer minus harm per customer.
     const double per = static_cast<double>(std::max<std::int64_t>(f.customers, 1));
-    f.values = mech.social ? std::clamp(p.impact_visibility *
-                                                ((f.impact - f.phil_impact) + p.philanthropy_visibility * f.phil_impact) /
-                                                per -
-                                            f.harm / per,
-                                        -5.0, 5.0)
-                           : 0.0;
+    f.values =
+        mech.social
+            ? std::clamp(p.impact_visibility *
+                                 ((f.impact - f.phil_impact) + p.philanthropy_visibility * f.phil_impact) /
+                                 per -
+                             f.harm / per,
+                         -5.0, 5.0)
+            : 0.0;
     // Eq. 10: marketing reach.
     const double marketing = f.alloc.marketing * f.budget;
     f.reach = 1.0 - std::exp(-marketing / (static_cast<double>(n) * p.contact_cost));
@@ -550,13 +567,29 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
     std::uint32_t step;
     PassStats st;
 
-    Body(Simulation::Impl& s_, const Offer* o, const std::vector<std::uint16_t>& l, const std::vector<double>& ps,
-         const std::vector<double>& vw, double tk, double asc, double lam, std::uint32_t stp, std::size_t F)
-        : s(s_), off(o), live(l), seg_ps(ps), seg_vw(vw), talk(tk), adopted_share_complete(asc), lambda(lam),
-          step(stp), st(F) {}
+    Body(Simulation::Impl& s_, const Offer* o, const std::vector<std::uint16_t>& l,
+         const std::vector<double>& ps, const std::vector<double>& vw, double tk, double asc, double lam,
+         std::uint32_t stp, std::size_t F)
+        : s(s_),
+          off(o),
+          live(l),
+          seg_ps(ps),
+          seg_vw(vw),
+          talk(tk),
+          adopted_share_complete(asc),
+          lambda(lam),
+          step(stp),
+          st(F) {}
     Body(Body& b, tbb::split)
-        : s(b.s), off(b.off), live(b.live), seg_ps(b.seg_ps), seg_vw(b.seg_vw), talk(b.talk),
-          adopted_share_complete(b.adopted_share_complete), lambda(b.lambda), step(b.step),
+        : s(b.s),
+          off(b.off),
+          live(b.live),
+          seg_ps(b.seg_ps),
+          seg_vw(b.seg_vw),
+          talk(b.talk),
+          adopted_share_complete(b.adopted_share_complete),
+          lambda(b.lambda),
+          step(b.step),
           st(b.st.experienced.size()) {}
     void join(Body& o) { st.join(o.st); }
 
@@ -694,14 +727,16 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
           if (u * scale < s.reach_total) {
             const double target = u * scale;
             auto it = std::upper_bound(s.reach_cum.begin(), s.reach_cum.end(), target);
-            const auto g = static_cast<std::uint16_t>(std::min<std::size_t>(it - s.reach_cum.begin(), s.reach_cum.size() - 1));
+            const auto g = static_cast<std::uint16_t>(
+                std::min<std::size_t>(it - s.reach_cum.begin(), s.reach_cum.size() - 1));
             if (off[g].alive) hear(i, g, 0);
           }
         }
         // Reputation decays toward zero (Eq. 35).
         if (keep < 256) {
           std::int8_t* rep = reputation_ + static_cast<std::size_t>(i) * s.K;
-          for (int k = 0; k < s.K; ++k) rep[k] = static_cast<std::int8_t>(rep[k] * keep / 256);  // toward zero
+          for (int k = 0; k < s.K; ++k)
+            rep[k] = static_cast<std::int8_t>(rep[k] * keep / 256);  // toward zero
         }
 
         std::uint16_t f1 = f0;
@@ -724,8 +759,10 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
                 // Knows no firm yet: picks by marketing reach, or uniformly (Eq. 14).
                 if (s.reach_total > 0) {
                   auto it = std::upper_bound(s.reach_cum.begin(), s.reach_cum.end(), u * s.reach_total);
-                  f1 = static_cast<std::uint16_t>(std::min<std::size_t>(it - s.reach_cum.begin(), s.reach_cum.size() - 1));
-                  if (!off[f1].alive) f1 = live[Rng::index(second()[3], static_cast<std::uint32_t>(live.size()))];
+                  f1 = static_cast<std::uint16_t>(
+                      std::min<std::size_t>(it - s.reach_cum.begin(), s.reach_cum.size() - 1));
+                  if (!off[f1].alive)
+                    f1 = live[Rng::index(second()[3], static_cast<std::uint32_t>(live.size()))];
                 } else {
                   f1 = live[Rng::index(second()[3], static_cast<std::uint32_t>(live.size()))];
                 }
@@ -744,13 +781,15 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
           const double D = P - E;
           expectation_[i] = static_cast<float>(E + lambda * D);
           // Eq. 21: satisfaction, in single precision.
-          const double S = 1.0f / (1.0f + std::exp(-static_cast<float>(p.satisfaction_bias + p.disconfirmation_gain * D +
-                                                                      p.performance_gain * (P - 0.5))));
+          const double S =
+              1.0f / (1.0f + std::exp(-static_cast<float>(p.satisfaction_bias + p.disconfirmation_gain * D +
+                                                          p.performance_gain * (P - 0.5))));
           satisfaction_[i] = static_cast<float>(S);
           double succ = success_[i];
           if (mech.success) {
             // Eq. 25: progress rate; Eq. 26: success target and smoothing.
-            const double rate = o.efficacy + o.enablement + p.effort_weight * (effort_[i] / 255.0) + o.cocreation;
+            const double rate =
+                o.efficacy + o.enablement + p.effort_weight * (effort_[i] / 255.0) + o.cocreation;
             const double target = 1.0f - std::exp(-static_cast<float>(rate) / difficulty_[i]);
             succ += p.success_smoothing * (target - succ);
             success_[i] = static_cast<float>(succ);
@@ -820,7 +859,8 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
     // Eq. 57: NPS and retention over the customers who had the firm at the start of the step.
     f.sat_mean = experienced ? st.sum_sat[fi] / experienced : kNaN;
     f.succ_mean = experienced ? st.sum_succ[fi] / experienced : kNaN;
-    f.nps = experienced ? 100.0 * static_cast<double>(st.promoters[fi] - st.detractors[fi]) / experienced : kNaN;
+    f.nps =
+        experienced ? 100.0 * static_cast<double>(st.promoters[fi] - st.detractors[fi]) / experienced : kNaN;
     f.retention = experienced ? static_cast<double>(experienced - st.left[fi]) / experienced : kNaN;
     f.contribution = st.contribution[fi];
 
@@ -828,18 +868,22 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
     const double per_customer_impact = mech.social ? sp.impact_per_customer : 0.0;
     const double embedded = per_customer_impact * st.sum_succ[fi];
     // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
-    const double base_unit = p.serve_cost * (1.0 - (mech.employees ? p.engagement_productivity * f.engagement : 0.0));
+    const double base_unit =
+        p.serve_cost * (1.0 - (mech.employees ? p.engagement_productivity * f.engagement : 0.0));
     const double cut = mech.social ? sp.cost_cutting : 0.0;
     const double paid_unit =
         base_unit * (1.0 - cut) + p.enablement_cost * f.enablement + p.impact_cost * per_customer_impact;
     f.unit_cost = paid_unit;
     const double externalised = base_unit * cut * static_cast<double>(customers);
 
-    const std::int64_t sales_c = to_cents(f.price) * customers;                                   // Eq. 39
-    const std::int64_t grants_c = mech.society && sp.grant_funded ? to_cents(p.grant_per_impact * embedded) : 0;  // Eq. 54
-    const std::int64_t operating_c = to_cents(p.fixed_cost) + to_cents(paid_unit * static_cast<double>(customers));
-    const std::int64_t invest_c = to_cents(f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service +
-                                                       f.alloc.enablement + f.alloc.cocreation + f.alloc.marketing));
+    const std::int64_t sales_c = to_cents(f.price) * customers;  // Eq. 39
+    const std::int64_t grants_c =
+        mech.society && sp.grant_funded ? to_cents(p.grant_per_impact * embedded) : 0;  // Eq. 54
+    const std::int64_t operating_c =
+        to_cents(p.fixed_cost) + to_cents(paid_unit * static_cast<double>(customers));
+    const std::int64_t invest_c =
+        to_cents(f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service + f.alloc.enablement +
+                             f.alloc.cocreation + f.alloc.marketing));
     // Eq. 40: donations, revenue, costs, profit and payout.
     const std::int64_t before_gifts = sales_c + grants_c - operating_c - invest_c;
     const std::int64_t donation_c =
@@ -916,9 +960,9 @@ void Simulation::Impl::innovate_and_imitate() {
     }
     for (int a = 0; a < A; ++a) {
       if (!offered[a]) continue;
-      f.q[a] += p.rd_efficiency * rd * (1.0 - f.q[a]);                              // Eq. 46
+      f.q[a] += p.rd_efficiency * rd * (1.0 - f.q[a]);  // Eq. 46
       const double gap = lagged[a] - f.q[a];
-      if (gap > 0) f.q[a] += p.imitation_speed * imitation * gap;                 // Eq. 47
+      if (gap > 0) f.q[a] += p.imitation_speed * imitation * gap;  // Eq. 47
     }
   }
 }
@@ -1026,7 +1070,8 @@ void Simulation::Impl::record() {
   auto sized = [F](auto& v) { v.assign(F, {}); };
   sized(o.customers), sized(o.share), sized(o.price), sized(o.revenue), sized(o.grants), sized(o.costs);
   sized(o.profit), sized(o.payout), sized(o.cash), sized(o.satisfaction), sized(o.success), sized(o.nps);
-  sized(o.engagement), sized(o.social_impact), sized(o.harm), sized(o.retention), sized(o.strategy_id), sized(o.alive);
+  sized(o.engagement), sized(o.social_impact), sized(o.harm), sized(o.retention), sized(o.strategy_id),
+      sized(o.alive);
   // Eq. 58: shares and HHI.
   double hhi = 0;
   for (std::size_t fi = 0; fi < F; ++fi) {
@@ -1105,8 +1150,9 @@ void Simulation::Impl::step() {
   // Eq. 57: churn rate (switches and exits over last step's adopters).
   last_churn = adopters_before > 0 ? static_cast<double>(left) / static_cast<double>(adopters_before) : 0.0;
   obs.expectation_mean = stats.sum_expectation / static_cast<double>(n);
-  obs.disconfirmation_mean =
-      stats.n_disconfirmation ? stats.sum_disconfirmation / static_cast<double>(stats.n_disconfirmation) : kNaN;
+  obs.disconfirmation_mean = stats.n_disconfirmation
+                                 ? stats.sum_disconfirmation / static_cast<double>(stats.n_disconfirmation)
+                                 : kNaN;
   record();
   update_adopted_neighbours();
   firm_prev.swap(firm_next);  // every customer wrote firm_next and voice_next this step
@@ -1129,9 +1175,9 @@ std::size_t Simulation::network_edges() const { return impl_->net.entries(); }
 std::size_t Simulation::state_bytes() const {
   const auto& s = *impl_;
   auto b = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
-  return b(s.firm_prev) + b(s.firm_next) + b(s.voice_prev) + b(s.voice_next) + b(s.tenure) + b(s.expectation) +
-         b(s.satisfaction) + b(s.success) + b(s.difficulty) + b(s.effort) + b(s.traits) + b(s.consider) +
-         b(s.reputation) + b(s.adopted_neighbours) + s.net.bytes();
+  return b(s.firm_prev) + b(s.firm_next) + b(s.voice_prev) + b(s.voice_next) + b(s.tenure) +
+         b(s.expectation) + b(s.satisfaction) + b(s.success) + b(s.difficulty) + b(s.effort) + b(s.traits) +
+         b(s.consider) + b(s.reputation) + b(s.adopted_neighbours) + s.net.bytes();
 }
 
 }  // namespace missionsim

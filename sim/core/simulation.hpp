@@ -6,10 +6,10 @@
 // are bit-identical for any thread count.
 #pragma once
 
+#include <memory>
+
 #include "core/observables.hpp"
 #include "core/params.hpp"
-
-#include <memory>
 
 namespace missionsim {
 
@@ -22,7 +22,7 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  void step();  // advance one month
+  void step();       // advance one month
   int time() const;  // steps done so far
   const Params& params() const;
   const RunInfo& info() const;

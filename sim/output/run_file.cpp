@@ -20,7 +20,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-
 // The HDF5 high-level library (dimension scales, used while a file is
 // created) is not covered by the core library's thread-safety lock, so
 // concurrent runs of a sweep create their files one at a time.
@@ -48,12 +47,14 @@ RunFileResult run_to_file(const Params& params, const std::string& path, const R
     sim = std::make_unique<Simulation>(params);
   } catch (const std::invalid_argument& e) {
     // Inconsistent parameters the reader cannot see: a scenario problem.
-    throw ScenarioError((options.source.empty() ? std::string("scenario") : options.source) + ": " + e.what());
+    throw ScenarioError((options.source.empty() ? std::string("scenario") : options.source) + ": " +
+                        e.what());
   }
   std::unique_ptr<TrajectoryWriter> writer;
   {
     const std::lock_guard lock(file_creation_mutex());
-    writer = std::make_unique<TrajectoryWriter>(path, sim->info(), run_provenance(params), options.flush_every);
+    writer =
+        std::make_unique<TrajectoryWriter>(path, sim->info(), run_provenance(params), options.flush_every);
     writer->append(sim->observables());
   }
   RunFileResult result;

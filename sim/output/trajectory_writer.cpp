@@ -115,11 +115,19 @@ const std::array<FirmF64, 15> kFirmF64 = {{
 }};
 
 const std::array<AttributeF64, 3> kAttributeF64 = {{
-    {"kano_maturity", &Observables::kano_maturity, {"1", "Kano maturity of each attribute, NaN until discovered"}},
-    {"kano_better", &Observables::kano_better,
-     {"1", "Berger et al. (1993) Better coefficient (A+O)/(A+O+M+I) of the virtual Kano questionnaire, NaN until discovered"}},
-    {"kano_worse", &Observables::kano_worse,
-     {"1", "Berger et al. (1993) Worse coefficient -(O+M)/(A+O+M+I) of the virtual Kano questionnaire, NaN until discovered"}},
+    {"kano_maturity",
+     &Observables::kano_maturity,
+     {"1", "Kano maturity of each attribute, NaN until discovered"}},
+    {"kano_better",
+     &Observables::kano_better,
+     {"1",
+      "Berger et al. (1993) Better coefficient (A+O)/(A+O+M+I) of the virtual Kano questionnaire, NaN until "
+      "discovered"}},
+    {"kano_worse",
+     &Observables::kano_worse,
+     {"1",
+      "Berger et al. (1993) Worse coefficient -(O+M)/(A+O+M+I) of the virtual Kano questionnaire, NaN until "
+      "discovered"}},
 }};
 
 const std::array<MarketF64, 7> kMarketF64 = {{
@@ -164,8 +172,8 @@ struct TrajectoryWriter::Impl {
   Handle firm_scale, attribute_scale, strategy_scale;
   Series time, customers, strategy_id, alive, adopters;
   std::vector<Series> attribute_f64;  // parallel to kAttributeF64
-  std::vector<Series> firm_f64;    // parallel to kFirmF64
-  std::vector<Series> market_f64;  // parallel to kMarketF64
+  std::vector<Series> firm_f64;       // parallel to kFirmF64
+  std::vector<Series> market_f64;     // parallel to kMarketF64
 
   [[noreturn]] void fail(const std::string& what) const {
     const std::string detail = hdf5_error_detail();
@@ -497,7 +505,8 @@ void TrajectoryWriter::append(const Observables& obs) {
   for (const FirmF64& f : kFirmF64) expect((obs.*f.field).size(), w.firms, f.name, "firms");
   expect(obs.strategy_id.size(), w.firms, "strategy_id", "firms");
   expect(obs.alive.size(), w.firms, "alive", "firms");
-  for (const AttributeF64& f : kAttributeF64) expect((obs.*f.field).size(), w.attributes, f.name, "attributes");
+  for (const AttributeF64& f : kAttributeF64)
+    expect((obs.*f.field).size(), w.attributes, f.name, "attributes");
   for (std::size_t i = 0; i < w.firms; ++i) {
     const std::int32_t id = obs.strategy_id[i];
     if (id < -1 || id >= static_cast<std::int64_t>(w.strategies)) {

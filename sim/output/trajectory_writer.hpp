@@ -7,25 +7,26 @@
 // The destructor of an unfinished writer behaves like abandon().
 #pragma once
 
-#include "core/observables.hpp"
-
 #include <cstdint>
 #include <memory>
 #include <string>
+
+#include "core/observables.hpp"
 
 namespace missionsim {
 
 struct Provenance {
   std::string missionsim_version;
   std::uint64_t seed = 0;
-  std::string scenario_toml;     // resolved scenario, stored in /scenario
-  std::string scenario_sha256;   // hex digest of scenario_toml
-  std::string created_utc;       // ISO 8601, e.g. 2026-11-28T04:00:00Z
+  std::string scenario_toml;    // resolved scenario, stored in /scenario
+  std::string scenario_sha256;  // hex digest of scenario_toml
+  std::string created_utc;      // ISO 8601, e.g. 2026-11-28T04:00:00Z
 };
 
 class TrajectoryWriter {
  public:
-  TrajectoryWriter(const std::string& path, const RunInfo& info, const Provenance& prov, int flush_every = 10);
+  TrajectoryWriter(const std::string& path, const RunInfo& info, const Provenance& prov,
+                   int flush_every = 10);
   ~TrajectoryWriter();
   TrajectoryWriter(const TrajectoryWriter&) = delete;
   TrajectoryWriter& operator=(const TrajectoryWriter&) = delete;

@@ -106,7 +106,8 @@ std::vector<Section> make_sections() {
              "panel size of the virtual Kano questionnaire (/market/kano_better, kano_worse); 0 turns it "
              "off"),
            P("kano_noise", kano_noise, closed(0, 0.24), "",
-             "half-width of a respondent's uniform taste noise on the felt Kano value (below the 0.25 answer threshold)"),
+             "half-width of a respondent's uniform taste noise on the felt Kano value (below the 0.25 answer "
+             "threshold)"),
        }},
       {"adoption",
        "Bass adoption (M1).",

@@ -7,7 +7,6 @@
 // source path that starts with kOverrideMarker, which is how a message about
 // them says "--set 'k=v'" instead of a file position.
 #include "scenario/scenario.hpp"
-#include "scenario/toml_text.hpp"
 
 #include <toml++/toml.h>
 
@@ -22,6 +21,7 @@
 #include <optional>
 
 #include "scenario/registry.hpp"
+#include "scenario/toml_text.hpp"
 #include "strategies/strategy.hpp"
 
 namespace missionsim {

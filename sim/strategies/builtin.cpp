@@ -1,7 +1,7 @@
 // Registry of the built-in strategies.
-#include "strategies/builtins.hpp"
-
 #include <stdexcept>
+
+#include "strategies/builtins.hpp"
 
 namespace missionsim {
 

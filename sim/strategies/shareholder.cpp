@@ -1,8 +1,8 @@
 // Shareholder value: profit-maximising price, payout, cost cutting that
 // externalises cost (harm, M11), extrinsic metric pressure on employees (M10).
-#include "strategies/builtins.hpp"
-
 #include <algorithm>
+
+#include "strategies/builtins.hpp"
 
 namespace missionsim::builtin {
 

@@ -33,17 +33,22 @@ double Strategy::price(const FirmView& firm, const MarketView& market) const {
 // Eq. 37: the fixed budget shares of the strategy.
 Allocation Strategy::allocate(const FirmView&, const MarketView&) const {
   const auto& p = params_;
-  return Allocation{p.share_rd, p.share_imitation, p.share_service, p.share_enablement, p.share_cocreation,
-                    p.share_marketing};
+  return Allocation{p.share_rd,         p.share_imitation,  p.share_service,
+                    p.share_enablement, p.share_cocreation, p.share_marketing};
 }
 
 const char* pricing_rule_name(PricingRule rule) {
   switch (rule) {
-    case PricingRule::Fixed: return "fixed";
-    case PricingRule::Market: return "market";
-    case PricingRule::Value: return "value";
-    case PricingRule::ProfitMax: return "profit-max";
-    case PricingRule::Subsidised: return "subsidised";
+    case PricingRule::Fixed:
+      return "fixed";
+    case PricingRule::Market:
+      return "market";
+    case PricingRule::Value:
+      return "value";
+    case PricingRule::ProfitMax:
+      return "profit-max";
+    case PricingRule::Subsidised:
+      return "subsidised";
   }
   return "?";
 }

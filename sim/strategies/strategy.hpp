@@ -6,21 +6,21 @@
 // Strategy, override what differs, and add one line to builtin.cpp.
 #pragma once
 
-#include "core/params.hpp"
-
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "core/params.hpp"
 
 namespace missionsim {
 
 // Market facts a policy may use, all from the previous step.
 struct MarketView {
-  double mean_price = 0;            // share-weighted mean price of live firms [money]
-  double mean_value = 0;            // share-weighted mean experience value (1-w) S + w s
-  double success_weight = 0;        // w(t)
+  double mean_price = 0;              // share-weighted mean price of live firms [money]
+  double mean_value = 0;              // share-weighted mean experience value (1-w) S + w s
+  double success_weight = 0;          // w(t)
   double mean_price_sensitivity = 0;  // population mean [1/money]
-  double logit_scale = 0;           // mu
+  double logit_scale = 0;             // mu
 };
 
 // One firm's facts, from the previous step.

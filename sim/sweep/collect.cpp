@@ -1,4 +1,3 @@
-#include "output/run_file.hpp"
 #include "sweep/collect.hpp"
 
 #include <hdf5.h>
@@ -12,6 +11,7 @@
 #include <stdexcept>
 
 #include "missionsim_version.hpp"
+#include "output/run_file.hpp"
 #include "output/trajectory_reader.hpp"
 #include "sweep/runner.hpp"
 
@@ -40,18 +40,42 @@ hid_t string_type() {
 
 template <class T>
 hid_t native();
-template <> hid_t native<double>() { return H5T_NATIVE_DOUBLE; }
-template <> hid_t native<std::int64_t>() { return H5T_NATIVE_INT64; }
-template <> hid_t native<std::uint64_t>() { return H5T_NATIVE_UINT64; }
-template <> hid_t native<std::int32_t>() { return H5T_NATIVE_INT32; }
+template <>
+hid_t native<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+template <>
+hid_t native<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+hid_t native<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
+template <>
+hid_t native<std::int32_t>() {
+  return H5T_NATIVE_INT32;
+}
 
 // File types are fixed little-endian, whatever the machine.
 template <class T>
 hid_t file_type();
-template <> hid_t file_type<double>() { return H5T_IEEE_F64LE; }
-template <> hid_t file_type<std::int64_t>() { return H5T_STD_I64LE; }
-template <> hid_t file_type<std::uint64_t>() { return H5T_STD_U64LE; }
-template <> hid_t file_type<std::int32_t>() { return H5T_STD_I32LE; }
+template <>
+hid_t file_type<double>() {
+  return H5T_IEEE_F64LE;
+}
+template <>
+hid_t file_type<std::int64_t>() {
+  return H5T_STD_I64LE;
+}
+template <>
+hid_t file_type<std::uint64_t>() {
+  return H5T_STD_U64LE;
+}
+template <>
+hid_t file_type<std::int32_t>() {
+  return H5T_STD_I32LE;
+}
 
 void set_string_attr(hid_t obj, const char* name, const std::string& value) {
   hid_t t = string_type(), s = H5Screate(H5S_SCALAR);
@@ -92,7 +116,8 @@ void write(hid_t loc, const std::string& path, const std::vector<T>& data, std::
 void write_strings(hid_t loc, const std::string& path, const std::vector<std::string>& data,
                    std::vector<hsize_t> dims, const std::string& meaning) {
   hid_t t = string_type();
-  hid_t s = dims.empty() ? H5Screate(H5S_SCALAR) : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
+  hid_t s = dims.empty() ? H5Screate(H5S_SCALAR)
+                         : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr);
   hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
   H5Pset_create_intermediate_group(lcpl, 1);
   hid_t dcpl = dataset_props();
@@ -104,7 +129,6 @@ void write_strings(hid_t loc, const std::string& path, const std::vector<std::st
   set_string_attr(d, "long_name", meaning);
   H5Dclose(d), H5Pclose(dcpl), H5Pclose(lcpl), H5Sclose(s), H5Tclose(t);
 }
-
 
 // The summary of one done run.
 struct Summary {
@@ -120,8 +144,9 @@ Summary summarise(const std::string& path) {
   Summary s;
   s.firm_name = r.strings("/firms/name");
   s.strategy_names = r.strings("/strategies/name");
-  const Table share = r.read("/firms/share"), customers = r.read("/firms/customers"), profit = r.read("/firms/profit"),
-              cash = r.read("/firms/cash"), sat = r.read("/firms/satisfaction"), suc = r.read("/firms/success"),
+  const Table share = r.read("/firms/share"), customers = r.read("/firms/customers"),
+              profit = r.read("/firms/profit"), cash = r.read("/firms/cash"),
+              sat = r.read("/firms/satisfaction"), suc = r.read("/firms/success"),
               impact = r.read("/firms/social_impact"), harm = r.read("/firms/harm"),
               sid = r.read("/firms/strategy_id"), alive = r.read("/firms/alive");
   const std::size_t T = share.rows, F = share.cols, last = T - 1;
@@ -213,7 +238,8 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
 
     write_strings(file, "/base_scenario", {spec.base_text}, {}, "base scenario (TOML)");
     std::vector<std::string> fixed = spec.fixed;
-    write_strings(file, "/fixed_overrides", fixed, {fixed.size()}, "[sweep] set: overrides applied to every run");
+    write_strings(file, "/fixed_overrides", fixed, {fixed.size()},
+                  "[sweep] set: overrides applied to every run");
 
     // Parameters.
     std::vector<std::string> pname, pscale;
@@ -235,7 +261,8 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
         values[i * P + j] = plan.value(plan.run(i).point, j);
         texts[i * P + j] = plan.value_text(plan.run(i).point, j);
       }
-    write(file, "/parameters/value", values, {R, P}, "1", "value of each parameter in each run (NaN for a string)");
+    write(file, "/parameters/value", values, {R, P}, "1",
+          "value of each parameter in each run (NaN for a string)");
     write_strings(file, "/parameters/text", texts, {R, P}, "TOML text of each value, as passed to --set");
 
     // Runs.
@@ -263,7 +290,8 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     write(file, "/runs/saltelli_column", column, {R}, "1", "sobol design: i of AB_i, else -1");
 
     // Outcomes by firm [R, F], NaN-padded and NaN for runs not done.
-    auto by_firm = [&](auto member, const std::string& name, const std::string& units, const std::string& meaning) {
+    auto by_firm = [&](auto member, const std::string& name, const std::string& units,
+                       const std::string& meaning) {
       std::vector<double> v(R * F, kNaN);
       for (std::size_t i = 0; i < R; ++i)
         if (final_states[i] == RunState::Done)
@@ -280,7 +308,8 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     by_firm(&Summary::cash, "cash", "money", "final cash");
     by_firm(&Summary::satisfaction, "satisfaction", "1", "final mean satisfaction of the firm's customers");
     by_firm(&Summary::success, "success", "1", "final mean customer success of the firm's customers");
-    by_firm(&Summary::societal, "societal_value", "impact", "impact delivered over the run minus the final harm stock");
+    by_firm(&Summary::societal, "societal_value", "impact",
+            "impact delivered over the run minus the final harm stock");
     by_firm(&Summary::alive, "alive", "1", "1 if the firm operates at the end");
     std::vector<std::int32_t> fstrat(R * F, -1);
     for (std::size_t i = 0; i < R; ++i)
@@ -321,12 +350,17 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
         s_suc[i * S + k] = cu[k] > 0 ? suc[k] / cu[k] : kNaN;
       }
     }
-    write(file, "/outcomes/strategy/share", s_share, {R, S}, "1", "final share of the firms with this strategy");
+    write(file, "/outcomes/strategy/share", s_share, {R, S}, "1",
+          "final share of the firms with this strategy");
     write(file, "/outcomes/strategy/customers", s_cust, {R, S}, "customers", "final customers");
-    write(file, "/outcomes/strategy/profit", s_profit, {R, S}, "money", "profit summed over the run and the firms");
-    write(file, "/outcomes/strategy/satisfaction", s_sat, {R, S}, "1", "final satisfaction, customer-weighted");
-    write(file, "/outcomes/strategy/success", s_suc, {R, S}, "1", "final customer success, customer-weighted");
-    write(file, "/outcomes/strategy/societal_value", s_soc, {R, S}, "impact", "sum of the firms' societal value");
+    write(file, "/outcomes/strategy/profit", s_profit, {R, S}, "money",
+          "profit summed over the run and the firms");
+    write(file, "/outcomes/strategy/satisfaction", s_sat, {R, S}, "1",
+          "final satisfaction, customer-weighted");
+    write(file, "/outcomes/strategy/success", s_suc, {R, S}, "1",
+          "final customer success, customer-weighted");
+    write(file, "/outcomes/strategy/societal_value", s_soc, {R, S}, "impact",
+          "sum of the firms' societal value");
     write(file, "/outcomes/strategy/firms", s_firms, {R, S}, "firms", "firms alive at the end");
 
     std::vector<double> m_adopt(R, kNaN), m_hhi(R, kNaN), m_soc(R, kNaN);
@@ -335,15 +369,16 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
         m_adopt[i] = sums[i].adopters_share, m_hhi[i] = sums[i].hhi, m_soc[i] = sums[i].societal_total;
     write(file, "/outcomes/market/adopters_share", m_adopt, {R}, "1", "final adopters / population");
     write(file, "/outcomes/market/hhi", m_hhi, {R}, "1", "final Herfindahl-Hirschman index");
-    write(file, "/outcomes/market/societal_value", m_soc, {R}, "impact", "market societal value summed over the run");
+    write(file, "/outcomes/market/societal_value", m_soc, {R}, "impact",
+          "market societal value summed over the run");
 
     // External links to the full trajectories (resolved relative to this file).
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
     H5Pset_create_intermediate_group(lcpl, 1);
     for (const auto& run : plan.runs())
       if (final_states[run.index] == RunState::Done)
-        check(H5Lcreate_external(("runs/" + run.id + ".h5").c_str(), "/", file, ("/trajectories/" + run.id).c_str(),
-                                 lcpl, H5P_DEFAULT),
+        check(H5Lcreate_external(("runs/" + run.id + ".h5").c_str(), "/", file,
+                                 ("/trajectories/" + run.id).c_str(), lcpl, H5P_DEFAULT),
               "/trajectories/" + run.id);
     H5Pclose(lcpl);
   } catch (...) {

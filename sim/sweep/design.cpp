@@ -22,7 +22,13 @@ constexpr std::size_t kMaxRuns = 100'000'000;
 constexpr std::size_t kMaxCheckedPoints = 20'000;
 
 // Counter layout of the design draws: agent = row, step = matrix, block = column / 4.
-enum Matrix : std::uint32_t { kRandom = 0, kLhsPermutation = 1, kLhsJitter = 2, kSaltelliA = 3, kSaltelliB = 4 };
+enum Matrix : std::uint32_t {
+  kRandom = 0,
+  kLhsPermutation = 1,
+  kLhsJitter = 2,
+  kSaltelliA = 3,
+  kSaltelliB = 4
+};
 
 double draw(const Rng& rng, Matrix m, std::size_t row, std::size_t col) {
   const auto w = rng.words(Purpose::SweepDesign, static_cast<std::uint32_t>(row), m,
@@ -49,19 +55,23 @@ std::string strip_override(const std::string& msg) {
 
 std::string zero_padded(std::size_t value, int width) {
   std::string digits = std::to_string(value);
-  if (digits.size() < static_cast<std::size_t>(width)) digits.insert(0, static_cast<std::size_t>(width) - digits.size(), '0');
+  if (digits.size() < static_cast<std::size_t>(width))
+    digits.insert(0, static_cast<std::size_t>(width) - digits.size(), '0');
   return digits;
 }
 
 std::string run_id(std::size_t point, int point_width, int replicate, int rep_width) {
   std::string id(1, 'p');
-  id.append(zero_padded(point, point_width)).append("-r").append(zero_padded(static_cast<std::size_t>(replicate), rep_width));
+  id.append(zero_padded(point, point_width))
+      .append("-r")
+      .append(zero_padded(static_cast<std::size_t>(replicate), rep_width));
   return id;
 }
 
 std::string shell_quote(const std::string& s) {
   const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("-_./=:+@,").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("-_./=:+@,").find(c) != std::string_view::npos;
   });
   if (plain) return s;
   std::string out = "'";
@@ -96,7 +106,8 @@ std::vector<double> unit_design(Design design, std::size_t n, std::size_t d, std
           std::swap(perm[i - 1], perm[j]);
         }
         for (std::size_t i = 0; i < n; ++i)
-          u[i * d + k] = (static_cast<double>(perm[i]) + draw(rng, kLhsJitter, i, k)) / static_cast<double>(n);
+          u[i * d + k] =
+              (static_cast<double>(perm[i]) + draw(rng, kLhsJitter, i, k)) / static_cast<double>(n);
       }
       break;
     }
@@ -159,8 +170,9 @@ std::uint64_t run_seed(std::uint64_t base_seed, std::size_t point, int replicate
 
 std::uint64_t run_seed_block(std::uint64_t base_seed, std::size_t point, int replicate, std::uint32_t block) {
   const Rng rng(base_seed);
-  const auto w = rng.words(Purpose::SweepSeed, static_cast<std::uint32_t>(point),
-                           static_cast<std::uint32_t>(replicate), block + (static_cast<std::uint32_t>(point >> 32) << 16));
+  const auto w =
+      rng.words(Purpose::SweepSeed, static_cast<std::uint32_t>(point), static_cast<std::uint32_t>(replicate),
+                block + (static_cast<std::uint32_t>(point >> 32) << 16));
   return ((static_cast<std::uint64_t>(w[0]) << 32) | w[1]) & static_cast<std::uint64_t>(INT64_MAX);
 }
 
@@ -270,12 +282,14 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
 
   std::string canon = "missionsim-sweep 1\n[base]\n";
   canon += to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
-  canon += "[design]\n" + std::string(design_name(spec_.design)) + " samples=" + std::to_string(spec_.samples) +
-           " replicates=" + std::to_string(spec_.replicates) + " seed=" + std::to_string(spec_.seed) + "\n";
+  canon += "[design]\n" + std::string(design_name(spec_.design)) +
+           " samples=" + std::to_string(spec_.samples) + " replicates=" + std::to_string(spec_.replicates) +
+           " seed=" + std::to_string(spec_.seed) + "\n";
   for (const auto& p : spec_.parameters) {
-    canon += p.key + (p.has_range ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) +
-                                        " " + std::string(scale_name(p.scale)) + " points=" + std::to_string(p.points)
-                                  : std::string(" levels"));
+    canon += p.key + (p.has_range
+                          ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) +
+                                " " + std::string(scale_name(p.scale)) + " points=" + std::to_string(p.points)
+                          : std::string(" levels"));
     for (const auto& l : p.levels) canon += " " + l;
     canon += "\n";
   }

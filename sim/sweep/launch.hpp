@@ -10,9 +10,9 @@
 namespace missionsim::sweep {
 
 struct SlurmOptions {
-  std::string program;     // absolute path of the missionsim binary
-  std::string sweep_file;  // absolute path of the sweep file
-  std::string dir;         // absolute path of the sweep directory
+  std::string program;         // absolute path of the missionsim binary
+  std::string sweep_file;      // absolute path of the sweep file
+  std::string dir;             // absolute path of the sweep directory
   std::size_t array_size = 0;  // tasks (shards); 0: min(runs, 100)
   int throttle = 0;            // at most this many tasks at once (%K); 0: no limit
   int cpus_per_task = 1;       // --cpus-per-task, and sweep run --jobs

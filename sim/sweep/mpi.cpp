@@ -27,9 +27,9 @@ RunnerResult run_sweep_mpi(const Plan&, const std::string&, const std::string&, 
 
 namespace {
 
-constexpr int kTagRequest = 1;  // worker -> 0: [outcome of the last run (-1: none), its run index]
-constexpr int kTagAssign = 2;   // 0 -> worker: run index, or -1: no more work
-constexpr int kTagPrepared = 3; // 0 -> all: the directory is ready (1) or not (0)
+constexpr int kTagRequest = 1;   // worker -> 0: [outcome of the last run (-1: none), its run index]
+constexpr int kTagAssign = 2;    // 0 -> worker: run index, or -1: no more work
+constexpr int kTagPrepared = 3;  // 0 -> all: the directory is ready (1) or not (0)
 enum : long long { kNone = -1, kDone = 0, kFailed = 1, kInterrupted = 2 };
 
 struct MpiSession {
@@ -93,7 +93,8 @@ RunnerResult run_sweep_mpi(const Plan& plan, const std::string& dir, const std::
     arena.execute([&] { outcome = execute_run(plan, plan.run(index), dir, ledger, stop, &message); });
     if (options.log && outcome != RunOutcome::Interrupted)  // one write per line: ranks share the stream
       *options.log << std::string(outcome == RunOutcome::Done ? "done   " : "FAILED ") + plan.run(index).id +
-                          " (rank " + std::to_string(rank) + ")" + (message.empty() ? "" : ": " + message) + "\n"
+                          " (rank " + std::to_string(rank) + ")" + (message.empty() ? "" : ": " + message) +
+                          "\n"
                    << std::flush;
     return outcome;
   };
@@ -102,7 +103,10 @@ RunnerResult run_sweep_mpi(const Plan& plan, const std::string& dir, const std::
   if (size == 1) {
     Ledger ledger(ledger_path);
     for (std::size_t index : todo) {
-      if (stop()) { counts[kInterrupted] = 1; break; }
+      if (stop()) {
+        counts[kInterrupted] = 1;
+        break;
+      }
       const RunOutcome o = run_one(ledger, index);
       ++counts[o == RunOutcome::Done ? kDone : o == RunOutcome::Failed ? kFailed : kInterrupted];
     }

@@ -1,11 +1,10 @@
 #include "sweep/runner.hpp"
 
 #include <fcntl.h>
-#include <unistd.h>
-
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
@@ -49,7 +48,6 @@ void write_atomically(const fs::path& p, const std::string& text) {
   fs::rename(tmp, p);
 }
 
-
 std::string host_pid() {
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
@@ -66,10 +64,9 @@ std::string manifest_text(const Plan& plan, const std::string& sweep_file) {
   using scenario::quote_string;
   return "# missionsim sweep directory; do not edit (docs/SWEEP.md)\n"
          "format = \"missionsim-sweep-dir\"\n"
-         "format_version = " + std::to_string(kDirFormatVersion) + "\n" +
-         "sweep_sha256 = " + quote_string(plan.sha256()) + "\n" +
-         "runs = " + std::to_string(plan.size()) + "\n" +
-         "sweep_file = " + quote_string(sweep_file) + "\n" +
+         "format_version = " +
+         std::to_string(kDirFormatVersion) + "\n" + "sweep_sha256 = " + quote_string(plan.sha256()) + "\n" +
+         "runs = " + std::to_string(plan.size()) + "\n" + "sweep_file = " + quote_string(sweep_file) + "\n" +
          "base_file = " + quote_string(plan.spec().base_path) + "\n";
 }
 
@@ -97,10 +94,14 @@ Manifest read_manifest(const fs::path& p) {
 
 std::string_view state_name(RunState s) {
   switch (s) {
-    case RunState::Done: return "done";
-    case RunState::Partial: return "partial";
-    case RunState::Missing: return "missing";
-    case RunState::Failed: return "failed";
+    case RunState::Done:
+      return "done";
+    case RunState::Partial:
+      return "partial";
+    case RunState::Missing:
+      return "missing";
+    case RunState::Failed:
+      return "failed";
   }
   return "?";
 }
@@ -129,16 +130,19 @@ void prepare_directory(const Plan& plan, const std::string& dir, const std::stri
   if (fs::exists(root, ec) && !fs::is_directory(root, ec))
     throw SweepError("output '" + dir + "' exists and is not a directory");
   fs::create_directories(root / "runs", ec);
-  if (ec) throw std::runtime_error("cannot create directory '" + (root / "runs").string() + "': " + ec.message());
+  if (ec)
+    throw std::runtime_error("cannot create directory '" + (root / "runs").string() + "': " + ec.message());
   const fs::path manifest = root / "manifest.toml";
-  const std::string sweep_file =
-      plan.spec().source.empty() ? std::string() : fs::absolute(plan.spec().source).lexically_normal().string();
+  const std::string sweep_file = plan.spec().source.empty()
+                                     ? std::string()
+                                     : fs::absolute(plan.spec().source).lexically_normal().string();
   auto check = [&] {
     const Manifest m = read_manifest(manifest);
     if (m.sha256 != plan.sha256())
-      throw SweepError("'" + dir + "' holds a different sweep (" + (m.sweep_file.empty() ? "" : m.sweep_file + ", ") +
-                       "sha256 " + m.sha256.substr(0, 12) + ") than " + plan.spec().source + " (sha256 " +
-                       plan.sha256().substr(0, 12) + "); use a new output directory, or the sweep file it was made with");
+      throw SweepError(
+          "'" + dir + "' holds a different sweep (" + (m.sweep_file.empty() ? "" : m.sweep_file + ", ") +
+          "sha256 " + m.sha256.substr(0, 12) + ") than " + plan.spec().source + " (sha256 " +
+          plan.sha256().substr(0, 12) + "); use a new output directory, or the sweep file it was made with");
   };
   if (fs::exists(manifest, ec)) return check();
   write_atomically(root / "sweep.toml", sweep_text);
@@ -164,14 +168,18 @@ Plan open_directory(const std::string& dir) {
   std::error_code ec;
   if (!fs::is_directory(root, ec)) throw SweepError("'" + dir + "' is not a directory");
   if (!fs::exists(manifest, ec))
-    throw SweepError("'" + dir + "' is not a sweep directory (no manifest.toml); make one with 'missionsim sweep run'");
+    throw SweepError("'" + dir +
+                     "' is not a sweep directory (no manifest.toml); make one with 'missionsim sweep run'");
   const Manifest m = read_manifest(manifest);
   const std::string sweep_copy = (root / "sweep.toml").string();
-  const std::string base_dir = m.sweep_file.empty() ? root.string() : fs::path(m.sweep_file).parent_path().string();
+  const std::string base_dir =
+      m.sweep_file.empty() ? root.string() : fs::path(m.sweep_file).parent_path().string();
   Plan plan(parse_sweep(read_text(sweep_copy), sweep_copy, base_dir, read_text(root / "base.toml")));
   if (plan.sha256() != m.sha256)
-    throw SweepError("'" + dir + "': the sweep copy (sweep.toml, base.toml) does not match manifest.toml "
-                     "(sha256 " + plan.sha256().substr(0, 12) + " vs " + m.sha256.substr(0, 12) +
+    throw SweepError("'" + dir +
+                     "': the sweep copy (sweep.toml, base.toml) does not match manifest.toml "
+                     "(sha256 " +
+                     plan.sha256().substr(0, 12) + " vs " + m.sha256.substr(0, 12) +
                      "); was it edited, or written by another missionsim version?");
   return plan;
 }
@@ -189,8 +197,8 @@ void Ledger::append(const std::string& id, const std::string& status, std::uint6
                     const std::string& message) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.3f", seconds);
-  const std::string line = utc_now_iso8601() + "\t" + id + "\t" + status + "\t" + std::to_string(seed) + "\t" + secs +
-                           "\t" + host_pid() + "\t" + one_line(message) + "\n";
+  const std::string line = utc_now_iso8601() + "\t" + id + "\t" + status + "\t" + std::to_string(seed) +
+                           "\t" + secs + "\t" + host_pid() + "\t" + one_line(message) + "\n";
   const std::lock_guard lock(mutex_);
   // One write(): with O_APPEND the line lands whole, never interleaved.
   const ssize_t n = ::write(fd_, line.data(), line.size());
@@ -243,7 +251,9 @@ std::vector<RunState> run_states(const Plan& plan, const std::string& dir) {
 RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir, Ledger& ledger,
                        const std::function<bool()>& stop, std::string* message) {
   const auto start = std::chrono::steady_clock::now();
-  auto seconds = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
+  auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
   const std::string path = run_file(dir, run.id);
   try {
     std::error_code ec;
@@ -257,7 +267,8 @@ RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir,
     // takes no other run, so a run is never parked under another.
     tbb::this_task_arena::isolate([&] { result = run_to_file(params, path, options); });
     if (!result.complete) {
-      ledger.append(run.id, "interrupted", run.seed, seconds(), "at step " + std::to_string(result.steps_done));
+      ledger.append(run.id, "interrupted", run.seed, seconds(),
+                    "at step " + std::to_string(result.steps_done));
       return RunOutcome::Interrupted;
     }
     ledger.append(run.id, "done", run.seed, seconds());
@@ -269,7 +280,8 @@ RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir,
   }
 }
 
-std::vector<std::size_t> runs_to_do(const Plan& plan, const std::string& dir, const Shard& shard, bool resume) {
+std::vector<std::size_t> runs_to_do(const Plan& plan, const std::string& dir, const Shard& shard,
+                                    bool resume) {
   std::vector<std::size_t> todo;
   for (const auto& run : plan.runs()) {
     if (!shard.contains(run.index)) continue;
@@ -277,7 +289,8 @@ std::vector<std::size_t> runs_to_do(const Plan& plan, const std::string& dir, co
     if (s == RunState::Done && resume) continue;
     if (s != RunState::Missing && !resume)
       throw SweepError("'" + dir + "' already holds runs of this sweep (" + run.id + " is " +
-                       std::string(state_name(s)) + "); pass --resume to finish it, or use a new output directory");
+                       std::string(state_name(s)) +
+                       "); pass --resume to finish it, or use a new output directory");
     todo.push_back(run.index);
   }
   return todo;
@@ -301,24 +314,27 @@ RunnerResult run_sweep(const Plan& plan, const std::string& dir, const RunnerOpt
   };
   arena.execute([&] {
     // `jobs` lanes, each taking the next run until none is left.
-    tbb::parallel_for(0, jobs, 1, [&](int) {
-      for (;;) {
-        const std::size_t k = next++;
-        if (k >= todo.size() || stop()) return;
-        const Run& run = plan.run(todo[k]);
-        std::string message;
-        const RunOutcome outcome = execute_run(plan, run, dir, ledger, stop, &message);
-        if (outcome == RunOutcome::Done) ++done;
-        if (outcome == RunOutcome::Failed) ++failed;
-        if (options.log && outcome != RunOutcome::Interrupted) {
-          const std::lock_guard lock(log_mutex);
-          *options.log << (outcome == RunOutcome::Done ? "done   " : "FAILED ") << run.id << "  ("
-                       << done + failed << "/" << todo.size() << ")"
-                       << (message.empty() ? "" : ": " + message) << '\n'
-                       << std::flush;
-        }
-      }
-    }, tbb::simple_partitioner());
+    tbb::parallel_for(
+        0, jobs, 1,
+        [&](int) {
+          for (;;) {
+            const std::size_t k = next++;
+            if (k >= todo.size() || stop()) return;
+            const Run& run = plan.run(todo[k]);
+            std::string message;
+            const RunOutcome outcome = execute_run(plan, run, dir, ledger, stop, &message);
+            if (outcome == RunOutcome::Done) ++done;
+            if (outcome == RunOutcome::Failed) ++failed;
+            if (options.log && outcome != RunOutcome::Interrupted) {
+              const std::lock_guard lock(log_mutex);
+              *options.log << (outcome == RunOutcome::Done ? "done   " : "FAILED ") << run.id << "  ("
+                           << done + failed << "/" << todo.size() << ")"
+                           << (message.empty() ? "" : ": " + message) << '\n'
+                           << std::flush;
+            }
+          }
+        },
+        tbb::simple_partitioner());
   });
   result.done = done;
   result.failed = failed;

@@ -72,20 +72,21 @@ RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir,
 
 // The runs of a shard to do: all of them, or with `resume` those not done.
 // Without `resume`, throws SweepError when any of them already has a file.
-std::vector<std::size_t> runs_to_do(const Plan& plan, const std::string& dir, const Shard& shard, bool resume);
+std::vector<std::size_t> runs_to_do(const Plan& plan, const std::string& dir, const Shard& shard,
+                                    bool resume);
 
 struct RunnerOptions {
   int jobs = 0;     // runs at a time; 0: one per worker thread
   int threads = 0;  // worker threads shared by all runs (TBB arena); 0: all cores
   Shard shard;
   bool resume = false;
-  std::function<bool()> stop;  // polled between steps: true interrupts every run
-  std::ostream* log = nullptr; // one line per finished run
+  std::function<bool()> stop;   // polled between steps: true interrupts every run
+  std::ostream* log = nullptr;  // one line per finished run
 };
 
 struct RunnerResult {
-  std::size_t planned = 0;   // runs of the shard
-  std::size_t skipped = 0;   // already done (resume)
+  std::size_t planned = 0;  // runs of the shard
+  std::size_t skipped = 0;  // already done (resume)
   std::size_t done = 0;
   std::size_t failed = 0;
   bool interrupted = false;

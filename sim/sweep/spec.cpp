@@ -2,8 +2,6 @@
 // ("FILE:LINE:COLUMN: key '...' must be ..., got ...; did you mean '...'?").
 #include <toml++/toml.h>
 
-#include "scenario/toml_text.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -16,6 +14,7 @@
 
 #include "scenario/registry.hpp"
 #include "scenario/scenario.hpp"
+#include "scenario/toml_text.hpp"
 #include "sweep/sweep.hpp"
 
 namespace fs = std::filesystem;
@@ -29,13 +28,13 @@ using scenario::quote_string;
 
 constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
 
-const std::vector<std::string> kSweepKeys = {"name", "base", "design", "samples", "replicates", "seed", "set"};
+const std::vector<std::string> kSweepKeys = {"name",       "base", "design", "samples",
+                                             "replicates", "seed", "set"};
 const std::vector<std::string> kParameterKeys = {"key", "range", "scale", "points", "levels"};
 const std::vector<std::string> kDesigns = {"grid", "random", "lhs", "sobol"};
 const std::vector<std::string> kScales = {"uniform", "log-uniform", "integer"};
 
 std::string did_you_mean(const std::string& s) { return s.empty() ? "" : "; did you mean '" + s + "'?"; }
-
 
 // TOML text of a scalar level value.
 std::optional<std::string> scalar_text(const toml::node& n) {
@@ -106,8 +105,8 @@ class BaseEmitter {
     std::size_t rest = message.find(": ", end + 1);
     if (l == 0 || l > origin_.size() || rest == std::string::npos) return message;
     const auto& r = origin_[l - 1];
-    return sweep_file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) + ": [base] " +
-           message.substr(rest + 2);
+    return sweep_file + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column) +
+           ": [base] " + message.substr(rest + 2);
   }
 
  private:
@@ -129,7 +128,8 @@ class BaseEmitter {
 
 class Reader {
  public:
-  Reader(std::string source, std::string base_dir) : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
+  Reader(std::string source, std::string base_dir)
+      : source_(std::move(source)), base_dir_(std::move(base_dir)) {}
 
   std::string loc(const toml::source_region& r) const {
     if (r.begin.line == 0) return source_;
@@ -139,17 +139,19 @@ class Reader {
   [[noreturn]] void fail(const std::string& where, const std::string& msg) const {
     throw SweepError(where + ": " + msg);
   }
-  [[noreturn]] void type_error(const toml::node& n, const std::string& path, const std::string& expected) const {
+  [[noreturn]] void type_error(const toml::node& n, const std::string& path,
+                               const std::string& expected) const {
     fail(loc(n), "key '" + path + "' must be " + expected + ", got " + scenario::describe_node(n));
   }
 
-  void check_keys(const toml::table& t, const std::string& prefix, const std::vector<std::string>& known) const {
+  void check_keys(const toml::table& t, const std::string& prefix,
+                  const std::vector<std::string>& known) const {
     for (const auto& [k, v] : t) {
       const std::string key(k.str());
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string hint = nearest(key, known);
-      fail(loc(k.source()), "unknown key '" + prefix + key + "'" +
-                                did_you_mean(hint.empty() ? "" : prefix + hint));
+      fail(loc(k.source()),
+           "unknown key '" + prefix + key + "'" + did_you_mean(hint.empty() ? "" : prefix + hint));
     }
   }
 
@@ -169,14 +171,16 @@ class Reader {
       v = n.as_floating_point()->get();
     else
       type_error(n, path, "a number");
-    if (!std::isfinite(v)) fail(loc(n), "key '" + path + "' must be a finite number, got " + format_double(v));
+    if (!std::isfinite(v))
+      fail(loc(n), "key '" + path + "' must be a finite number, got " + format_double(v));
     return v;
   }
   std::string string(const toml::node& n, const std::string& path) const {
     if (!n.is_string()) type_error(n, path, "a string");
     return n.as_string()->get();
   }
-  std::string choice(const toml::node& n, const std::string& path, const std::vector<std::string>& choices) const {
+  std::string choice(const toml::node& n, const std::string& path,
+                     const std::vector<std::string>& choices) const {
     std::string s = string(n, path);
     if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
     std::string list;
@@ -190,7 +194,8 @@ class Reader {
     spec.source = source_;
     check_keys(root, "", {"sweep", "base", "parameters"});
     const toml::node* sweep_node = root.get("sweep");
-    if (!sweep_node) fail(source_ + ":1:1", "sweep file has no [sweep] table; add one with at least 'design'");
+    if (!sweep_node)
+      fail(source_ + ":1:1", "sweep file has no [sweep] table; add one with at least 'design'");
     if (!sweep_node->is_table()) type_error(*sweep_node, "sweep", "a table");
     const toml::table& sw = *sweep_node->as_table();
     check_keys(sw, "sweep.", kSweepKeys);
@@ -205,7 +210,8 @@ class Reader {
     if (base_path && base_table)
       fail(loc(*base_table), "both 'sweep.base' (a path) and an inline [base] table are given; keep one");
     if (!base_path && !base_table)
-      fail(sweep_where, "no base scenario: set 'sweep.base' to a scenario file or add an inline [base] table");
+      fail(sweep_where,
+           "no base scenario: set 'sweep.base' to a scenario file or add an inline [base] table");
     if (base_path) {
       const std::string rel = string(*base_path, "sweep.base");
       if (rel.empty()) fail(loc(*base_path), "key 'sweep.base' must not be empty");
@@ -218,11 +224,12 @@ class Reader {
       } else {
         std::error_code ec;
         if (fs::is_directory(spec.base_path, ec))
-          fail(loc(*base_path), "key 'sweep.base': cannot open scenario '" + spec.base_path + "': Is a directory");
+          fail(loc(*base_path),
+               "key 'sweep.base': cannot open scenario '" + spec.base_path + "': Is a directory");
         std::ifstream in(spec.base_path, std::ios::binary);
         if (!in)
-          fail(loc(*base_path), "key 'sweep.base': cannot open scenario '" + spec.base_path +
-                                    "': " + std::strerror(errno));
+          fail(loc(*base_path),
+               "key 'sweep.base': cannot open scenario '" + spec.base_path + "': " + std::strerror(errno));
         std::ostringstream text;
         text << in.rdbuf();
         spec.base_text = text.str();
@@ -238,15 +245,20 @@ class Reader {
     }
 
     const toml::node* design = sw.get("design");
-    if (!design) fail(sweep_where, "missing key 'sweep.design' (one of \"grid\", \"random\", \"lhs\", \"sobol\")");
+    if (!design)
+      fail(sweep_where, "missing key 'sweep.design' (one of \"grid\", \"random\", \"lhs\", \"sobol\")");
     const std::string d = choice(*design, "sweep.design", kDesigns);
-    spec.design = d == "grid" ? Design::Grid : d == "random" ? Design::Random : d == "lhs" ? Design::Lhs : Design::Sobol;
+    spec.design = d == "grid"     ? Design::Grid
+                  : d == "random" ? Design::Random
+                  : d == "lhs"    ? Design::Lhs
+                                  : Design::Sobol;
 
     const toml::node* samples = sw.get("samples");
     if (spec.design == Design::Grid) {
       if (samples)
-        fail(loc(*samples), "key 'sweep.samples' is not used by the grid design (its size is the product of the "
-                            "parameters' levels); remove it");
+        fail(loc(*samples),
+             "key 'sweep.samples' is not used by the grid design (its size is the product of the "
+             "parameters' levels); remove it");
     } else {
       if (!samples)
         fail(sweep_where, "missing key 'sweep.samples' (the number of " +
@@ -257,9 +269,11 @@ class Reader {
     if (const auto* n = sw.get("replicates"))
       spec.replicates = static_cast<int>(integer(*n, "sweep.replicates", 1, 100'000));
     if (const auto* n = sw.get("seed"))
-      spec.seed = static_cast<std::uint64_t>(integer(*n, "sweep.seed", 0, std::numeric_limits<std::int64_t>::max()));
+      spec.seed =
+          static_cast<std::uint64_t>(integer(*n, "sweep.seed", 0, std::numeric_limits<std::int64_t>::max()));
     if (const auto* n = sw.get("set")) {
-      if (!n->is_array()) type_error(*n, "sweep.set", "an array of strings (\"key.path=value\", as for --set)");
+      if (!n->is_array())
+        type_error(*n, "sweep.set", "an array of strings (\"key.path=value\", as for --set)");
       std::size_t i = 0;
       for (const auto& e : *n->as_array()) {
         const std::string path = "sweep.set." + std::to_string(i++);
@@ -283,13 +297,16 @@ class Reader {
     Parameter p;
     p.where = loc(t);
     const toml::node* key = t.get("key");
-    if (!key) fail(p.where, "missing key '" + prefix + "key' (a scenario key path, e.g. \"choice.churn_base\")");
+    if (!key)
+      fail(p.where, "missing key '" + prefix + "key' (a scenario key path, e.g. \"choice.churn_base\")");
     p.key = string(*key, prefix + "key");
     p.where_key = loc(*key);
     const toml::node* range = t.get("range");
     const toml::node* levels = t.get("levels");
-    if (range && levels) fail(loc(*levels), "parameter '" + p.key + "' has both 'range' and 'levels'; keep one");
-    if (!range && !levels) fail(p.where, "parameter '" + p.key + "' needs 'range = [lo, hi]' or 'levels = [...]'");
+    if (range && levels)
+      fail(loc(*levels), "parameter '" + p.key + "' has both 'range' and 'levels'; keep one");
+    if (!range && !levels)
+      fail(p.where, "parameter '" + p.key + "' needs 'range = [lo, hi]' or 'levels = [...]'");
     p.where_value = loc(range ? *range : *levels);
     if (range) {
       p.has_range = true;
@@ -299,7 +316,9 @@ class Reader {
       p.hi = number(*range->as_array()->get(1), prefix + "range.1");
       if (const auto* s = t.get("scale")) {
         const std::string name = choice(*s, prefix + "scale", kScales);
-        p.scale = name == "uniform" ? Scale::Uniform : name == "log-uniform" ? Scale::LogUniform : Scale::Integer;
+        p.scale = name == "uniform"       ? Scale::Uniform
+                  : name == "log-uniform" ? Scale::LogUniform
+                                          : Scale::Integer;
       }
       if (!(p.lo < p.hi) && !(p.scale == Scale::Integer && p.lo == p.hi))
         fail(loc(*range), "key '" + prefix + "range' must have lo < hi, got [" + format_double(p.lo) + ", " +
@@ -311,14 +330,18 @@ class Reader {
                                         std::fabs(p.lo) > 9e15 || std::fabs(p.hi) > 9e15))
         fail(loc(*range), "key '" + prefix + "range' must hold integers for scale \"integer\", got [" +
                               format_double(p.lo) + ", " + format_double(p.hi) + "]");
-      if (const auto* n = t.get("points")) p.points = static_cast<int>(integer(*n, prefix + "points", 2, 1'000'000));
+      if (const auto* n = t.get("points"))
+        p.points = static_cast<int>(integer(*n, prefix + "points", 2, 1'000'000));
       if (spec.design == Design::Grid && p.points == 0 && p.scale != Scale::Integer)
-        fail(loc(*range), "parameter '" + p.key + "': a grid needs 'points = K' (values over the range) or 'levels'");
+        fail(loc(*range),
+             "parameter '" + p.key + "': a grid needs 'points = K' (values over the range) or 'levels'");
       if (spec.design != Design::Grid && t.get("points"))
         fail(loc(*t.get("points")), "key '" + prefix + "points' is only used by the grid design; remove it");
     } else {
-      if (const auto* n = t.get("scale")) fail(loc(*n), "key '" + prefix + "scale' applies to a range, not to levels");
-      if (const auto* n = t.get("points")) fail(loc(*n), "key '" + prefix + "points' applies to a range, not to levels");
+      if (const auto* n = t.get("scale"))
+        fail(loc(*n), "key '" + prefix + "scale' applies to a range, not to levels");
+      if (const auto* n = t.get("points"))
+        fail(loc(*n), "key '" + prefix + "points' applies to a range, not to levels");
       if (!levels->is_array() || levels->as_array()->empty())
         type_error(*levels, prefix + "levels", "a non-empty array of values");
       std::size_t k = 0;
@@ -344,8 +367,8 @@ class Reader {
     for (std::size_t i = 0; i < spec.fixed.size(); ++i) {
       const std::string prefix = "--set '";
       if (msg.rfind(prefix + spec.fixed[i] + "': ", 0) == 0)
-        throw SweepError(set_where_[i] + ": key 'sweep.set." + std::to_string(i) + "': " +
-                         msg.substr(prefix.size() + spec.fixed[i].size() + 3));
+        throw SweepError(set_where_[i] + ": key 'sweep.set." + std::to_string(i) +
+                         "': " + msg.substr(prefix.size() + spec.fixed[i].size() + 3));
     }
     throw SweepError(spec.base_path.empty() ? msg : "base scenario of " + source_ + ": " + msg);
   }
@@ -362,19 +385,26 @@ class Reader {
 
 std::string_view design_name(Design d) {
   switch (d) {
-    case Design::Grid: return "grid";
-    case Design::Random: return "random";
-    case Design::Lhs: return "lhs";
-    case Design::Sobol: return "sobol";
+    case Design::Grid:
+      return "grid";
+    case Design::Random:
+      return "random";
+    case Design::Lhs:
+      return "lhs";
+    case Design::Sobol:
+      return "sobol";
   }
   return "?";
 }
 
 std::string_view scale_name(Scale s) {
   switch (s) {
-    case Scale::Uniform: return "uniform";
-    case Scale::LogUniform: return "log-uniform";
-    case Scale::Integer: return "integer";
+    case Scale::Uniform:
+      return "uniform";
+    case Scale::LogUniform:
+      return "log-uniform";
+    case Scale::Integer:
+      return "integer";
   }
   return "?";
 }
@@ -401,7 +431,8 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source, const st
 SweepSpec load_sweep(const std::string& path) {
   std::error_code ec;
   const auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st)) throw SweepError("cannot open sweep file '" + path + "': No such file or directory");
+  if (ec || !fs::exists(st))
+    throw SweepError("cannot open sweep file '" + path + "': No such file or directory");
   if (fs::is_directory(st)) throw SweepError("cannot open sweep file '" + path + "': Is a directory");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw SweepError("cannot open sweep file '" + path + "': " + std::strerror(errno));

@@ -42,17 +42,17 @@ struct Parameter {
   // ... or levels: TOML text of each value ("0.1", "\"success\"", "true").
   std::vector<std::string> levels;
   std::vector<double> level_numbers;  // numeric value of each level, NaN for strings
-  std::string where;        // "FILE:LINE:COLUMN" of the parameter's table, for messages
-  std::string where_key;    // ... of its key
-  std::string where_value;  // ... of its range or levels
+  std::string where;                  // "FILE:LINE:COLUMN" of the parameter's table, for messages
+  std::string where_key;              // ... of its key
+  std::string where_value;            // ... of its range or levels
 };
 
 struct SweepSpec {
-  std::string source;       // sweep file path (as given) or a name
-  std::string name;         // [sweep] name
-  std::string base_path;    // absolute path of the base scenario file; empty for an inline [base]
-  std::string base_text;    // the base scenario, TOML
-  std::string base_source;  // names the base in messages
+  std::string source;              // sweep file path (as given) or a name
+  std::string name;                // [sweep] name
+  std::string base_path;           // absolute path of the base scenario file; empty for an inline [base]
+  std::string base_text;           // the base scenario, TOML
+  std::string base_source;         // names the base in messages
   std::vector<std::string> fixed;  // [sweep] set: overrides applied to every run, before the parameters
   std::vector<Parameter> parameters;
   Design design = Design::Grid;
@@ -123,7 +123,8 @@ class Plan {
   std::vector<std::string> overrides(const Run& run) const;
   Params params(const Run& run) const;  // throws SweepError naming the run
   // `missionsim run BASE --set ... --seed S` for the run; `base` is the path to print.
-  std::string command(const Run& run, const std::string& base, const std::string& program = "missionsim") const;
+  std::string command(const Run& run, const std::string& base,
+                      const std::string& program = "missionsim") const;
   // SHA-256 of the resolved sweep (base scenario resolved with [sweep] set,
   // design, parameters, replicates, seed): equal hashes, equal runs.
   const std::string& sha256() const { return sha256_; }
