@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 
 import matplotlib
 
@@ -123,7 +124,7 @@ def _share_by_strategy_stack(ax, ds, title="Market share by strategy"):
                 lead += f" ({second} {100.0 * float(rest.max() / last.sum()):.1f} %)"
         else:
             lead = f"{' and '.join(top)} tie with {pct:.1f} % of adopters each"
-        title = f"{title}\nat t = {int(t[-1])}: {lead}"
+        title = title + "\n" + "\n".join(textwrap.wrap(f"at t = {int(t[-1])}: {lead}", 48))
     _mark_era(ax, ds)
     _finish(ax, title, "share of population [%]", legend=False)
     ax.set_xlim(t[0], t[-1])
@@ -206,29 +207,100 @@ def fig_era_expectations(ds, fig):
     fig.suptitle("Era weight and expectations", fontweight="bold")
 
 
+def _kano_colours(n):
+    cmap = plt.get_cmap("viridis")
+    return [cmap(0.92 * a / max(n - 1, 1)) for a in range(n)]
+
+
+def _kano_questionnaire(ds):
+    """(better, |worse|) [time, attribute], or None when the file has no questionnaire."""
+    if "kano_better" not in ds or "kano_worse" not in ds:
+        return None
+    better = ds["kano_better"].values.astype(float)
+    worse = np.abs(ds["kano_worse"].values.astype(float))
+    if better.shape != worse.shape or not np.isfinite(better).any():
+        return None
+    return better, worse
+
+
+# Berger et al. (1993) quadrants of the Better / |Worse| plane, split at 0.5.
+KANO_QUADRANTS = (
+    (0.25, 0.97, "attractive (A)\ndelights, not missed"),
+    (0.75, 0.97, "one-dimensional (O)\nmore is better"),
+    (0.75, 0.03, "must-be (M)\nexpected, only missed"),
+    (0.25, 0.03, "indifferent (I)"),
+)
+
+
+def _kano_plane(ax, ds, colours):
+    data = _kano_questionnaire(ds)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_aspect("equal")
+    ax.set_title("(b) Kano questionnaire: Better vs |Worse| over time")
+    ax.set_xlabel("|Worse| [0–1] (dissatisfied when absent)")
+    ax.set_ylabel("Better [0–1] (satisfied when present)")
+    if data is None:
+        ax.text(0.5, 0.5, "no Kano questionnaire in this file\n(market.kano_respondents = 0 "
+                "or an older file)", ha="center", va="center", transform=ax.transAxes,
+                color=E_COLOUR)
+        return
+    better, worse = data
+    ax.axhline(0.5, color=ERA_MARK, linewidth=0.8)
+    ax.axvline(0.5, color=ERA_MARK, linewidth=0.8)
+    for x, y, text in KANO_QUADRANTS:
+        ax.text(x, y, text, ha="center", va="top" if y > 0.5 else "bottom", fontsize="small",
+                color=E_COLOUR, style="italic")
+    t = ds.time.values
+    shift = era_shift_time(ds)
+    for a in range(better.shape[1]):
+        ok = np.isfinite(better[:, a]) & np.isfinite(worse[:, a])
+        if not ok.any():
+            continue
+        x, y = worse[ok, a], better[ok, a]
+        ax.plot(x, y, color=colours[a], linewidth=1.5)
+        ax.plot(x[0], y[0], marker="o", color=colours[a], markersize=5)
+        if x.size > 1:
+            ax.annotate("", xy=(x[-1], y[-1]), xytext=(x[-2], y[-2]),
+                        arrowprops=dict(arrowstyle="-|>", color=colours[a], lw=1.5,
+                                        mutation_scale=14))
+        if shift is not None and ok[np.searchsorted(t, shift)]:
+            i = int(np.searchsorted(t[ok], shift))
+            ax.plot(x[i], y[i], marker="D", color=ERA_MARK, markersize=4, zorder=3)
+    handles = [Line2D([], [], color="black", marker="o", linestyle="-",
+                      label=f"path from t = {int(t[0])} (or discovery) to t = {int(t[-1])} (arrow)")]
+    if shift is not None:
+        handles.append(Line2D([], [], color=ERA_MARK, marker="D", linestyle="none",
+                              label=f"position at the era shift (t = {shift})"))
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.08), fontsize="small",
+              framealpha=0.85)
+
+
 def fig_kano(ds, fig):
-    ax = fig.subplots()
+    ax, ax2 = fig.subplots(1, 2)
     kano = ds["kano_maturity"].values.astype(float)
     t = ds.time.values
-    cmap = plt.get_cmap("viridis")
     n = kano.shape[1]
+    colours = _kano_colours(n)
     for a in range(n):
         y = kano[:, a]
         known = np.isfinite(y)
         if not known.any():
-            ax.plot([], [], color=cmap(a / max(n - 1, 1)), linestyle=":",
+            ax.plot([], [], color=colours[a], linestyle=":",
                     label=f"attribute {a} (never discovered)")
             continue
         first = int(np.argmax(known))
         label = f"attribute {a}" + (f" (discovered t = {t[first]})" if first > 0 else "")
-        colour = cmap(a / max(n - 1, 1))
-        ax.plot(t, y, color=colour, linewidth=1.6, label=label)
+        ax.plot(t, y, color=colours[a], linewidth=1.6, label=label)
         if first > 0:
-            ax.plot(t[first], y[first], marker="o", color=colour)
+            ax.plot(t[first], y[first], marker="o", color=colours[a])
     ax.set_ylim(0, 1.02)
     _mark_era(ax, ds)
-    _finish(ax, "Kano maturity per attribute (dots: discovered by R&D)",
+    _finish(ax, "(a) Kano maturity per attribute (dots: discovered by R&D)",
             "maturity [0–1] (0 attractive → 1 must-be)", ncol=2 if n > 8 else 1)
+    _kano_plane(ax2, ds, colours)
+    fig.suptitle("Kano lifecycle: attributes migrate from delighters to must-bes",
+                 fontweight="bold")
 
 
 def fig_adoption_bass(ds, fig):
@@ -402,7 +474,7 @@ FIGURES = {
     "market_share": (fig_market_share, (14.0, 5.5)),
     "satisfaction_success": (fig_satisfaction_success, (12.0, 5.0)),
     "era_expectations": (fig_era_expectations, (9.0, 7.0)),
-    "kano_maturity": (fig_kano, (9.0, 5.5)),
+    "kano_maturity": (fig_kano, (14.0, 6.0)),
     "adoption_bass": (fig_adoption_bass, (12.0, 5.0)),
     "service_profit_chain": (fig_service_profit_chain, (12.0, 8.0)),
     "societal_value": (fig_societal, (12.0, 8.0)),

@@ -111,22 +111,28 @@ def _read_everything(path: str) -> None:
         f.visititems(visit)
 
 
-def _probe(path: str) -> None:
-    """Read the whole file once in a forked child first.
+def _probe(path: str, others=()) -> None:
+    """Read the whole file (and the files ``others``) once in a forked child first.
 
     The file's metadata carries no checksums (HDF5 superblock v0), and libhdf5
     can crash or loop forever on damaged metadata; in a child that costs a
     message instead of the caller's process. Python errors are left to the
-    real read, which reports them.
+    real read, which reports them. With ``others``, a crash names ``path``:
+    probe the files one by one to find the damaged one.
     """
     if not hasattr(os, "fork"):
         return
-    timeout = 30.0 + os.path.getsize(path) / 20e6  # generous: 20 MB/s
+    paths = [path, *others]
+    timeout = 30.0 + sum(os.path.getsize(p) for p in paths if os.path.isfile(p)) / 20e6  # 20 MB/s
     pid = os.fork()
     if pid == 0:  # child: never returns into the caller's code
         code = 0
         try:
-            _read_everything(path)
+            for p in paths:
+                try:
+                    _read_everything(p)
+                except Exception:  # noqa: BLE001 -- reported by the real read of that file
+                    code = 1
         except BaseException:  # noqa: B036 -- the parent reports it by reading again
             code = 1
         os._exit(code)
@@ -200,12 +206,16 @@ def _check_values(path, time, series, n_time, n_strategies):
         raise TrajectoryError(f"{path}: damaged file: /firms/strategy_id outside -1..{n_strategies - 1}")
 
 
-def load_run(path, allow_incomplete: bool = False, probe: bool = True) -> xr.Dataset:
+def load_run(path, allow_incomplete: bool = False, probe: bool = True,
+             variables=None) -> xr.Dataset:
     """Read one trajectory file into an ``xarray.Dataset`` (see the module doc).
 
     ``probe``: first read the file in a forked child process, so that a
     damaged file that crashes or hangs libhdf5 raises ``TrajectoryError``
     instead (POSIX only; costs one extra read of the file).
+    ``variables``: read only these datasets of /firms and /market (by name;
+    ``alive``, ``strategy_id`` and ``customers`` are always read), to read many
+    files fast. All schema datasets must still exist.
     """
     import h5py
 
@@ -224,12 +234,16 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True) -> xr.Dat
             names = _strings(f["firms/name"])
             strategies = _strings(f["firms/strategy"])
             strategy_names = _strings(f["strategies/name"])
+            kano_shape = f["market/kano_maturity"].shape
+            wanted = set(variables or ()) | {"alive", "strategy_id", "customers"}
             series = {}
             var_attrs = {}
             for group in ("firms", "market"):
                 for key, obj in f[group].items():
                     if not isinstance(obj, h5py.Dataset) or (group == "firms" and key in
                                                               ("name", "strategy")):
+                        continue
+                    if variables is not None and key not in wanted:
                         continue
                     series[(group, key)] = _read(f, f"{group}/{key}", path)
                     var_attrs[(group, key)] = {a: _text(obj.attrs[a]) for a in
@@ -243,8 +257,7 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True) -> xr.Dat
     if len(strategies) != n_firms:
         raise TrajectoryError(f"{path}: /firms/strategy has {len(strategies)} entries, "
                               f"/firms/name has {n_firms}")
-    kano = series[("market", "kano_maturity")]
-    n_attr = kano.shape[1] if kano.ndim == 2 else 0
+    n_attr = kano_shape[1] if len(kano_shape) == 2 else 0
 
     # Rows along time: all equal in a complete file; an interrupted writer may
     # leave some datasets a row or so ahead, so an incomplete file is cut to
@@ -320,7 +333,8 @@ def by_strategy(ds: xr.Dataset, var: str, how: str = "sum") -> xr.DataArray:
 
     ``how``: ``"sum"`` (flows and stocks: customers, share, revenue, harm...),
     ``"customers"`` (mean weighted by customers: satisfaction, success, nps,
-    engagement), ``"lagged"`` (mean weighted by last step's customers:
+    engagement; where no firm of the strategy has customers, the plain mean of
+    the finite values, so that a firm state such as engagement shows at t = 0), ``"lagged"`` (mean weighted by last step's customers:
     retention) or ``"mean"`` (plain mean over live firms: price).
     Strategies are taken from ``strategy_id`` at each step, so entrants and
     firms that adopt another strategy count where they are. The result is
@@ -353,6 +367,11 @@ def by_strategy(ds: xr.Dataset, var: str, how: str = "sum") -> xr.DataArray:
             with np.errstate(invalid="ignore", divide="ignore"):
                 out[:, j] = np.where(wsum > 0, (w * np.where(ok, values, 0.0)).sum(axis=1) / wsum,
                                      np.nan)
+                if how == "customers":
+                    # A firm state defined without customers (engagement at t = 0): plain mean.
+                    n = ok.sum(axis=1)
+                    plain = np.where(ok, values, 0.0).sum(axis=1) / np.maximum(n, 1)
+                    out[:, j] = np.where((wsum == 0) & (n > 0), plain, out[:, j])
     return xr.DataArray(out, dims=("time", "strategy"),
                         coords={"time": ds.time, "strategy": names}, name=var)
 

@@ -58,3 +58,53 @@ def plot_run_cmd(*args) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
     return subprocess.run([sys.executable, "-m", "analysis.plot_run", *map(str, args)],
                           capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+
+
+SWEEPS = REPO / "scenarios" / "sweeps"
+
+
+def run_sweep(sweep_file: Path, out: Path, *extra: str) -> Path:
+    """`missionsim sweep run SWEEP -o OUT`, then `sweep collect OUT`: a real collected sweep."""
+    cli = missionsim_cli()
+    for cmd in ([cli, "sweep", "run", str(sweep_file), "-o", str(out), "-q", *extra],
+                [cli, "sweep", "collect", str(out)]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=600)
+        if proc.returncode != 0:
+            pytest.fail(f"{' '.join(cmd)} failed (exit {proc.returncode}):\n{proc.stdout}\n"
+                        f"{proc.stderr}")
+    assert (out / "sweep.h5").is_file()
+    return out
+
+
+@pytest.fixture(scope="session")
+def lhs_sweep(tmp_path_factory) -> Path:
+    """scenarios/sweeps/tiny-lhs.toml run and collected (8 runs)."""
+    return run_sweep(SWEEPS / "tiny-lhs.toml", tmp_path_factory.mktemp("sweep") / "lhs")
+
+
+@pytest.fixture(scope="session")
+def sobol_sweep(tmp_path_factory) -> Path:
+    """scenarios/sweeps/tiny-sobol.toml run and collected (160 runs, a few seconds)."""
+    return run_sweep(SWEEPS / "tiny-sobol.toml", tmp_path_factory.mktemp("sweep") / "sobol")
+
+
+@pytest.fixture(scope="session")
+def grid_sweep(tmp_path_factory) -> Path:
+    """scenarios/sweeps/tiny-grid.toml (string levels x a range, 4 replicates: 36 runs)."""
+    return run_sweep(SWEEPS / "tiny-grid.toml", tmp_path_factory.mktemp("sweep") / "grid")
+
+
+def plot_sweep_cmd(*args) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO), MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "analysis.plot_sweep", *map(str, args)],
+                          capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
+
+
+def png_size(path):
+    """(width, height) of a PNG from its header."""
+    import struct
+
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", head[16:24])

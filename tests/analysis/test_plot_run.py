@@ -62,3 +62,14 @@ def test_strategy_colours_are_fixed_and_distinct():
     custom = strategy_colour("my-custom-mission")
     assert custom == strategy_colour("my-custom-mission")
     assert custom not in BUILTIN_COLOURS.values()
+
+
+def test_kano_figure_without_questionnaire(run_file, tmp_path):
+    """Files without /market/kano_better, kano_worse still get the Kano figure."""
+    def drop(f):
+        del f["market/kano_better"]
+        del f["market/kano_worse"]
+    old = copy_with(run_file, tmp_path / "old.h5", drop)
+    proc = plot_run_cmd(old, "-o", tmp_path / "k", "--only", "kano_maturity")
+    assert proc.returncode == 0, proc.stderr
+    assert png_size(tmp_path / "k" / "kano_maturity.png") == pixel_size("kano_maturity")

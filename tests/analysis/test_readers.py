@@ -127,3 +127,13 @@ def test_refuses_missing_dataset(run_file, tmp_path):
     bad = copy_with(run_file, tmp_path / "nohhi.h5", drop)
     with pytest.raises(TrajectoryError, match="missing dataset.*/market/hhi"):
         load_run(bad)
+
+
+def test_kano_questionnaire(ds):
+    """Better in [0, 1], Worse in [-1, 0], NaN exactly where maturity is (undiscovered)."""
+    assert ds.kano_better.dims == ("time", "attribute") == ds.kano_worse.dims
+    better, worse = ds.kano_better.values, ds.kano_worse.values
+    known = np.isfinite(ds.kano_maturity.values)
+    assert np.array_equal(np.isfinite(better), known) and np.array_equal(np.isfinite(worse), known)
+    assert np.all((better[known] >= 0) & (better[known] <= 1))
+    assert np.all((worse[known] >= -1) & (worse[known] <= 0))
