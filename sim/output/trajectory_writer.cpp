@@ -108,7 +108,7 @@ const std::array<FirmF64, 15> kFirmF64 = {{
     {"satisfaction", &Observables::satisfaction, {"1", "mean satisfaction S of the firm's customers, 0..1"}},
     {"success", &Observables::success, {"1", "mean customer success s of the firm's customers, 0..1"}},
     {"nps", &Observables::nps, {"1", "net promoter score, -100..100"}},
-    {"engagement", &Observables::engagement, {"1", "mean engagement of the firm's customers, 0..1"}},
+    {"engagement", &Observables::engagement, {"1", "employee engagement of the firm (M10), 0..1"}},
     {"social_impact", &Observables::social_impact, {"impact/step", "social impact delivered this step"}},
     {"harm", &Observables::harm, {"harm", "harm stock"}},
     {"retention", &Observables::retention, {"1", "share of last step's customers still with the firm, 0..1"}},
