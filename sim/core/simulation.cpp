@@ -194,7 +194,7 @@ struct Simulation::Impl {
   void step();
 
   MarketView market_view() const;
-  FirmView firm_view(const Firm& f) const;
+  FirmView firm_view(const Firm& f, const MarketView& market) const;
   std::int64_t live_adopter_count() const;
 };
 
@@ -407,11 +407,11 @@ MarketView Simulation::Impl::market_view() const {
   return m;
 }
 
-FirmView Simulation::Impl::firm_view(const Firm& f) const {
+FirmView Simulation::Impl::firm_view(const Firm& f, const MarketView& market) const {
   FirmView v;
   v.customers = f.customers;
   v.share_of_adopters = adopters > 0 ? static_cast<double>(f.customers) / adopters : 0;
-  v.value = std::isnan(f.sat_mean) ? market_view().mean_value : (1 - w) * f.sat_mean + w * f.succ_mean;
+  v.value = std::isnan(f.sat_mean) ? market.mean_value : (1 - w) * f.sat_mean + w * f.succ_mean;
   v.unit_cost = f.unit_cost > 0 ? f.unit_cost : p.serve_cost;
   v.revenue = from_cents(f.revenue_c);
   v.profit = from_cents(f.profit_c);
@@ -465,7 +465,7 @@ void Simulation::Impl::plan_firms() {
     }
     const Strategy& strat = *strategies[f.strategy];
     const StrategyParams& sp = strat.params();
-    const FirmView view = firm_view(f);
+    const FirmView view = firm_view(f, market);
     f.price = std::max(0.0, strat.price(view, market));  // Eq. 60-63
     // Eq. 36-37: the investment budget and its split.
     // A firm launching (no sales yet) spends as if it sold a 24th of its starting cash per month.
