@@ -49,8 +49,18 @@ mirror=${mirror:-http://deb.debian.org/debian}
 security_mirror=${SECURITY_MIRROR:-$(host_uris | grep -E '/debian-security/?$' | head -n1)}
 security_mirror=${security_mirror:-http://deb.debian.org/debian-security}
 
+# A booted machine has /proc, /sys (with the cgroup file system, which slurmd
+# needs) and /dev; the chroot borrows the host's.
+mount_all() {
+  mount --bind /proc "$root/proc"
+  mount --rbind /sys "$root/sys" && mount --make-rslave "$root/sys"
+  mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev"
+}
 unmount_all() {
-  if mountpoint -q "$root/proc"; then umount "$root/proc"; fi
+  local d
+  for d in dev sys proc; do
+    if mountpoint -q "$root/$d"; then umount -R "$root/$d"; fi
+  done
 }
 trap unmount_all EXIT
 in_root() {
@@ -76,7 +86,7 @@ if [[ ! -x "$root/usr/bin/apt-get" ]]; then
 fi
 
 cp -L /etc/resolv.conf "$root/etc/resolv.conf"
-mount --bind /proc "$root/proc"
+mount_all
 
 if [[ ! -f "$root/.missionsim-base-ready" ]]; then
   echo "== installing the base packages: ${base_packages[*]}"
@@ -92,10 +102,10 @@ SOURCES
   in_root apt-get install -y -q --no-install-recommends "${base_packages[@]}"
   in_root apt-get clean
   touch "$root/.missionsim-base-ready"
-  umount "$root/proc"
+  unmount_all
   echo "== snapshot of the base root: $snapshot"
   tar -cpf "$snapshot" --one-file-system -C "$root" .
-  mount --bind /proc "$root/proc"
+  mount_all
 fi
 
 commit=$(git -C "$repo" rev-parse HEAD)
