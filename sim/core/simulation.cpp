@@ -691,25 +691,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       std::uint16_t* __restrict tenure_ = s.tenure.data();
       std::int8_t* __restrict reputation_ = s.reputation.data();
       const int keep = static_cast<int>(std::lround(256.0 * (1.0 - p.reputation_decay)));  // Eq. 35, in 1/256
-      // The first block of each customer's draws is computed kLookahead
-      // customers early, so the random neighbour of the conversation (Eq. 33)
-      // can be prefetched: its firm is the one cache miss per customer.
-      constexpr std::uint32_t kLookahead = 8;
-      std::array<std::array<std::uint32_t, 4>, kLookahead> ahead;
-      auto draw_ahead = [&](std::uint32_t k) {
-        auto& w = ahead[k % kLookahead];
-        w = s.rng.words(Purpose::Customer, k, step, 0);
-        const std::uint32_t dk = net.degree(k);
-        if (dk > 0 && Rng::unit(w[0]) < talk) {
-          const std::uint32_t j = net.neighbour(k, Rng::index(w[1], dk));
-          __builtin_prefetch(firm_prev_ + j);
-          __builtin_prefetch(voice_prev_ + j);
-        }
-      };
-      for (std::uint32_t k = r.begin(); k < std::min(r.end(), r.begin() + kLookahead); ++k) draw_ahead(k);
       for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-        const auto w0 = ahead[i % kLookahead];
-        if (i + kLookahead < r.end()) draw_ahead(i + kLookahead);
+        const auto w0 = s.rng.words(Purpose::Customer, i, step, 0);
         std::array<std::uint32_t, 4> w1{};
         bool have_w1 = false;
         auto second = [&]() -> const std::array<std::uint32_t, 4>& {
