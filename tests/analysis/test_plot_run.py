@@ -1,21 +1,12 @@
 """python3 -m analysis.plot_run: every figure as a PNG of the expected size, clear errors."""
 
-import struct
-
 import numpy as np
 import pytest
 from matplotlib.image import imread
 
 from analysis.plot_run import FIGURES, pixel_size
 from analysis.style import BUILTIN_COLOURS, strategy_colour
-from conftest import copy_with, plot_run_cmd, truncated_copy
-
-
-def png_size(path):
-    with open(path, "rb") as f:
-        head = f.read(24)
-    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    return struct.unpack(">II", head[16:24])
+from conftest import copy_with, plot_run_cmd, png_size, truncated_copy
 
 
 def test_every_figure_written_at_its_size(run_file, tmp_path):

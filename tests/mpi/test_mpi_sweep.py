@@ -15,35 +15,16 @@ import shutil
 import signal
 import subprocess
 
-import h5py
-import numpy as np
 import pytest
+
+from testlib import GRID_SWEEP_RUNS, cli_path, h5_differences, read_h5, write_grid_sweep
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 RANKS = 3
 
-# 2 network kinds x 3 churn rates x 2 replicates = 12 runs of the tiny
-# scenario: a string and a number level, more runs than workers. 20000
-# customers make a run take ~0.1 s, so that both worker ranks get runs even
-# if one of them starts late.
-SWEEP = """\
-[sweep]
-name = "mpi-check"
-base = "{base}"
-design = "grid"
-replicates = 2
-seed = 20261128
-set = ["customers.count=20000"]
-
-[[parameters]]
-key = "network.kind"
-levels = ["watts-strogatz", "erdos-renyi"]
-
-[[parameters]]
-key = "choice.churn_base"
-levels = [0.01, 0.02, 0.04]
-"""
-EXPECTED_RUNS = 12
+# A run of 20000 customers takes ~0.1 s, so that both worker ranks get runs
+# even if one of them starts late.
+CUSTOMERS = "customers.count=20000"
 NO_MPI = ("{cli} was built without MPI: reconfigure with -DMISSIONSIM_WITH_MPI=ON (needs libopenmpi-dev; the "
           "release preset sets it) and rebuild")
 
@@ -84,44 +65,9 @@ def run_bounded(cmd, timeout, env=None, cwd=None):
     return subprocess.CompletedProcess(cmd, proc.returncode, out, err)
 
 
-def read_runs(out_dir):
-    """{run file name: (datasets as (dtype, shape, bytes), root attributes)} of OUT/runs/*.h5."""
-    runs = {}
-    for path in sorted((out_dir / "runs").glob("*.h5")):
-        datasets = {}
-        with h5py.File(path, "r") as f:
-            attrs = {k: f.attrs[k] for k in f.attrs}
-
-            def visit(name, obj):
-                if isinstance(obj, h5py.Dataset):
-                    a = np.asarray(obj[()])
-                    datasets[name] = (a.dtype.str, a.shape, a.tobytes() if a.dtype.kind != "O" else repr(a.tolist()))
-
-            f.visititems(visit)
-        runs[path.name] = (datasets, attrs)
-    return runs
-
-
-def assert_same_runs(expected, actual, what):
-    assert sorted(actual) == sorted(expected), f"{what}: different run files"
-    for name, (datasets, attrs) in expected.items():
-        other, other_attrs = actual[name]
-        assert sorted(other) == sorted(datasets), f"{what}: {name} has different datasets"
-        for key, value in datasets.items():
-            assert other[key] == value, f"{what}: {name}:{key} differs from the local run"
-        for key in attrs:
-            if key != "created_utc":
-                assert np.array_equal(np.asarray(attrs[key]), np.asarray(other_attrs.get(key))), \
-                    f"{what}: {name} attribute {key} differs"
-
-
 @pytest.fixture(scope="module")
 def cli():
-    path = os.environ.get("MISSIONSIM_CLI")
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail(f"MISSIONSIM_CLI={path!r} is not an executable: run through ctest, or export the path of the "
-                    "missionsim binary", pytrace=False)
-    return os.path.abspath(path)
+    return cli_path()
 
 
 @pytest.fixture(scope="module")
@@ -140,8 +86,7 @@ def test_mpi_sweep_matches_local_run(cli, mpirun, tmp_path):
     if "libmpi" not in ldd.stdout:
         pytest.fail(NO_MPI.format(cli=cli), pytrace=False)
 
-    sweep = tmp_path / "sweep.toml"
-    sweep.write_text(SWEEP.format(base=REPO / "scenarios" / "tiny.toml"))
+    sweep = write_grid_sweep(tmp_path / "sweep.toml", "mpi-check", REPO / "scenarios" / "tiny.toml", [CUSTOMERS])
 
     local = run_bounded([cli, "sweep", "run", sweep, "-o", tmp_path / "local"], timeout=60)
     assert local.returncode == 0, f"local sweep run failed:\n{local.stdout}\n{local.stderr}"
@@ -154,12 +99,15 @@ def test_mpi_sweep_matches_local_run(cli, mpirun, tmp_path):
         pytest.fail(NO_MPI.format(cli=cli), pytrace=False)
     assert mpi.returncode == 0, f"mpirun sweep run failed (exit {mpi.returncode}):\n{mpi.stdout}\n{mpi.stderr}"
 
-    expected = read_runs(tmp_path / "local")
-    assert len(expected) == EXPECTED_RUNS
-    for name, (_, attrs) in expected.items():
-        assert int(attrs["complete"]) == 1, name
+    expected = sorted((tmp_path / "local" / "runs").glob("*.h5"))
+    assert len(expected) == GRID_SWEEP_RUNS
+    for path in expected:
+        assert int(read_h5(path)[1]["complete"]) == 1, path.name
     assert not list((tmp_path / "mpi").rglob("*.partial")), "the MPI sweep left partial files"
-    assert_same_runs(expected, read_runs(tmp_path / "mpi"), "mpirun -np 3")
+    assert [p.name for p in sorted((tmp_path / "mpi" / "runs").glob("*.h5"))] == [p.name for p in expected]
+    for path in expected:
+        diff = h5_differences(path, tmp_path / "mpi" / "runs" / path.name)
+        assert not diff, f"mpirun -np 3: {path.name} differs from the local run: {diff}"
 
     # Rank 0 hands out the runs: each is done exactly once, by a worker rank
     # (ledger.rank<k>), and more than one worker got some.

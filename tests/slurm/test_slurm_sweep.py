@@ -13,63 +13,21 @@ import re
 import subprocess
 
 import h5py
-import numpy as np
 import pytest
+
+from testlib import GRID_SWEEP_RUNS, cli_path, h5_differences, write_grid_sweep
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 ARRAY_SIZE = 3
-
-# 2 network kinds x 3 churn rates x 2 replicates = 12 runs of the tiny
-# scenario: a string and a number level, more runs than workers.
-SWEEP = """\
-[sweep]
-name = "slurm-check"
-base = "{base}"
-design = "grid"
-replicates = 2
-seed = 20261128
-
-[[parameters]]
-key = "network.kind"
-levels = ["watts-strogatz", "erdos-renyi"]
-
-[[parameters]]
-key = "choice.churn_base"
-levels = [0.01, 0.02, 0.04]
-"""
-EXPECTED_RUNS = 12
-
 
 def run_cli(cli, *args, timeout=60):
     return subprocess.run([cli, *map(str, args)], capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL)
 
 
-def read_h5(path):
-    """{dataset path: (dtype, shape, bytes)} and root attributes of an HDF5 file."""
-    datasets = {}
-    with h5py.File(path, "r") as f:
-        attrs = {k: f.attrs[k] for k in f.attrs}
-
-        def visit(name, obj):
-            if isinstance(obj, h5py.Dataset):
-                a = np.asarray(obj[()])
-                datasets[name] = (a.dtype.str, a.shape, repr(a.tolist()) if a.dtype.kind == "O" else a.tobytes())
-
-        f.visititems(visit)
-    return datasets, attrs
-
-
 def assert_same_h5(expected_path, actual_path):
-    expected, expected_attrs = read_h5(expected_path)
-    actual, actual_attrs = read_h5(actual_path)
-    assert sorted(actual) == sorted(expected), f"{actual_path.name}: different datasets"
-    for key, value in expected.items():
-        assert actual[key] == value, f"{actual_path.name}:{key} differs from the local run"
-    for key, value in expected_attrs.items():
-        if key != "created_utc":
-            assert np.array_equal(np.asarray(value), np.asarray(actual_attrs.get(key))), \
-                f"{actual_path.name}: attribute {key} differs from the local run"
+    diff = h5_differences(expected_path, actual_path)
+    assert not diff, f"{actual_path.name} differs from the local run: {diff}"
 
 
 def ledger_entries(out_dir):
@@ -85,10 +43,7 @@ def ledger_entries(out_dir):
 
 @pytest.fixture(scope="module")
 def cli():
-    path = os.environ.get("MISSIONSIM_CLI")
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail(f"MISSIONSIM_CLI={path!r} is not an executable: run through ctest, or export the path of the "
-                    "missionsim binary", pytrace=False)
+    path = cli_path()
     proc = run_cli(path, "sweep", "slurm", "--help", timeout=30)
     if proc.returncode != 0 or "--array-size" not in proc.stdout + proc.stderr:
         pytest.fail(f"{path} has no 'sweep slurm' command:\n{proc.stdout}{proc.stderr}", pytrace=False)
@@ -98,8 +53,7 @@ def cli():
 @pytest.fixture(scope="module")
 def sweep_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("sweep") / "slurm-check.toml"
-    path.write_text(SWEEP.format(base=REPO / "scenarios" / "tiny.toml"))
-    return path
+    return write_grid_sweep(path, "slurm-check", REPO / "scenarios" / "tiny.toml")
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +63,7 @@ def local_sweep(cli, sweep_file, tmp_path_factory):
     for args in (["run", sweep_file, "-o", out], ["collect", out]):
         proc = run_cli(cli, "sweep", *args)
         assert proc.returncode == 0, f"local sweep {args[0]} failed:\n{proc.stdout}{proc.stderr}"
-    assert len(list((out / "runs").glob("*.h5"))) == EXPECTED_RUNS
+    assert len(list((out / "runs").glob("*.h5"))) == GRID_SWEEP_RUNS
     return out
 
 
@@ -141,11 +95,11 @@ def test_slurm_array_and_collect_match_local_sweep(cli, sweep_file, local_sweep,
     assert status == 0, f"collect job {collect_job} failed (exit {status})"
     with h5py.File(out / "sweep.h5", "r") as f:
         assert f.attrs["format"] in ("missionsim-sweep", b"missionsim-sweep")
-        assert int(f.attrs["runs"]) == EXPECTED_RUNS and int(f.attrs["runs_done"]) == EXPECTED_RUNS
+        assert int(f.attrs["runs"]) == GRID_SWEEP_RUNS and int(f.attrs["runs_done"]) == GRID_SWEEP_RUNS
         ids = [s.decode() if isinstance(s, bytes) else s for s in f["runs/id"][()]]
         assert sorted(ids) == [p.stem for p in runs]
         assert all((s.decode() if isinstance(s, bytes) else s) == "done" for s in f["runs/status"][()])
-        assert f["parameters/value"].shape == (EXPECTED_RUNS, 2)
+        assert f["parameters/value"].shape == (GRID_SWEEP_RUNS, 2)
 
     # Bit for bit: every run file and the collected table.
     for path in runs:

@@ -31,12 +31,11 @@ def test_plan_lists_runs_and_a_command_that_reproduces_one(cli, tmp_path):
     assert (tmp_path / "again.csv").read_text() == (tmp_path / "plan.csv").read_text()
     assert again.stdout == proc.stdout
 
-    # `sweep plan --run ID` prints a `missionsim run` command that gives the same file.
+    # `sweep plan --run ID` prints a shell-quoted `missionsim run` command that gives the same file.
     command = cli("sweep", "plan", sweep, "--run", "p000002-r01").stdout.strip()
     assert command.startswith("missionsim run ") and "--seed " in command
     out = tmp_path / "d"
     assert cli("sweep", "run", sweep, "-o", out, "-q").returncode == 0
-    args = subprocess.list2cmdline  # noqa: F841 (documentation: the command is shell-quoted)
     proc = subprocess.run(command.replace("missionsim", cli.path, 1) + f" -q -o {tmp_path / 'alone.h5'}",
                           shell=True, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
