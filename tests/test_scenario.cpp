@@ -183,6 +183,7 @@ void require_equal(const Params& a, const Params& b) {
   CHECK(a.engagement_initial == b.engagement_initial);
   CHECK(a.engagement_speed == b.engagement_speed);
   CHECK(a.engagement_productivity == b.engagement_productivity);
+  CHECK(a.engagement_volatility == b.engagement_volatility);
   CHECK(a.philanthropy_efficiency == b.philanthropy_efficiency);
   CHECK(a.harm_per_cost == b.harm_per_cost);
   CHECK(a.harm_decay == b.harm_decay);
@@ -280,6 +281,7 @@ Params everything_changed() {
   p.engagement_initial = 0.51;
   p.engagement_speed = 0.11;
   p.engagement_productivity = 0.31;
+  p.engagement_volatility = 0.03;
   p.philanthropy_efficiency = 0.011;
   p.harm_per_cost = 0.011;
   p.harm_decay = 0.021;

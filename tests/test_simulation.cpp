@@ -293,3 +293,54 @@ TEST_CASE("simulation: the Kano questionnaire is recorded for discovered attribu
   off.step();
   CHECK(std::isnan(off.observables().kano_better[0]));
 }
+
+TEST_CASE("simulation: engagement shocks are independent normal draws of the configured size (Eq. 49)",
+          "[simulation][mechanisms]") {
+  // Constant target: no service spend, so T = 0.5 + 0.4 purpose - 0.4 metric_pressure = 0.7.
+  Params p;
+  p.customers = 500;
+  p.steps = 300;
+  p.seed = 7;
+  p.mechanisms.economics = false;
+  StrategyParams flat;
+  flat.name = "flat";
+  flat.share_service = 0;
+  flat.purpose = 0.5;
+  p.strategies.push_back(flat);
+  p.firms.push_back(FirmGroup{"flat", "flat", 10});
+  p.engagement_initial = 0.7;
+  const double target = 0.7, speed = p.engagement_speed;
+
+  // Residual of the deterministic update: g_t - g_{t-1} - speed (T - g_{t-1}).
+  auto residuals = [&](const std::vector<Observables>& obs) {
+    std::vector<double> e;
+    for (std::size_t f = 0; f < 10; ++f)
+      for (std::size_t t = 1; t < obs.size(); ++t) {
+        const double prev = obs[t - 1].engagement[f];
+        e.push_back(obs[t].engagement[f] - prev - speed * (target - prev));
+      }
+    return e;
+  };
+
+  SECTION("volatility 0: the deterministic recursion exactly") {
+    p.engagement_volatility = 0;
+    for (double e : residuals(run_all(p, 1))) REQUIRE(std::abs(e) < 1e-12);
+  }
+  SECTION("volatility 0.02: mean 0, standard deviation 0.02, no autocorrelation") {
+    p.engagement_volatility = 0.02;
+    const auto e = residuals(run_all(p, 1));
+    const double n = static_cast<double>(e.size());  // 3000 draws
+    const double mean = std::accumulate(e.begin(), e.end(), 0.0) / n;
+    double ss = 0, lag = 0;
+    for (std::size_t i = 0; i < e.size(); ++i) {
+      ss += (e[i] - mean) * (e[i] - mean);
+      if (i % 300 != 0) lag += (e[i] - mean) * (e[i - 1] - mean);  // within one firm's series
+    }
+    const double var = ss / (n - 1), autocorr = lag / ss;
+    INFO("mean " << mean << ", sd " << std::sqrt(var) << ", lag-1 autocorrelation " << autocorr);
+    // Bounds at 4 standard errors: mean sd/sqrt(n); variance ratio sqrt(2/(n-1)); autocorrelation 1/sqrt(n).
+    CHECK(std::abs(mean) < 4 * 0.02 / std::sqrt(n));
+    CHECK(std::abs(var / (0.02 * 0.02) - 1) < 4 * std::sqrt(2 / (n - 1)));
+    CHECK(std::abs(autocorr) < 4 / std::sqrt(n));
+  }
+}

@@ -204,6 +204,7 @@ struct Params {
   double engagement_initial = 0.5;       // 0..1
   double engagement_speed = 0.1;         // [1/step], 0..1
   double engagement_productivity = 0.3;  // serving cost saved at full engagement, 0..1
+  double engagement_volatility = 0.0;    // sd of the firm's engagement shock per step (Eq. 49), 0..1
 
   // [social] (M11)
   double philanthropy_efficiency = 0.01;  // impact per money donated [impact/money], 0..10

@@ -9,7 +9,9 @@
 #include <Random123/philox.h>
 
 #include <array>
+#include <cmath>
 #include <cstdint>
+#include <numbers>
 
 namespace missionsim {
 
@@ -41,6 +43,11 @@ class Rng {
 
   // Uniform in the open interval (0, 1) from one word: (x + 0.5) / 2^32.
   static double unit(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1p-32; }
+
+  // Standard normal from two words (Box-Muller, cosine branch).
+  static double normal(std::uint32_t a, std::uint32_t b) {
+    return std::sqrt(-2.0 * std::log(unit(a))) * std::cos(2.0 * std::numbers::pi * unit(b));
+  }
 
   // Uniform index in [0, n) from one word (multiply-shift, bias below 2^-32 * n).
   static std::uint32_t index(std::uint32_t x, std::uint32_t n) {

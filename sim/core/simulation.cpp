@@ -488,6 +488,11 @@ void Simulation::Impl::plan_firms() {
                                            0.3 * (mech.social ? sp.cost_cutting : 0.0),
                                        0.0, 1.0);
       f.engagement += p.engagement_speed * (target - f.engagement);
+      // Eq. 49: a firm-level shock for what the model leaves out (managers, workload, layoffs).
+      if (p.engagement_volatility > 0) {
+        const auto u = rng.words(Purpose::Firm, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), 2);
+        f.engagement = std::clamp(f.engagement + p.engagement_volatility * Rng::normal(u[0], u[1]), 0.0, 1.0);
+      }
     }
     // Eq. 15-19: perceived performance from the Kano value of capabilities and service quality.
     double value = 0, beta_sum = 0, q_sum = 0;

@@ -220,6 +220,8 @@ std::vector<Section> make_sections() {
              "speed at which engagement follows its target"),
            P("productivity", engagement_productivity, closed(0, 1), "",
              "serving cost saved at full engagement"),
+           P("volatility", engagement_volatility, closed(0, 1), "1/step",
+             "standard deviation of the firm's engagement shock per step (events outside the model)"),
        }},
       {"social",
        "Embedded impact, philanthropy and harm (M11).",
