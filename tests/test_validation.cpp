@@ -12,6 +12,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <string>
@@ -109,15 +110,21 @@ TEST_CASE("validation: Bass diffusion on the complete graph follows the discrete
     CHECK(std::fabs(m[t] - bass_continuous(p, q, t)) <=
           std::fabs(pred.mean[t] - bass_continuous(p, q, t)) + tol);
   }
-  // The replicate variance agrees with the linear-noise prediction (chi-square, R - 1 dof, per step).
+  // The replicate variance agrees with the linear-noise prediction (chi-square, R - 1 dof, per step),
+  // at the steps where the counts are near-normal: at least 20 expected adopters and 20 expected
+  // non-adopters (near saturation every run can reach F = 1 exactly, variance 0).
   int var_fail = 0;
   for (int t = 1; t <= T; ++t) {
+    if (N * pred.mean[t] < 20 || N * (1 - pred.mean[t]) < 20) continue;
     std::vector<double> x;
     for (const auto& r : runs) x.push_back(r[t]);
     const double ratio = sd(x) * sd(x) / pred.variance[t];
     const double lo = chi2_quantile(1e-3 / (2 * T), R - 1) / (R - 1),
                  hi = chi2_quantile(1 - 1e-3 / (2 * T), R - 1) / (R - 1);
-    if (ratio < lo || ratio > hi) ++var_fail;
+    if (ratio < lo || ratio > hi) {
+      ++var_fail;
+      UNSCOPED_INFO("t = " << t << ": variance ratio " << ratio << " outside [" << lo << ", " << hi << "]");
+    }
   }
   CHECK(var_fail == 0);
   // Peak of the mean adoption increments: within one step of the recursion's peak. (The
@@ -131,21 +138,34 @@ TEST_CASE("validation: Bass diffusion on the complete graph follows the discrete
   CHECK(std::abs(peak - peak_rec) <= 1);
   // Peak adoption time: the adoption rate (p + qF)(1 - F) is largest where F reaches the Bass
   // inflection level F* = (q - p) / 2q; the continuous curve reaches it exactly at t*. The model's
-  // mean reaches it within one step of t* (tolerance: its sampling error divided by the slope).
-  const double f_star = (q - p) / (2 * q), t_cross = crossing_time(m, f_star);
+  // mean must reach it when the recursion does (tolerance: the sampling error of the mean divided by
+  // its slope there), and within one step of t* wherever the recursion itself is: its lag behind t*
+  // is a constant number of steps that grows with q/p (0.65 at q/p = 12.7, 1.8 at q/p = 150;
+  // docs/VALIDATION.md, Findings 1); beyond one step only a finer clock gets closer (next case).
+  const double f_star = (q - p) / (2 * q), t_cross = crossing_time(m, f_star),
+               t_cross_rec = crossing_time(pred.mean, f_star);
+  INFO("mean reaches F* = " << f_star << " at " << t_cross << ", recursion at " << t_cross_rec << ", t* = "
+                            << t_star);
+  REQUIRE(t_cross > 0);  // bass.toml must run past the inflection point
+  REQUIRE(t_cross_rec > 0);
   const int tc = static_cast<int>(t_cross);
   const double slope = m[tc + 1] - m[tc];
-  const double cross_tol = 1.0 + z * std::sqrt(std::max(pred.variance[tc], pred.variance[tc + 1]) / R) / slope;
-  INFO("mean reaches F* = " << f_star << " at " << t_cross << ", t* = " << t_star);
-  CHECK(std::fabs(t_cross - t_star) <= cross_tol);
+  const double cross_sampling = z * std::sqrt(std::max(pred.variance[tc], pred.variance[tc + 1]) / R) / slope;
+  CHECK(std::fabs(t_cross - t_cross_rec) <= cross_sampling);
+  const bool recursion_within_one = std::fabs(t_cross_rec - t_star) <= 1.0;
+  if (recursion_within_one)
+    CHECK(std::fabs(t_cross - t_star) <= 1.0 + cross_sampling);
+  else
+    WARN("at q/p = " << q / p << " the discrete recursion itself reaches F* " << t_cross_rec - t_star
+                     << " steps after t*: refine the step (validation: Bass curve converges)");
   report("1 Bass", "max_t |mean F_t - B_t| (N = 10^4, R = " + std::to_string(R) + ")", "0", fmt(worst),
          fmt(worst_tol) + " at that step",
          "missionsim_tests \"validation: Bass diffusion on the complete*\"");
   report("1 Bass", "max_t |mean F_t - F(t)| vs discretisation max_t |B_t - F(t)|", fmt(disc_err),
          fmt(cont_err), "+ " + fmt(worst_tol), "same");
   report("1 Bass", "peak adoption time: mean F_t reaches F* = (q-p)/2q (the rate's maximum)",
-         "t* = " + fmt(t_star, 3) + " (recursion " + fmt(crossing_time(pred.mean, f_star), 3) + ")",
-         fmt(t_cross, 3), fmt(cross_tol, 3) + " step", "same");
+         "t* = " + fmt(t_star, 3) + " (recursion " + fmt(t_cross_rec, 3) + ")", fmt(t_cross, 3),
+         (recursion_within_one ? "1 step + " : "recursion + ") + fmt(cross_sampling, 2), "same");
   report("1 Bass", "step with most new adopters (counted at the end of the step)",
          std::to_string(peak_rec) + " (recursion)", std::to_string(peak), "1 step", "same");
 }
@@ -153,12 +173,18 @@ TEST_CASE("validation: Bass diffusion on the complete graph follows the discrete
 TEST_CASE("validation: Bass curve converges to the continuous closed form as the time step shrinks",
           "[validation][bass]") {
   // p and q per step divided by k over k times the steps: the same process on a k-times finer clock.
-  const double p = 0.03, q = 0.38, N = 10000;
-  const int R = 10, T = 30;
+  const Params sp = scenario("bass.toml", {}, 1);
+  const double p = sp.bass_p, q = sp.bass_q, N = static_cast<double>(sp.customers);
+  const int R = 10, T = sp.steps;
   Conservation c;
-  std::vector<double> disc_errors;
+  std::vector<double> disc_errors, timing_errors;
   for (int k : {1, 2, 4}) {
-    auto runs = bass_runs({"adoption.p=" + std::to_string(p / k), "adoption.q=" + std::to_string(q / k),
+    auto exact = [](double x) {  // every digit, so the scenario gets exactly p/k and q/k
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.17g", x);
+      return std::string(buf);
+    };
+    auto runs = bass_runs({"adoption.p=" + exact(p / k), "adoption.q=" + exact(q / k),
                            "run.steps=" + std::to_string(T * k)},
                           R, c);
     const auto m = column_mean(runs);
@@ -177,31 +203,34 @@ TEST_CASE("validation: Bass curve converges to the continuous closed form as the
     }
     CHECK(cont <= disc + tol_max);
     disc_errors.push_back(disc);
-    // Peak of the increments on the continuous clock (step s covers (s-1)/k .. s/k). The recursion's
-    // peak is deterministic; the model's mean follows the recursion (checked above) and its argmax is
-    // only reported: for k >= 2 neighbouring increments differ by less than their sampling error.
+    // Peak of the increments on the continuous clock (step s covers (s-1)/k .. s/k), reported only: the
+    // argmax sits a constant number of steps after k t* (Findings 1), and for k >= 2 neighbouring
+    // increments differ by less than their sampling error.
     int peak = 1, peak_rec = 1;
     for (int s = 1; s <= T * k; ++s) {
       if (m[s] - m[s - 1] > m[peak] - m[peak - 1]) peak = s;
       if (pred.mean[s] - pred.mean[s - 1] > pred.mean[peak_rec] - pred.mean[peak_rec - 1]) peak_rec = s;
     }
     const double t_star = std::log(q / p) / (p + q);
-    if (k >= 2) CHECK(std::fabs((peak_rec - 0.5) / k - t_star) <= 1.0);
-    // On every clock the mean reaches the inflection level F* within one step (1/k time units) of t*.
-    // Tolerance: one step plus the sampling error of the mean divided by its slope there.
-    const double s_cross = crossing_time(m, (q - p) / (2 * q)), t_cross = s_cross / k;
+    // Time the mean reaches the inflection level F*: on the recursion's within its sampling error
+    // (divided by the slope); the recursion's distance to t* in time units shrinks as 1/k (checked below).
+    const double f_star = (q - p) / (2 * q);
+    const double s_cross = crossing_time(m, f_star), s_cross_rec = crossing_time(pred.mean, f_star);
+    REQUIRE(s_cross > 0);
+    REQUIRE(s_cross_rec > 0);
     const int sc = static_cast<int>(s_cross);
-    const double cross_tol =
-        (1.0 + z * std::sqrt(std::max(pred.variance[sc], pred.variance[sc + 1]) / R) / (m[sc + 1] - m[sc])) / k;
-    INFO("k = " << k << ": F* reached at " << t_cross << " time units, t* = " << t_star);
-    CHECK(std::fabs(t_cross - t_star) <= cross_tol);
+    const double cross_sampling =
+        z * std::sqrt(std::max(pred.variance[sc], pred.variance[sc + 1]) / R) / (m[sc + 1] - m[sc]);
+    INFO("k = " << k << ": F* reached at step " << s_cross << ", recursion " << s_cross_rec << ", k t* = "
+                << k * t_star);
+    CHECK(std::fabs(s_cross - s_cross_rec) <= cross_sampling);
+    timing_errors.push_back(s_cross_rec / k - t_star);
     report("1 Bass", "k = " + std::to_string(k) + ": time the mean reaches F* (time units)",
-           "t* = " + fmt(t_star, 3), fmt(t_cross, 3), fmt(cross_tol, 3) + " (one step plus sampling)",
-           "missionsim_tests \"validation: Bass curve converges*\"");
+           "t* = " + fmt(t_star, 3) + " (recursion " + fmt(s_cross_rec / k, 3) + ")", fmt(s_cross / k, 3),
+           "recursion + " + fmt(cross_sampling / k, 2), "missionsim_tests \"validation: Bass curve converges*\"");
     report("1 Bass", "k = " + std::to_string(k) + ": peak time of the increments, recursion (model mean)",
            "t* = " + fmt(t_star, 3), fmt((peak_rec - 0.5) / k, 3) + " (" + fmt((peak - 0.5) / k, 3) + ")",
-           k >= 2 ? "1 (recursion)" : "not checked at k = 1",
-           "missionsim_tests \"validation: Bass curve converges*\"");
+           "reported", "missionsim_tests \"validation: Bass curve converges*\"");
     report("1 Bass", "k = " + std::to_string(k) + ": max |mean F - F(t)| (p/k, q/k, k T steps)", fmt(disc),
            fmt(cont), "+ " + fmt(tol_max), "missionsim_tests \"validation: Bass curve converges*\"");
   }
@@ -209,11 +238,15 @@ TEST_CASE("validation: Bass curve converges to the continuous closed form as the
   // Forward-Euler order: the discretisation error halves with the step (first order).
   CHECK(disc_errors[1] / disc_errors[0] == Approx(0.5).margin(0.1));
   CHECK(disc_errors[2] / disc_errors[1] == Approx(0.5).margin(0.1));
+  // So does the recursion's delay in reaching F*, and with it the peak adoption time.
+  CHECK(timing_errors[1] / timing_errors[0] == Approx(0.5).margin(0.1));
+  CHECK(timing_errors[2] / timing_errors[1] == Approx(0.5).margin(0.1));
 }
 
 TEST_CASE("validation: Bass error of one run falls as 1/sqrt(N)", "[validation][bass]") {
-  const double p = 0.03, q = 0.38;
-  const int T = 30;
+  const Params sp = scenario("bass.toml", {}, 1);
+  const double p = sp.bass_p, q = sp.bass_q;
+  const int T = sp.steps;
   const bool lg = long_mode();
   const std::vector<std::pair<double, int>> sizes = {{1e3, 20}, {1e4, 20}, {1e5, lg ? 20 : 5}};
   Conservation c;
@@ -245,8 +278,9 @@ TEST_CASE("validation: Bass error of one run falls as 1/sqrt(N)", "[validation][
 }
 
 TEST_CASE("validation: Bass on a sparse ring lattice lies below the mean-field curve", "[validation][bass]") {
-  const double p = 0.03, q = 0.38, N = 10000;
-  const int R = 20, T = 30;
+  const Params sp = scenario("bass.toml", {}, 1);
+  const double p = sp.bass_p, q = sp.bass_q, N = static_cast<double>(sp.customers);
+  const int R = 20, T = sp.steps;
   Conservation c;
   auto runs = bass_runs({"network.kind=watts-strogatz", "network.mean_degree=4", "network.rewire=0"}, R, c);
   require_conserved(c);
