@@ -32,8 +32,10 @@ std::string help_text(const std::string& usage, const po::options_description& o
   return out.str();
 }
 
-po::variables_map parse(const std::vector<std::string>& args, const po::options_description& visible,
-                        const po::positional_options_description& positional) {
+// Parses args against the visible options; every other argument is collected as "positional".
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& visible) {
+  po::positional_options_description positional;
+  positional.add("positional", -1);
   po::options_description all;
   all.add(visible).add_options()("positional", po::value<std::vector<std::string>>());
   po::variables_map vm;
@@ -82,9 +84,7 @@ Invocation parse_run(const std::vector<std::string>& args) {
   options.add_options()                                                 //
       ("quiet,q", po::bool_switch(), "no progress bar and no summary")  //
       ("help,h", "show this help");
-  po::positional_options_description positional;
-  positional.add("positional", -1);
-  const auto vm = parse(args, options, positional);
+  const auto vm = parse(args, options);
 
   Invocation inv;
   if (vm.count("help")) {
@@ -115,9 +115,7 @@ Invocation parse_validate(const std::vector<std::string>& args) {
   po::options_description options("validate options");
   add_set_option(options);
   options.add_options()("help,h", "show this help");
-  po::positional_options_description positional;
-  positional.add("positional", -1);
-  const auto vm = parse(args, options, positional);
+  const auto vm = parse(args, options);
 
   Invocation inv;
   if (vm.count("help")) {
@@ -190,9 +188,7 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
     throw UsageError("unknown sweep action '" + action + "' (plan, run, status, collect, slurm)");
   }
   options.add_options()("help,h", "show this help");
-  po::positional_options_description positional;
-  positional.add("positional", -1);
-  const auto vm = parse(rest, options, positional);
+  const auto vm = parse(rest, options);
   if (vm.count("help")) {
     inv.command = Command::Help;
     inv.help = help_text(std::string("usage: missionsim sweep ") + action +
@@ -243,9 +239,7 @@ Invocation parse_global(const std::vector<std::string>& args) {
   options.add_options()             //
       ("help,h", "show this help")  //
       ("version,V", "print the version");
-  po::positional_options_description positional;
-  positional.add("positional", -1);
-  const auto vm = parse(args, options, positional);
+  const auto vm = parse(args, options);
 
   Invocation inv;
   if (vm.count("version")) {
