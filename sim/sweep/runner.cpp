@@ -1,20 +1,25 @@
 #include "sweep/runner.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
 #include <toml++/toml.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
 #include <sstream>
+#include <thread>
 
 #include "output/run_file.hpp"
 #include "output/trajectory_reader.hpp"
@@ -90,7 +95,129 @@ Manifest read_manifest(const fs::path& p) {
   return {t["sweep_sha256"].value_or(std::string()), t["sweep_file"].value_or(std::string())};
 }
 
+// Test hook (docs/SWEEP.md, Guarantees): MISSIONSIM_FAULT_AT=<point>[:<n>]
+// makes the process SIGKILL itself the n-th time (default: the first) it
+// reaches <point>, counted over all its runs, to test what a kill there leaves.
+struct FaultSpec {
+  std::string point;
+  long n = 1;
+};
+
+const FaultSpec& fault_spec() {
+  static const FaultSpec spec = [] {
+    FaultSpec f;
+    const char* env = std::getenv("MISSIONSIM_FAULT_AT");
+    if (!env || !*env) return f;
+    f.point = env;
+    if (const auto colon = f.point.rfind(':'); colon != std::string::npos) {
+      f.n = std::max(1L, std::strtol(f.point.c_str() + colon + 1, nullptr, 10));
+      f.point.resize(colon);
+    }
+    return f;
+  }();
+  return spec;
+}
+
+bool fault_hook_set() { return !fault_spec().point.empty(); }
+
+// Whether this visit of `point` is the one the hook kills at.
+bool fault_fires(std::string_view point) {
+  static std::atomic<long> hits{0};
+  return fault_hook_set() && fault_spec().point == point && ++hits == fault_spec().n;
+}
+
+void fault_point(std::string_view point) {
+  if (fault_fires(point)) ::kill(::getpid(), SIGKILL);
+}
+
+// A whole-file write lock owned by the open file (not the process): F_OFD_SETLK(W).
+int ofd_lock(int fd, short type, bool wait) {
+  struct flock fl {};
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = 0;
+  fl.l_len = 0;
+  int rc;
+  do rc = ::fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+  while (rc != 0 && errno == EINTR);
+  return rc == 0 ? 0 : errno;
+}
+
+std::string no_locks_message(const std::string& path, int err) {
+  return "cannot lock '" + path + "': " + std::strerror(err) +
+         "; the sweep directory is on a filesystem without working file locks (NFS mounted with "
+         "'nolock', Lustre without '-o flock', ...), so workers sharing it cannot be kept apart. Use a "
+         "directory on a filesystem with locks (a local disk, NFSv4, Lustre mounted with '-o flock')";
+}
+
 }  // namespace
+
+std::string lock_file(const std::string& dir, const std::string& id) {
+  return (fs::path(dir) / "locks" / (id + ".lock")).string();
+}
+
+std::string lock_holder(const std::string& dir, const std::string& id) {
+  std::ifstream in(lock_file(dir, id));
+  std::string holder;
+  std::getline(in, holder);
+  return holder;
+}
+
+std::optional<RunClaim> RunClaim::try_acquire(const std::string& dir, const std::string& id) {
+  const std::string path = lock_file(dir, id);
+  std::error_code ec;
+  fs::create_directories(fs::path(dir) / "locks", ec);
+  if (ec)
+    throw std::runtime_error("cannot create '" + (fs::path(dir) / "locks").string() + "': " + ec.message());
+  if (fault_spec().point == "sweep-nolock") throw SweepError(no_locks_message(path, ENOLCK));
+  // A holder removes the file before releasing it, so a lock won on a file
+  // that is no longer at `path` is worthless: open the new one and try again.
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) throw std::runtime_error("cannot open lock file '" + path + "': " + std::strerror(errno));
+    if (const int err = ofd_lock(fd, F_WRLCK, /*wait=*/false); err != 0) {
+      ::close(fd);
+      if (err == EAGAIN || err == EACCES) return std::nullopt;  // a live worker holds it
+      throw SweepError(no_locks_message(path, err));
+    }
+    struct stat held {
+    }, named{};
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+        held.st_ino == named.st_ino) {
+      // Who holds it, for messages only: "host:pid".
+      const std::string holder = host_pid() + "\n";
+      if (::ftruncate(fd, 0) == 0) {
+        [[maybe_unused]] const ssize_t n = ::pwrite(fd, holder.data(), holder.size(), 0);
+      }
+      return RunClaim(fd, path);
+    }
+    ::close(fd);
+  }
+  throw std::runtime_error("cannot claim '" + path + "': it keeps being replaced");
+}
+
+RunClaim::RunClaim(RunClaim&& other) noexcept : fd_(other.fd_), path_(std::move(other.path_)) {
+  other.fd_ = -1;
+}
+
+RunClaim& RunClaim::operator=(RunClaim&& other) noexcept {
+  if (this != &other) {
+    release();
+    fd_ = other.fd_;
+    path_ = std::move(other.path_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+void RunClaim::release() noexcept {
+  if (fd_ < 0) return;
+  // Removed while still held: whoever opened this file meanwhile finds it
+  // gone once it gets the lock, and tries again on a new one.
+  ::unlink(path_.c_str());
+  ::close(fd_);
+  fd_ = -1;
+}
 
 std::string_view state_name(RunState s) {
   switch (s) {
@@ -185,7 +312,7 @@ Plan open_directory(const std::string& dir) {
 }
 
 Ledger::Ledger(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);  // read: its last byte
   if (fd_ < 0) throw std::runtime_error("cannot open ledger '" + path + "': " + std::strerror(errno));
 }
 
@@ -197,14 +324,29 @@ void Ledger::append(const std::string& id, const std::string& status, std::uint6
                     const std::string& message) {
   char secs[32];
   std::snprintf(secs, sizeof secs, "%.3f", seconds);
-  const std::string line = utc_now_iso8601() + "\t" + id + "\t" + status + "\t" + std::to_string(seed) +
-                           "\t" + secs + "\t" + host_pid() + "\t" + one_line(message) + "\n";
+  std::string line = utc_now_iso8601() + "\t" + id + "\t" + status + "\t" + std::to_string(seed) + "\t" +
+                     secs + "\t" + host_pid() + "\t" + one_line(message) + "\n";
   const std::lock_guard lock(mutex_);
+  // Other processes, maybe on other hosts, append too: O_APPEND alone is
+  // atomic on a local filesystem but not over NFS, so the line is written
+  // under a lock on the file (NFS revalidates the size when a lock is taken).
+  // Without locks (the runs could not be claimed either) O_APPEND remains.
+  const bool locked = ofd_lock(fd_, F_WRLCK, /*wait=*/true) == 0;
+  struct stat st {};
+  char last = '\n';
+  if (::fstat(fd_, &st) == 0 && st.st_size > 0 && ::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n')
+    line.insert(0, "\n");             // end a line torn by a killed writer, so it cannot swallow this one
+  if (fault_fires("sweep-ledger")) {  // killed halfway through the line
+    if (::write(fd_, line.data(), line.size() / 2) >= 0) ::kill(::getpid(), SIGKILL);
+  }
   // One write(): with O_APPEND the line lands whole, never interleaved.
   const ssize_t n = ::write(fd_, line.data(), line.size());
+  const int err = errno;
+  if (n == static_cast<ssize_t>(line.size())) ::fsync(fd_);
+  if (locked) ofd_lock(fd_, F_UNLCK, false);
   if (n != static_cast<ssize_t>(line.size()))
-    throw std::runtime_error("cannot append to ledger '" + path_ + "': " + std::strerror(errno));
-  ::fsync(fd_);
+    throw std::runtime_error("cannot append to ledger '" + path_ +
+                             "': " + (n < 0 ? std::strerror(err) : "short write"));
 }
 
 std::vector<LedgerEntry> read_ledgers(const std::string& dir) {
@@ -228,7 +370,7 @@ std::vector<LedgerEntry> read_ledgers(const std::string& dir) {
         if (tab == std::string::npos) break;
         start = tab + 1;
       }
-      if (field.size() < 7) continue;  // a torn last line (killed mid-write)
+      if (field.size() != 7) continue;  // a torn line (killed mid-write)
       entries.push_back({field[0], field[1], field[2], field[3], field[4], field[5], field[6]});
     }
   }
@@ -249,7 +391,21 @@ std::vector<RunState> run_states(const Plan& plan, const std::string& dir) {
 }
 
 RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir, Ledger& ledger,
-                       const std::function<bool()>& stop, std::string* message) {
+                       const std::function<bool()>& stop, std::string* message, bool wait,
+                       const std::function<void(const std::string&)>& on_wait) {
+  std::optional<RunClaim> claim = RunClaim::try_acquire(dir, run.id);
+  for (bool told = false; !claim;) {
+    if (!wait) return RunOutcome::Busy;
+    if (!told && on_wait) on_wait(lock_holder(dir, run.id));
+    told = true;
+    if (stop && stop()) return RunOutcome::Interrupted;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    claim = RunClaim::try_acquire(dir, run.id);
+  }
+  // Listed as not done before the claim: another worker may have finished it since.
+  if (file_state(dir, run.id) == RunState::Done) return RunOutcome::DoneElsewhere;
+  fault_point("sweep-claimed");
+
   const auto start = std::chrono::steady_clock::now();
   auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -257,11 +413,16 @@ RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir,
   const std::string path = run_file(dir, run.id);
   try {
     std::error_code ec;
-    fs::remove(path, ec);  // an incomplete or unreadable file being redone
+    fs::remove(path, ec);  // an incomplete or unreadable file being redone (no one else writes it: claimed)
     const Params params = plan.params(run);
     RunFileOptions options;
     options.source = run.id;
     options.stop = stop;
+    if (fault_hook_set())
+      options.on_step = [&](int k) {
+        fault_point("sweep-step-" + std::to_string(k));
+        if (k == params.steps) fault_point("sweep-last-step");  // before complete = 1 and the rename
+      };
     RunFileResult result;
     // Isolated: while a run waits for its own parallel loops, its thread
     // takes no other run, so a run is never parked under another.
@@ -271,6 +432,7 @@ RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir,
                     "at step " + std::to_string(result.steps_done));
       return RunOutcome::Interrupted;
     }
+    fault_point("sweep-renamed");
     ledger.append(run.id, "done", run.seed, seconds());
     return RunOutcome::Done;
   } catch (const std::exception& e) {
@@ -286,7 +448,13 @@ std::vector<std::size_t> runs_to_do(const Plan& plan, const std::string& dir, co
   for (const auto& run : plan.runs()) {
     if (!shard.contains(run.index)) continue;
     const RunState s = file_state(dir, run.id);
-    if (s == RunState::Done && resume) continue;
+    if (s == RunState::Done && resume) {
+      // A worker killed after the rename left its lock file: removed (under
+      // the lock, as a holder would) unless a live worker holds it.
+      std::error_code ec;
+      if (fs::exists(lock_file(dir, run.id), ec)) RunClaim::try_acquire(dir, run.id);
+      continue;
+    }
     if (s != RunState::Missing && !resume)
       throw SweepError("'" + dir + "' already holds runs of this sweep (" + run.id + " is " +
                        std::string(state_name(s)) +
@@ -305,39 +473,71 @@ RunnerResult run_sweep(const Plan& plan, const std::string& dir, const RunnerOpt
   Ledger ledger((fs::path(dir) / "ledger").string());
   tbb::task_arena arena(options.threads > 0 ? options.threads : tbb::task_arena::automatic);
   const int jobs = std::max(1, options.jobs > 0 ? options.jobs : arena.max_concurrency());
-  std::atomic<std::size_t> next{0}, done{0}, failed{0};
+  std::atomic<std::size_t> done{0}, failed{0}, elsewhere{0};
   std::atomic<bool> interrupted{false};
   std::mutex log_mutex;
+  std::vector<std::size_t> held;  // by another worker when first tried
   auto stop = [&] {
     if (options.stop && options.stop()) interrupted = true;
     return interrupted.load();
   };
-  arena.execute([&] {
-    // `jobs` lanes, each taking the next run until none is left.
-    tbb::parallel_for(
-        0, jobs, 1,
-        [&](int) {
-          for (;;) {
-            const std::size_t k = next++;
-            if (k >= todo.size() || stop()) return;
-            const Run& run = plan.run(todo[k]);
-            std::string message;
-            const RunOutcome outcome = execute_run(plan, run, dir, ledger, stop, &message);
-            if (outcome == RunOutcome::Done) ++done;
-            if (outcome == RunOutcome::Failed) ++failed;
-            if (options.log && outcome != RunOutcome::Interrupted) {
-              const std::lock_guard lock(log_mutex);
-              *options.log << (outcome == RunOutcome::Done ? "done   " : "FAILED ") << run.id << "  ("
-                           << done + failed << "/" << todo.size() << ")"
-                           << (message.empty() ? "" : ": " + message) << '\n'
-                           << std::flush;
+  auto log = [&](const std::string& line) {
+    if (!options.log) return;
+    const std::lock_guard lock(log_mutex);
+    *options.log << line << '\n' << std::flush;
+  };
+  // `jobs` lanes, each taking the next run of `list` until none is left.
+  auto run_all = [&](const std::vector<std::size_t>& list, bool wait) {
+    std::atomic<std::size_t> next{0};
+    arena.execute([&] {
+      tbb::parallel_for(
+          0, jobs, 1,
+          [&](int) {
+            for (;;) {
+              const std::size_t k = next++;
+              if (k >= list.size() || stop()) return;
+              const Run& run = plan.run(list[k]);
+              std::string message;
+              const RunOutcome outcome =
+                  execute_run(plan, run, dir, ledger, stop, &message, wait, [&](const std::string& holder) {
+                    log("waiting for " + run.id + " (held by " +
+                        (holder.empty() ? "another worker" : holder) + ")");
+                  });
+              switch (outcome) {
+                case RunOutcome::Done:
+                  ++done;
+                  break;
+                case RunOutcome::Failed:
+                  ++failed;
+                  break;
+                case RunOutcome::DoneElsewhere:
+                  ++elsewhere;
+                  log("skip   " + run.id + "  (done by another worker)");
+                  continue;
+                case RunOutcome::Busy: {
+                  const std::lock_guard lock(log_mutex);
+                  held.push_back(run.index);
+                  continue;
+                }
+                case RunOutcome::Interrupted:
+                  continue;
+              }
+              log((outcome == RunOutcome::Done ? "done   " : "FAILED ") + run.id + "  (" +
+                  std::to_string(done + failed + elsewhere) + "/" + std::to_string(todo.size()) + ")" +
+                  (message.empty() ? "" : ": " + message));
             }
-          }
-        },
-        tbb::simple_partitioner());
-  });
+          },
+          tbb::simple_partitioner());
+    });
+  };
+  run_all(todo, /*wait=*/false);
+  // Runs another worker held: waited for once the rest is done, then done
+  // here unless that worker finished them.
+  std::sort(held.begin(), held.end());
+  if (!held.empty() && !stop()) run_all(held, /*wait=*/true);
   result.done = done;
   result.failed = failed;
+  result.skipped += elsewhere;
   result.interrupted = interrupted;
   return result;
 }

@@ -4,10 +4,13 @@
 //   DIR/sweep.toml      copy of the sweep file; DIR/base.toml: the base scenario
 //   DIR/runs/<id>.h5    one trajectory per run, written atomically (<id>.h5.partial, renamed when complete)
 //   DIR/ledger          one line per finished, failed or interrupted run (ledger.rank<k> under MPI)
+//   DIR/locks/<id>.lock held by the worker running <id> (RunClaim); removed when it lets go
 //
 // A run's state comes from its file: done (complete = 1), partial (a
 // .partial, or a file that is not complete), missing; the ledger adds
 // "failed" and the messages. Resuming redoes everything that is not done.
+// Any number of workers (jobs, shards, array tasks, MPI ranks, a second
+// --resume) may share a directory: a run is only written under its claim.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +18,7 @@
 #include <iosfwd>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,7 +40,10 @@ void prepare_directory(const Plan& plan, const std::string& dir, const std::stri
 // The plan of the sweep a directory holds (from its copies), checked against its manifest.
 Plan open_directory(const std::string& dir);
 
-// Append-only, crash-safe log: one write() per line (O_APPEND), fsync after each.
+// Append-only, crash-safe log: one write() per line (O_APPEND) under a
+// write lock on the file (writers on several hosts of a network filesystem,
+// where O_APPEND alone is not atomic, never interleave), fsync after each. A
+// torn last line left by a killed writer is ended before the next line.
 class Ledger {
  public:
   explicit Ledger(const std::string& path);
@@ -63,12 +70,53 @@ std::vector<LedgerEntry> read_ledgers(const std::string& dir);
 // run without a file ("failed").
 std::vector<RunState> run_states(const Plan& plan, const std::string& dir);
 
-enum class RunOutcome { Done, Failed, Interrupted };
+// Exclusive claim on one run of a sweep directory, between processes and
+// threads alike: a write lock on DIR/locks/<id>.lock taken with fcntl
+// F_OFD_SETLK (a POSIX record lock owned by the open file, not the process,
+// so it also works over NFS and between threads). The kernel, or the network
+// filesystem's lock manager, drops it when the holder dies: the run of a
+// killed worker is free again, and a lock file nobody holds blocks nothing.
+// The holder removes the file before letting go; a claimant that locked a
+// file no longer at that name tries again, so removal never admits two.
+class RunClaim {
+ public:
+  // Tries once, without waiting. Empty when another live worker holds the run.
+  // Throws SweepError when the filesystem has no working locks.
+  static std::optional<RunClaim> try_acquire(const std::string& dir, const std::string& id);
+  RunClaim(RunClaim&& other) noexcept;
+  RunClaim& operator=(RunClaim&& other) noexcept;
+  RunClaim(const RunClaim&) = delete;
+  ~RunClaim() { release(); }
 
-// Runs one run into DIR/runs/<id>.h5 and appends its ledger line.
-// Never throws for a failure of the run itself (reported as Failed, with the message).
+ private:
+  void release() noexcept;  // removes the lock file, then releases the lock
+  RunClaim(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  int fd_ = -1;
+  std::string path_;
+};
+
+std::string lock_file(const std::string& dir, const std::string& id);  // DIR/locks/<id>.lock
+// "host:pid" of the worker that holds (or last held) a run's lock file; empty if none.
+std::string lock_holder(const std::string& dir, const std::string& id);
+
+enum class RunOutcome {
+  Done,
+  Failed,
+  Interrupted,
+  DoneElsewhere,  // done by another worker since the caller listed it: left alone
+  Busy,           // another live worker holds it (only without `wait`): left alone
+};
+
+// Claims the run (RunClaim), re-checks its file (it may have been finished
+// meanwhile: DoneElsewhere), runs it into DIR/runs/<id>.h5, appends its
+// ledger line and lets the claim go. A run another live worker holds is
+// never touched: Busy, or with `wait` the claim is retried every 0.1 s
+// (`on_wait` is called once with the holder) until the holder is gone or
+// `stop` says so (Interrupted). Never throws for a failure of the run itself
+// (reported as Failed, with the message); throws SweepError without locks.
 RunOutcome execute_run(const Plan& plan, const Run& run, const std::string& dir, Ledger& ledger,
-                       const std::function<bool()>& stop, std::string* message = nullptr);
+                       const std::function<bool()>& stop, std::string* message = nullptr, bool wait = false,
+                       const std::function<void(const std::string& holder)>& on_wait = {});
 
 // The runs of a shard to do: all of them, or with `resume` those not done.
 // Without `resume`, throws SweepError when any of them already has a file.
@@ -86,14 +134,16 @@ struct RunnerOptions {
 
 struct RunnerResult {
   std::size_t planned = 0;  // runs of the shard
-  std::size_t skipped = 0;  // already done (resume)
+  std::size_t skipped = 0;  // already done (resume), or done by another worker meanwhile
   std::size_t done = 0;
   std::size_t failed = 0;
   bool interrupted = false;
 };
 
 // Runs the shard's runs, `jobs` at a time, each with the engine's own TBB
-// parallelism nested in the same arena.
+// parallelism nested in the same arena. Runs held by another worker are put
+// off until the rest is done, then waited for: on success every run of the
+// shard is done, by this worker or another.
 RunnerResult run_sweep(const Plan& plan, const std::string& dir, const RunnerOptions& options);
 
 }  // namespace missionsim::sweep

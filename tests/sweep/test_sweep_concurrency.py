@@ -20,8 +20,8 @@ import pytest
 from testlib import GRID_SWEEP_RUNS, h5_differences, write_grid_sweep
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-# Runs long enough (~0.1 s) that concurrent workers really overlap.
-OVERRIDES = ("run.steps=12", "customers.count=4000")
+# Runs long enough (~40 ms each) that concurrent workers really overlap.
+OVERRIDES = ("run.steps=12", "customers.count=12000")
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +40,20 @@ def reference(cli, grid, tmp_path_factory):
     return out
 
 
+def ledger_workers(out):
+    """The host:pid of every "done" line."""
+    return {line.split("\t")[5] for path in out.glob("ledger*") for line in path.read_text().splitlines()
+            if line.split("\t")[2:3] == ["done"]}
+
+
 def ledger_done(out):
-    """Run id -> number of "done" lines in DIR/ledger*."""
+    """Run id -> number of "done" lines in DIR/ledger*; every line is whole (7 fields)."""
     done = {}
     for path in sorted(out.glob("ledger*")):
         for line in path.read_text().splitlines():
             fields = line.split("\t")
-            if len(fields) >= 7 and fields[2] == "done":
+            assert len(fields) == 7, f"{path.name}: interleaved or torn line {line!r}"
+            if fields[2] == "done":
                 done[fields[1]] = done.get(fields[1], 0) + 1
     return done
 
@@ -90,6 +97,7 @@ def test_concurrent_resumes_do_every_run_once(cli, grid, reference, tmp_path):
     procs = [cli.popen("sweep", "run", grid, "-o", out, "--resume", "--jobs", "2", "-q") for _ in range(3)]
     assert wait_all(procs) == [0, 0, 0]
     assert_same_as_reference(cli, out, reference)
+    assert len(ledger_workers(out)) >= 2, "the workers did not overlap"
 
 
 def test_shards_overlapping_a_local_run(cli, grid, reference, tmp_path):
@@ -101,6 +109,7 @@ def test_shards_overlapping_a_local_run(cli, grid, reference, tmp_path):
     shards = [cli.popen("sweep", "run", grid, "-o", out, "--shard", f"{i}/3", "--resume", "-q") for i in range(3)]
     assert wait_all([local, *shards]) == [0, 0, 0, 0]
     assert_same_as_reference(cli, out, reference)
+    assert len(ledger_workers(out)) >= 2, "the workers did not overlap"
 
 
 def hold_lock(out, run_id):
@@ -165,3 +174,14 @@ def test_a_held_run_is_skipped_not_truncated(cli, grid, reference, tmp_path, hol
         assert ledger_done(out).get(held) == 1
     assert not list((out / "locks").iterdir()), "lock files are removed by the worker that released them"
     assert_same_as_reference(cli, out, reference)
+
+
+def test_a_filesystem_without_locks_is_refused(cli, grid, tmp_path):
+    # MISSIONSIM_FAULT_AT=sweep-nolock: every lock attempt fails as on NFS mounted with 'nolock' (ENOLCK).
+    out = tmp_path / "d"
+    env = dict(os.environ, MISSIONSIM_FAULT_AT="sweep-nolock")
+    proc = subprocess.run([cli.path, "sweep", "run", str(grid), "-o", str(out)], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert "without working file locks" in proc.stderr and "locks/p0000" in proc.stderr, proc.stderr
+    assert not list((out / "runs").iterdir()), "nothing is written without a claim"
