@@ -120,3 +120,39 @@ def test_mpi_sweep_matches_local_run(cli, mpirun, tmp_path):
     assert sorted(done) == sorted(pathlib.Path(name).stem for name in expected)
     assert all(len(where) == 1 for where in done.values()), f"runs done more than once: {done}"
     assert len({where[0] for where in done.values()}) >= 2, f"one rank did every run: {done}"
+
+
+def test_mpi_sweep_shares_a_directory_with_a_local_resume(cli, mpirun, tmp_path):
+    # Ranks claim runs as local workers do: an mpirun and a local --resume on
+    # one directory at once do every run exactly once, bit for bit as alone.
+    sweep = write_grid_sweep(tmp_path / "sweep.toml", "mpi-share", REPO / "scenarios" / "tiny.toml", [CUSTOMERS])
+    local = run_bounded([cli, "sweep", "run", sweep, "-o", tmp_path / "local"], timeout=60)
+    assert local.returncode == 0, local.stderr
+    out = tmp_path / "shared"
+    env = dict(os.environ, **MPI_ENV)
+    env.pop("SLURM_CONF", None)
+    other = subprocess.Popen([cli, "sweep", "run", sweep, "-o", out, "--resume", "--jobs", "1", "-q"],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        mpi = run_bounded([mpirun, "--allow-run-as-root", "--oversubscribe", "-np", RANKS, cli, "sweep", "run",
+                           sweep, "-o", out, "--mpi", "--resume"], timeout=90, env=env)
+        assert mpi.returncode == 0, f"mpirun sweep run failed (exit {mpi.returncode}):\n{mpi.stdout}\n{mpi.stderr}"
+        _, err = other.communicate(timeout=60)
+        assert other.returncode == 0, err
+    finally:
+        if other.poll() is None:
+            other.kill()
+    expected = sorted((tmp_path / "local" / "runs").glob("*.h5"))
+    assert sorted(p.name for p in (out / "runs").iterdir()) == [p.name for p in expected]
+    for path in expected:
+        diff = h5_differences(path, out / "runs" / path.name)
+        assert not diff, f"{path.name} differs from the local run: {diff}"
+    done = {}
+    for ledger in sorted(out.glob("ledger*")):
+        for line in ledger.read_text().splitlines():
+            fields = line.split("\t")
+            assert len(fields) == 7, f"{ledger.name}: torn or interleaved line {line!r}"
+            if fields[2] == "done":
+                done.setdefault(fields[1], []).append(ledger.name)
+    assert sorted(done) == [p.stem for p in expected]
+    assert all(len(where) == 1 for where in done.values()), f"runs done more than once: {done}"
