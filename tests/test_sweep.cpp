@@ -1,10 +1,18 @@
 // Sweep designs, the run plan, seeds, shards and sweep-file errors.
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "sweep/runner.hpp"
 #include "sweep/sweep.hpp"
 
 using namespace missionsim::sweep;
@@ -229,4 +237,58 @@ TEST_CASE("sweep: sweep-file errors name the file, line, column and key", "[swee
   expect_sweep_error(sweep("design = \"grid\"\nset = [\"run.stepz=3\"]",
                            "[[parameters]]\nkey = \"run.seed\"\nlevels = [1]\n"),
                      {"t.toml:4:8: key 'sweep.set.0'", "did you mean 'run.steps'?"});
+}
+
+namespace {
+
+// A fresh, empty directory under the system's temporary directory.
+std::string scratch_dir(const std::string& name) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("missionsim-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir.string();
+}
+
+}  // namespace
+
+TEST_CASE("sweep: a run claim excludes every other claimant, threads of the same process too", "[sweep]") {
+  const std::string dir = scratch_dir("claim");
+  const std::string lock = lock_file(dir, "p000001-r00");
+  {
+    auto first = RunClaim::try_acquire(dir, "p000001-r00");
+    REQUIRE(first);
+    CHECK(std::filesystem::exists(lock));
+    CHECK_FALSE(lock_holder(dir, "p000001-r00").empty());
+    // A POSIX lock owned by the process would let this through; the claim is owned by its open file.
+    CHECK_FALSE(RunClaim::try_acquire(dir, "p000001-r00"));
+    CHECK(RunClaim::try_acquire(dir, "p000002-r00"));  // other runs are free
+  }
+  CHECK_FALSE(std::filesystem::exists(lock));  // removed by the holder on release
+  // A lock file nobody holds (its worker died) blocks nothing.
+  std::ofstream(lock) << "elsewhere:1\n";
+  CHECK(RunClaim::try_acquire(dir, "p000001-r00"));
+
+  // Threads racing for one run, claims released (and their files removed)
+  // all the time: never two holders at once.
+  std::atomic<int> holders{0}, most{0}, wins{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 300; ++i) {
+        auto claim = RunClaim::try_acquire(dir, "p000003-r00");
+        if (!claim) continue;
+        ++wins;
+        const int now = ++holders;
+        int seen = most.load();
+        while (now > seen && !most.compare_exchange_weak(seen, now)) {
+        }
+        std::this_thread::yield();
+        --holders;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(most == 1);
+  CHECK(wins > 0);
+  std::filesystem::remove_all(dir);
 }

@@ -192,7 +192,10 @@ int status_command(const SweepOptions& o) {
     if (states[i] != RunState::Done) {
       if (listed++ == 0) std::cout << "not done:\n";
       std::cout << "  " << plan.run(i).id << "  " << state_name(states[i]) << "  (shard " << i % n << "/" << n
-                << ")\n";
+                << ")";
+      if (claim_held(o.target, plan.run(i).id))
+        std::cout << "  being written by " << lock_holder(o.target, plan.run(i).id);
+      std::cout << '\n';
     }
   if (total[0] < plan.size() && total[0] + listed < plan.size()) std::cout << "  ...\n";
   return kExitOk;

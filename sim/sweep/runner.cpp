@@ -163,6 +163,17 @@ std::string lock_holder(const std::string& dir, const std::string& id) {
   return holder;
 }
 
+bool claim_held(const std::string& dir, const std::string& id) {
+  const int fd = ::open(lock_file(dir, id).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct flock fl {};
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  const bool held = ::fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+  ::close(fd);
+  return held;
+}
+
 std::optional<RunClaim> RunClaim::try_acquire(const std::string& dir, const std::string& id) {
   const std::string path = lock_file(dir, id);
   std::error_code ec;

@@ -98,6 +98,8 @@ class RunClaim {
 std::string lock_file(const std::string& dir, const std::string& id);  // DIR/locks/<id>.lock
 // "host:pid" of the worker that holds (or last held) a run's lock file; empty if none.
 std::string lock_holder(const std::string& dir, const std::string& id);
+// Whether a live worker holds the run's claim now (tested without taking it).
+bool claim_held(const std::string& dir, const std::string& id);
 
 enum class RunOutcome {
   Done,

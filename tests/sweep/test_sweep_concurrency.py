@@ -10,6 +10,7 @@ then waits for the holder and re-checks the run before doing it.
 import fcntl
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import time
@@ -117,6 +118,7 @@ def hold_lock(out, run_id):
     (out / "locks").mkdir(parents=True, exist_ok=True)
     fd = os.open(out / "locks" / f"{run_id}.lock", os.O_RDWR | os.O_CREAT, 0o644)
     fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, b"testhost:1\n")
     return fd
 
 
@@ -152,6 +154,8 @@ def test_a_held_run_is_skipped_not_truncated(cli, grid, reference, tmp_path, hol
             assert partial.read_bytes() == sentinel
             assert not (out / "runs" / f"{held}.h5").exists()
             wait_for(lambda: f"waiting for {held}" in log.read_text(), worker)
+            status = cli("sweep", "status", out).stdout
+            assert re.search(rf"^  {held}  partial  \(shard [0-9/]+\)  being written by testhost:1$", status, re.M), status
             if holder_finishes:
                 # The holder completes the run, then releases it: the waiting
                 # worker re-checks and leaves it alone.
