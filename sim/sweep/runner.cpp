@@ -145,9 +145,10 @@ int ofd_lock(int fd, short type, bool wait) {
 
 std::string no_locks_message(const std::string& path, int err) {
   return "cannot lock '" + path + "': " + std::strerror(err) +
-         "; the sweep directory is on a filesystem without working file locks (NFS mounted with "
-         "'nolock', Lustre without '-o flock', ...), so workers sharing it cannot be kept apart. Use a "
-         "directory on a filesystem with locks (a local disk, NFSv4, Lustre mounted with '-o flock')";
+         "; the sweep directory is on a filesystem without working file locks (NFSv3 without its "
+         "lock manager, Lustre mounted without '-o flock', ...), so workers sharing it cannot be kept "
+         "apart. Use a directory on a filesystem with locks (a local disk, NFSv4, Lustre mounted with "
+         "'-o flock')";
 }
 
 }  // namespace
@@ -191,8 +192,8 @@ std::optional<RunClaim> RunClaim::try_acquire(const std::string& dir, const std:
       if (err == EAGAIN || err == EACCES) return std::nullopt;  // a live worker holds it
       throw SweepError(no_locks_message(path, err));
     }
-    struct stat held {
-    }, named{};
+    struct stat held = {};
+    struct stat named = {};
     if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
         held.st_ino == named.st_ino) {
       // Who holds it, for messages only: "host:pid".
