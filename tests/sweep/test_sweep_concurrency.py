@@ -12,6 +12,7 @@ import os
 import pathlib
 import re
 import shutil
+import signal
 import subprocess
 import time
 
@@ -130,8 +131,8 @@ def wait_for(condition, proc, timeout=30):
         time.sleep(0.02)
 
 
-@pytest.mark.parametrize("holder_finishes", [False, True])
-def test_a_held_run_is_skipped_not_truncated(cli, grid, reference, tmp_path, holder_finishes):
+@pytest.mark.parametrize("then", ["holder dies", "holder finishes", "worker interrupted"])
+def test_a_held_run_is_skipped_not_truncated(cli, grid, reference, tmp_path, then):
     out = tmp_path / "d"
     assert cli("sweep", "run", grid, "-o", out, "--shard", "0/12", "-q").returncode == 0
     held = "p000002-r01"
@@ -156,21 +157,30 @@ def test_a_held_run_is_skipped_not_truncated(cli, grid, reference, tmp_path, hol
             wait_for(lambda: f"waiting for {held}" in log.read_text(), worker)
             status = cli("sweep", "status", out).stdout
             assert re.search(rf"^  {held}  partial  \(shard [0-9/]+\)  being written by testhost:1$", status, re.M), status
-            if holder_finishes:
+            if then == "worker interrupted":
+                # Ctrl-C while waiting: exit 130, the held run still untouched.
+                worker.send_signal(signal.SIGINT)
+                assert worker.wait(timeout=30) == 130, log.read_text()
+                assert partial.read_bytes() == sentinel
+                os.close(fd)
+                fd = None
+                assert cli("sweep", "run", grid, "-o", out, "--resume", "-q").returncode == 0
+            if then == "holder finishes":
                 # The holder completes the run, then releases it: the waiting
                 # worker re-checks and leaves it alone.
                 shutil.copyfile(reference / "runs" / f"{held}.h5", out / "runs" / "copy.tmp")
                 os.replace(out / "runs" / "copy.tmp", out / "runs" / f"{held}.h5")
                 os.unlink(partial)
-            os.close(fd)
-            fd = None
-            assert worker.wait(timeout=30) == 0, log.read_text()
+            if fd is not None:  # the holder lets go (or dies)
+                os.close(fd)
+                fd = None
+                assert worker.wait(timeout=30) == 0, log.read_text()
         finally:
             if fd is not None:
                 os.close(fd)
             if worker.poll() is None:
                 worker.kill()
-    if holder_finishes:
+    if then == "holder finishes":
         assert held not in ledger_done(out)
         with open(out / "ledger", "a") as ledger:  # as the holder would have written it
             ledger.write(f"2026-01-01T00:00:00Z\t{held}\tdone\t0\t0.000\tholder:1\t\n")
