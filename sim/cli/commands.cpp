@@ -15,6 +15,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/preflight.hpp"
 #include "cli/progress.hpp"
 #include "output/run_file.hpp"
 #include "scenario/scenario.hpp"
@@ -126,7 +127,10 @@ int run_command(const RunOptions& options) {
   const auto start = Clock::now();
   const Params params = load(options.scenario, options.overrides);
   const std::string output = options.output.empty() ? default_output(options.scenario) : options.output;
+  refuse_overwriting_inputs({{output, ""}, {output + ".partial", ""}}, {options.scenario});
   prepare_output(output);
+  if (std::error_code ec; fs::is_regular_file(output, ec))
+    std::cerr << "missionsim: note: '" << output << "' exists; this run replaces it when it completes\n";
 
   std::optional<tbb::global_control> threads;
   if (options.threads)

@@ -11,6 +11,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/preflight.hpp"
 #include "sweep/collect.hpp"
 #include "sweep/launch.hpp"
 #include "sweep/runner.hpp"
@@ -46,6 +47,20 @@ std::string csv_field(const std::string& s) {
 std::string base_argument(const Plan& plan, const std::string& dir) {
   if (!plan.spec().base_path.empty()) return plan.spec().base_path;
   return (fs::path(dir.empty() ? "SWEEP_DIR" : dir) / "base.toml").string();
+}
+
+// The files `sweep run` writes into DIR (docs/SWEEP.md, the sweep directory);
+// its copies sweep.toml and base.toml may be the inputs themselves (same bytes).
+std::vector<OutputFile> sweep_outputs(const std::string& dir, const std::string& sweep_file,
+                                      const std::string& base_file) {
+  const fs::path d(dir);
+  std::vector<OutputFile> out = {{dir, ""},
+                                 {(d / "sweep.toml").string(), sweep_file},
+                                 {(d / "base.toml").string(), base_file},
+                                 {(d / "runs").string(), ""}};
+  for (const char* name : {"manifest.toml", "ledger", "shards", "sweep.h5", "sweep.h5.partial"})
+    out.push_back({(d / name).string(), ""});
+  return out;
 }
 
 int plan_command(const SweepOptions& o) {
@@ -105,6 +120,7 @@ int plan_command(const SweepOptions& o) {
         csv << ',' << plan.saltelli_matrix(run.point) << ',' << plan.saltelli_column(run.point);
       csv << '\n';
     }
+    refuse_overwriting_inputs({{o.csv, ""}}, {o.target, spec.base_path});
     std::ofstream out(o.csv, std::ios::binary | std::ios::trunc);
     out << csv.str();
     if (!out.flush()) throw std::runtime_error("cannot write '" + o.csv + "'");
@@ -124,6 +140,8 @@ int run_sweep_command(const SweepOptions& o) {
   const InterruptGuard interrupt;
   options.stop = [&] { return interrupt.requested(); };
 
+  refuse_overwriting_inputs(sweep_outputs(o.output, o.target, plan.spec().base_path),
+                            {o.target, plan.spec().base_path});
   RunnerResult r;
   if (o.mpi) {
     if (!mpi_available())
@@ -220,6 +238,11 @@ int slurm_command(const SweepOptions& o) {
   s.cpus_per_task = o.cpus_per_task;
   s.time = o.time;
   s.partition = o.partition;
+  refuse_overwriting_inputs({{o.output, ""},
+                             {(fs::path(o.output) / "sweep.sbatch").string(), ""},
+                             {(fs::path(o.output) / "collect.sbatch").string(), ""},
+                             {(fs::path(o.output) / "submit.sh").string(), ""}},
+                            {o.target, plan.spec().base_path});
   const SlurmFiles f = write_slurm(plan, s);
   std::cout << "wrote " << f.array_script << " (" << f.array_size << " tasks for " << plan.size()
             << " runs), " << f.collect_script << ", " << f.submit_script

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "scenario/input_file.hpp"
 #include "scenario/registry.hpp"
 #include "scenario/toml_text.hpp"
 #include "strategies/strategy.hpp"
@@ -31,7 +32,6 @@ namespace {
 using namespace scenario;
 
 constexpr char kOverrideMarker = '\x01';
-constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
 constexpr double kSegmentShareTolerance = 1e-9;
 constexpr int kMaxFirmSlots = 1000;
 constexpr int kMaxAttributes = 32;
@@ -795,19 +795,11 @@ Params parse_scenario(std::string_view toml_text, const std::string& source,
 }
 
 Params load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) throw ScenarioError("cannot open scenario '" + path + "': " + std::strerror(errno));
   std::string text;
-  char buf[1 << 16];
-  for (;;) {
-    errno = 0;
-    std::size_t got = std::fread(buf, 1, sizeof buf, file.get());
-    if (got < sizeof buf && std::ferror(file.get()))
-      throw ScenarioError("cannot read scenario '" + path + "': " + std::strerror(errno ? errno : EIO));
-    text.append(buf, got);
-    if (text.size() > kMaxFileBytes)
-      throw ScenarioError("cannot read scenario '" + path + "': larger than 64 MiB, not a scenario file");
-    if (got < sizeof buf) break;
+  try {
+    text = read_input_file(path, "scenario");
+  } catch (const InputFileError& e) {
+    throw ScenarioError(e.what());
   }
   return parse_scenario(text, path, overrides);
 }
