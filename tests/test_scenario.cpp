@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/simulation.hpp"
+#include "scenario/footprint.hpp"
 #include "scenario/scenario.hpp"
 #include "strategies/strategy.hpp"
 
@@ -990,4 +992,46 @@ TEST_CASE("scenario: docs/SCENARIO.md lists every key as the registry does", "[s
   // Every key the reader knows appears, e.g.
   CHECK_THAT(current, Contains("| `maturity_rate` | float | `0.05` | [0, 1] | 1/step |"));
   CHECK_THAT(current, Contains("### [[firms]]"));
+}
+
+// ---- resource estimates (cli refuses runs larger than the machine) ------------------------------
+
+TEST_CASE("footprint: customer and network memory match what a Simulation holds", "[scenario][footprint]") {
+  // state_bytes() counts the customer vectors and the network as allocated; the
+  // estimate must cover it (a refusal errs on the safe side) and stay close.
+  for (const char* kind : {"watts-strogatz", "erdos-renyi", "barabasi-albert", "complete"})
+    for (const char* degree : {"4", "10"}) {
+      const Params p = load_scenario(kSource + "/scenarios/tiny.toml",
+                                     {"customers.count=3000", std::string("network.kind=") + kind,
+                                      std::string("network.mean_degree=") + degree,
+                                      "customers.consideration_size=3", "run.steps=1"});
+      const Simulation sim(p);
+      const RunFootprint f = estimate_run(p);
+      const double held = static_cast<double>(sim.state_bytes());
+      INFO(kind << " degree " << degree << ": estimate " << f.customer_bytes + f.network_bytes << ", held "
+                << held);
+      CHECK(f.customer_bytes + f.network_bytes >= held);
+      CHECK(f.customer_bytes + f.network_bytes <= 1.02 * held);
+      CHECK(f.network_build_bytes >= f.network_bytes);
+      CHECK(f.memory_bytes >= f.customer_bytes + f.network_bytes);
+    }
+}
+
+TEST_CASE("footprint: the issue's large requests are estimated as large", "[scenario][footprint]") {
+  // 1e8 customers at degree 42 (watts-strogatz): 4.2e9 adjacency entries of 4 bytes, twice while built.
+  const Params big = load_scenario(kSource + "/scenarios/tiny.toml",
+                                   {"customers.count=100000000", "network.mean_degree=42"});
+  const RunFootprint f = estimate_run(big);
+  CHECK(f.network_bytes >= 4 * 42 * 1e8);
+  CHECK(f.memory_bytes >= 2 * 4 * 42 * 1e8);
+  CHECK(f.memory_bytes < 40e9);
+  // 1,000 firms x 100,000 steps: 133 bytes per firm and step.
+  const Params wide = load_scenario(kSource + "/scenarios/tiny.toml",
+                                    {"firms.0.count=997", "run.steps=100000", "customers.count=10"});
+  const RunFootprint w = estimate_run(wide);
+  CHECK(w.output_bytes >= 1000 * 100001 * 133.0);
+  CHECK(w.output_bytes < 1000 * 100001 * 140.0);
+  CHECK(byte_text(w.output_bytes) == "13.3 GB");
+  CHECK(byte_text(512) == "512 bytes");
+  CHECK(byte_text(1234567) == "1.23 MB");
 }

@@ -112,3 +112,103 @@ def test_oversized_sweep_file_is_refused_as_scenarios_are(cli, tiny_scenario, tm
         f.truncate(65 << 20)
     for args, what in ((["sweep", "plan", big], "sweep file"), (["run", big, "-q"], "scenario")):
         assert_refused(cli(*args, timeout=60), f"cannot read {what} '{big}': larger than 64 MiB")
+
+
+# ------------------------------------------------------- item 9: larger than the machine
+
+BIG_NETWORK = ["--set", "customers.count=100000000", "--set", "network.mean_degree=42"]
+WIDE_AND_LONG = ["--set", "firms.0.count=997", "--set", "run.steps=100000", "--set", "customers.count=10"]
+
+
+def limited(cli, *args, memory=None, disk=None, **kwargs):
+    """Runs the CLI with the available memory and disk it assumes set (bytes)."""
+    env = dict(os.environ)
+    if memory is not None:
+        env["MISSIONSIM_ASSUME_MEMORY"] = str(memory)
+    if disk is not None:
+        env["MISSIONSIM_ASSUME_DISK"] = str(disk)
+    import subprocess
+    return subprocess.run([cli.path, *map(str, args)], capture_output=True, text=True, timeout=60, env=env,
+                          stdin=subprocess.DEVNULL, **kwargs)
+
+
+def test_absurd_thread_counts_are_refused_before_starting(cli, tiny_scenario, tmp_path):
+    out = tmp_path / "o.h5"
+    assert_refused(cli("run", tiny_scenario, "-o", out, "-q", "--threads", "2147483647"),
+                   "--threads must be <= 4096, got 2147483647")
+    assert_refused(cli("run", tiny_scenario, "-o", out, "-q", "--threads", "2147483647", "--force"),
+                   "--threads must be <= 4096")
+    many = 4 * os.cpu_count() + 1
+    assert_refused(cli("run", tiny_scenario, "-o", out, "-q", "--threads", many), "hardware threads", "--force")
+    assert not out.exists() and not (tmp_path / "o.h5.partial").exists()
+    forced = cli("run", tiny_scenario, "-o", out, "-q", "--threads", many, "--force", "--set", "run.steps=1")
+    assert forced.returncode == 0, forced.stderr
+    sweep = write_grid_sweep(tmp_path / "s.toml", "t", tiny_scenario)
+    for option in ("--jobs", "--threads"):
+        assert_refused(cli("sweep", "run", sweep, "-o", tmp_path / "d", option, "2147483647"), f"{option} must be <= 4096")
+    assert not (tmp_path / "d").exists()
+
+
+def test_run_larger_than_memory_is_refused_with_the_estimate(cli, tiny_scenario, tmp_path):
+    out = tmp_path / "big.h5"
+    # 1e8 customers at degree 42: 4.2e9 adjacency entries, built from two edge lists.
+    proc = limited(cli, "run", tiny_scenario, "-o", out, "-q", *BIG_NETWORK, memory=30e9)
+    assert_refused(proc, "this run needs about 34.4 GB of memory", "network 17.2 GB (34.4 GB while it is built)",
+                   "more than the 30 GB available (MISSIONSIM_ASSUME_MEMORY)", "--force")
+    assert not out.exists() and not (tmp_path / "big.h5.partial").exists()
+    # The real machine's MemAvailable is what counts without the variable.
+    assert cli("validate", tiny_scenario, *BIG_NETWORK).returncode == 0
+
+
+def test_output_larger_than_the_disk_is_refused_and_the_estimate_is_right(cli, tiny_scenario, tmp_path):
+    out = tmp_path / "wide.h5"
+    proc = limited(cli, "run", tiny_scenario, "-o", out, "-q", *WIDE_AND_LONG, disk=10e9)
+    assert_refused(proc, "this run will write about 13.3 GB", "more than the 10 GB free")
+    assert not out.exists()
+    # The estimate matches a file actually written (200 firms x 500 steps).
+    small = ["--set", "firms.0.count=197", "--set", "run.steps=500", "--set", "customers.count=50"]
+    proc = limited(cli, "run", tiny_scenario, "-o", out, "-q", *small, disk=0)
+    assert_refused(proc, "will write about")
+    estimate = float(proc.stderr.split("will write about ")[1].split(" MB")[0]) * 1e6
+    forced = limited(cli, "run", tiny_scenario, "-o", out, "-q", *small, "--force", disk=0)
+    assert forced.returncode == 0, forced.stderr
+    assert 0.9 * estimate <= out.stat().st_size <= 1.1 * estimate, (estimate, out.stat().st_size)
+
+
+SWEEP_HEAD = '[sweep]\nbase = "{base}"\n{design}\n[[parameters]]\nkey = "{key}"\n{values}\n'
+
+
+def sweep_file(tmp_path, base, design, key, values, name="s.toml"):
+    path = tmp_path / name
+    path.write_text(SWEEP_HEAD.format(base=base, design=design, key=key, values=values))
+    return path
+
+
+def test_sweep_plans_larger_than_memory_are_refused_before_expansion(cli, tiny_scenario, tmp_path):
+    # 1e8 runs (the documented maximum): ~104 bytes a run.
+    runs = sweep_file(tmp_path, tiny_scenario, 'design = "random"\nsamples = 10000000\nreplicates = 10',
+                      "choice.churn_base", "range = [0.01, 0.02]")
+    for action in (["plan", runs], ["run", runs, "-o", tmp_path / "d"], ["slurm", runs, "-o", tmp_path / "d"]):
+        proc = limited(cli, "sweep", *action, memory=5e9)
+        assert_refused(proc, "the plan of 100000000 runs needs about 11.2 GB of memory", "--force")
+    assert not (tmp_path / "d").exists()
+    # Sobol' with the maximum samples: N (d + 2) = 3e7 points.
+    sobol = sweep_file(tmp_path, tiny_scenario, 'design = "sobol"\nsamples = 10000000', "choice.churn_base",
+                       "range = [0.01, 0.02]", "sobol.toml")
+    assert_refused(limited(cli, "sweep", "plan", sobol, memory=1e9), "the plan of 30000000 runs needs about")
+    # An integer range of 9e15 values is counted, not expanded.
+    grid = sweep_file(tmp_path, tiny_scenario, 'design = "grid"', "run.seed",
+                      'range = [0, 9000000000000000]\nscale = "integer"', "grid.toml")
+    assert_refused(cli("sweep", "plan", grid), "grid.toml:6:9: the grid has more than 100000000 points")
+
+
+def test_sweep_run_larger_than_the_machine_is_refused(cli, tiny_scenario, tmp_path):
+    sweep = write_grid_sweep(tmp_path / "s.toml", "t", tiny_scenario)
+    d = tmp_path / "d"
+    proc = limited(cli, "sweep", "run", sweep, "-o", d, "--jobs", "2", memory=1e6)
+    assert_refused(proc, "this sweep needs about", "2 runs at once, up to")
+    proc = limited(cli, "sweep", "run", sweep, "-o", d, disk=1000)
+    assert_refused(proc, "this sweep will write about", "more than the 1 kB free")
+    assert not d.exists()
+    ok = limited(cli, "sweep", "run", sweep, "-o", d, "-q", "--force", memory=1e6, disk=1000)
+    assert ok.returncode == 0, ok.stderr
