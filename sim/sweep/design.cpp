@@ -220,8 +220,9 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   for (std::size_t j = 0; j < d; ++j)
     for (std::size_t i = 0; i < j; ++i)
       if (spec_.parameters[i].key == spec_.parameters[j].key)
-        throw SweepError(spec_.parameters[j].where_key + ": parameter '" + spec_.parameters[j].key +
-                         "' is already varied by parameters." + std::to_string(i));
+        throw SweepError(spec_.parameters[j].where_key + ": parameter '" +
+                         scenario::clip(spec_.parameters[j].key) + "' is already varied by parameters." +
+                         std::to_string(i));
 
   // Sizes are checked before anything is expanded (an integer range may hold 9e15 values).
   (void)plan_size(spec_);
@@ -289,7 +290,7 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
         if (msg.find("must be an integer, got float") != std::string::npos && p.has_range)
           msg += " (use scale = \"integer\" for an integer key)";
         throw SweepError((about_key ? p.where_key : p.where_value) + ": parameters." + std::to_string(j) +
-                         " '" + p.key + "' = " + v + ": " + msg);
+                         " '" + scenario::clip(p.key) + "' = " + scenario::clip(v) + ": " + msg);
       }
     }
   }

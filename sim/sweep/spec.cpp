@@ -147,8 +147,8 @@ class Reader {
       const std::string key(k.str());
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string hint = nearest(key, known);
-      fail(loc(k.source()),
-           "unknown key '" + prefix + key + "'" + did_you_mean(hint.empty() ? "" : prefix + hint));
+      fail(loc(k.source()), "unknown key '" + prefix + scenario::clip(key) + "'" +
+                                did_you_mean(hint.empty() ? "" : prefix + hint));
     }
   }
 
@@ -182,7 +182,7 @@ class Reader {
     if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
     std::string list;
     for (const auto& c : choices) list += (list.empty() ? "\"" : ", \"") + c + "\"";
-    fail(loc(n), "key '" + path + "' must be one of " + list + ", got " + quote_string(s) +
+    fail(loc(n), "key '" + path + "' must be one of " + list + ", got " + scenario::quote_short(s) +
                      did_you_mean(nearest(s, choices)));
   }
 
@@ -295,9 +295,9 @@ class Reader {
     const toml::node* range = t.get("range");
     const toml::node* levels = t.get("levels");
     if (range && levels)
-      fail(loc(*levels), "parameter '" + p.key + "' has both 'range' and 'levels'; keep one");
+      fail(loc(*levels), "parameter '" + scenario::clip(p.key) + "' has both 'range' and 'levels'; keep one");
     if (!range && !levels)
-      fail(p.where, "parameter '" + p.key + "' needs 'range = [lo, hi]' or 'levels = [...]'");
+      fail(p.where, "parameter '" + scenario::clip(p.key) + "' needs 'range = [lo, hi]' or 'levels = [...]'");
     p.where_value = loc(range ? *range : *levels);
     if (range) {
       p.has_range = true;
@@ -324,8 +324,8 @@ class Reader {
       if (const auto* n = t.get("points"))
         p.points = static_cast<int>(integer(*n, prefix + "points", 2, 1'000'000));
       if (spec.design == Design::Grid && p.points == 0 && p.scale != Scale::Integer)
-        fail(loc(*range),
-             "parameter '" + p.key + "': a grid needs 'points = K' (values over the range) or 'levels'");
+        fail(loc(*range), "parameter '" + scenario::clip(p.key) +
+                              "': a grid needs 'points = K' (values over the range) or 'levels'");
       if (spec.design != Design::Grid && t.get("points"))
         fail(loc(*t.get("points")), "key '" + prefix + "points' is only used by the grid design; remove it");
     } else {

@@ -212,3 +212,57 @@ def test_sweep_run_larger_than_the_machine_is_refused(cli, tiny_scenario, tmp_pa
     assert not d.exists()
     ok = limited(cli, "sweep", "run", sweep, "-o", d, "-q", "--force", memory=1e6, disk=1000)
     assert ok.returncode == 0, ok.stderr
+
+
+# ------------------------------------------------------- items 10-13: validate refuses what run refuses
+
+SEGMENTS_17 = "".join(f'[[customers.segments]]\nname = "s{i}"\nshare = {1 / 17!r}\n' for i in range(17))
+BAD_SCENARIOS = {
+    # Network::build rounds the degree: 9.6 -> 10 = customers.count.
+    "degree rounds up": ('[customers]\ncount = 10\n[network]\nkind = "erdos-renyi"\nmean_degree = 9.6\n',
+                         "key 'network.mean_degree' must be < customers.count (10), got 9.6 (rounded to 10)"),
+    "17 segments": (SEGMENTS_17, "key 'customers.segments' must have at most 16 segments"),
+    "endogenous era rate 3": ('[era]\nkind = "endogenous"\nrate = 3\n', "key 'era.rate' must be in (0, 1]"),
+    "logit scale 1e100": ('[choice]\nlogit_scale = 1e100\n[[firms]]\nstrategy = "shareholder"\n',
+                          "key 'choice.logit_scale' must be <= 1000"),
+    "expanded names collide": ('[[firms]]\nname = "x"\nstrategy = "synergy"\ncount = 2\n'
+                               '[[firms]]\nname = "x-1"\nstrategy = "satisfaction"\n',
+                               'firm name "x-1" of firms.1'),
+    "entrant slot name": ('[economics]\nmax_entrants = 1\n[[firms]]\nname = "entrant-1"\nstrategy = "synergy"\n',
+                          "reserved for entrant slot 1"),
+    "NUL in a name": ('[[firms]]\nname = "a\\u0000b"\nstrategy = "synergy"\n',
+                      "key 'firms.0.name' must not contain control characters"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_SCENARIOS))
+def test_validate_and_run_refuse_alike_with_position_and_key(cli, tmp_path, case):
+    toml, expected = BAD_SCENARIOS[case]
+    if "[[firms]]" not in toml:
+        toml += '[[firms]]\nstrategy = "success"\n'
+    path = tmp_path / "bad.toml"
+    path.write_text('[run]\nsteps = 2\n' + toml)
+    validate = cli("validate", path)
+    run = cli("run", path, "-o", tmp_path / "o.h5", "-q")
+    assert_refused(validate, expected, f"{path}:")
+    assert validate.stderr == run.stderr and run.returncode == validate.returncode
+    assert not (tmp_path / "o.h5").exists()
+
+
+def test_messages_stay_short_for_huge_values(cli, tiny_scenario, tmp_path):
+    huge = "n" * (1 << 20)
+    path = tmp_path / "huge.toml"
+    path.write_text(f'[[firms]]\nname = "{huge}"\nstrategy = "success"\n[[firms]]\nname = "{huge}"\n'
+                    'strategy = "synergy"\n')
+    for args in (["validate", path], ["run", path, "-q", "-o", tmp_path / "o.h5"]):
+        proc = cli(*args)
+        assert_refused(proc, "(1048576 bytes)")
+        assert len(proc.stderr) < 1000
+    sweep = tmp_path / "s.toml"
+    for parameter in (f'key = "{huge}"\nlevels = [1]', f'key = "run.steps"\nlevels = ["{huge}"]',
+                      f'key = "network.kind"\nlevels = ["{huge}"]', f'key = "{huge}"\nrange = [1, 2]\npoints = 2',
+                      f'{huge} = 1'):
+        sweep.write_text(f'[sweep]\nbase = "{tiny_scenario}"\ndesign = "grid"\n[[parameters]]\n{parameter}\n')
+        proc = cli("sweep", "plan", sweep)
+        assert_refused(proc, "(1048576 bytes)")
+        assert len(proc.stderr) < 1000, proc.stderr[:300]
