@@ -79,8 +79,8 @@ SweepSpec checked_spec(const SweepOptions& o) {
 // exists on --resume) at the sampled points' mean size.
 void check_sweep_fits(const Plan& plan, const SweepOptions& o, const Shard& shard) {
   const int threads = o.threads > 0 ? o.threads : hardware_threads();
-  std::size_t todo = 0;
-  for (std::size_t i = shard.index; i < plan.size(); i += shard.count) ++todo;
+  std::size_t todo =
+      plan.size() > shard.index ? (plan.size() - shard.index + shard.count - 1) / shard.count : 0;
   if (o.resume) {
     std::error_code ec;
     std::size_t existing = 0;
