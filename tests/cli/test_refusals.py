@@ -173,6 +173,14 @@ def test_output_larger_than_the_disk_is_refused_and_the_estimate_is_right(cli, t
     forced = limited(cli, "run", tiny_scenario, "-o", out, "-q", *small, "--force", disk=0)
     assert forced.returncode == 0, forced.stderr
     assert 0.9 * estimate <= out.stat().st_size <= 1.1 * estimate, (estimate, out.stat().st_size)
+    # Long names count too: 200 firms named by a 50 kB name write 10 MB of names.
+    named = tmp_path / "named.toml"
+    named.write_text(f'[[firms]]\nname = "{"n" * 50000}"\nstrategy = "success"\ncount = 200\n')
+    small = ["--set", "run.steps=1", "--set", "customers.count=10", "--set", "network.kind=complete"]
+    proc = limited(cli, "run", named, "-o", out, "-q", *small, disk=0)
+    estimate = float(proc.stderr.split("will write about ")[1].split(" MB")[0]) * 1e6
+    assert limited(cli, "run", named, "-o", out, "-q", *small, "--force", disk=0).returncode == 0
+    assert 0.9 * estimate <= out.stat().st_size <= 1.1 * estimate, (estimate, out.stat().st_size)
 
 
 SWEEP_HEAD = '[sweep]\nbase = "{base}"\n{design}\n[[parameters]]\nkey = "{key}"\n{values}\n'
