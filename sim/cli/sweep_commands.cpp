@@ -101,7 +101,10 @@ void check_sweep_fits(const Plan& plan, const SweepOptions& o, const Shard& shar
       std::min<std::size_t>(o.jobs > 0 ? o.jobs : threads, std::max<std::size_t>(todo, 1));
   check_fits("this sweep", static_cast<double>(jobs) * memory + plan_size(plan.spec()).bytes,
              std::to_string(jobs) + " runs at once, up to " + byte_text(memory) + " each, and the plan",
-             output * static_cast<double>(todo), (fs::path(o.output) / "runs" / "x.h5").string(), o.force);
+             output * static_cast<double>(todo), (fs::path(o.output) / "runs" / "").string(), o.force);
+  if (!o.quiet && output * static_cast<double>(todo) >= 1e9)
+    std::cerr << "missionsim: note: the " << todo << " trajectories will take about "
+              << byte_text(output * static_cast<double>(todo)) << '\n';
 }
 
 int plan_command(const SweepOptions& o) {
