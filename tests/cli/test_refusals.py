@@ -7,6 +7,7 @@ than the machine, names that collide, and `validate` agreeing with `run`.
 import os
 import shutil
 import stat
+import subprocess
 
 import pytest
 
@@ -127,7 +128,6 @@ def limited(cli, *args, memory=None, disk=None, **kwargs):
         env["MISSIONSIM_ASSUME_MEMORY"] = str(memory)
     if disk is not None:
         env["MISSIONSIM_ASSUME_DISK"] = str(disk)
-    import subprocess
     return subprocess.run([cli.path, *map(str, args)], capture_output=True, text=True, timeout=60, env=env,
                           stdin=subprocess.DEVNULL, **kwargs)
 
