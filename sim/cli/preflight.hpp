@@ -18,14 +18,6 @@ struct OutputFile {
 void refuse_overwriting_inputs(const std::vector<OutputFile>& outputs,
                                const std::vector<std::string>& inputs);
 
-}  // namespace missionsim::cli
-
-namespace missionsim {
-struct RunFootprint;
-}
-
-namespace missionsim::cli {
-
 // Worker threads (or sweep jobs) above this are refused even with --force:
 // each is an OS thread with its own stack and buffers.
 inline constexpr int kMaxThreads = 4096;
