@@ -11,6 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "core/simulation.hpp"
+#include "scenario/footprint.hpp"
+#include "scenario/registry.hpp"
 #include "scenario/scenario.hpp"
 #include "strategies/strategy.hpp"
 
@@ -990,4 +993,181 @@ TEST_CASE("scenario: docs/SCENARIO.md lists every key as the registry does", "[s
   // Every key the reader knows appears, e.g.
   CHECK_THAT(current, Contains("| `maturity_rate` | float | `0.05` | [0, 1] | 1/step |"));
   CHECK_THAT(current, Contains("### [[firms]]"));
+}
+
+// ---- resource estimates (cli refuses runs larger than the machine) ------------------------------
+
+TEST_CASE("footprint: customer and network memory match what a Simulation holds", "[scenario][footprint]") {
+  // state_bytes() counts the customer vectors and the network as allocated; the
+  // estimate must cover it (a refusal errs on the safe side) and stay close.
+  for (const char* kind : {"watts-strogatz", "erdos-renyi", "barabasi-albert", "complete"})
+    for (const char* degree : {"4", "10"}) {
+      const Params p = load_scenario(kSource + "/scenarios/tiny.toml",
+                                     {"customers.count=3000", std::string("network.kind=") + kind,
+                                      std::string("network.mean_degree=") + degree,
+                                      "customers.consideration_size=3", "run.steps=1"});
+      const Simulation sim(p);
+      const RunFootprint f = estimate_run(p);
+      const double held = static_cast<double>(sim.state_bytes());
+      INFO(kind << " degree " << degree << ": estimate " << f.customer_bytes + f.network_bytes << ", held "
+                << held);
+      CHECK(f.customer_bytes + f.network_bytes >= held);
+      CHECK(f.customer_bytes + f.network_bytes <= 1.02 * held);
+      CHECK(f.network_build_bytes >= f.network_bytes);
+      CHECK(f.memory_bytes >= f.customer_bytes + f.network_bytes);
+    }
+}
+
+TEST_CASE("footprint: the issue's large requests are estimated as large", "[scenario][footprint]") {
+  // 1e8 customers at degree 42 (watts-strogatz): 4.2e9 adjacency entries of 4 bytes, twice while built.
+  const Params big = load_scenario(kSource + "/scenarios/tiny.toml",
+                                   {"customers.count=100000000", "network.mean_degree=42"});
+  const RunFootprint f = estimate_run(big);
+  CHECK(f.network_bytes >= 4 * 42 * 1e8);
+  CHECK(f.memory_bytes >= 2 * 4 * 42 * 1e8);
+  CHECK(f.memory_bytes < 40e9);
+  // 1,000 firms x 100,000 steps: 133 bytes per firm and step.
+  const Params wide = load_scenario(kSource + "/scenarios/tiny.toml",
+                                    {"firms.0.count=997", "run.steps=100000", "customers.count=10"});
+  const RunFootprint w = estimate_run(wide);
+  CHECK(w.output_bytes >= 1000 * 100001 * 133.0);
+  CHECK(w.output_bytes < 1000 * 100001 * 140.0);
+  CHECK(byte_text(w.output_bytes) == "13.3 GB");
+  CHECK(byte_text(512) == "512 bytes");
+  CHECK(byte_text(1234567) == "1.23 MB");
+}
+
+// ---- issue 9: ranges where the model is unstable, names, run-only checks, message length ---------
+
+TEST_CASE("scenario: an endogenous era needs rate <= 1 (Eq. 27 is stable and stays in [0, 1])",
+          "[scenario]") {
+  const std::string era = "[era]\nkind = \"endogenous\"\nstart = 0.2\nrate = ";
+  expect_error_with_firm(era + "3", "test.toml:4:8: key 'era.rate' must be in (0, 1] for an endogenous era");
+  expect_error_with_firm(era + "1.0000001", "must be in (0, 1] for an endogenous era");
+  expect_override_error("era.rate=2", "--set 'era.rate=2': key 'era.rate' must be in (0, 1]",
+                        era + "0.5\n" + kFirm);
+  // The same rate is a logistic steepness elsewhere, where it is not bounded.
+  CHECK(parse("[era]\nkind = \"logistic\"\nrate = 3\n" + kFirm).era.rate == 3);
+  // At the bound the weight stays in [0, 1] on every step.
+  const Params p = load_scenario(kSource + "/scenarios/tiny.toml",
+                                 {"era.kind=endogenous", "era.rate=1", "run.steps=24"});
+  Simulation sim(p);
+  for (int t = 0; t < p.steps; ++t) {
+    sim.step();
+    const double w = sim.observables().success_weight;
+    REQUIRE(w >= 0.0);
+    REQUIRE(w <= 1.0);
+  }
+}
+
+TEST_CASE("scenario: logit_scale is bounded where profit-max pricing would overflow", "[scenario]") {
+  const std::string shareholder = "[[firms]]\nstrategy = \"shareholder\"\n";
+  REQUIRE(builtin_strategy_params("shareholder").pricing == PricingRule::ProfitMax);
+  // Default segment: price_sensitivity 0.02, so mu <= 0.05 * 0.02 * 1e6 = 1000.
+  expect_scenario_error("[choice]\nlogit_scale = 1e100\n" + shareholder,
+                        "test.toml:2:15: key 'choice.logit_scale' must be <= 1000 when a firm prices by "
+                        "profit-max (strategy \"shareholder\")");
+  expect_scenario_error("[choice]\nlogit_scale = 1000.5\n" + shareholder, "must be <= 1000");
+  CHECK(parse("[choice]\nlogit_scale = 1000\n" + shareholder).logit_scale == 1000);
+  // No price sensitivity: the markup has no finite bound worth running.
+  expect_scenario_error("[[customers.segments]]\nname = \"a\"\nprice_sensitivity = 0\n" + shareholder,
+                        "must be <= 5e-05");
+  // An entrant that prices by profit-max counts; without one, mu only flattens the choice.
+  expect_scenario_error("[choice]\nlogit_scale = 1e100\n[economics]\nentry_mix = [\"shareholder\"]\n" + kFirm,
+                        "strategy \"shareholder\"");
+  CHECK(parse("[choice]\nlogit_scale = 1e100\n" + kFirm).logit_scale == 1e100);
+}
+
+TEST_CASE("scenario: firm names are unique once groups are numbered, and not an entrant's", "[scenario]") {
+  expect_scenario_error(
+      "[[firms]]\nname = \"x\"\nstrategy = \"success\"\ncount = 2\n"
+      "[[firms]]\nname = \"x-1\"\nstrategy = \"synergy\"\n",
+      "test.toml:6:8: firm name \"x-1\" of firms.1 is also a firm of firms.0 (count 2 expands \"x\" to -1 .. -2)");
+  expect_scenario_error(
+      "[[firms]]\nname = \"x-2\"\nstrategy = \"synergy\"\n"
+      "[[firms]]\nname = \"x\"\nstrategy = \"success\"\ncount = 3\n",
+      "firm name \"x-2\" of firms.1 (count 3 expands \"x\" to -1 .. -3) is also a firm of firms.0");
+  // An override is blamed when it makes the collision.
+  expect_scenario_error(
+      "[[firms]]\nname = \"x\"\nstrategy = \"success\"\n[[firms]]\nname = \"x-1\"\nstrategy = \"synergy\"\n",
+      "--set 'firms.0.count=2': firm name \"x-1\"", {"firms.0.count=2"});
+  expect_scenario_error(
+      "[economics]\nmax_entrants = 2\n[[firms]]\nname = \"entrant-2\"\nstrategy = \"success\"\n",
+      "test.toml:4:8: firm name \"entrant-2\" of firms.0 is reserved for entrant slot 2 "
+      "(economics.max_entrants = 2)");
+  CHECK(parse("[economics]\nmax_entrants = 1\n[[firms]]\nname = \"entrant-2\"\nstrategy = \"success\"\n")
+            .firms[0]
+            .name == "entrant-2");
+  // With distinct names an event names exactly one firm.
+  CHECK_NOTHROW(parse("[[firms]]\nname = \"x\"\nstrategy = \"success\"\ncount = 2\n[[firms]]\nname = \"y-1\"\n"
+                      "strategy = \"synergy\"\n[[events]]\nstep = 1\nfirm = \"x-1\"\ncapability = 0.9\n"));
+}
+
+TEST_CASE("scenario: names and other strings refuse control characters", "[scenario]") {
+  expect_scenario_error("[[firms]]\nname = \"a\\u0000b\"\nstrategy = \"success\"\n",
+                        "test.toml:2:8: key 'firms.0.name' must not contain control characters, got "
+                        "\"a\\u0000b\"");
+  expect_error_with_firm("[run]\nname = \"two\\nlines\"", "key 'run.name' must not contain control characters");
+  expect_error_with_firm("[[customers.segments]]\nname = \"tab\\there\"",
+                         "key 'customers.segments.0.name' must not contain control characters, got \"tab\\there\"");
+  expect_scenario_error("[[strategies]]\nname = \"s\\u007f\"\n" + kFirm,
+                        "key 'strategies.0.name' must not contain control characters");
+  expect_override_error("run.name=\"a\\u0001\"", "key 'run.name' must not contain control characters");
+  // Non-ASCII text is fine.
+  CHECK(parse("[run]\nname = \"Grüße ✓\"\n" + kFirm).name == "Grüße ✓");
+}
+
+TEST_CASE("scenario: what Simulation would refuse is refused with file position and key", "[scenario]") {
+  // The network rounds the degree: 9.6 is 10 = customers.count, which Network::build refuses.
+  const std::string er = "[customers]\ncount = 10\n[network]\nkind = \"erdos-renyi\"\nmean_degree = ";
+  expect_error_with_firm(er + "9.6", "test.toml:5:15: key 'network.mean_degree' must be < customers.count (10), "
+                                     "got 9.6 (rounded to 10)");
+  const Params ok = parse(er + "9.4\n" + kFirm);
+  CHECK_NOTHROW(Simulation(ok));
+  // 16 segments at most (4 bits per customer).
+  auto segments = [](int n) {
+    std::string t;
+    for (int i = 0; i < n; ++i)
+      t += "[[customers.segments]]\nname = \"s" + std::to_string(i) + "\"\nshare = " +
+           scenario::format_double(1.0 / n) + "\n";
+    return t;
+  };
+  expect_error_with_firm(segments(17),
+                         "test.toml:49:1: key 'customers.segments' must have at most 16 segments (a customer's "
+                         "segment is 4 bits), got 17");
+  const Params sixteen = parse(segments(16) + kFirm);
+  CHECK(sixteen.segments.size() == 16);
+  CHECK_NOTHROW(Simulation(sixteen));
+}
+
+TEST_CASE("scenario: messages quote at most a short piece of a long value", "[scenario]") {
+  const std::string huge(1 << 20, 'n');
+  auto message = [](const std::string& toml) {
+    try {
+      parse(toml);
+    } catch (const ScenarioError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::vector<std::string> cases = {
+      // duplicate group names, expanded duplicates, unknown strategy, unknown event firm, bad enum
+      "[[firms]]\nname = \"" + huge + "\"\nstrategy = \"success\"\n[[firms]]\nname = \"" + huge +
+          "\"\nstrategy = \"synergy\"\n",
+      "[[firms]]\nname = \"" + huge + "\"\nstrategy = \"success\"\ncount = 2\n[[firms]]\nname = \"" + huge +
+          "-1\"\nstrategy = \"synergy\"\n",
+      "[[firms]]\nstrategy = \"" + huge + "\"\n",
+      "[[firms]]\nname = \"" + huge + "\"\nstrategy = \"success\"\ncount = 12\n[[events]]\nfirm = \"" + huge +
+          "\"\nstep = 1\ncapability = 0.5\n",
+      "[network]\nkind = \"" + huge + "\"\n" + kFirm,
+      "[[strategies]]\nname = \"" + huge + "\"\nshare_rd = 1\nshare_marketing = 1\n" + kFirm,
+      "[run]\nname = \"" + huge + "\\u0000\"\n" + kFirm,
+  };
+  for (const auto& toml : cases) {
+    const std::string m = message(toml);
+    INFO(m.substr(0, 300));
+    CHECK(!m.empty());
+    CHECK(m.size() < 1200);
+    CHECK_THAT(m, Contains("bytes)"));
+  }
 }

@@ -14,8 +14,17 @@
 namespace missionsim::cli {
 namespace {
 
+// A message is one line a user can read; a value the reader did not shorten
+// (a path, a library's text) is cut here.
+constexpr std::size_t kMaxMessageBytes = 2000;
+
 int fail(int code, const std::string& message) {
-  std::cerr << "missionsim: error: " << message << '\n';
+  std::cerr << "missionsim: error: ";
+  if (message.size() <= kMaxMessageBytes)
+    std::cerr << message;
+  else
+    std::cerr << message.substr(0, kMaxMessageBytes) << "... (" << message.size() << " bytes)";
+  std::cerr << '\n';
   return code;
 }
 

@@ -35,6 +35,7 @@ struct RunOptions {
   std::optional<int> threads;          // TBB max_allowed_parallelism, >= 1; unset: all cores
   std::vector<std::string> overrides;  // "key.path=value", --seed last
   bool quiet = false;
+  bool force = false;  // run even when the estimates exceed the machine (cli/preflight.hpp)
 };
 
 struct ValidateOptions {
@@ -54,6 +55,7 @@ struct SweepOptions {
   bool resume = false;
   bool mpi = false;
   bool quiet = false;
+  bool force = false;      // plan, run, slurm: even when the estimates exceed the machine
   std::size_t shards = 0;  // status --shards N
   std::size_t array_size = 0;
   int throttle = 0;

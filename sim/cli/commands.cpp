@@ -15,8 +15,10 @@
 
 #include "cli/cli.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/preflight.hpp"
 #include "cli/progress.hpp"
 #include "output/run_file.hpp"
+#include "scenario/footprint.hpp"
 #include "scenario/scenario.hpp"
 
 namespace fs = std::filesystem;
@@ -126,7 +128,15 @@ int run_command(const RunOptions& options) {
   const auto start = Clock::now();
   const Params params = load(options.scenario, options.overrides);
   const std::string output = options.output.empty() ? default_output(options.scenario) : options.output;
+  refuse_overwriting_inputs({{output, ""}, {output + ".partial", ""}}, {options.scenario});
+  if (options.threads) check_threads("--threads", *options.threads, options.force);
+  const RunFootprint need = estimate_run(params, options.threads.value_or(hardware_threads()));
+  check_fits("this run", need.memory_bytes, need.memory_text(), need.output_bytes, output, options.force);
+  if (!options.quiet && need.output_bytes >= 1e9)
+    std::cerr << "missionsim: note: the trajectory will take about " << byte_text(need.output_bytes) << '\n';
   prepare_output(output);
+  if (std::error_code ec; fs::is_regular_file(output, ec))
+    std::cerr << "missionsim: note: '" << output << "' exists; this run replaces it when it completes\n";
 
   std::optional<tbb::global_control> threads;
   if (options.threads)

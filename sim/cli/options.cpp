@@ -83,6 +83,9 @@ Invocation parse_run(const std::vector<std::string>& args) {
   add_set_option(options);
   options.add_options()                                                 //
       ("quiet,q", po::bool_switch(), "no progress bar and no summary")  //
+      ("force", po::bool_switch(),
+       "run even when the memory or disk estimate exceeds what is available, or --threads is above "
+       "4x the cores")  //
       ("help,h", "show this help");
   const auto vm = parse(args, options);
 
@@ -108,6 +111,7 @@ Invocation parse_run(const std::vector<std::string>& args) {
   // Last, so that it wins over a --set run.seed.
   if (vm.count("seed")) run.overrides.push_back("run.seed=" + seed_argument(vm["seed"].as<std::string>()));
   run.quiet = vm["quiet"].as<bool>();
+  run.force = vm["force"].as<bool>();
   return inv;
 }
 
@@ -187,6 +191,9 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
   } else {
     throw UsageError("unknown sweep action '" + action + "' (plan, run, status, collect, slurm)");
   }
+  if (on_file)
+    options.add_options()("force", po::bool_switch(),
+                          "go on even when the memory or disk estimate exceeds what is available");
   options.add_options()("help,h", "show this help");
   const auto vm = parse(rest, options);
   if (vm.count("help")) {
@@ -219,6 +226,7 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
   if (vm.count("resume")) o.resume = vm["resume"].as<bool>();
   if (vm.count("mpi")) o.mpi = vm["mpi"].as<bool>();
   if (vm.count("quiet")) o.quiet = vm["quiet"].as<bool>();
+  if (vm.count("force")) o.force = vm["force"].as<bool>();
   if (vm.count("shards")) {
     o.shards = vm["shards"].as<std::size_t>();
     if (o.shards < 1) throw UsageError("--shards must be >= 1");

@@ -11,6 +11,8 @@
 
 #include "cli/cli.hpp"
 #include "cli/interrupt.hpp"
+#include "cli/preflight.hpp"
+#include "scenario/footprint.hpp"
 #include "sweep/collect.hpp"
 #include "sweep/launch.hpp"
 #include "sweep/runner.hpp"
@@ -48,8 +50,65 @@ std::string base_argument(const Plan& plan, const std::string& dir) {
   return (fs::path(dir.empty() ? "SWEEP_DIR" : dir) / "base.toml").string();
 }
 
+// The files `sweep run` writes into DIR (docs/SWEEP.md, the sweep directory);
+// its copies sweep.toml and base.toml may be the inputs themselves (same bytes).
+std::vector<OutputFile> sweep_outputs(const std::string& dir, const std::string& sweep_file,
+                                      const std::string& base_file) {
+  const fs::path d(dir);
+  std::vector<OutputFile> out = {{dir, ""},
+                                 {(d / "sweep.toml").string(), sweep_file},
+                                 {(d / "base.toml").string(), base_file},
+                                 {(d / "runs").string(), ""}};
+  for (const char* name : {"manifest.toml", "ledger", "shards", "sweep.h5", "sweep.h5.partial"})
+    out.push_back({(d / name).string(), ""});
+  return out;
+}
+
+// The sweep file, refused before its plan is expanded when the plan alone
+// would not fit in memory.
+SweepSpec checked_spec(const SweepOptions& o) {
+  SweepSpec spec = load_sweep(o.target);
+  const PlanSize size = plan_size(spec);
+  check_fits("the plan of " + std::to_string(size.runs) + " runs", size.bytes, "", -1, "", o.force);
+  return spec;
+}
+
+// Memory and disk a sweep run needs: `jobs` runs at once, each as large as
+// the largest of up to 64 design points spread over the plan, and the
+// trajectories of the runs still to do (this shard's, less those whose file
+// exists on --resume) at the sampled points' mean size.
+void check_sweep_fits(const Plan& plan, const SweepOptions& o, const Shard& shard) {
+  const int threads = o.threads > 0 ? o.threads : hardware_threads();
+  std::size_t todo =
+      plan.size() > shard.index ? (plan.size() - shard.index + shard.count - 1) / shard.count : 0;
+  if (o.resume) {
+    std::error_code ec;
+    std::size_t existing = 0;
+    for (fs::directory_iterator it(fs::path(o.output) / "runs", ec), end; !ec && it != end; it.increment(ec))
+      existing += it->path().extension() == ".h5";
+    todo -= std::min(todo, existing);
+  }
+  const std::size_t samples = std::min<std::size_t>(plan.points(), 64);
+  double memory = 0, output = 0;
+  for (std::size_t k = 0; k < samples; ++k) {
+    const std::size_t point = k * plan.points() / samples;
+    const RunFootprint f = estimate_run(
+        plan.params(plan.run(point * static_cast<std::size_t>(plan.spec().replicates))), threads);
+    memory = std::max(memory, f.memory_bytes);
+    output += f.output_bytes / static_cast<double>(samples);
+  }
+  const std::size_t jobs =
+      std::min<std::size_t>(o.jobs > 0 ? o.jobs : threads, std::max<std::size_t>(todo, 1));
+  check_fits("this sweep", static_cast<double>(jobs) * memory + plan_size(plan.spec()).bytes,
+             std::to_string(jobs) + " runs at once, up to " + byte_text(memory) + " each, and the plan",
+             output * static_cast<double>(todo), (fs::path(o.output) / "runs" / "").string(), o.force);
+  if (!o.quiet && output * static_cast<double>(todo) >= 1e9)
+    std::cerr << "missionsim: note: the " << todo << " trajectories will take about "
+              << byte_text(output * static_cast<double>(todo)) << '\n';
+}
+
 int plan_command(const SweepOptions& o) {
-  const Plan plan(load_sweep(o.target));
+  const Plan plan(checked_spec(o));
   const SweepSpec& spec = plan.spec();
   const std::string base = base_argument(plan, "");
   if (!o.run_id.empty()) {
@@ -105,6 +164,7 @@ int plan_command(const SweepOptions& o) {
         csv << ',' << plan.saltelli_matrix(run.point) << ',' << plan.saltelli_column(run.point);
       csv << '\n';
     }
+    refuse_overwriting_inputs({{o.csv, ""}}, {o.target, spec.base_path});
     std::ofstream out(o.csv, std::ios::binary | std::ios::trunc);
     out << csv.str();
     if (!out.flush()) throw std::runtime_error("cannot write '" + o.csv + "'");
@@ -113,7 +173,7 @@ int plan_command(const SweepOptions& o) {
 }
 
 int run_sweep_command(const SweepOptions& o) {
-  const Plan plan(load_sweep(o.target));
+  const Plan plan(checked_spec(o));
   const std::string sweep_text = read_file(o.target);
   RunnerOptions options;
   options.jobs = o.jobs;
@@ -124,6 +184,11 @@ int run_sweep_command(const SweepOptions& o) {
   const InterruptGuard interrupt;
   options.stop = [&] { return interrupt.requested(); };
 
+  refuse_overwriting_inputs(sweep_outputs(o.output, o.target, plan.spec().base_path),
+                            {o.target, plan.spec().base_path});
+  if (o.threads > 0) check_threads("--threads", o.threads, o.force);
+  if (o.jobs > 0) check_threads("--jobs", o.jobs, o.force);
+  check_sweep_fits(plan, o, options.shard);
   RunnerResult r;
   if (o.mpi) {
     if (!mpi_available())
@@ -213,7 +278,7 @@ int collect_command(const SweepOptions& o) {
 }
 
 int slurm_command(const SweepOptions& o) {
-  const Plan plan(load_sweep(o.target));
+  const Plan plan(checked_spec(o));
   SlurmOptions s;
   s.program = self_path();
   s.sweep_file = fs::absolute(o.target).lexically_normal().string();
@@ -223,6 +288,11 @@ int slurm_command(const SweepOptions& o) {
   s.cpus_per_task = o.cpus_per_task;
   s.time = o.time;
   s.partition = o.partition;
+  refuse_overwriting_inputs({{o.output, ""},
+                             {(fs::path(o.output) / "sweep.sbatch").string(), ""},
+                             {(fs::path(o.output) / "collect.sbatch").string(), ""},
+                             {(fs::path(o.output) / "submit.sh").string(), ""}},
+                            {o.target, plan.spec().base_path});
   const SlurmFiles f = write_slurm(plan, s);
   std::cout << "wrote " << f.array_script << " (" << f.array_size << " tasks for " << plan.size()
             << " runs), " << f.collect_script << ", " << f.submit_script

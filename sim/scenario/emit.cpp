@@ -127,7 +127,8 @@ std::string scenario_keys_markdown() {
       out << "### [[customers.segments]]\n\n"
           << "Customer segments, one table each. Without any, the population is one segment with the "
              "defaults "
-             "below. The shares of all segments must sum to 1 (within 1e-9); names must be unique.\n\n";
+             "below. At most 16 segments; the shares of all segments must sum to 1 (within 1e-9); names must "
+             "be unique.\n\n";
       markdown_table(out, segment_fields(), Segment{});
     }
   }
@@ -143,7 +144,10 @@ std::string scenario_keys_markdown() {
   out << "### [[firms]]\n\n"
       << "The firms at t = 0, one table per group; at least one. A group with count > 1 expands at run time "
          "into "
-         "firms named name-1, name-2, .... Sum of counts + economics.max_entrants <= 1000.\n\n";
+         "firms named name-1, name-2, ...; every expanded name must be unique and none may be an entrant "
+         "slot's "
+         "(entrant-1 .. entrant-M, M = economics.max_entrants). Sum of counts + economics.max_entrants <= "
+         "1000.\n\n";
   FirmGroup firm_defaults;
   markdown_table(out, firm_fields(), firm_defaults);
   out << "### [[events]]\n\n"

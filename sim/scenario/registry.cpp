@@ -36,7 +36,8 @@ constexpr double kSeedMax = 9223372036854775807.0;  // TOML integers are int64
         "step where the change starts (linear, step) or its midpoint (logistic)"),                      \
       P("t1", S.t1, closed(0, 1e6), "step",                                                             \
         "step where a linear change ends; >= t0 when kind = \"linear\""),                               \
-      P("rate", S.rate, positive(), "1/step", "logistic steepness, or endogenous adjustment speed")
+      P("rate", S.rate, positive(), "1/step",                                                           \
+        "logistic steepness, or endogenous adjustment speed (<= 1 when endogenous)")
 
 std::vector<Section> make_sections() {
   return {
@@ -155,7 +156,8 @@ std::vector<Section> make_sections() {
        "Reconsideration, switching and firm choice (M6).",
        {
            P("logit_scale", logit_scale, positive(), "",
-             "mu, the scale of the logit choice among firms (M6)"),
+             "mu, the scale of the logit choice among firms (M6); <= 5e4 x the mean price_sensitivity when a "
+             "firm prices by profit-max"),
            P("switching_cost", switching_cost, closed(0, 10), "utility", "utility bonus of the incumbent"),
            P("churn_base", churn_base, closed(0, 1), "1/step",
              "reconsideration hazard of a satisfied customer"),
@@ -464,6 +466,28 @@ std::string quote_string(std::string_view s) {
     }
   }
   return out + "\"";
+}
+
+std::string quote_short(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return quote_string(s);
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  std::string q = quote_string(s.substr(0, cut));
+  q.insert(q.size() - 1, "...");
+  return q + " (" + std::to_string(s.size()) + " bytes)";
+}
+
+std::string clip(std::string_view s, std::size_t max) {
+  const std::string q = quote_short(s, max);
+  const std::size_t close = q.rfind('"');
+  return q.substr(1, close - 1) + q.substr(close + 1);
+}
+
+bool has_control_character(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) {
+    const auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
 }
 
 std::string toml_value_text(const ValueRef& ref) {

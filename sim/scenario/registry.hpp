@@ -91,6 +91,14 @@ std::vector<std::string> enum_choices(const ValueRef& ref);
 std::string format_double(double x);
 // TOML basic string with escapes.
 std::string quote_string(std::string_view s);
+// A user's string inside a message: quote_string of at most `max` bytes (not
+// cutting a UTF-8 sequence), with "..." and the full length when cut:
+// "\"aaaa...\" (1048576 bytes)". Messages stay one short line.
+std::string quote_short(std::string_view s, std::size_t max = 60);
+// The same without the quotes, for text inside '...': "aaaa... (1048576 bytes)".
+std::string clip(std::string_view s, std::size_t max = 60);
+// True when `s` holds a control character (U+0000..U+001F, U+007F).
+bool has_control_character(std::string_view s);
 
 // Optimal string alignment distance (Levenshtein plus adjacent transpositions).
 std::size_t edit_distance(std::string_view a, std::string_view b);

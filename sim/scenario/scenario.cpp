@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "scenario/input_file.hpp"
 #include "scenario/registry.hpp"
 #include "scenario/toml_text.hpp"
 #include "strategies/strategy.hpp"
@@ -31,10 +32,15 @@ namespace {
 using namespace scenario;
 
 constexpr char kOverrideMarker = '\x01';
-constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
 constexpr double kSegmentShareTolerance = 1e-9;
 constexpr int kMaxFirmSlots = 1000;
 constexpr int kMaxAttributes = 32;
+constexpr std::size_t kMaxSegments = 16;
+// Eq. 63's markup mu / (alphabar (1 - s)) is largest at s = 0.95, where
+// 1 / (1 - s) = 20; it may not exceed the largest price a strategy can set
+// (strategies.*.price).
+constexpr double kMaxMarkupFactor = 20;
+constexpr double kMaxPrice = 1e6;
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -58,16 +64,11 @@ std::string printable(std::string_view s, std::size_t max = 200) {
   return s.size() > max ? out + "..." : out;
 }
 
-// A long string value cut for a message (quote_string escapes it).
-std::string truncated(std::string_view s, std::size_t max = 60) {
-  return s.size() <= max ? std::string(s) : std::string(s.substr(0, max)) + "...";
-}
-
 // "string \"abc\"", "float 1.5", "table": what the user wrote, for "got ...".
 std::string describe(const toml::node& n) {
   switch (n.type()) {
     case toml::node_type::string:
-      return "string " + quote_string(truncated(n.as_string()->get()));
+      return "string " + quote_short(n.as_string()->get());
     case toml::node_type::integer:
       return "integer " + std::to_string(n.as_integer()->get());
     case toml::node_type::floating_point:
@@ -244,6 +245,9 @@ class Reader {
     if (!n.is_string()) type_error(n, path, "a string");
     const std::string& s = n.as_string()->get();
     if ((flags & kNonEmpty) && s.empty()) fail(n, "key '" + path + "' must not be empty");
+    // A NUL would cut the name in /firms/name; a newline would break a message or a table.
+    if (has_control_character(s))
+      fail(n, "key '" + path + "' must not contain control characters, got " + quote_short(s));
     return s;
   }
 
@@ -255,8 +259,8 @@ class Reader {
     auto choices = enum_choices(ValueRef(static_cast<E*>(nullptr)));
     std::vector<std::string> quoted;
     for (const auto& c : choices) quoted.push_back(quote_string(c));
-    fail(n, "key '" + path + "' must be one of " + join(quoted, ", ") + ", got " +
-                quote_string(truncated(s)) + did_you_mean(nearest(s, choices)));
+    fail(n, "key '" + path + "' must be one of " + join(quoted, ", ") + ", got " + quote_short(s) +
+                did_you_mean(nearest(s, choices)));
   }
 
   void read_value(const toml::node& n, const std::string& path, const ValueRef& ref, const Range& range,
@@ -379,6 +383,10 @@ class Reader {
     if (!n) return;
     auto tables = table_array(*n, "customers.segments");
     if (tables.empty()) fail(*n, "key 'customers.segments' must have at least one segment");
+    if (tables.size() > kMaxSegments)
+      fail(*tables[kMaxSegments],
+           "key 'customers.segments' must have at most " + std::to_string(kMaxSegments) +
+               " segments (a customer's segment is 4 bits), got " + std::to_string(tables.size()));
     p.segments.clear();
     for (std::size_t i = 0; i < tables.size(); ++i) {
       std::string prefix = "customers.segments." + std::to_string(i);
@@ -386,7 +394,7 @@ class Reader {
       read_table(*tables[i], prefix, segment_fields(), s);
       for (std::size_t j = 0; j < p.segments.size(); ++j)
         if (p.segments[j].name == s.name)
-          fail(loc_of(prefix + ".name"), "segment name " + quote_string(s.name) +
+          fail(loc_of(prefix + ".name"), "segment name " + quote_short(s.name) +
                                              " is used twice (also by customers.segments." +
                                              std::to_string(j) + "); give each segment its own name");
       p.segments.push_back(s);
@@ -409,7 +417,7 @@ class Reader {
           auto it = std::find_if(p.strategies.begin(), p.strategies.end(),
                                  [&](const StrategyParams& c) { return c.name == base; });
           if (it == p.strategies.end())
-            fail(*b, "key '" + prefix + ".base' names unknown strategy " + quote_string(truncated(base)) +
+            fail(*b, "key '" + prefix + ".base' names unknown strategy " + quote_short(base) +
                          " (a base must be a built-in or an earlier [[strategies]] entry)" +
                          did_you_mean(nearest(base, all_strategy_names(p.strategies))));
           s = *it;
@@ -418,12 +426,12 @@ class Reader {
       read_table(t, prefix, strategy_fields(), s, {"base"});
       const std::string where = loc_of(prefix + ".name");
       if (is_builtin_strategy(s.name))
-        fail(where, "key '" + prefix + ".name': " + quote_string(s.name) +
-                        " is a built-in strategy; choose another name (base = " + quote_string(s.name) +
+        fail(where, "key '" + prefix + ".name': " + quote_short(s.name) +
+                        " is a built-in strategy; choose another name (base = " + quote_short(s.name) +
                         " starts from its values)");
       for (std::size_t j = 0; j < p.strategies.size(); ++j)
         if (p.strategies[j].name == s.name)
-          fail(where, "key '" + prefix + ".name': strategy " + quote_string(s.name) +
+          fail(where, "key '" + prefix + ".name': strategy " + quote_short(s.name) +
                           " is already defined by strategies." + std::to_string(j));
       p.strategies.push_back(s);
     }
@@ -443,14 +451,14 @@ class Reader {
       read_table(*tables[i], prefix, firm_fields(), f);
       if (std::find(names.begin(), names.end(), f.strategy) == names.end())
         fail(loc_of(prefix + ".strategy"), "key '" + prefix + ".strategy' names unknown strategy " +
-                                               quote_string(truncated(f.strategy)) +
+                                               quote_short(f.strategy) +
                                                did_you_mean(nearest(f.strategy, names)) +
                                                " (built-ins: " + join(builtin_strategy_names(), ", ") + ")");
       bool defaulted = f.name.empty();
       if (defaulted) f.name = f.strategy;
       for (std::size_t j = 0; j < p.firms.size(); ++j)
         if (p.firms[j].name == f.name)
-          fail(loc_of(prefix + ".name"), "firm name " + quote_string(f.name) + " of " + prefix +
+          fail(loc_of(prefix + ".name"), "firm name " + quote_short(f.name) + " of " + prefix +
                                              " is already used by firms." + std::to_string(j) +
                                              (defaulted ? " (the name defaults to the strategy name)" : "") +
                                              "; set a distinct 'name'");
@@ -500,12 +508,12 @@ class Reader {
           keys.push_back("firms." + std::to_string(j) + ".count");
           keys.push_back("firms." + std::to_string(j) + ".name");
         }
-        const std::vector<std::string> first(firms.begin(),
-                                             firms.begin() + std::min<std::size_t>(firms.size(), 12));
+        std::vector<std::string> first;
+        for (std::size_t j = 0; j < std::min<std::size_t>(firms.size(), 12); ++j)
+          first.push_back(printable(firms[j], 40));
         const std::string shown = join(first, ", ") + (firms.size() > 12 ? ", ..." : "");
-        fail(blame(keys, prefix), "key '" + prefix + ".firm' names unknown firm " +
-                                      quote_string(truncated(e.firm)) + did_you_mean(nearest(e.firm, firms)) +
-                                      " (firms: " + shown + ")");
+        fail(blame(keys, prefix), "key '" + prefix + ".firm' names unknown firm " + quote_short(e.firm) +
+                                      did_you_mean(nearest(e.firm, firms)) + " (firms: " + shown + ")");
       }
       if (e.attribute >= attributes)
         fail(blame({prefix + ".attribute", "market.attributes", "market.latent_attributes"}, prefix),
@@ -517,10 +525,83 @@ class Reader {
   void check_schedule(const Schedule& s, const std::string& name, bool allow_endogenous) {
     if (s.kind == ScheduleKind::Endogenous && !allow_endogenous)
       fail(loc_of(name + ".kind"), "key '" + name + ".kind' cannot be \"endogenous\" (only era can be)");
+    // Eq. 27: w <- w + rate (best - w) = (1 - rate) w + rate best stays a
+    // weighted mean of w and best in [0, 1] only for rate <= 1; above, it
+    // overshoots, and for rate >= 2 the error |1 - rate|^t grows without bound.
+    if (s.kind == ScheduleKind::Endogenous && s.rate > 1)
+      fail(blame({name + ".rate", name + ".kind"}, name),
+           "key '" + name + ".rate' must be in (0, 1] for an endogenous " + name +
+               " (w <- w + rate (best - w) overshoots above 1 and diverges from 2 on), got " +
+               number(s.rate));
     if (s.kind == ScheduleKind::Linear && s.t1 < s.t0)
       fail(blame({name + ".t1", name + ".t0", name + ".kind"}, name),
            "key '" + name + ".t1' must be >= " + name + ".t0 (" + number(s.t0) +
                ") for a linear schedule, got " + number(s.t1));
+  }
+
+  // The names a run gives its firm slots (expanded_firm_names, then
+  // entrant-1 .. entrant-M) must be unique: events and /firms/name name firms by them.
+  void check_firm_names(const Params& p) {
+    std::map<std::string, std::size_t> group_of;  // expanded name -> [[firms]] index
+    for (std::size_t i = 0; i < p.firms.size(); ++i) {
+      const FirmGroup& g = p.firms[i];
+      const std::string base = g.name.empty() ? g.strategy : g.name;
+      const std::string prefix = "firms." + std::to_string(i);
+      for (int c = 0; c < g.count; ++c) {
+        const std::string name = g.count == 1 ? base : base + "-" + std::to_string(c + 1);
+        const auto [it, fresh] = group_of.emplace(name, i);
+        if (fresh) continue;
+        const std::string other = "firms." + std::to_string(it->second);
+        auto expands = [&](std::size_t j) {
+          const FirmGroup& h = p.firms[j];
+          return h.count == 1 ? std::string()
+                              : " (count " + std::to_string(h.count) + " expands " +
+                                    quote_short(h.name.empty() ? h.strategy : h.name) + " to -1 .. -" +
+                                    std::to_string(h.count) + ")";
+        };
+        fail(blame({prefix + ".name", prefix + ".count", other + ".name", other + ".count"}, prefix),
+             "firm name " + quote_short(name) + " of " + prefix + expands(i) + " is also a firm of " + other +
+                 expands(it->second) + "; set names that stay distinct once groups are numbered");
+      }
+    }
+    for (int e = 1; e <= p.max_entrants; ++e) {
+      const std::string name = "entrant-" + std::to_string(e);
+      if (auto it = group_of.find(name); it != group_of.end()) {
+        const std::string prefix = "firms." + std::to_string(it->second);
+        fail(blame({prefix + ".name", "economics.max_entrants"}, prefix),
+             "firm name " + quote_short(name) + " of " + prefix + " is reserved for entrant slot " +
+                 std::to_string(e) + " (economics.max_entrants = " + std::to_string(p.max_entrants) +
+                 "); choose another name");
+      }
+    }
+  }
+
+  // Eq. 63: a profit-max price is c + mu / (alphabar (1 - s)) with s <= 0.95;
+  // mu is bounded so that the markup stays within the price range (and money
+  // within int64 cents) whenever a firm or entrant can price that way.
+  void check_logit_scale(const Params& p) {
+    auto pricing = [&](const std::string& name) {
+      for (const auto& s : p.strategies)
+        if (s.name == name) return s.pricing;
+      return is_builtin_strategy(name) ? builtin_strategy_params(name).pricing : PricingRule::Fixed;
+    };
+    std::string user;
+    for (const auto& g : p.firms)
+      if (user.empty() && pricing(g.strategy) == PricingRule::ProfitMax) user = g.strategy;
+    for (const auto& name : p.entry_mix)
+      if (user.empty() && pricing(name) == PricingRule::ProfitMax) user = name;
+    if (user.empty()) return;
+    double alpha = 0;
+    for (const auto& s : p.segments) alpha += s.share * s.price_sensitivity;
+    alpha = std::max(alpha, 1e-9);  // as the pricing rule floors it
+    const double bound = alpha * kMaxPrice / kMaxMarkupFactor;
+    if (p.logit_scale > bound)
+      fail(blame({"choice.logit_scale", "customers.segments"}, "choice"),
+           "key 'choice.logit_scale' must be <= " + number(bound) +
+               " when a firm prices by profit-max (strategy " + quote_short(user) +
+               "): the markup mu / (alphabar (1 - s)) with alphabar = " + number(alpha) +
+               " (mean price_sensitivity) and s <= 0.95 must stay <= 1e6, the largest price; got " +
+               number(p.logit_scale));
   }
 
   void check(const Params& p) {
@@ -549,15 +630,19 @@ class Reader {
            "key 'network.mean_degree' must be an even integer for watts-strogatz, got " +
                number(net.mean_degree));
     if (net.kind != NetworkKind::Complete) {
-      if (!(net.mean_degree < static_cast<double>(p.customers)))
+      // The network uses the degree rounded to an integer (Network::build).
+      const std::int64_t k = std::llround(net.mean_degree);
+      const std::string rounded =
+          static_cast<double>(k) == net.mean_degree ? "" : " (rounded to " + std::to_string(k) + ")";
+      if (!(k < p.customers))
         fail(blame(net_keys, "network"), "key 'network.mean_degree' must be < customers.count (" +
                                              std::to_string(p.customers) + "), got " +
-                                             number(net.mean_degree));
-      if (static_cast<double>(p.customers) * net.mean_degree >= 4294967296.0)
+                                             number(net.mean_degree) + rounded);
+      if (static_cast<double>(p.customers) * static_cast<double>(k) >= 4294967296.0)
         fail(blame(net_keys, "network"),
              "customers.count * network.mean_degree must be < 2^32 (the edge index is "
              "32-bit), got " +
-                 std::to_string(p.customers) + " * " + number(net.mean_degree));
+                 std::to_string(p.customers) + " * " + number(net.mean_degree) + rounded);
     }
 
     for (std::size_t i = 0; i < p.strategies.size(); ++i) {
@@ -571,13 +656,13 @@ class Reader {
                    s.share_cocreation + s.share_marketing;
       if (sum > 1.0 + 1e-9)
         fail(blame(keys, prefix),
-             "strategy " + quote_string(s.name) +
+             "strategy " + quote_short(s.name) +
                  ": the budget shares (share_rd + share_imitation + share_service + "
                  "share_enablement + share_cocreation + share_marketing) must sum to <= 1, got " +
                  number(sum));
       if (s.philanthropy_rate + s.payout_rate > 1.0 + 1e-9)
         fail(blame({prefix + ".philanthropy_rate", prefix + ".payout_rate", prefix + ".base"}, prefix),
-             "strategy " + quote_string(s.name) + ": philanthropy_rate + payout_rate must be <= 1, got " +
+             "strategy " + quote_short(s.name) + ": philanthropy_rate + payout_rate must be <= 1, got " +
                  number(s.philanthropy_rate + s.payout_rate));
     }
 
@@ -592,12 +677,15 @@ class Reader {
            "the firms (sum of [[firms]] count) plus economics.max_entrants must be <= 1000, got " +
                std::to_string(slots));
 
+    check_firm_names(p);
+    check_logit_scale(p);
+
     auto names = all_strategy_names(p.strategies);
     for (std::size_t i = 0; i < p.entry_mix.size(); ++i)
       if (std::find(names.begin(), names.end(), p.entry_mix[i]) == names.end())
         fail(loc_of("economics.entry_mix." + std::to_string(i)),
              "key 'economics.entry_mix." + std::to_string(i) + "' names unknown strategy " +
-                 quote_string(truncated(p.entry_mix[i])) + did_you_mean(nearest(p.entry_mix[i], names)));
+                 quote_short(p.entry_mix[i]) + did_you_mean(nearest(p.entry_mix[i], names)));
     check_events(p);
   }
 
@@ -621,7 +709,7 @@ class Reader {
       start = dot + 1;
     }
     for (const auto& part : parts)
-      if (part.empty()) fail(where, "malformed key '" + path + "'");
+      if (part.empty()) fail(where, "malformed key '" + printable(path, 60) + "'");
 
     // Resolve the path against the registry: a scalar key of a section, or a
     // key of one entry of an array of tables.
@@ -795,19 +883,11 @@ Params parse_scenario(std::string_view toml_text, const std::string& source,
 }
 
 Params load_scenario(const std::string& path, const std::vector<std::string>& overrides) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!file) throw ScenarioError("cannot open scenario '" + path + "': " + std::strerror(errno));
   std::string text;
-  char buf[1 << 16];
-  for (;;) {
-    errno = 0;
-    std::size_t got = std::fread(buf, 1, sizeof buf, file.get());
-    if (got < sizeof buf && std::ferror(file.get()))
-      throw ScenarioError("cannot read scenario '" + path + "': " + std::strerror(errno ? errno : EIO));
-    text.append(buf, got);
-    if (text.size() > kMaxFileBytes)
-      throw ScenarioError("cannot read scenario '" + path + "': larger than 64 MiB, not a scenario file");
-    if (got < sizeof buf) break;
+  try {
+    text = read_input_file(path, "scenario");
+  } catch (const InputFileError& e) {
+    throw ScenarioError(e.what());
   }
   return parse_scenario(text, path, overrides);
 }

@@ -176,14 +176,56 @@ std::uint64_t run_seed_block(std::uint64_t base_seed, std::size_t point, int rep
   return ((static_cast<std::uint64_t>(w[0]) << 32) | w[1]) & static_cast<std::uint64_t>(INT64_MAX);
 }
 
+PlanSize plan_size(const SweepSpec& spec) {
+  const std::size_t d = spec.parameters.size();
+  PlanSize size;
+  double grid_bytes = 0, unit_bytes = 0;
+  if (spec.design == Design::Grid) {
+    size.points = 1;
+    for (const Parameter& p : spec.parameters) {
+      // An upper bound: grid_values drops values that coincide after rounding.
+      const double k = !p.has_range                                 ? static_cast<double>(p.levels.size())
+                       : p.scale == Scale::Integer && p.points == 0 ? p.hi - p.lo + 1
+                                                                    : static_cast<double>(p.points);
+      if (static_cast<double>(size.points) * k > static_cast<double>(kMaxRuns))
+        throw SweepError(p.where_value + ": the grid has more than " + std::to_string(kMaxRuns) + " points");
+      size.points *= static_cast<std::size_t>(k);
+      grid_bytes += 8 * k;
+    }
+  } else {
+    const double n = static_cast<double>(spec.samples), dd = static_cast<double>(d);
+    const double points = spec.design == Design::Sobol ? n * (dd + 2) : n;
+    if (points > static_cast<double>(kMaxRuns))
+      throw SweepError(spec.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs (" +
+                       std::string(design_name(spec.design)) + " with " + std::to_string(spec.samples) +
+                       " samples" + (spec.design == Design::Sobol ? " gives N (d + 2) points" : "") + ")");
+    size.points = static_cast<std::size_t>(points);
+    // unit_design's [points x d] doubles, and LHS's permutation.
+    unit_bytes = points * dd * 8 + (spec.design == Design::Lhs ? n * 8 : 0);
+  }
+  if (static_cast<double>(size.points) * spec.replicates > static_cast<double>(kMaxRuns))
+    throw SweepError(spec.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs");
+  size.runs = size.points * static_cast<std::size_t>(spec.replicates);
+  // A Run (64 bytes with its short id) and its seed in the uniqueness set (~40
+  // bytes); per point and parameter a value text (32 bytes, plus 32 on the heap
+  // when longer than 15 characters) and a number (8).
+  size.bytes = static_cast<double>(size.runs) * (64 + 40) +
+               static_cast<double>(size.points) * static_cast<double>(d) * (32 + 32 + 8) + grid_bytes +
+               unit_bytes;
+  return size;
+}
+
 Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   const std::size_t d = spec_.parameters.size();
   for (std::size_t j = 0; j < d; ++j)
     for (std::size_t i = 0; i < j; ++i)
       if (spec_.parameters[i].key == spec_.parameters[j].key)
-        throw SweepError(spec_.parameters[j].where_key + ": parameter '" + spec_.parameters[j].key +
-                         "' is already varied by parameters." + std::to_string(i));
+        throw SweepError(spec_.parameters[j].where_key + ": parameter '" +
+                         scenario::clip(spec_.parameters[j].key) + "' is already varied by parameters." +
+                         std::to_string(i));
 
+  // Sizes are checked before anything is expanded (an integer range may hold 9e15 values).
+  (void)plan_size(spec_);
   // Each parameter's values: a grid's list, or a mapping of the unit cube.
   std::vector<std::vector<double>> grid(d);
   if (spec_.design == Design::Grid) {
@@ -191,16 +233,11 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
     for (std::size_t j = 0; j < d; ++j) {
       const Parameter& p = spec_.parameters[j];
       grid[j] = p.has_range ? grid_values(p) : std::vector<double>(p.levels.size());
-      const std::size_t k = grid[j].size();
-      if (points_ > kMaxRuns / k)
-        throw SweepError(p.where_value + ": the grid has more than " + std::to_string(kMaxRuns) + " points");
-      points_ *= k;
+      points_ *= grid[j].size();
     }
   } else {
     points_ = spec_.design == Design::Sobol ? spec_.samples * (d + 2) : spec_.samples;
   }
-  if (points_ > kMaxRuns / static_cast<std::size_t>(spec_.replicates))
-    throw SweepError(spec_.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs");
 
   texts_.resize(points_ * d);
   numbers_.resize(points_ * d);
@@ -253,7 +290,7 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
         if (msg.find("must be an integer, got float") != std::string::npos && p.has_range)
           msg += " (use scale = \"integer\" for an integer key)";
         throw SweepError((about_key ? p.where_key : p.where_value) + ": parameters." + std::to_string(j) +
-                         " '" + p.key + "' = " + v + ": " + msg);
+                         " '" + scenario::clip(p.key) + "' = " + scenario::clip(v) + ": " + msg);
       }
     }
   }

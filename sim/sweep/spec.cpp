@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <sstream>
 
+#include "scenario/input_file.hpp"
 #include "scenario/registry.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/toml_text.hpp"
@@ -25,8 +24,6 @@ namespace {
 using scenario::format_double;
 using scenario::nearest;
 using scenario::quote_string;
-
-constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
 
 const std::vector<std::string> kSweepKeys = {"name",       "base", "design", "samples",
                                              "replicates", "seed", "set"};
@@ -150,8 +147,8 @@ class Reader {
       const std::string key(k.str());
       if (std::find(known.begin(), known.end(), key) != known.end()) continue;
       std::string hint = nearest(key, known);
-      fail(loc(k.source()),
-           "unknown key '" + prefix + key + "'" + did_you_mean(hint.empty() ? "" : prefix + hint));
+      fail(loc(k.source()), "unknown key '" + prefix + scenario::clip(key) + "'" +
+                                did_you_mean(hint.empty() ? "" : prefix + hint));
     }
   }
 
@@ -185,7 +182,7 @@ class Reader {
     if (std::find(choices.begin(), choices.end(), s) != choices.end()) return s;
     std::string list;
     for (const auto& c : choices) list += (list.empty() ? "\"" : ", \"") + c + "\"";
-    fail(loc(n), "key '" + path + "' must be one of " + list + ", got " + quote_string(s) +
+    fail(loc(n), "key '" + path + "' must be one of " + list + ", got " + scenario::quote_short(s) +
                      did_you_mean(nearest(s, choices)));
   }
 
@@ -222,17 +219,11 @@ class Reader {
       if (base_text_override) {
         spec.base_text = *base_text_override;
       } else {
-        std::error_code ec;
-        if (fs::is_directory(spec.base_path, ec))
-          fail(loc(*base_path),
-               "key 'sweep.base': cannot open scenario '" + spec.base_path + "': Is a directory");
-        std::ifstream in(spec.base_path, std::ios::binary);
-        if (!in)
-          fail(loc(*base_path),
-               "key 'sweep.base': cannot open scenario '" + spec.base_path + "': " + std::strerror(errno));
-        std::ostringstream text;
-        text << in.rdbuf();
-        spec.base_text = text.str();
+        try {
+          spec.base_text = scenario::read_input_file(spec.base_path, "scenario");
+        } catch (const scenario::InputFileError& e) {
+          fail(loc(*base_path), std::string("key 'sweep.base': ") + e.what());
+        }
       }
     } else {
       if (!base_table->is_table()) type_error(*base_table, "base", "a table (an inline scenario)");
@@ -304,9 +295,9 @@ class Reader {
     const toml::node* range = t.get("range");
     const toml::node* levels = t.get("levels");
     if (range && levels)
-      fail(loc(*levels), "parameter '" + p.key + "' has both 'range' and 'levels'; keep one");
+      fail(loc(*levels), "parameter '" + scenario::clip(p.key) + "' has both 'range' and 'levels'; keep one");
     if (!range && !levels)
-      fail(p.where, "parameter '" + p.key + "' needs 'range = [lo, hi]' or 'levels = [...]'");
+      fail(p.where, "parameter '" + scenario::clip(p.key) + "' needs 'range = [lo, hi]' or 'levels = [...]'");
     p.where_value = loc(range ? *range : *levels);
     if (range) {
       p.has_range = true;
@@ -333,8 +324,8 @@ class Reader {
       if (const auto* n = t.get("points"))
         p.points = static_cast<int>(integer(*n, prefix + "points", 2, 1'000'000));
       if (spec.design == Design::Grid && p.points == 0 && p.scale != Scale::Integer)
-        fail(loc(*range),
-             "parameter '" + p.key + "': a grid needs 'points = K' (values over the range) or 'levels'");
+        fail(loc(*range), "parameter '" + scenario::clip(p.key) +
+                              "': a grid needs 'points = K' (values over the range) or 'levels'");
       if (spec.design != Design::Grid && t.get("points"))
         fail(loc(*t.get("points")), "key '" + prefix + "points' is only used by the grid design; remove it");
     } else {
@@ -429,18 +420,14 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source, const st
 }
 
 SweepSpec load_sweep(const std::string& path) {
-  std::error_code ec;
-  const auto st = fs::status(path, ec);
-  if (ec || !fs::exists(st))
-    throw SweepError("cannot open sweep file '" + path + "': No such file or directory");
-  if (fs::is_directory(st)) throw SweepError("cannot open sweep file '" + path + "': Is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw SweepError("cannot open sweep file '" + path + "': " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > kMaxFileBytes) throw SweepError("sweep file '" + path + "' is larger than 64 MiB");
+  std::string text;
+  try {
+    text = scenario::read_input_file(path, "sweep file");
+  } catch (const scenario::InputFileError& e) {
+    throw SweepError(e.what());
+  }
   const fs::path dir = fs::absolute(path).parent_path();
-  return parse_sweep(text.str(), path, dir.string());
+  return parse_sweep(text, path, dir.string());
 }
 
 Shard parse_shard(const std::string& text) {

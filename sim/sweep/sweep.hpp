@@ -91,6 +91,16 @@ std::uint64_t run_seed_block(std::uint64_t base_seed, std::size_t point, int rep
 
 // ---- the plan -------------------------------------------------------------
 
+// What a spec expands to, computed without expanding it: design points,
+// runs, and the bytes the Plan will hold (docs/SWEEP.md, Limits). Throws
+// SweepError, naming the parameter, when there would be more than 1e8 runs.
+struct PlanSize {
+  std::size_t points = 0;
+  std::size_t runs = 0;
+  double bytes = 0;
+};
+PlanSize plan_size(const SweepSpec& spec);
+
 struct Run {
   std::size_t index = 0;  // 0 .. runs - 1, point-major: index = point * replicates + replicate
   std::size_t point = 0;
