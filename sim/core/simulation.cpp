@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <numeric>
 #include <stdexcept>
@@ -38,6 +39,44 @@ double effect(double spend, std::int64_t customers, double scale) {
 
 std::int64_t to_cents(double money) { return std::llround(money * 100.0); }
 double from_cents(std::int64_t c) { return static_cast<double>(c) / 100.0; }
+
+// Money is int64 cents. Every amount a firm settles stays below 2^62 cents
+// (4.6e16 money) in magnitude, so a sum of two never wraps; an amount outside
+// that range (or not finite) means the scenario drove the model out of its
+// numeric range, and the run stops with the firm and step rather than write a
+// wrapped number.
+class MoneyGuard {
+ public:
+  MoneyGuard(const std::string& firm, int step) : firm_(firm), step_(step) {}
+  std::int64_t cents(double money, const char* what) const {
+    const double c = money * 100.0;
+    if (!(std::fabs(c) < kLimit)) fail(what, money);
+    return std::llround(c);
+  }
+  std::int64_t add(std::int64_t a, std::int64_t b, const char* what) const { return checked(a + b, what); }
+  std::int64_t mul(std::int64_t a, std::int64_t b, const char* what) const {
+    std::int64_t r = 0;
+    if (__builtin_mul_overflow(a, b, &r)) fail(what, static_cast<double>(a) * static_cast<double>(b) / 100.0);
+    return checked(r, what);
+  }
+
+ private:
+  static constexpr double kLimit = 0x1p62;
+  std::int64_t checked(std::int64_t c, const char* what) const {
+    if (!(std::fabs(static_cast<double>(c)) < kLimit)) fail(what, from_cents(c));
+    return c;
+  }
+  [[noreturn]] void fail(const char* what, double money) const {
+    char amount[32];
+    std::snprintf(amount, sizeof amount, "%.6g", money);
+    throw std::overflow_error("money overflow at step " + std::to_string(step_) + ": firm '" + firm_ + "' " +
+                              what + " = " + amount +
+                              " is outside the exact range of integer cents (|amount| < 4.6e16); the "
+                              "scenario drives prices or accounts out of range (e.g. choice.logit_scale)");
+  }
+  const std::string& firm_;
+  int step_;
+};
 
 // Eq. 8: the value of a schedule at step t.
 double schedule_value(const Schedule& s, double t) {
@@ -186,6 +225,7 @@ struct Simulation::Impl {
   void plan_firms();
   void customer_pass(PassStats& stats);
   void settle_accounts(const PassStats& stats);
+  static void clear_flows(Firm& f);
   void innovate_and_imitate();
   void update_market();
   void enter_and_adapt();
@@ -490,7 +530,8 @@ void Simulation::Impl::plan_firms() {
       f.engagement += p.engagement_speed * (target - f.engagement);
       // Eq. 49: a firm-level shock for what the model leaves out (managers, workload, layoffs).
       if (p.engagement_volatility > 0) {
-        const auto u = rng.words(Purpose::Firm, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), 2);
+        const auto u =
+            rng.words(Purpose::Firm, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), 2);
         f.engagement = std::clamp(f.engagement + p.engagement_volatility * Rng::normal(u[0], u[1]), 0.0, 1.0);
       }
     }
@@ -855,7 +896,12 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
   bool someone_died = false;
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
     Firm& f = firms[fi];
-    if (!f.alive) continue;
+    if (!f.alive) {
+      // A firm that no longer operates has no flows this step and no customers to average over; its
+      // stocks (cash, harm, engagement) and last price stay as they were (docs/OUTPUT.md, identities).
+      if (f.used) clear_flows(f);
+      continue;
+    }
     const StrategyParams& sp = strategies[f.strategy]->params();
     const std::int64_t customers = st.count_end[fi];
     const std::int64_t experienced = st.experienced[fi];
@@ -881,24 +927,30 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
     f.unit_cost = paid_unit;
     const double externalised = base_unit * cut * static_cast<double>(customers);
 
-    const std::int64_t sales_c = to_cents(f.price) * customers;  // Eq. 39
+    const MoneyGuard money(f.name, t);
+    const std::int64_t sales_c = money.mul(money.cents(f.price, "price"), customers, "sales");  // Eq. 39
     const std::int64_t grants_c =
-        mech.society && sp.grant_funded ? to_cents(p.grant_per_impact * embedded) : 0;  // Eq. 54
+        mech.society && sp.grant_funded ? money.cents(p.grant_per_impact * embedded, "grants") : 0;  // Eq. 54
     const std::int64_t operating_c =
-        to_cents(p.fixed_cost) + to_cents(paid_unit * static_cast<double>(customers));
+        money.add(money.cents(p.fixed_cost, "fixed cost"),
+                  money.cents(paid_unit * static_cast<double>(customers), "serving cost"), "operating cost");
     const std::int64_t invest_c =
-        to_cents(f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service + f.alloc.enablement +
-                             f.alloc.cocreation + f.alloc.marketing));
+        money.cents(f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service + f.alloc.enablement +
+                                f.alloc.cocreation + f.alloc.marketing),
+                    "investment");
     // Eq. 40: donations, revenue, costs, profit and payout.
-    const std::int64_t before_gifts = sales_c + grants_c - operating_c - invest_c;
+    f.revenue_c = money.add(sales_c, grants_c, "revenue");
+    const std::int64_t before_gifts =
+        money.add(f.revenue_c, -money.add(operating_c, invest_c, "costs"), "profit");
     const std::int64_t donation_c =
-        mech.social && before_gifts > 0 ? to_cents(sp.philanthropy_rate * from_cents(before_gifts)) : 0;
-    f.revenue_c = sales_c + grants_c;
+        mech.social && before_gifts > 0
+            ? money.cents(sp.philanthropy_rate * from_cents(before_gifts), "donation")
+            : 0;
     f.grants_c = grants_c;
-    f.costs_c = operating_c + invest_c + donation_c;
-    f.profit_c = f.revenue_c - f.costs_c;
-    f.payout_c = f.profit_c > 0 ? to_cents(sp.payout_rate * from_cents(f.profit_c)) : 0;
-    f.cash_c += f.profit_c - f.payout_c;  // Eq. 41
+    f.costs_c = money.add(money.add(operating_c, invest_c, "costs"), donation_c, "costs");
+    f.profit_c = money.add(f.revenue_c, -f.costs_c, "profit");
+    f.payout_c = f.profit_c > 0 ? money.cents(sp.payout_rate * from_cents(f.profit_c), "payout") : 0;
+    f.cash_c = money.add(f.cash_c, money.add(f.profit_c, -f.payout_c, "cash flow"), "cash");  // Eq. 41
 
     // Eq. 52: harm stock.
     f.harm_flow = mech.social ? p.harm_per_cost * externalised : 0.0;
@@ -930,6 +982,14 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
       if (!f.alive && f.used && f.customers > 0) f.customers = 0;
   }
   adopters = live_adopter_count();
+}
+
+void Simulation::Impl::clear_flows(Firm& f) {
+  f.revenue_c = f.grants_c = f.costs_c = f.profit_c = f.payout_c = 0;
+  f.impact = f.phil_impact = f.harm_flow = 0;
+  f.customers_before = f.customers = 0;
+  f.sat_mean = f.succ_mean = f.nps = f.retention = kNaN;
+  f.contribution = 0;
 }
 
 std::int64_t Simulation::Impl::live_adopter_count() const {
