@@ -27,16 +27,22 @@ std::vector<Observables> run_all(const Params& p, int threads) {
   return out;
 }
 
+// Every observable, bit for bit (NaN equal to NaN with the same bits).
 bool identical(const Observables& a, const Observables& b) {
-  return a.customers == b.customers && same_bits(a.share, b.share) && same_bits(a.price, b.price) &&
-         same_bits(a.revenue, b.revenue) && same_bits(a.costs, b.costs) && same_bits(a.cash, b.cash) &&
-         same_bits(a.satisfaction, b.satisfaction) && same_bits(a.success, b.success) &&
-         same_bits(a.nps, b.nps) && same_bits(a.engagement, b.engagement) &&
-         same_bits(a.social_impact, b.social_impact) && same_bits(a.harm, b.harm) &&
-         same_bits(a.retention, b.retention) && a.strategy_id == b.strategy_id && a.alive == b.alive &&
-         a.adopters == b.adopters &&
-         same_bits({a.churn_rate, a.hhi, a.expectation_mean}, {b.churn_rate, b.hhi, b.expectation_mean}) &&
-         same_bits(a.kano_maturity, b.kano_maturity);
+  return a.step == b.step && a.customers == b.customers && same_bits(a.share, b.share) &&
+         same_bits(a.price, b.price) && same_bits(a.revenue, b.revenue) && same_bits(a.grants, b.grants) &&
+         same_bits(a.costs, b.costs) && same_bits(a.profit, b.profit) && same_bits(a.payout, b.payout) &&
+         same_bits(a.cash, b.cash) && same_bits(a.satisfaction, b.satisfaction) &&
+         same_bits(a.success, b.success) && same_bits(a.nps, b.nps) &&
+         same_bits(a.engagement, b.engagement) && same_bits(a.social_impact, b.social_impact) &&
+         same_bits(a.harm, b.harm) && same_bits(a.retention, b.retention) && a.strategy_id == b.strategy_id &&
+         a.alive == b.alive && a.adopters == b.adopters &&
+         same_bits({a.churn_rate, a.hhi, a.success_weight, a.amplification, a.expectation_mean,
+                    a.disconfirmation_mean, a.societal_value},
+                   {b.churn_rate, b.hhi, b.success_weight, b.amplification, b.expectation_mean,
+                    b.disconfirmation_mean, b.societal_value}) &&
+         same_bits(a.kano_maturity, b.kano_maturity) && same_bits(a.kano_better, b.kano_better) &&
+         same_bits(a.kano_worse, b.kano_worse);
 }
 
 // The output identities of docs/OUTPUT.md, checked on every row of a run (tests/conservation.hpp).
