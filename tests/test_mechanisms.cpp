@@ -50,11 +50,13 @@ struct MiniMarket {
   std::vector<double> seg_ps = {0.02}, seg_vw = {1.0};
   double reach_total = 0, p_eff = 0, talk = 0;
   int keep = 256;
+  std::array<std::int8_t, 256> decayed{};
 
   std::int8_t rep(std::uint32_t i, int k) const { return reputation[i * kK + k]; }
   std::uint16_t slot(std::uint32_t i, int k) const { return consider[i * kK + k]; }
 
   mech::CustomerContext ctx() {
+    decayed = mech::decay_table(keep);
     return mech::CustomerContext{firm_prev.data(),
                                  firm_next.data(),
                                  voice_prev.data(),
@@ -82,6 +84,7 @@ struct MiniMarket {
                                  0.0,
                                  talk,
                                  keep,
+                                 decayed.data(),
                                  seg_ps.data(),
                                  seg_vw.data(),
                                  &p,

@@ -45,6 +45,7 @@ struct CustomerContext {
   double w_success;               // Eq. 27a
   double talk;                    // Eq. 33
   int keep;                       // Eq. 35: reputation kept per step, in 1/256
+  const std::int8_t* decayed;     // Eq. 35: decayed[uint8(r)] = r * keep / 256 for every int8 r
   const double* seg_ps;           // price sensitivity per segment
   const double* seg_vw;           // values weight per segment
   const Params* p;                // lowered parameters

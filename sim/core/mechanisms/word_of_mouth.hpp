@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 
 #include "core/mechanisms/customer_context.hpp"
@@ -65,11 +66,18 @@ inline void converse(const CustomerContext& c, std::uint32_t i, std::uint32_t de
   if (vj < 0 && u < c.p->warn_prob) hear(c, i, fj, -static_cast<int>(kRepUnit));
 }
 
+// Eq. 35: reputation r becomes r * keep / 256, rounded toward zero, for every int8 r (indexed by uint8(r)).
+inline std::array<std::int8_t, 256> decay_table(int keep) {
+  std::array<std::int8_t, 256> t{};
+  for (int r = -128; r < 128; ++r) t[static_cast<std::uint8_t>(r)] = static_cast<std::int8_t>(r * keep / 256);
+  return t;
+}
+
 // Eq. 35: every slot's reputation decays toward zero (integer, so below 1/512 of a unit it is gone).
 inline void decay_reputation(const CustomerContext& c, std::uint32_t i) {
   if (c.keep >= 256) return;
   std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * c.K;
-  for (int k = 0; k < c.K; ++k) rep[k] = static_cast<std::int8_t>(rep[k] * c.keep / 256);
+  for (int k = 0; k < c.K; ++k) rep[k] = c.decayed[static_cast<std::uint8_t>(rep[k])];
 }
 
 // Eq. 32: voice on the NPS scale from the experience value x (Eq. 28).

@@ -103,6 +103,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   for (std::size_t f = 0; f < firms.size(); ++f)
     if (m.offers[f].alive) live.push_back(static_cast<std::uint16_t>(f));
 
+  const int keep = mech::reputation_keep(p.reputation_decay);
+  const auto decayed = mech::decay_table(keep);
   const mech::CustomerContext ctx{
       c.firm_prev.data(),
       c.firm_next.data(),
@@ -130,7 +132,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       static_cast<double>(m.adopters) / static_cast<double>(n),  // N/M of the Bass recursion
       m.w_success,
       mech::talk_probability(p.talk_rate, m.amp),
-      mech::reputation_keep(p.reputation_decay),
+      keep,
+      decayed.data(),
       seg_ps.data(),
       seg_vw.data(),
       &p,
