@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/limits.hpp"
 #include "scenario/registry.hpp"
 #include "scenario/toml_text.hpp"
 #include "strategies/strategy.hpp"
@@ -33,8 +34,6 @@ using namespace scenario;
 constexpr char kOverrideMarker = '\x01';
 constexpr std::size_t kMaxFileBytes = std::size_t{64} << 20;
 constexpr double kSegmentShareTolerance = 1e-9;
-constexpr int kMaxFirmSlots = 1000;
-constexpr int kMaxAttributes = 32;
 
 template <class... Ts>
 struct Overloaded : Ts... {
