@@ -86,7 +86,11 @@ struct Pass {
   Pass(Pass& b, tbb::split) : ctx(b.ctx), st(b.st.experienced.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
-    const mech::CustomerContext c = ctx;  // a local copy: stores through int8 pointers cannot alias it
+    // Local copies of the context and the generator key: stores through the customers' int8 arrays may
+    // alias any non-local memory, so the compiler would otherwise reload them after every such store.
+    const Rng rng = *ctx.rng;
+    mech::CustomerContext c = ctx;
+    c.rng = &rng;
     for (std::uint32_t i = r.begin(); i != r.end(); ++i) customer_step(c, st, i);
   }
 };
