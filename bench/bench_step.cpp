@@ -2,7 +2,15 @@
 // several times without output and prints customer-steps per second (median),
 // per core, and memory per customer.
 //
-//   bench_step [SCENARIO.toml] [--repeats N] [--threads N] [--steps N]
+//   bench_step [SCENARIO.toml] [--repeats N] [--threads N] [--steps N] [--customers N]
+//
+// Wall-clock figures move by 10-20% on a shared machine. For a repeatable
+// comparison of two builds, count instructions on a reduced run instead:
+//
+//   valgrind --tool=callgrind --callgrind-out-file=cg.out build/release/bench/bench_step
+//       scenarios/bench-1m.toml --repeats 1 --threads 1 --steps 10 --customers 100000
+//   (one command line)
+//   callgrind_annotate --inclusive=yes cg.out | grep -E "Impl::step|customer_pass"
 #include <sys/resource.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -33,7 +41,7 @@ double cpu_seconds() {
 
 int main(int argc, char** argv) {
   std::string path = "scenarios/bench-1m.toml";
-  int repeats = 5, threads = tbb::info::default_concurrency(), steps = -1;
+  int repeats = 5, threads = tbb::info::default_concurrency(), steps = -1, customers = -1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> int {
@@ -49,12 +57,15 @@ int main(int argc, char** argv) {
       threads = std::max(1, next());
     else if (a == "--steps")
       steps = next();
+    else if (a == "--customers")
+      customers = next();
     else
       path = a;
   }
   try {
     std::vector<std::string> sets;
     if (steps > 0) sets.push_back("run.steps=" + std::to_string(steps));
+    if (customers > 0) sets.push_back("customers.count=" + std::to_string(customers));
     const Params p = load_scenario(path, sets);
     tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     std::vector<double> rates, inits, cpu_rates;

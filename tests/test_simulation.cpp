@@ -4,7 +4,9 @@
 #include <cmath>
 #include <numeric>
 
+#include "conservation.hpp"
 #include "core/simulation.hpp"
+#include "scenario/scenario.hpp"
 #include "sim_helpers.hpp"
 
 using namespace missionsim;
@@ -25,38 +27,35 @@ std::vector<Observables> run_all(const Params& p, int threads) {
   return out;
 }
 
+// Every observable, bit for bit (NaN equal to NaN with the same bits).
 bool identical(const Observables& a, const Observables& b) {
-  return a.customers == b.customers && same_bits(a.share, b.share) && same_bits(a.price, b.price) &&
-         same_bits(a.revenue, b.revenue) && same_bits(a.costs, b.costs) && same_bits(a.cash, b.cash) &&
-         same_bits(a.satisfaction, b.satisfaction) && same_bits(a.success, b.success) &&
-         same_bits(a.nps, b.nps) && same_bits(a.engagement, b.engagement) &&
-         same_bits(a.social_impact, b.social_impact) && same_bits(a.harm, b.harm) &&
-         same_bits(a.retention, b.retention) && a.strategy_id == b.strategy_id && a.alive == b.alive &&
-         a.adopters == b.adopters &&
-         same_bits({a.churn_rate, a.hhi, a.expectation_mean}, {b.churn_rate, b.hhi, b.expectation_mean}) &&
-         same_bits(a.kano_maturity, b.kano_maturity);
+  return a.step == b.step && a.customers == b.customers && same_bits(a.share, b.share) &&
+         same_bits(a.price, b.price) && same_bits(a.revenue, b.revenue) && same_bits(a.grants, b.grants) &&
+         same_bits(a.costs, b.costs) && same_bits(a.profit, b.profit) && same_bits(a.payout, b.payout) &&
+         same_bits(a.cash, b.cash) && same_bits(a.satisfaction, b.satisfaction) &&
+         same_bits(a.success, b.success) && same_bits(a.nps, b.nps) &&
+         same_bits(a.engagement, b.engagement) && same_bits(a.social_impact, b.social_impact) &&
+         same_bits(a.harm, b.harm) && same_bits(a.retention, b.retention) && a.strategy_id == b.strategy_id &&
+         a.alive == b.alive && a.adopters == b.adopters &&
+         same_bits({a.churn_rate, a.hhi, a.success_weight, a.amplification, a.expectation_mean,
+                    a.disconfirmation_mean, a.societal_value},
+                   {b.churn_rate, b.hhi, b.success_weight, b.amplification, b.expectation_mean,
+                    b.disconfirmation_mean, b.societal_value}) &&
+         same_bits(a.kano_maturity, b.kano_maturity) && same_bits(a.kano_better, b.kano_better) &&
+         same_bits(a.kano_worse, b.kano_worse);
 }
 
-// Invariants that hold after every step (docs/MODEL.md, conservation).
-void check_conservation(const Simulation& sim) {
-  const auto& o = sim.observables();
-  const auto n = sim.params().customers;
-  std::int64_t sum = 0;
-  double share = 0;
-  for (std::size_t f = 0; f < o.customers.size(); ++f) {
-    REQUIRE(o.customers[f] >= 0);
-    if (!o.alive[f]) REQUIRE(o.customers[f] == 0);
-    sum += o.customers[f];
-    share += o.share[f];
-    if (!std::isnan(o.satisfaction[f])) {
-      REQUIRE(o.satisfaction[f] >= 0.0);
-      REQUIRE(o.satisfaction[f] <= 1.0);
-    }
+// The output identities of docs/OUTPUT.md, checked on every row of a run (tests/conservation.hpp).
+struct Checked {
+  test::Conservation c;
+  test::OutputIdentities identities;
+  explicit Checked(const Params& p) : identities(p) {}
+  void operator()(const Simulation& sim) {
+    identities.check(sim, c);
+    INFO("first violation: " << c.first);
+    REQUIRE(c.violations == 0);
   }
-  REQUIRE(sum == o.adopters);
-  REQUIRE(o.adopters <= n);
-  REQUIRE(share == Approx(static_cast<double>(o.adopters) / n).margin(1e-12));
-}
+};
 
 }  // namespace
 
@@ -65,30 +64,62 @@ TEST_CASE("simulation: customers are conserved and the cash identity is exact ev
   p.entry_rate = 0.2;
   p.mechanisms.adaptation = true;
   Simulation sim(p);
-  const std::size_t F = sim.info().firm_names.size();
-  std::vector<std::int64_t> cash(F);
-  std::vector<bool> used(F);
-  for (std::size_t f = 0; f < F; ++f) {
-    cash[f] = sim.cash_cents(static_cast<int>(f));
-    used[f] = sim.observables().strategy_id[f] >= 0;
-  }
-  check_conservation(sim);
-  int checked = 0;
+  Checked check(p);
+  check(sim);
   for (int t = 0; t < p.steps; ++t) {
     sim.step();
-    check_conservation(sim);
-    for (std::size_t f = 0; f < F; ++f) {
-      const int fi = static_cast<int>(f);
-      if (used[f] && sim.observables().alive[f]) {  // Eq. 27, exact in cents
-        REQUIRE(sim.cash_cents(fi) == cash[f] + sim.profit_cents(fi) - sim.payout_cents(fi));
-        ++checked;
-      }
-      cash[f] = sim.cash_cents(fi);
-      used[f] = sim.observables().strategy_id[f] >= 0;
+    check(sim);
+  }
+  CHECK(check.c.checks > 6 * 50 * 10);
+  CHECK(sim.observables().adopters > 0);
+}
+
+// Issue 9, item 14: after a bankruptcy a firm's row must not repeat its last flows, and the
+// societal value counts only this step's live contributions (Eq. 59).
+TEST_CASE("simulation: every documented output identity holds on every row of a run with deaths and entries",
+          "[simulation][identities]") {
+  const Params p =
+      load_scenario(std::string(MISSIONSIM_SOURCE_DIR) + "/tests/regression/all-on/scenario.toml");
+  Simulation sim(p);
+  Checked check(p);
+  check(sim);
+  int deaths = 0, entries = 0;
+  for (int t = 0; t < p.steps; ++t) {
+    const auto before = sim.observables();
+    sim.step();
+    check(sim);
+    for (std::size_t f = 0; f < before.alive.size(); ++f) {
+      deaths += before.alive[f] && !sim.observables().alive[f];
+      entries += before.strategy_id[f] < 0 && sim.observables().strategy_id[f] >= 0;
     }
   }
-  CHECK(checked > 6 * 50);
-  CHECK(sim.observables().adopters > 0);
+  CHECK(deaths >= 2);
+  CHECK(entries >= 2);
+}
+
+// The issue's example: the only nonprofit dies in step 1; from then on no firm contributes.
+TEST_CASE("simulation: societal value is zero once the only firm is gone", "[simulation][identities]") {
+  auto p = tiny_params(1000, 5, {"nonprofit"});
+  p.initial_adopted = 1.0;
+  p.initial_cash = 0;
+  p.fixed_cost = 1e6;
+  p.bankrupt_after = 1;
+  p.entry_rate = 0;
+  Simulation sim(p);
+  Checked check(p);
+  check(sim);
+  sim.step();
+  check(sim);
+  REQUIRE_FALSE(sim.observables().alive[0]);
+  CHECK(sim.observables().societal_value != 0);
+  for (int t = 2; t <= p.steps; ++t) {
+    sim.step();
+    check(sim);
+    CHECK(sim.observables().societal_value == 0);
+    CHECK(sim.observables().revenue[0] == 0);
+    CHECK(sim.observables().costs[0] == 0);
+    CHECK(std::isnan(sim.observables().satisfaction[0]));
+  }
 }
 
 TEST_CASE("simulation: same seed gives bit-identical trajectories for 1, 2 and 4 threads",
@@ -123,9 +154,11 @@ TEST_CASE("simulation: every network kind runs and conserves customers", "[simul
     auto p = tiny_params(1500, 12);
     p.network.kind = kind;
     Simulation sim(p);
+    Checked check(p);
+    check(sim);
     for (int t = 0; t < p.steps; ++t) {
       sim.step();
-      check_conservation(sim);
+      check(sim);
     }
     CHECK(sim.observables().adopters > 0);
   }
@@ -193,9 +226,11 @@ TEST_CASE("simulation: a firm that cannot pay its fixed costs goes bankrupt and 
   p.bankrupt_after = 2;
   p.entry_rate = 0;
   Simulation sim(p);
+  Checked check(p);
+  check(sim);
   for (int t = 0; t < p.steps; ++t) {
     sim.step();
-    check_conservation(sim);
+    check(sim);
   }
   const auto& o = sim.observables();
   CHECK(o.alive[0] == 0);
@@ -342,5 +377,21 @@ TEST_CASE("simulation: engagement shocks are independent normal draws of the con
     CHECK(std::abs(mean) < 4 * 0.02 / std::sqrt(n));
     CHECK(std::abs(var / (0.02 * 0.02) - 1) < 4 * std::sqrt(2 / (n - 1)));
     CHECK(std::abs(autocorr) < 4 / std::sqrt(n));
+  }
+}
+
+// Issue 9, item 10: int64 cents must never wrap into a plausible-looking number.
+TEST_CASE("simulation: money that leaves the integer-cent range stops the run naming the firm and step",
+          "[simulation][economics]") {
+  auto p = tiny_params(500, 5, {"shareholder", "satisfaction"});
+  p.logit_scale = 1e100;  // market pricing adds a markup proportional to mu: prices explode
+  Simulation sim(p);
+  try {
+    for (int t = 0; t < p.steps; ++t) sim.step();
+    FAIL("no overflow error; final cash " << sim.observables().cash[0]);
+  } catch (const std::overflow_error& e) {
+    const std::string what = e.what();
+    CHECK(what.find("money overflow at step 1") != std::string::npos);
+    CHECK(what.find("firm 'shareholder'") != std::string::npos);
   }
 }

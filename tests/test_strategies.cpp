@@ -58,3 +58,28 @@ TEST_CASE("strategies: pricing rules", "[strategies]") {
   CHECK(Strategy(p).price(f, m) == Approx(4 + 0.1 / (0.02 * 0.5)));
   CHECK(make_strategy(builtin_strategy_params("shareholder"))->name() == "shareholder");
 }
+
+// Eq. 64 belongs to the strategy's parameters, not its name: a scenario strategy based on shareholder keeps
+// the cut (it silently lost it while the rule was keyed on the name "shareholder").
+TEST_CASE(
+    "strategies: a strategy based on shareholder keeps the cut of R&D and imitation after a loss (Eq. 64)",
+    "[strategies]") {
+  auto lean = builtin_strategy_params("shareholder");
+  lean.name = "lean";  // what [[strategies]] name = "lean", base = "shareholder" resolves to
+  for (const auto& sp : {builtin_strategy_params("shareholder"), lean}) {
+    const auto s = make_strategy(sp);
+    FirmView losing, earning;
+    losing.profit = -1;
+    earning.profit = 1;
+    const Allocation a = s->allocate(losing, MarketView{});
+    const Allocation b = s->allocate(earning, MarketView{});
+    INFO(sp.name);
+    CHECK(a.rd == b.rd / 2);
+    CHECK(a.imitation == b.imitation / 2);
+    CHECK(a.marketing == b.marketing);  // the cut is not spent elsewhere
+  }
+  const auto plain = make_strategy(builtin_strategy_params("satisfaction"));
+  FirmView losing;
+  losing.profit = -1;
+  CHECK(plain->allocate(losing, MarketView{}).rd == builtin_strategy_params("satisfaction").share_rd);
+}

@@ -75,6 +75,7 @@ struct StrategyParams {
   double metric_pressure = 0.0;    // extrinsic metric pressure on employees, 0..1
   double purpose = 0.0;            // mission purpose perceived by employees, 0..1
   bool grant_funded = false;       // receives society's grants (M12)
+  double loss_cut = 0.0;           // share of R&D and imitation cut in a step after a loss (Eq. 64), 0..1
 };
 
 struct Segment {

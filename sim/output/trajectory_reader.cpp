@@ -4,10 +4,10 @@
 
 #include <stdexcept>
 
+#include "core/limits.hpp"
+
 namespace missionsim {
 namespace {
-
-constexpr int kFormatVersion = 1;
 
 // Closes an HDF5 identifier at scope exit.
 struct Closing {

@@ -15,12 +15,12 @@
 #include <utility>
 #include <vector>
 
+#include "core/limits.hpp"
 #include "output/sha256.hpp"
 
 namespace missionsim {
 namespace {
 
-constexpr int kFormatVersion = 1;
 constexpr hsize_t kChunkRows = 64;
 
 // Owns an HDF5 identifier and closes it with the matching H5?close.

@@ -299,6 +299,8 @@ std::vector<Field<StrategyParams>> make_strategy_fields() {
       STRAT(metric_pressure, closed(0, 1), "", "extrinsic metric pressure on employees", 0),
       STRAT(purpose, closed(0, 1), "", "mission purpose perceived by employees", 0),
       STRAT(grant_funded, unbounded(), "", "receives society's grants (M12)", 0),
+      STRAT(loss_cut, closed(0, 1), "",
+            "share of R&D and imitation spending cut in a step after a loss (Eq. 64; shareholder 0.5)", 0),
   };
 }
 

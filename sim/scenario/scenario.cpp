@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "core/limits.hpp"
 #include "scenario/input_file.hpp"
 #include "scenario/registry.hpp"
 #include "scenario/toml_text.hpp"
@@ -33,9 +34,6 @@ using namespace scenario;
 
 constexpr char kOverrideMarker = '\x01';
 constexpr double kSegmentShareTolerance = 1e-9;
-constexpr int kMaxFirmSlots = 1000;
-constexpr int kMaxAttributes = 32;
-constexpr std::size_t kMaxSegments = 16;
 // Eq. 63's markup mu / (alphabar (1 - s)) is largest at s = 0.95, where
 // 1 / (1 - s) = 20; it may not exceed the largest price a strategy can set
 // (strategies.*.price).
@@ -383,7 +381,7 @@ class Reader {
     if (!n) return;
     auto tables = table_array(*n, "customers.segments");
     if (tables.empty()) fail(*n, "key 'customers.segments' must have at least one segment");
-    if (tables.size() > kMaxSegments)
+    if (tables.size() > static_cast<std::size_t>(kMaxSegments))
       fail(*tables[kMaxSegments],
            "key 'customers.segments' must have at most " + std::to_string(kMaxSegments) +
                " segments (a customer's segment is 4 bits), got " + std::to_string(tables.size()));

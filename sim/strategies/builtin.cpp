@@ -36,7 +36,6 @@ StrategyParams builtin_strategy_params(const std::string& name) {
 }
 
 std::unique_ptr<Strategy> make_strategy(const StrategyParams& params) {
-  if (params.name == "shareholder") return builtin::make_shareholder(params);
   return std::make_unique<Strategy>(params);
 }
 

@@ -12,7 +12,4 @@ StrategyParams synergy();
 StrategyParams philanthropy();
 StrategyParams nonprofit();
 
-// Shareholder value: a policy with its own allocation rule.
-std::unique_ptr<Strategy> make_shareholder(const StrategyParams& params);
-
 }  // namespace missionsim::builtin

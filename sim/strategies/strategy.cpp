@@ -30,27 +30,17 @@ double Strategy::price(const FirmView& firm, const MarketView& market) const {
   return p.price;
 }
 
-// Eq. 37: the fixed budget shares of the strategy.
-Allocation Strategy::allocate(const FirmView&, const MarketView&) const {
+// Eq. 37: the fixed budget shares of the strategy; Eq. 64: after a loss, R&D and imitation are cut by
+// loss_cut (the cut is not spent elsewhere).
+Allocation Strategy::allocate(const FirmView& firm, const MarketView&) const {
   const auto& p = params_;
-  return Allocation{p.share_rd,         p.share_imitation,  p.share_service,
-                    p.share_enablement, p.share_cocreation, p.share_marketing};
-}
-
-const char* pricing_rule_name(PricingRule rule) {
-  switch (rule) {
-    case PricingRule::Fixed:
-      return "fixed";
-    case PricingRule::Market:
-      return "market";
-    case PricingRule::Value:
-      return "value";
-    case PricingRule::ProfitMax:
-      return "profit-max";
-    case PricingRule::Subsidised:
-      return "subsidised";
+  Allocation a{p.share_rd,         p.share_imitation,  p.share_service,
+               p.share_enablement, p.share_cocreation, p.share_marketing};
+  if (firm.profit < 0 && p.loss_cut > 0) {
+    a.rd *= 1.0 - p.loss_cut;
+    a.imitation *= 1.0 - p.loss_cut;
   }
-  return "?";
+  return a;
 }
 
 }  // namespace missionsim

@@ -50,7 +50,8 @@ class Strategy {
 
   // Eq. 60-63: price from the pricing rule.
   virtual double price(const FirmView& firm, const MarketView& market) const;
-  // Eq. 37: the budget split; default is the fixed shares of params() (shareholder: Eq. 64).
+  // Eq. 37: the budget split: the fixed shares of params(), R&D and imitation cut by loss_cut after a
+  // loss (Eq. 64).
   virtual Allocation allocate(const FirmView& firm, const MarketView& market) const;
 
  private:
@@ -62,10 +63,8 @@ std::vector<std::string> builtin_strategy_names();
 bool is_builtin_strategy(const std::string& name);
 // Default parameters of a built-in (throws std::invalid_argument for an unknown name).
 StrategyParams builtin_strategy_params(const std::string& name);
-// The policy object for a strategy: a built-in's own class when `params.name`
-// is a built-in, otherwise a parametric policy driven by `params` alone.
+// The policy object for a strategy, driven by `params` alone (built-in or
+// scenario-defined alike).
 std::unique_ptr<Strategy> make_strategy(const StrategyParams& params);
-
-const char* pricing_rule_name(PricingRule rule);
 
 }  // namespace missionsim

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "conservation.hpp"
 #include "core/kano.hpp"
 #include "core/params.hpp"
 #include "core/simulation.hpp"
@@ -39,52 +40,10 @@ inline Params scenario(const std::string& file, std::vector<std::string> overrid
   return load_scenario(scenario_path(file), overrides);
 }
 
-// Case 5: the conservation laws, checked at every step of every run.
-struct Conservation {
-  std::int64_t checks = 0, violations = 0;
-  std::string first;  // the first violation, for the failure message
-
-  void expect(bool ok, const std::string& what, int step) {
-    ++checks;
-    if (ok) return;
-    if (violations++ == 0) first = "step " + std::to_string(step) + ": " + what;
-  }
-};
-
-inline std::int64_t cents(double money) { return std::llround(money * 100.0); }
-
-// Checks the state after a step (or at t = 0) against the previous cash.
-inline void check_conservation(const Simulation& sim, std::vector<std::int64_t>& cash,
-                               std::vector<std::uint8_t>& alive, Conservation& c) {
-  const Observables& o = sim.observables();
-  const std::int64_t n = sim.info().population;
-  const std::size_t F = o.customers.size();
-  std::int64_t sum = 0;
-  double share_sum = 0;
-  for (std::size_t f = 0; f < F; ++f) {
-    c.expect(o.customers[f] >= 0, "negative customer count of firm " + std::to_string(f), o.step);
-    c.expect(o.alive[f] || o.customers[f] == 0, "a dead firm has customers", o.step);
-    sum += o.customers[f];
-    share_sum += o.share[f];
-    const std::int64_t now = sim.cash_cents(static_cast<int>(f));
-    // cash(t) = cash(t-1) + profit(t) - payout(t) for every firm that was alive through the step (Eq. 41).
-    if (o.step > 0 && alive[f])
-      c.expect(now == cash[f] + sim.profit_cents(static_cast<int>(f)) - sim.payout_cents(static_cast<int>(f)),
-               "cash identity of firm " + std::to_string(f), o.step);
-    c.expect(cents(o.cash[f]) == now && cents(o.profit[f]) == sim.profit_cents(static_cast<int>(f)) &&
-                 cents(o.payout[f]) == sim.payout_cents(static_cast<int>(f)),
-             "reported cash, profit or payout is not the exact cents of firm " + std::to_string(f), o.step);
-    c.expect(std::isnan(o.retention[f]) || (o.retention[f] >= 0 && o.retention[f] <= 1),
-             "retention outside [0, 1]", o.step);
-    cash[f] = now;
-    alive[f] = o.alive[f];
-  }
-  c.expect(sum == o.adopters, "customers per firm do not sum to the adopters", o.step);
-  c.expect(o.adopters >= 0 && o.adopters <= n, "adopters outside [0, population]", o.step);
-  c.expect(std::fabs(share_sum - static_cast<double>(o.adopters) / static_cast<double>(n)) <= 1e-12,
-           "shares do not sum to adopters / population", o.step);
-  c.expect(o.churn_rate >= 0 && o.churn_rate <= 1, "churn rate outside [0, 1]", o.step);
-}
+// Case 5: the conservation laws and output identities, checked at every step of
+// every run by the checker the unit tests use (tests/conservation.hpp).
+using test::Conservation;
+using test::OutputIdentities;
 
 struct Trajectory {
   RunInfo info;
@@ -102,13 +61,12 @@ inline Trajectory run(const Params& p, Conservation& c) {
   Simulation sim(p);
   Trajectory tr;
   tr.info = sim.info();
-  std::vector<std::int64_t> cash(tr.info.firm_names.size(), 0);
-  std::vector<std::uint8_t> alive(tr.info.firm_names.size(), 0);
-  check_conservation(sim, cash, alive, c);
+  OutputIdentities identities(p);
+  identities.check(sim, c);
   tr.obs.push_back(sim.observables());
   for (int t = 0; t < p.steps; ++t) {
     sim.step();
-    check_conservation(sim, cash, alive, c);
+    identities.check(sim, c);
     tr.obs.push_back(sim.observables());
   }
   return tr;

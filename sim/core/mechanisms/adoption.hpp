@@ -1,0 +1,66 @@
+// M1 Bass adoption (docs/MODEL.md 7.1): marketing reach (Eq. 10), effective
+// innovation (Eq. 11), awareness through marketing (Eq. 12), the adoption
+// hazard from innovation and imitation of adopted neighbours (Eq. 13) and the
+// first choice (Eq. 14).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include "core/mechanisms/choice.hpp"
+#include "core/mechanisms/customer_context.hpp"
+#include "core/mechanisms/word_of_mouth.hpp"
+
+namespace missionsim::mech {
+
+// Eq. 10: reach of a marketing spend over n customers at contact_cost per contact.
+inline double marketing_reach(double marketing, std::uint32_t n, double contact_cost) {
+  return 1.0 - std::exp(-marketing / (static_cast<double>(n) * contact_cost));
+}
+
+// Eq. 11: effective innovation coefficient (bass_p is 0 when M1 is off).
+inline double effective_innovation(const Params& p, double reach_sum) {
+  return p.bass_p * (1.0 + p.marketing_lift * std::min(1.0, reach_sum));
+}
+
+// Eq. 12: marketing makes a firm known, with probability min(1, total reach) and in proportion to reach.
+inline void notice_marketing(const CustomerContext& c, std::uint32_t i, const CustomerDraws& d) {
+  if (!(c.reach_total > 0)) return;
+  const double u = Rng::unit(d[draw::kAwareness]);
+  const double scale = std::max(1.0, c.reach_total);
+  if (!(u * scale < c.reach_total)) return;
+  const std::uint16_t g = firm_at_reach(c, u * scale);
+  if (c.off[g].alive) hear(c, i, g, 0);
+}
+
+// Eq. 13: the share of adopted neighbours (the market share on a complete network).
+inline double adopted_fraction(const CustomerContext& c, std::uint32_t i, std::uint32_t degree) {
+  if (c.net->complete()) return c.adopted_share_complete;
+  if (degree > 0) return static_cast<double>(c.adopted_neighbours[i]) / degree;
+  return 0.0;
+}
+
+// Eq. 13-14: a non-adopter adopts with hazard p_eff + q * fraction; it chooses among the firms it
+// knows (Eq. 31), else by marketing reach, else uniformly among live firms. Returns kNoFirm or the firm.
+inline std::uint16_t adopt(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, double ps,
+                           double vw, CustomerDraws& d) {
+  if (c.n_live == 0) return kNoFirm;
+  const double h = c.p_eff + c.p->bass_q * adopted_fraction(c, i, degree);
+  if (!(Rng::unit(d[draw::kHazard]) < h)) return kNoFirm;
+  const double u = Rng::unit(d[draw::kChoice]);
+  std::uint16_t f1 = choose(c, i, kNoFirm, ps, vw, u);
+  if (f1 == kNoFirm) {
+    if (c.reach_total > 0) {
+      f1 = firm_at_reach(c, u * c.reach_total);
+      if (!c.off[f1].alive) f1 = c.live[Rng::index(d[draw::kUniformFirm], c.n_live)];
+    } else {
+      f1 = c.live[Rng::index(d[draw::kUniformFirm], c.n_live)];
+    }
+  }
+  hear(c, i, f1, 0);
+  c.tenure[i] = 0;
+  return f1;
+}
+
+}  // namespace missionsim::mech

@@ -1,0 +1,84 @@
+// M6 reconsideration, choice and churn (docs/MODEL.md 7.6): experience value
+// (Eq. 28), reconsideration hazard and exit (Eq. 29), utility (Eq. 30) and the
+// multinomial logit choice (Eq. 31), which M1 adoption uses too.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "core/limits.hpp"
+#include "core/mechanisms/customer_context.hpp"
+#include "core/mechanisms/word_of_mouth.hpp"
+
+namespace missionsim::mech {
+
+// Eq. 28: experience value of this step, weighted by the era weight customers use.
+inline double experience_value(double w_success, double satisfaction, double success) {
+  return (1 - w_success) * satisfaction + w_success * success;
+}
+
+// Eq. 30: utility of firm g for customer i; the incumbent f0 is judged by experience (when
+// incumbent_by_experience) and gets the switching cost.
+inline double utility(const CustomerContext& c, std::uint32_t i, std::uint16_t g, std::uint16_t f0, double ps,
+                      double vw) {
+  const double w = c.w_success;
+  double sat, succ;
+  if (g == f0 && c.p->incumbent_by_experience) {
+    sat = c.satisfaction[i];
+    succ = c.success[i];
+  } else {
+    sat = c.off[g].pub_sat;
+    succ = c.off[g].pub_succ;
+  }
+  double u = (1 - w) * sat + w * succ + vw * c.off[g].values - ps * c.off[g].price +
+             c.p->reputation_weight * reputation_of(c, i, g);
+  if (g == f0) u += c.p->switching_cost;
+  return u;
+}
+
+// Eq. 31: multinomial logit draw (uniform u) over the firms i considers (all live firms with full
+// awareness), plus the incumbent f0 when it has one. kNoFirm when i knows no live firm.
+inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps, double vw,
+                            double u) {
+  const double mu = c.p->logit_scale;
+  std::uint16_t opts[kMaxConsideration + 1];
+  int m = 0;
+  const std::uint16_t* cand;
+  int nc;
+  if (c.p->full_awareness) {
+    cand = c.live;
+    nc = static_cast<int>(c.n_live);
+  } else {
+    const std::uint16_t* slots = c.consider + static_cast<std::size_t>(i) * c.K;
+    for (int k = 0; k < c.K; ++k)
+      if (slots[k] != kNoFirm && c.off[slots[k]].alive && slots[k] != f0) opts[m++] = slots[k];
+    if (f0 != kNoFirm && c.off[f0].alive) opts[m++] = f0;
+    cand = opts;
+    nc = m;
+  }
+  if (nc == 0) return kNoFirm;
+  double umax = -std::numeric_limits<double>::infinity();
+  for (int k = 0; k < nc; ++k) umax = std::max(umax, utility(c, i, cand[k], f0, ps, vw));
+  double sum = 0;
+  for (int k = 0; k < nc; ++k) sum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+  double target = u * sum, cum = 0;
+  for (int k = 0; k < nc; ++k) {
+    cum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+    if (target < cum) return cand[k];
+  }
+  return cand[nc - 1];
+}
+
+// Eq. 29-31: an adopter of f0 with experience value x reconsiders with hazard
+// churn_base + churn_dissatisfaction (1 - x) (both 0 when M6 is off); then exits the category with
+// probability exit_share or chooses again. Returns the firm after this step (kNoFirm: exit).
+inline std::uint16_t reconsider(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double x,
+                                double ps, double vw, CustomerDraws& d) {
+  const double hazard = c.p->churn_base + c.p->churn_dissatisfaction * (1.0 - x);
+  if (!(Rng::unit(d[draw::kHazard]) < hazard)) return f0;
+  if (Rng::unit(d[draw::kExit]) < c.p->exit_share) return kNoFirm;
+  return choose(c, i, f0, ps, vw, Rng::unit(d[draw::kChoice]));
+}
+
+}  // namespace missionsim::mech

@@ -1,0 +1,86 @@
+// What a customer kernel sees (docs/MODEL.md 3, customer pass): the
+// customers' arrays, of which a kernel for customer i writes only entry i
+// (and reads other customers only through firm_prev and voice_prev), and the
+// read-only firm offers, reach table and parameters of this step.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "core/draws.hpp"
+#include "core/network.hpp"
+#include "core/params.hpp"
+#include "core/rng.hpp"
+#include "core/state.hpp"
+
+namespace missionsim::mech {
+
+struct CustomerContext {
+  // Customers.
+  const std::uint16_t* __restrict firm_prev;
+  std::uint16_t* __restrict firm_next;
+  const std::int8_t* __restrict voice_prev;
+  std::int8_t* __restrict voice_next;
+  float* __restrict expectation;
+  float* __restrict satisfaction;
+  float* __restrict success;
+  const float* __restrict difficulty;
+  const std::uint8_t* __restrict effort;
+  const std::uint8_t* __restrict traits;
+  std::uint16_t* __restrict tenure;
+  std::uint16_t* __restrict consider;  // [n K]
+  std::int8_t* __restrict reputation;  // [n K]
+  const std::uint32_t* adopted_neighbours;
+  int K;
+  const Network* net;
+  // Firms and market this step, fixed by plan_firms.
+  const Offer* off;
+  const std::uint16_t* live;  // live firm slots, ascending
+  std::uint32_t n_live;
+  const double* reach_cum;  // [F] cumulative reach
+  std::uint32_t n_firms;
+  double reach_total;
+  double p_eff;                   // Eq. 11
+  double adopted_share_complete;  // N/M of the Bass recursion on a complete network
+  double w_success;               // Eq. 27a
+  double talk;                    // Eq. 33
+  int keep;                       // Eq. 35: reputation kept per step, in 1/256
+  const std::int8_t* decayed;     // Eq. 35: decayed[uint8(r)] = r * keep / 256 for every int8 r
+  const double* seg_ps;           // price sensitivity per segment
+  const double* seg_vw;           // values weight per segment
+  const Params* p;                // lowered parameters
+  bool success_on;                // M4
+  const Rng* rng;
+  std::uint32_t step;
+};
+
+// The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.
+class CustomerDraws {
+ public:
+  CustomerDraws(const Rng& rng, std::uint32_t i, std::uint32_t step)
+      : rng_(rng), i_(i), step_(step), w0_(rng.words(Purpose::Customer, i, step, draw::kCustomerBlock0)) {}
+  std::uint32_t operator[](draw::CustomerWord0 w) const { return w0_[w]; }
+  std::uint32_t operator[](draw::CustomerWord1 w) {
+    if (!have_w1_) {
+      w1_ = rng_.words(Purpose::Customer, i_, step_, draw::kCustomerBlock1);
+      have_w1_ = true;
+    }
+    return w1_[w];
+  }
+
+ private:
+  const Rng& rng_;
+  std::uint32_t i_, step_;
+  std::array<std::uint32_t, 4> w0_;
+  std::array<std::uint32_t, 4> w1_{};
+  bool have_w1_ = false;
+};
+
+// The firm at `target` on the cumulative reach table (Eq. 12, 14).
+inline std::uint16_t firm_at_reach(const CustomerContext& c, double target) {
+  const double* it = std::upper_bound(c.reach_cum, c.reach_cum + c.n_firms, target);
+  return static_cast<std::uint16_t>(
+      std::min<std::size_t>(static_cast<std::size_t>(it - c.reach_cum), c.n_firms - 1));
+}
+
+}  // namespace missionsim::mech

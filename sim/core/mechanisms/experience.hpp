@@ -1,0 +1,38 @@
+// M3 expectation-disconfirmation (docs/MODEL.md 7.3): perceived performance
+// of a firm (Eq. 19), and for a customer of that firm the disconfirmation
+// against last step's expectation, adaptive expectations (Eq. 20) and
+// satisfaction (Eq. 21).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "core/mechanisms/customer_context.hpp"
+
+namespace missionsim::mech {
+
+// Eq. 19: perceived performance from the product's Kano value (Eq. 17) and service quality (engagement).
+inline double perceived_performance(double product, double engagement, double service_weight) {
+  return (1 - service_weight) * product + service_weight * engagement;
+}
+
+struct Experience {
+  double disconfirmation;  // D = P - E (Eq. 20)
+  double satisfaction;     // S (Eq. 21)
+};
+
+// Eq. 20-21 for customer i of a firm with performance P: E moves by lambda D (lambda = 0 when M3 is
+// off); S is computed in single precision.
+inline Experience experience(const CustomerContext& c, std::uint32_t i, double P) {
+  const Params& p = *c.p;
+  const double E = c.expectation[i];
+  const double D = P - E;
+  c.expectation[i] = static_cast<float>(E + p.expectation_lambda * D);
+  const double S =
+      1.0f / (1.0f + std::exp(-static_cast<float>(p.satisfaction_bias + p.disconfirmation_gain * D +
+                                                  p.performance_gain * (P - 0.5))));
+  c.satisfaction[i] = static_cast<float>(S);
+  return {D, S};
+}
+
+}  // namespace missionsim::mech

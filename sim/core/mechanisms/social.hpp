@@ -1,0 +1,47 @@
+// M11 social mission and harm, M12 society as customer (docs/MODEL.md 7.11,
+// 7.12): embedded impact (Eq. 50), philanthropic impact (Eq. 51), the harm
+// stock (Eq. 52), the values score customers see (Eq. 53) and grants
+// (Eq. 54). With M11 off the strategies' impact, donation and cost-cutting
+// parameters are lowered to 0 (lower_switches); with M12 off grant_per_impact.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/params.hpp"
+#include "core/state.hpp"
+
+namespace missionsim::mech {
+
+// Eq. 50: impact embedded in the product grows with the success it delivers.
+inline double embedded_impact(const StrategyParams& sp, double success_sum) {
+  return sp.impact_per_customer * success_sum;
+}
+
+// Eq. 52: the harm stock decays and grows with externalised cost; returns the flow.
+inline double add_harm(const Params& p, double& harm, double externalised) {
+  const double flow = p.harm_per_cost * externalised;
+  harm = (1 - p.harm_decay) * harm + flow;
+  return flow;
+}
+
+// Eq. 51: impact bought by donations.
+inline double philanthropic_impact(const Params& p, double donated) {
+  return p.philanthropy_efficiency * donated;
+}
+
+// Eq. 53: values score seen by values-driven customers: visible impact minus harm, per customer.
+inline double values_score(const Params& p, const Firm& f) {
+  const double per = static_cast<double>(std::max<std::int64_t>(f.customers, 1));
+  return std::clamp(
+      p.impact_visibility * ((f.impact - f.phil_impact) + p.philanthropy_visibility * f.phil_impact) / per -
+          f.harm / per,
+      -5.0, 5.0);
+}
+
+// Eq. 54: society's grant for the impact a grant-funded firm delivered [money].
+inline double grant(const Params& p, const StrategyParams& sp, double embedded) {
+  return sp.grant_funded ? p.grant_per_impact * embedded : 0.0;
+}
+
+}  // namespace missionsim::mech

@@ -1,0 +1,40 @@
+// M4 customer success and co-creation (docs/MODEL.md 7.4): core efficacy
+// (Eq. 22), enablement (Eq. 23), the co-creation stock (Eq. 24), and a
+// customer's progress rate (Eq. 25) and realised success (Eq. 26).
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+
+#include "core/mechanisms/customer_context.hpp"
+#include "core/mechanisms/shared.hpp"
+
+namespace missionsim::mech {
+
+// Eq. 23: enablement intensity of the spend on customer success (0 when M4 is off).
+inline double enablement(bool success_on, double spend, std::int64_t served, double enablement_scale) {
+  return success_on ? effect(spend, served, enablement_scale) : 0.0;
+}
+
+// Eq. 24: the co-creation stock decays and grows with the platform and last step's contributions
+// (unchanged when M4 is off).
+inline double cocreation(const Params& p, double stock, double platform, double contribution,
+                         std::int64_t customers) {
+  const double per_customer = customers > 0 ? contribution / customers : 0.0;
+  return (1 - p.cocreation_decay) * stock + p.cocreation_rate * platform * per_customer;
+}
+
+// Eq. 25-26: customer i of a firm with offer o makes progress; success follows its target.
+// Returns the success after this step (unchanged when M4 is off).
+inline double progress(const CustomerContext& c, std::uint32_t i, const Offer& o) {
+  double succ = c.success[i];
+  if (!c.success_on) return succ;
+  const Params& p = *c.p;
+  const double rate = o.efficacy + o.enablement + p.effort_weight * (c.effort[i] / 255.0) + o.cocreation;
+  const double target = 1.0f - std::exp(-static_cast<float>(rate) / c.difficulty[i]);
+  succ += p.success_smoothing * (target - succ);
+  c.success[i] = static_cast<float>(succ);
+  return succ;
+}
+
+}  // namespace missionsim::mech

@@ -1,0 +1,86 @@
+// M7 word of mouth (docs/MODEL.md 7.7): one conversation per step with a
+// random neighbour (Eq. 33), referrals and warnings that move heard
+// reputation in the consideration set (Eq. 34), reputation decay (Eq. 35),
+// and the voice a customer will have next step (Eq. 32).
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+
+#include "core/mechanisms/customer_context.hpp"
+
+namespace missionsim::mech {
+
+// Eq. 33: conversation probability tau = min(1, talk_rate a(t)); talk_rate is 0 when M7 is off.
+inline double talk_probability(double talk_rate, double amplification) {
+  return std::min(1.0, talk_rate * amplification);
+}
+
+// Eq. 35: share of reputation kept per step, in 1/256.
+inline int reputation_keep(double decay) { return static_cast<int>(std::lround(256.0 * (1.0 - decay))); }
+
+// Eq. 34: customer i hears about firm g with reputation change delta (units of 1/16). A known firm's
+// reputation moves; an unknown firm takes a free (or stale) slot, else the worst-reputed one that is
+// not the incumbent; a warning about a firm one does not consider changes nothing.
+inline void hear(const CustomerContext& c, std::uint32_t i, std::uint16_t g, int delta) {
+  const int K = c.K;
+  std::uint16_t* slots = c.consider + static_cast<std::size_t>(i) * K;
+  std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * K;
+  int free_slot = -1, worst = -1;
+  for (int k = 0; k < K; ++k) {
+    if (slots[k] == g) {
+      rep[k] = static_cast<std::int8_t>(std::clamp(rep[k] + delta, -127, 127));
+      return;
+    }
+    const bool stale = slots[k] == kNoFirm || !c.off[slots[k]].alive;
+    if (stale && free_slot < 0) free_slot = k;
+    if (!stale && slots[k] != c.firm_prev[i] && (worst < 0 || rep[k] < rep[worst])) worst = k;
+  }
+  if (delta < 0) return;
+  const int k = free_slot >= 0 ? free_slot : worst;
+  if (k < 0) return;  // every slot holds the incumbent (K = 1)
+  slots[k] = g;
+  rep[k] = static_cast<std::int8_t>(std::clamp(delta, -127, 127));
+}
+
+// Heard reputation of firm g (0 when not considered), in recommendations.
+inline double reputation_of(const CustomerContext& c, std::uint32_t i, std::uint16_t g) {
+  const std::uint16_t* slots = c.consider + static_cast<std::size_t>(i) * c.K;
+  const std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * c.K;
+  for (int k = 0; k < c.K; ++k)
+    if (slots[k] == g) return rep[k] / kRepUnit;
+  return 0.0;
+}
+
+// Eq. 33-34: with probability tau, a conversation with a uniformly chosen neighbour j; a promoter refers
+// its firm, a detractor warns about it (voice and firm of j at the end of t-1).
+inline void converse(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, CustomerDraws& d) {
+  if (degree == 0 || !(Rng::unit(d[draw::kTalk]) < c.talk)) return;
+  const std::uint32_t j = c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree));
+  const std::uint16_t fj = c.firm_prev[j];
+  const std::int8_t vj = c.voice_prev[j];
+  if (fj == kNoFirm || !c.off[fj].alive || vj == 0) return;
+  const double u = Rng::unit(d[draw::kReferWarn]);
+  if (vj > 0 && u < c.p->refer_prob) hear(c, i, fj, static_cast<int>(kRepUnit));
+  if (vj < 0 && u < c.p->warn_prob) hear(c, i, fj, -static_cast<int>(kRepUnit));
+}
+
+// Eq. 35: reputation r becomes r * keep / 256, rounded toward zero, for every int8 r (indexed by uint8(r)).
+inline std::array<std::int8_t, 256> decay_table(int keep) {
+  std::array<std::int8_t, 256> t{};
+  for (int r = -128; r < 128; ++r) t[static_cast<std::uint8_t>(r)] = static_cast<std::int8_t>(r * keep / 256);
+  return t;
+}
+
+// Eq. 35: every slot's reputation decays toward zero (integer, so below 1/512 of a unit it is gone).
+inline void decay_reputation(const CustomerContext& c, std::uint32_t i) {
+  if (c.keep >= 256) return;
+  std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * c.K;
+  for (int k = 0; k < c.K; ++k) rep[k] = c.decayed[static_cast<std::uint8_t>(rep[k])];
+}
+
+// Eq. 32: voice on the NPS scale from the experience value x (Eq. 28).
+inline std::int8_t voice(double x) { return x >= 0.85 ? 1 : (x < 0.65 ? -1 : 0); }
+
+}  // namespace missionsim::mech

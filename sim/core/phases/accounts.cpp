@@ -1,0 +1,103 @@
+// Phase 3: accounts (serial over firms), docs/MODEL.md 3, row 3. Money is
+// integer cents so that cash(t) = cash(t-1) + profit(t) - payout(t) holds
+// exactly (Eq. 41).
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include "core/mechanisms/economics.hpp"
+#include "core/mechanisms/employees.hpp"
+#include "core/mechanisms/social.hpp"
+#include "core/money.hpp"
+#include "core/state.hpp"
+
+namespace missionsim {
+
+void Simulation::Impl::settle_accounts(const PassStats& st) {
+  bool someone_died = false;
+  for (std::size_t fi = 0; fi < firms.size(); ++fi) {
+    Firm& f = firms[fi];
+    if (!f.alive) {
+      // A firm that no longer operates has no flows this step and no customers to average over; its
+      // stocks (cash, harm, engagement) and last price stay as they were (docs/OUTPUT.md, identities).
+      if (f.used) clear_flows(f);
+      continue;
+    }
+    settle_firm(fi, st);
+    if (mech::goes_bankrupt(p, f)) {  // M8, Eq. 42
+      f.alive = false;
+      someone_died = true;
+    }
+  }
+  if (someone_died) release_customers_of_dead_firms();
+  m.adopters = live_adopter_count();
+}
+
+// Customer statistics (Eq. 57), costs, impact, accounts and harm of one live firm.
+void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
+  Firm& f = firms[fi];
+  const StrategyParams& sp = strategies[f.strategy]->params();
+  const std::int64_t customers = st.count_end[fi];
+  const std::int64_t experienced = st.experienced[fi];
+  f.customers_before = f.customers;
+  f.customers = customers;
+  // Eq. 57: means, NPS and retention over the customers who had the firm at the start of the step.
+  f.sat_mean = experienced ? st.sum_sat[fi] / experienced : kNaN;
+  f.succ_mean = experienced ? st.sum_succ[fi] / experienced : kNaN;
+  f.nps =
+      experienced ? 100.0 * static_cast<double>(st.promoters[fi] - st.detractors[fi]) / experienced : kNaN;
+  f.retention = experienced ? static_cast<double>(experienced - st.left[fi]) / experienced : kNaN;
+  f.contribution = st.contribution[fi];
+
+  const double embedded = mech::embedded_impact(sp, st.sum_succ[fi]);  // Eq. 50
+  // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
+  const double base_unit = mech::base_unit_cost(p, f.engagement);
+  const double paid_unit = base_unit * (1.0 - sp.cost_cutting) + p.enablement_cost * f.enablement +
+                           p.impact_cost * sp.impact_per_customer;
+  f.unit_cost = paid_unit;
+  const double externalised = base_unit * sp.cost_cutting * static_cast<double>(customers);
+  const mech::StepMoney step_money{f.price,
+                                   customers,
+                                   mech::grant(p, sp, embedded),  // Eq. 54
+                                   paid_unit,
+                                   f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service +
+                                               f.alloc.enablement + f.alloc.cocreation + f.alloc.marketing),
+                                   sp.philanthropy_rate,
+                                   sp.payout_rate};
+  const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);  // Eq. 39-41
+  f.harm_flow = mech::add_harm(p, f.harm, externalised);                    // Eq. 52
+  f.phil_impact = mech::philanthropic_impact(p, from_cents(donation_c));    // Eq. 51
+  f.impact = embedded + f.phil_impact;
+}
+
+// Released customers become non-adopters (they may adopt again, Eq. 13).
+void Simulation::Impl::release_customers_of_dead_firms() {
+  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
+    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+      const std::uint16_t f = c.firm_next[i];
+      if (f != kNoFirm && !firms[f].alive) {
+        c.firm_next[i] = kNoFirm;
+        c.voice_next[i] = 0;
+        c.tenure[i] = 0;
+      }
+    }
+  });
+  for (auto& f : firms)
+    if (!f.alive && f.used && f.customers > 0) f.customers = 0;
+}
+
+void Simulation::Impl::clear_flows(Firm& f) {
+  f.revenue_c = f.grants_c = f.costs_c = f.profit_c = f.payout_c = 0;
+  f.impact = f.phil_impact = f.harm_flow = 0;
+  f.customers_before = f.customers = 0;
+  f.sat_mean = f.succ_mean = f.nps = f.retention = kNaN;
+  f.contribution = 0;
+}
+
+std::int64_t Simulation::Impl::live_adopter_count() const {
+  std::int64_t a = 0;
+  for (const auto& f : firms)
+    if (f.alive) a += f.customers;
+  return a;
+}
+
+}  // namespace missionsim

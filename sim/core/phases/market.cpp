@@ -1,0 +1,107 @@
+// Phases 5 and 6: the market (M2 maturity, M5 endogenous era) and the firm
+// population (M8 entry, M13 adaptation), docs/MODEL.md 3, rows 5-6; and the
+// adopted-neighbour counts the next step's adoption reads (Eq. 13).
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "core/draws.hpp"
+#include "core/mechanisms/adaptation.hpp"
+#include "core/mechanisms/era.hpp"
+#include "core/mechanisms/kano_lifecycle.hpp"
+#include "core/state.hpp"
+
+namespace missionsim {
+
+void Simulation::Impl::update_market() {
+  // Leader capabilities, remembered for imitation with a lag.
+  auto& slot = m.leader_history[static_cast<std::size_t>(t) % m.leader_history.size()];
+  std::fill(slot.begin(), slot.end(), 0.0);
+  for (const auto& f : firms)
+    if (f.alive)
+      for (int a = 0; a < A; ++a) slot[a] = std::max(slot[a], f.q[a]);
+  // Eq. 18: maturity follows the customer-weighted coverage of each attribute.
+  if (m.adopters > 0) {
+    for (int a = 0; a < A; ++a) {
+      if (!m.offered[a]) continue;
+      double coverage = 0;
+      for (const auto& f : firms)
+        if (f.alive) coverage += static_cast<double>(f.customers) * f.q[a];
+      coverage /= static_cast<double>(m.adopters);
+      m.maturity[a] = mech::mature(m.maturity[a], coverage, p.maturity_rate);
+    }
+  }
+  m.w = mech::endogenous_era(p.era, m.w, firms);  // Eq. 27
+}
+
+void Simulation::Impl::enter_and_adapt() {
+  enter();
+  adapt();
+}
+
+// M8 entry (Eq. 43): with probability entry_rate an entrant takes the first free slot.
+void Simulation::Impl::enter() {
+  if (!(p.entry_rate > 0) || entry_pool.empty()) return;
+  const auto step = static_cast<std::uint32_t>(t);
+  const auto words = rng.words(Purpose::Entry, 0, step, draw::kEntryBlock);
+  if (!(Rng::unit(words[draw::kEnter]) < p.entry_rate)) return;
+  for (std::size_t fi = 0; fi < firms.size(); ++fi)
+    if (!firms[fi].used) {
+      const int s = entry_pool[Rng::index(words[draw::kEntrantStrategy],
+                                          static_cast<std::uint32_t>(entry_pool.size()))];
+      init_firm(static_cast<int>(fi), s, static_cast<std::uint32_t>(fi), step);
+      return;
+    }
+}
+
+// M13 strategy adaptation: Fermi imitation of a better-performing rival (Eq. 55-56), all firms
+// deciding on this step's accounts before any strategy changes.
+void Simulation::Impl::adapt() {
+  if (!(p.adaptation_rate > 0)) return;
+  std::vector<int> live;
+  for (std::size_t fi = 0; fi < firms.size(); ++fi)
+    if (firms[fi].alive) live.push_back(static_cast<int>(fi));
+  if (live.size() < 2) return;
+  std::vector<int> next(firms.size());
+  for (std::size_t fi = 0; fi < firms.size(); ++fi) next[fi] = firms[fi].strategy;
+  for (int fi : live) {
+    const auto words = rng.words(Purpose::Firm, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t),
+                                 draw::kFirmAdaptation);
+    if (Rng::unit(words[draw::kAdapt]) >= p.adaptation_rate) continue;
+    // A uniformly chosen rival other than itself.
+    const auto self = static_cast<std::uint32_t>(std::find(live.begin(), live.end(), fi) - live.begin());
+    const std::uint32_t k = Rng::index(words[draw::kRival], static_cast<std::uint32_t>(live.size() - 1));
+    const int g = live[k >= self ? k + 1 : k];
+    const double gap = mech::margin(firms[g]) - mech::margin(firms[fi]);
+    if (Rng::unit(words[draw::kAccept]) < mech::fermi(p.adaptation_sensitivity, gap))
+      next[fi] = firms[g].strategy;
+  }
+  for (int fi : live) firms[fi].strategy = next[fi];
+}
+
+// Keeps adopted_neighbours equal to the count over firm_next, touching only
+// the neighbours of customers whose adoption status changed this step (a few
+// percent), instead of every customer scanning every neighbour. Integer
+// increments commute, so the result does not depend on the thread count.
+void Simulation::Impl::update_adopted_neighbours() {
+  if (net.complete()) return;
+  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
+    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+      const bool before = c.firm_prev[i] != kNoFirm;
+      const bool after = c.firm_next[i] != kNoFirm;
+      if (before == after) continue;
+      const std::uint32_t* row = net.row(i);
+      for (std::uint32_t k = 0; k < net.degree(i); ++k) {
+        std::atomic_ref<std::uint32_t> count(c.adopted_neighbours[row[k]]);
+        if (after)
+          count.fetch_add(1, std::memory_order_relaxed);
+        else
+          count.fetch_sub(1, std::memory_order_relaxed);
+      }
+    }
+  });
+}
+
+}  // namespace missionsim

@@ -1,0 +1,209 @@
+// The state of one run (docs/MODEL.md 2): customers as struct of arrays,
+// firms, the market, the offer table the customer pass reads, and the owner
+// Simulation::Impl with one member function per phase (sim/core/phases/).
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/kano.hpp"
+#include "core/network.hpp"
+#include "core/observables.hpp"
+#include "core/params.hpp"
+#include "core/rng.hpp"
+#include "core/simulation.hpp"
+#include "strategies/strategy.hpp"
+
+namespace missionsim {
+
+inline constexpr std::uint16_t kNoFirm = 0xFFFF;
+inline constexpr std::size_t kGrain =
+    4096;  // customers per reduction leaf; fixed so sums never depend on threads
+inline constexpr double kRepUnit = 16.0;  // int8 reputation: 16 = one recommendation (Eq. 34)
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct Firm {
+  std::string name;
+  int strategy = -1;  // index into Impl::strategies
+  bool alive = false;
+  bool used = false;  // slot ever occupied (entrant slots start unused)
+  int negative_cash_steps = 0;
+  double price = 0;
+  std::vector<double> q;  // capability per attribute, 0..1
+  double engagement = 0.5;
+  double enablement = 0;   // enablement effect this step, 0..1 (Eq. 23)
+  double cocreation = 0;   // co-creation stock (Eq. 24)
+  double reach = 0;        // marketing reach this step, 0..1 (Eq. 10)
+  double performance = 0;  // perceived performance P_f this step (Eq. 19)
+  double efficacy = 0;     // core efficacy this step (Eq. 22)
+  double values = 0;       // values score seen by values-driven customers (Eq. 53)
+  double unit_cost = 0;    // serving cost per customer, paid + externalised [money]
+  double harm = 0;         // harm stock
+  double harm_flow = 0;    // harm added last step
+  double impact = 0;       // impact delivered last step
+  double phil_impact = 0;  // part of impact from donations
+  // Spending decided at planning [money].
+  double budget = 0;
+  Allocation alloc;
+  // Accounting of the last settled step [cents].
+  std::int64_t cash_c = 0, revenue_c = 0, grants_c = 0, costs_c = 0, profit_c = 0, payout_c = 0;
+  // Customer statistics of the last step.
+  std::int64_t customers = 0;
+  std::int64_t customers_before = 0;
+  double sat_mean = kNaN, succ_mean = kNaN, nps = kNaN, retention = kNaN;
+  double contribution = 0;  // sum over customers of effort * success
+};
+
+// What the customer pass knows of a firm: fixed by plan_firms for the step.
+struct Offer {
+  double performance, efficacy, enablement, cocreation, pub_sat, pub_succ, values, price;
+  bool alive;
+};
+
+// Per-firm sums of one customer pass; joined in a fixed tree (deterministic).
+struct PassStats {
+  std::vector<std::int64_t> experienced, count_end, promoters, detractors, left;
+  std::vector<double> sum_sat, sum_succ, contribution;
+  double sum_expectation = 0, sum_disconfirmation = 0;
+  std::int64_t n_disconfirmation = 0;
+
+  explicit PassStats(std::size_t f = 0)
+      : experienced(f),
+        count_end(f),
+        promoters(f),
+        detractors(f),
+        left(f),
+        sum_sat(f),
+        sum_succ(f),
+        contribution(f) {}
+  void join(const PassStats& o) {
+    for (std::size_t i = 0; i < experienced.size(); ++i) {
+      experienced[i] += o.experienced[i];
+      count_end[i] += o.count_end[i];
+      promoters[i] += o.promoters[i];
+      detractors[i] += o.detractors[i];
+      left[i] += o.left[i];
+      sum_sat[i] += o.sum_sat[i];
+      sum_succ[i] += o.sum_succ[i];
+      contribution[i] += o.contribution[i];
+    }
+    sum_expectation += o.sum_expectation;
+    sum_disconfirmation += o.sum_disconfirmation;
+    n_disconfirmation += o.n_disconfirmation;
+  }
+};
+
+// Customers, struct of arrays (docs/MODEL.md 2.2).
+struct Customers {
+  std::vector<std::uint16_t> firm_prev, firm_next;  // current firm (kNoFirm: not adopted)
+  std::vector<std::int8_t> voice_prev, voice_next;  // +1 promoter, -1 detractor, 0 passive or none
+  std::vector<std::uint16_t> tenure;                // steps with the current firm
+  std::vector<std::uint32_t>
+      adopted_neighbours;  // neighbours j with firm_prev[j] set (Eq. 13); empty when complete
+  std::vector<float> expectation, satisfaction, success, difficulty;
+  std::vector<std::uint8_t> effort;     // own effort, 0..255 -> 0..1
+  std::vector<std::uint8_t> traits;     // draw::kSegmentMask segment, draw::kValuesDriven flag
+  std::vector<std::uint16_t> consider;  // [n K] known firms
+  std::vector<std::int8_t> reputation;  // [n K] heard reputation, units of 1/16
+
+  std::size_t bytes() const {
+    auto b = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
+    return b(firm_prev) + b(firm_next) + b(voice_prev) + b(voice_next) + b(tenure) + b(expectation) +
+           b(satisfaction) + b(success) + b(difficulty) + b(effort) + b(traits) + b(consider) +
+           b(reputation) + b(adopted_neighbours);
+  }
+};
+
+// Market-level state (docs/MODEL.md 2.4) and the tables plan_firms hands to the customer pass.
+struct Market {
+  std::vector<std::uint8_t> offered;                // [A]
+  std::vector<double> maturity;                     // [A]
+  std::vector<std::vector<double>> leader_history;  // ring of best capability per attribute
+  double w_success = 0;          // weight customers put on success: w, or 0 when M4 is off (Eq. 27a)
+  std::int64_t scale_floor = 1;  // smallest customer base an investment is spread over (Eq. 9a)
+  double w = 0;                  // era weight (Eq. 8, 27)
+  double amp = 1;                // amplification a(t)
+  double p_eff = 0;              // effective innovation (Eq. 11)
+  std::int64_t adopters = 0;
+  double last_churn = 0;
+  std::vector<Offer> offers;      // [F], rebuilt each step
+  std::vector<double> reach_cum;  // cumulative reach over firms
+  double reach_total = 0;
+};
+
+struct ResolvedEvent {
+  int step, firm, attribute;
+  double capability;
+};
+
+// The [mechanisms] switches lowered once (docs/MODEL.md 7, each "Off:" line):
+// a switched-off mechanism becomes a zero rate (or a never-reached threshold,
+// or a constant schedule) where that gives exactly the same numbers, so the
+// phases carry no switch checks; M4 stays a structural flag, and M11 is
+// lowered into the strategies' parameters when they are created.
+struct Lowered {
+  Params p;         // the scenario with switched-off mechanisms as numbers
+  bool success_on;  // M4: success, enablement and co-creation move (Eq. 23-26)
+  bool social_on;   // M11: strategies keep impact_per_customer, philanthropy_rate, cost_cutting
+};
+Lowered lower_switches(const Params& input);
+
+struct Simulation::Impl {
+  const Params input;     // the scenario as given (Simulation::params(), written to /scenario)
+  const Lowered lowered;  // what the phases use
+  const Params& p = lowered.p;
+  const bool success_on = lowered.success_on;
+  Rng rng;
+  RunInfo info;
+  Observables obs;
+  int t = 0;
+  std::uint32_t n = 0;
+  int K = 4;  // consideration slots per customer
+  int A = 0;  // attributes, offered + latent
+
+  std::vector<std::unique_ptr<Strategy>> strategies;
+  std::vector<Firm> firms;
+  Network net;
+  std::unique_ptr<KanoPanel> kano_panel;  // null when market.kano_respondents = 0
+  std::vector<ResolvedEvent> events;
+  std::vector<int> entry_pool;  // strategies entrants draw from
+  Customers c;
+  Market m;
+
+  explicit Impl(const Params& params);
+  void step();
+
+  // Initialisation (init.cpp).
+  int strategy_index(const std::string& name);
+  void resolve_firms_and_events();
+  void init_customers(const std::vector<double>& seg_cum);
+  void init_firm(int f, int strategy_index, std::uint32_t stream_id, std::uint32_t step);
+  void observe_initial_state();
+
+  // Phases (phases/*.cpp), in step order.
+  void plan_firms();
+  void customer_pass(PassStats& stats);
+  void settle_accounts(const PassStats& stats);
+  void innovate_and_imitate();
+  void update_market();
+  void enter_and_adapt();
+  void record();
+  void update_adopted_neighbours();
+
+  // Helpers of the phases.
+  void apply_events();
+  void plan_firm(std::size_t fi, const MarketView& market, double mean_sat, double mean_succ);
+  void settle_firm(std::size_t fi, const PassStats& st);
+  void release_customers_of_dead_firms();
+  void enter();
+  void adapt();
+  static void clear_flows(Firm& f);
+  MarketView market_view() const;
+  FirmView firm_view(const Firm& f, const MarketView& market) const;
+  std::int64_t live_adopter_count() const;
+};
+
+}  // namespace missionsim
