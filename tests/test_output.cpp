@@ -241,7 +241,7 @@ TEST_CASE("output: finish writes a complete trajectory and renames it", "[output
 
   H5File f(path);
   CHECK(f.string_attribute("/", "format") == "missionsim-trajectory");
-  CHECK(f.scalar_attribute<int>("format_version", H5T_NATIVE_INT, H5T_INTEGER, 4) == 1);
+  CHECK(f.scalar_attribute<int>("format_version", H5T_NATIVE_INT, H5T_INTEGER, 4) == 2);
   CHECK(f.string_attribute("/", "missionsim_version") == "0.1.0-test");
   CHECK(f.scalar_attribute<std::uint64_t>("seed", H5T_NATIVE_UINT64, H5T_INTEGER, 8) ==
         18446744073709551615ull);
@@ -470,11 +470,11 @@ TEST_CASE("output: the reader refuses incomplete and foreign files", "[output]")
   write_tiny(path, 1);
   f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
-  const int two = 2;
-  H5Awrite(a, H5T_NATIVE_INT, &two);
+  const int three = 3;
+  H5Awrite(a, H5T_NATIVE_INT, &three);
   H5Aclose(a);
   H5Fclose(f);
-  CHECK_THROWS_WITH(TrajectoryReader(path), Catch::Contains("format_version 2 is not supported"));
+  CHECK_THROWS_WITH(TrajectoryReader(path), Catch::Contains("format_version 3 is not supported"));
 }
 
 TEST_CASE("output: every time series carries a Fletcher-32 checksum per chunk", "[output]") {

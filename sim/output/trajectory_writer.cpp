@@ -15,13 +15,23 @@
 #include <utility>
 #include <vector>
 
+#include "output/content_digest.hpp"
+#include "output/fault.hpp"
 #include "output/sha256.hpp"
 
 namespace missionsim {
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;
 constexpr hsize_t kChunkRows = 64;
+
+// HDF5 1.10's exit handler crashes (SIGSEGV in H5F__close_cb) when a file
+// failed to close, as on a full disk. Every file here is closed explicitly,
+// so the handler is switched off before the library starts.
+[[maybe_unused]] const bool kNoHdf5ExitHandler = [] {
+  H5dont_atexit();
+  return true;
+}();
 
 // Owns an HDF5 identifier and closes it with the matching H5?close.
 class Handle {
@@ -61,12 +71,28 @@ herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* err, void* out) {
   return 0;
 }
 
-// The innermost message on HDF5's error stack (e.g. "unable to open file:
-// ... error message = 'Permission denied'"), then clears the stack.
+// The innermost message on HDF5's error stack, then clears the stack. A
+// failed system call (HDF5: "file write failed: time = ..., errno = 28,
+// error message = 'No space left on device', buf = ...") is shortened to
+// its reason: "No space left on device (errno 28)".
 std::string hdf5_error_detail() {
   std::string detail;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
   H5Eclear2(H5E_DEFAULT);
+  const std::string tag = "error message = '";
+  if (const auto at = detail.find(tag); at != std::string::npos) {
+    const auto from = at + tag.size();
+    const auto to = detail.find('\'', from);
+    std::string reason = detail.substr(from, to == std::string::npos ? std::string::npos : to - from);
+    const std::string errno_tag = "errno = ";
+    if (const auto e = detail.find(errno_tag); e != std::string::npos) {
+      const auto end = detail.find(',', e);
+      reason += " (errno " + detail.substr(e + errno_tag.size(), end == std::string::npos ? std::string::npos
+                                                                                          : end - e - errno_tag.size()) + ")";
+    }
+    const auto colon = detail.find(':');
+    return (colon != std::string::npos && colon < at ? detail.substr(0, colon) + ": " : std::string()) + reason;
+  }
   return detail;
 }
 
@@ -463,6 +489,7 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
                                          w.attribute_scale.get(), w.attributes, f.meta));
     }
     w.check(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot flush the file");
+    fault_point("after-create");
   } catch (...) {
     // A half-written file is of no use to anyone: close and remove it.
     try {
@@ -521,6 +548,7 @@ void TrajectoryWriter::append(const Observables& obs) {
   w.write_row(w.customers, obs.customers.data(), "/firms/customers");
   for (std::size_t k = 0; k < kFirmF64.size(); ++k) {
     w.write_row(w.firm_f64[k], (obs.*kFirmF64[k].field).data(), kFirmF64[k].name);
+    if (k == kFirmF64.size() / 2) fault_point("row", static_cast<long long>(w.rows));
   }
   w.write_row(w.strategy_id, obs.strategy_id.data(), "/firms/strategy_id");
   w.write_row(w.alive, obs.alive.data(), "/firms/alive");
@@ -536,6 +564,7 @@ void TrajectoryWriter::append(const Observables& obs) {
   if (w.rows % static_cast<hsize_t>(w.flush_every) == 0) {
     w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
   }
+  fault_point("after-row", static_cast<long long>(w.rows - 1));
 }
 
 void TrajectoryWriter::finish() {
@@ -545,21 +574,33 @@ void TrajectoryWriter::finish() {
                            "' is already finished or abandoned");
   }
   w.state = Impl::State::finished;
-  // Everything else reaches the disk before the flag that vouches for it.
   w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
+  fault_point("before-complete");
   {
     Handle attr =
         w.make(H5Aopen(w.file.get(), "complete", H5P_DEFAULT), H5Aclose, "cannot open attribute complete");
     const std::int8_t complete = 1;
     w.check(H5Awrite(attr.get(), H5T_NATIVE_INT8, &complete), "cannot write attribute complete");
   }
+  // The digest vouches for everything else, complete = 1 included; it is
+  // computed by reading the file back through HDF5, exactly as readers do.
+  std::string digest;
+  try {
+    digest = content_digest(w.file.get());
+  } catch (const DamagedError& e) {
+    w.fail(std::string("cannot compute the content digest: ") + e.what());
+  }
+  w.string_attribute(w.file.get(), kContentDigestAttribute, digest);
+  fault_point("before-close");
   w.close_all();
+  fault_point("before-rename");
   std::error_code ec;
   std::filesystem::rename(w.partial_path, w.final_path, ec);
   if (ec) {
     throw std::runtime_error("cannot rename trajectory '" + w.partial_path + "' to '" + w.final_path +
                              "': " + ec.message());
   }
+  fault_point("after-rename");
 }
 
 void TrajectoryWriter::abandon() {
