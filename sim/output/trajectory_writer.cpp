@@ -17,6 +17,7 @@
 
 #include "output/content_digest.hpp"
 #include "output/fault.hpp"
+#include "output/hdf5_error.hpp"
 #include "output/sha256.hpp"
 
 namespace missionsim {
@@ -65,36 +66,6 @@ class Handle {
   hid_t id_ = H5I_INVALID_HID;
   Closer close_ = nullptr;
 };
-
-herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* err, void* out) {
-  if (err->desc != nullptr && err->desc[0] != '\0') *static_cast<std::string*>(out) = err->desc;
-  return 0;
-}
-
-// The innermost message on HDF5's error stack, then clears the stack. A
-// failed system call (HDF5: "file write failed: time = ..., errno = 28,
-// error message = 'No space left on device', buf = ...") is shortened to
-// its reason: "No space left on device (errno 28)".
-std::string hdf5_error_detail() {
-  std::string detail;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
-  H5Eclear2(H5E_DEFAULT);
-  const std::string tag = "error message = '";
-  if (const auto at = detail.find(tag); at != std::string::npos) {
-    const auto from = at + tag.size();
-    const auto to = detail.find('\'', from);
-    std::string reason = detail.substr(from, to == std::string::npos ? std::string::npos : to - from);
-    const std::string errno_tag = "errno = ";
-    if (const auto e = detail.find(errno_tag); e != std::string::npos) {
-      const auto end = detail.find(',', e);
-      reason += " (errno " + detail.substr(e + errno_tag.size(), end == std::string::npos ? std::string::npos
-                                                                                          : end - e - errno_tag.size()) + ")";
-    }
-    const auto colon = detail.find(':');
-    return (colon != std::string::npos && colon < at ? detail.substr(0, colon) + ": " : std::string()) + reason;
-  }
-  return detail;
-}
 
 // A dataset's unit and description, stored as its "units" and "long_name" attributes.
 struct Meta {
@@ -418,6 +389,11 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
     const hid_t fid = H5Fcreate(w.partial_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
     if (fid < 0) {
       const std::string detail = hdf5_error_detail();
+      // Created empty but never written (a full disk): remove it. A file that
+      // holds bytes is left alone: it may be someone else's.
+      std::error_code ignored;
+      if (fs::is_regular_file(w.partial_path, ignored) && fs::file_size(w.partial_path, ignored) == 0)
+        fs::remove(w.partial_path, ignored);
       throw std::runtime_error("cannot create trajectory '" + w.partial_path + "'" +
                                (detail.empty() ? "" : ": " + detail));
     }
