@@ -467,6 +467,10 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
 
     data_vars = {}
     keys = [k for _, k in series]
+    clash = [k for k in FIRM_FIELDS + MARKET_FIELDS if keys.count(k) > 1]
+    if clash:  # the schema's names are unique across /firms and /market
+        raise TrajectoryError(f"{path}: damaged file: /firms and /market both hold "
+                              + ", ".join(clash))
     for (group, key), values in series.items():
         name = key if keys.count(key) == 1 else f"{group}_{key}"
         values = values[:n_time]

@@ -38,12 +38,20 @@ def run_file(tmp_path_factory) -> Path:
     return out
 
 
-def copy_with(src: Path, dst: Path, edit=None) -> Path:
-    """Copy a trajectory file and apply ``edit(h5py.File)`` to the copy."""
+def copy_with(src: Path, dst: Path, edit=None, reseal=False) -> Path:
+    """Copy a trajectory file and apply ``edit(h5py.File)`` to the copy.
+
+    ``reseal``: then store the content digest of the edited file, as if the
+    writer had written it so (a file of another shape, not a damaged one).
+    """
+    from analysis.readers import DIGEST_ATTR, _content_digest
+
     shutil.copyfile(src, dst)
     if edit is not None:
         with h5py.File(dst, "r+") as f:
             edit(f)
+            if reseal:
+                f.attrs.modify(DIGEST_ATTR, _content_digest(f))
     return dst
 
 
