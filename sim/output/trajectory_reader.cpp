@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -95,7 +96,7 @@ Probe check_file(const std::string& path) {
   void* handle = nullptr;
   if (H5Fget_vfd_handle(file.id, H5P_DEFAULT, &handle) < 0 || handle == nullptr ||
       fstat(*static_cast<int*>(handle), &probe.st) != 0)
-    throw error("cannot inspect the open file");
+    throw error("damaged: cannot inspect the open file");
   bool is_string = false;
   if (H5Aexists(file.id, "format") <= 0 || read_string_attribute(file.id, "format", &is_string) !=
                                                 "missionsim-trajectory") {
@@ -106,7 +107,7 @@ Probe check_file(const std::string& path) {
   {
     Closing attr{H5Aopen(file.id, "format_version", H5P_DEFAULT), H5Aclose};
     if (attr.id < 0 || H5Aread(attr.id, H5T_NATIVE_INT, &version) < 0)
-      throw error("cannot read format_version");
+      throw error("damaged: cannot read format_version");
   }
   if (version != kFormatVersion) {
     throw std::runtime_error(
@@ -119,7 +120,7 @@ Probe check_file(const std::string& path) {
   std::int8_t complete = 0;
   {
     Closing attr{H5Aopen(file.id, "complete", H5P_DEFAULT), H5Aclose};
-    if (attr.id < 0 || H5Aread(attr.id, H5T_NATIVE_INT8, &complete) < 0) throw error("cannot read complete");
+    if (attr.id < 0 || H5Aread(attr.id, H5T_NATIVE_INT8, &complete) < 0) throw error("damaged: cannot read complete");
   }
   // A .partial name is never complete, whatever its flag says: the writer
   // sets the flag before the rename that publishes the file.
@@ -173,6 +174,9 @@ Probe probe_in_child(const std::string& path) {
     throw std::runtime_error("trajectory '" + path + "': cannot fork the reading process");
   }
   if (pid == 0) {
+    // A crash is the report: no handler of the parent's (a test framework's,
+    // say) may run here.
+    for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
     ::close(fds[0]);
     int code = 0;
     std::string message;
