@@ -507,18 +507,44 @@ std::string everything(const TrajectoryReader& r) {
   std::string out;
   auto add = [&](const std::string& s) { out += s + '\x1f'; };
   add(std::to_string(r.seed()));
-  for (const char* a : {"format", "missionsim_version", "scenario_sha256", "created_utc"}) add(r.string_attribute(a));
+  for (const char* a : {"format", "missionsim_version", "scenario_sha256", "created_utc"})
+    add(r.string_attribute(a));
   add(r.scenario_toml());
   for (const char* p : {"/firms/name", "/firms/strategy", "/strategies/name"})
     for (const std::string& s : r.strings(p)) add(s);
-  for (const char* p : {"/time", "/firm", "/attribute", "/strategy", "/firms/customers", "/firms/share",
-                        "/firms/price", "/firms/revenue", "/firms/grants", "/firms/costs", "/firms/profit",
-                        "/firms/payout", "/firms/cash", "/firms/satisfaction", "/firms/success", "/firms/nps",
-                        "/firms/engagement", "/firms/social_impact", "/firms/harm", "/firms/retention",
-                        "/firms/strategy_id", "/firms/alive", "/market/adopters", "/market/churn_rate",
-                        "/market/hhi", "/market/success_weight", "/market/amplification",
-                        "/market/expectation_mean", "/market/disconfirmation_mean", "/market/societal_value",
-                        "/market/kano_maturity", "/market/kano_better", "/market/kano_worse"}) {
+  for (const char* p : {"/time",
+                        "/firm",
+                        "/attribute",
+                        "/strategy",
+                        "/firms/customers",
+                        "/firms/share",
+                        "/firms/price",
+                        "/firms/revenue",
+                        "/firms/grants",
+                        "/firms/costs",
+                        "/firms/profit",
+                        "/firms/payout",
+                        "/firms/cash",
+                        "/firms/satisfaction",
+                        "/firms/success",
+                        "/firms/nps",
+                        "/firms/engagement",
+                        "/firms/social_impact",
+                        "/firms/harm",
+                        "/firms/retention",
+                        "/firms/strategy_id",
+                        "/firms/alive",
+                        "/market/adopters",
+                        "/market/churn_rate",
+                        "/market/hhi",
+                        "/market/success_weight",
+                        "/market/amplification",
+                        "/market/expectation_mean",
+                        "/market/disconfirmation_mean",
+                        "/market/societal_value",
+                        "/market/kano_maturity",
+                        "/market/kano_better",
+                        "/market/kano_worse"}) {
     const Table t = r.read(p);
     add(std::string(p) + ":" + std::to_string(t.rows) + "x" + std::to_string(t.cols));
     out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(double));
@@ -538,7 +564,8 @@ void write_bytes(const std::string& path, const std::string& bytes) {
 
 }  // namespace
 
-TEST_CASE("output: every flipped bit is harmless or refused as damaged, never a crash", "[output][integrity]") {
+TEST_CASE("output: every flipped bit is harmless or refused as damaged, never a crash",
+          "[output][integrity]") {
   TempDir dir;
   const std::string path = dir.file("run.h5");
   write_tiny(path, 3);
@@ -548,7 +575,8 @@ TEST_CASE("output: every flipped bit is harmless or refused as damaged, never a 
   // 200 offsets spread over the whole file: about 300 flips, each read by a
   // forked probe.
   std::vector<std::size_t> offsets;
-  for (std::size_t off = 0; off < std::min<std::size_t>(2048, original.size()); off += 19) offsets.push_back(off);
+  for (std::size_t off = 0; off < std::min<std::size_t>(2048, original.size()); off += 19)
+    offsets.push_back(off);
   for (std::size_t k = 0; k < 200; ++k) offsets.push_back(k * original.size() / 200 + k % 7);
   std::size_t refused = 0, harmless = 0;
   const std::string copy = dir.file("flip.h5");
@@ -624,7 +652,8 @@ TEST_CASE("output: the content digest covers names, strings and attributes", "[o
   }
 }
 
-TEST_CASE("output: a .partial name is never complete; a .partial beside a file refuses it", "[output][integrity]") {
+TEST_CASE("output: a .partial name is never complete; a .partial beside a file refuses it",
+          "[output][integrity]") {
   TempDir dir;
   const std::string path = dir.file("run.h5");
   write_tiny(path, 2);
@@ -632,7 +661,8 @@ TEST_CASE("output: a .partial name is never complete; a .partial beside a file r
   fs::copy_file(path, path + ".partial");
   CHECK_FALSE(TrajectoryReader(path + ".partial", false).complete());
   CHECK_THROWS_WITH(TrajectoryReader(path + ".partial"), Catch::Contains("incomplete"));
-  CHECK_THROWS_WITH(TrajectoryReader(path), Catch::Contains("exists beside it") && Catch::Contains("earlier run"));
+  CHECK_THROWS_WITH(TrajectoryReader(path),
+                    Catch::Contains("exists beside it") && Catch::Contains("earlier run"));
   fs::remove(path + ".partial");
   CHECK(TrajectoryReader(path).complete());
 }

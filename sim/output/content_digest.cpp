@@ -15,8 +15,8 @@
 namespace missionsim {
 namespace {
 
-constexpr int kMaxDepth = 8;                       // groups nest at most this deep
-constexpr std::uint64_t kBlockBytes = 1u << 22;   // read datasets in blocks of about 4 MiB
+constexpr int kMaxDepth = 8;                     // groups nest at most this deep
+constexpr std::uint64_t kBlockBytes = 1u << 22;  // read datasets in blocks of about 4 MiB
 
 struct Id {
   hid_t id;
@@ -68,17 +68,27 @@ class Digest {
       const bool is_signed = sign == H5T_SGN_2;
       hid_t mem = H5I_INVALID_HID;
       switch (size) {
-        case 1: mem = is_signed ? H5T_STD_I8LE : H5T_STD_U8LE; break;
-        case 2: mem = is_signed ? H5T_STD_I16LE : H5T_STD_U16LE; break;
-        case 4: mem = is_signed ? H5T_STD_I32LE : H5T_STD_U32LE; break;
-        case 8: mem = is_signed ? H5T_STD_I64LE : H5T_STD_U64LE; break;
-        default: damaged(object, "integer type of " + std::to_string(size) + " bytes");
+        case 1:
+          mem = is_signed ? H5T_STD_I8LE : H5T_STD_U8LE;
+          break;
+        case 2:
+          mem = is_signed ? H5T_STD_I16LE : H5T_STD_U16LE;
+          break;
+        case 4:
+          mem = is_signed ? H5T_STD_I32LE : H5T_STD_U32LE;
+          break;
+        case 8:
+          mem = is_signed ? H5T_STD_I64LE : H5T_STD_U64LE;
+          break;
+        default:
+          damaged(object, "integer type of " + std::to_string(size) + " bytes");
       }
       out.name = std::string(is_signed ? "int" : "uint") + std::to_string(size * 8);
       out.mem.id = H5Tcopy(mem);
       out.size = size;
     } else if (cls == H5T_FLOAT) {
-      if (size != 4 && size != 8) damaged(object, "floating-point type of " + std::to_string(size) + " bytes");
+      if (size != 4 && size != 8)
+        damaged(object, "floating-point type of " + std::to_string(size) + " bytes");
       out.name = "float" + std::to_string(size * 8);
       out.mem.id = H5Tcopy(size == 4 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE);
       out.size = size;
@@ -215,8 +225,8 @@ class Digest {
           damaged(path, "cannot read its values (checksum error or damaged storage)");
         }
         values(buf.data(), count, type);
-        if (type.variable) H5Dvlen_reclaim(type.mem.id, mem_space == H5S_ALL ? space.id : mem_space,
-                                           H5P_DEFAULT, buf.data());
+        if (type.variable)
+          H5Dvlen_reclaim(type.mem.id, mem_space == H5S_ALL ? space.id : mem_space, H5P_DEFAULT, buf.data());
       }
     }
     attributes(dset, path, false);

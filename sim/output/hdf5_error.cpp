@@ -26,7 +26,8 @@ std::string hdf5_error_detail() {
   if (const auto e = detail.find(errno_tag); e != std::string::npos && e < at) {
     const auto digits = e + errno_tag.size();
     const auto end = detail.find(',', digits);
-    reason += " (errno " + detail.substr(digits, end == std::string::npos ? std::string::npos : end - digits) + ")";
+    reason +=
+        " (errno " + detail.substr(digits, end == std::string::npos ? std::string::npos : end - digits) + ")";
   }
   const auto colon = detail.find(':');
   return (colon != std::string::npos && colon < at ? detail.substr(0, colon) + ": " : std::string()) + reason;

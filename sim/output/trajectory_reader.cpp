@@ -1,7 +1,6 @@
 #include "output/trajectory_reader.hpp"
 
 #include <hdf5.h>
-
 #include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -9,8 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
@@ -51,7 +50,8 @@ namespace {
 
 bool has_partial_name(const std::string& path) {
   constexpr std::string_view kSuffix = ".partial";
-  return path.size() >= kSuffix.size() && path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+  return path.size() >= kSuffix.size() &&
+         path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
 }
 
 // What the probe child found, sent to the parent through a pipe.
@@ -98,8 +98,8 @@ Probe check_file(const std::string& path) {
       fstat(*static_cast<int*>(handle), &probe.st) != 0)
     throw error("damaged: cannot inspect the open file");
   bool is_string = false;
-  if (H5Aexists(file.id, "format") <= 0 || read_string_attribute(file.id, "format", &is_string) !=
-                                                "missionsim-trajectory") {
+  if (H5Aexists(file.id, "format") <= 0 ||
+      read_string_attribute(file.id, "format", &is_string) != "missionsim-trajectory") {
     throw std::runtime_error("trajectory '" + path + "': not a missionsim trajectory (no format attribute " +
                              "\"missionsim-trajectory\")");
   }
@@ -120,7 +120,8 @@ Probe check_file(const std::string& path) {
   std::int8_t complete = 0;
   {
     Closing attr{H5Aopen(file.id, "complete", H5P_DEFAULT), H5Aclose};
-    if (attr.id < 0 || H5Aread(attr.id, H5T_NATIVE_INT8, &complete) < 0) throw error("damaged: cannot read complete");
+    if (attr.id < 0 || H5Aread(attr.id, H5T_NATIVE_INT8, &complete) < 0)
+      throw error("damaged: cannot read complete");
   }
   // A .partial name is never complete, whatever its flag says: the writer
   // sets the flag before the rename that publishes the file.
@@ -138,9 +139,10 @@ Probe check_file(const std::string& path) {
     throw std::runtime_error("trajectory '" + path + "': " + e.what());
   }
   if (actual != stored) {
-    throw std::runtime_error("trajectory '" + path +
-                             "': damaged: its content (a name, datatype, shape, value or attribute) no longer "
-                             "matches content_sha256 written when the run finished");
+    throw std::runtime_error(
+        "trajectory '" + path +
+        "': damaged: its content (a name, datatype, shape, value or attribute) no longer "
+        "matches content_sha256 written when the run finished");
   }
   return probe;
 }
@@ -203,8 +205,8 @@ Probe probe_in_child(const std::string& path) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool timed_out = false;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                             std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -229,7 +231,8 @@ Probe probe_in_child(const std::string& path) {
                              std::to_string(timeout.count() / 1000) + " s (corrupt HDF5 metadata?)");
   }
   if (WIFSIGNALED(status)) {
-    throw std::runtime_error("trajectory '" + path + "': damaged: the HDF5 library crashed reading it (signal " +
+    throw std::runtime_error("trajectory '" + path +
+                             "': damaged: the HDF5 library crashed reading it (signal " +
                              std::to_string(WTERMSIG(status)) + "; corrupt metadata?)");
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
@@ -251,17 +254,18 @@ TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complet
   if (!has_partial_name(path) && std::filesystem::exists(path + ".partial", ec)) {
     throw std::runtime_error("trajectory '" + path + "': '" + path +
                              ".partial' exists beside it: a later run into this path was interrupted or is "
-                             "still writing, so '" + path +
-                             "' is an earlier run; remove the .partial file to read it, or rerun");
+                             "still writing, so '" +
+                             path + "' is an earlier run; remove the .partial file to read it, or rerun");
   }
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
     throw std::runtime_error("trajectory '" + path + "': not a regular file");
   const Probe probe = probe_in_child(path);
   complete_ = probe.complete;
   if (require_complete && !complete_) {
-    throw std::runtime_error("trajectory '" + path_ +
-                             "' is incomplete (complete = 0 or a .partial name): the run was interrupted or is "
-                             "still writing");
+    throw std::runtime_error(
+        "trajectory '" + path_ +
+        "' is incomplete (complete = 0 or a .partial name): the run was interrupted or is "
+        "still writing");
   }
   file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   if (file_ < 0) fail("cannot open as HDF5");
