@@ -18,8 +18,9 @@ def test_run_writes_complete_self_describing_file(tiny_run):
     path, _ = tiny_run
     datasets, attrs = read_trajectory(path)
     assert text(attrs["format"]) == "missionsim-trajectory"
-    assert int(attrs["format_version"]) == 1
+    assert int(attrs["format_version"]) == 2
     assert int(attrs["complete"]) == 1
+    assert re.fullmatch(r"[0-9a-f]{64}", text(attrs["content_sha256"]))
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text(attrs["created_utc"]))
     scenario_toml = text(datasets["scenario"])
     assert text(attrs["scenario_sha256"]) == sha256_hex(scenario_toml)
