@@ -646,6 +646,16 @@ TEST_CASE("output: the content digest covers names, strings and attributes", "[o
     });
     CHECK_THROWS_WITH(TrajectoryReader(copy, false), Catch::Contains("damaged"));
   }
+  SECTION("a detached dimension scale") {
+    const std::string copy = edited([](hid_t f) {
+      const hid_t d = H5Dopen2(f, "/firms/cash", H5P_DEFAULT);
+      const hid_t scale = H5Dopen2(f, "/firm", H5P_DEFAULT);
+      REQUIRE(H5DSdetach_scale(d, scale, 1) >= 0);
+      H5Dclose(scale);
+      H5Dclose(d);
+    });
+    CHECK_THROWS_WITH(TrajectoryReader(copy), Catch::Contains("damaged"));
+  }
   SECTION("no digest at all") {
     const std::string copy = edited([](hid_t f) { REQUIRE(H5Adelete(f, "content_sha256") >= 0); });
     CHECK_THROWS_WITH(TrajectoryReader(copy), Catch::Contains("damaged: marked complete but has no valid"));

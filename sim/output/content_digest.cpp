@@ -4,6 +4,7 @@
 #include "output/content_digest.hpp"
 
 #include <hdf5.h>
+#include <hdf5_hl.h>
 
 #include <algorithm>
 #include <cstring>
@@ -229,7 +230,41 @@ class Digest {
           H5Dvlen_reclaim(type.mem.id, mem_space == H5S_ALL ? space.id : mem_space, H5P_DEFAULT, buf.data());
       }
     }
+    scales(dset, path, dims.size());
     attributes(dset, path, false);
+  }
+
+  // The dimension scales attached to each dimension, by path: what the
+  // DIMENSION_LIST attribute (left out of attributes(): it holds file
+  // addresses) means.
+  void scales(hid_t dset, const std::string& path, std::size_t rank) {
+    const htri_t has = H5Aexists(dset, "DIMENSION_LIST");
+    if (has < 0) damaged(path, "cannot check its dimension scales");
+    if (has == 0) {
+      u64(0);
+      return;
+    }
+    u64(rank);
+    for (unsigned d = 0; d < rank; ++d) {
+      const int n = H5DSget_num_scales(dset, d);
+      if (n < 0) damaged(path, "cannot read the dimension scales of dimension " + std::to_string(d));
+      std::vector<std::string> names;
+      auto visit = [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+        const ssize_t len = H5Iget_name(scale, nullptr, 0);
+        if (len < 0) return -1;
+        std::string name(static_cast<std::size_t>(len) + 1, '\0');
+        if (H5Iget_name(scale, name.data(), name.size()) < 0) return -1;
+        name.resize(static_cast<std::size_t>(len));
+        static_cast<std::vector<std::string>*>(out)->push_back(std::move(name));
+        return 0;
+      };
+      if (n > 0 && H5DSiterate_scales(dset, d, nullptr, visit, &names) < 0)
+        damaged(path, "cannot resolve the dimension scales of dimension " + std::to_string(d));
+      if (names.size() != static_cast<std::size_t>(n))
+        damaged(path, "inconsistent dimension scales of dimension " + std::to_string(d));
+      u64(names.size());
+      for (const std::string& name : names) str(name);
+    }
   }
 
   void group(hid_t g, const std::string& path, int depth) {

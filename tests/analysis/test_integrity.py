@@ -80,6 +80,9 @@ def test_digest_covers_names_strings_types_and_attributes(run_file, tmp_path):
         "renamed dataset": lambda f: f.move("market/kano_better", "market/kano_bettes"),
         "removed dataset": lambda f: f.__delitem__("market/kano_worse"),
         "extra dataset": lambda f: f.create_dataset("firms/extra", data=[1.0]),
+        "detached dimension scale": lambda f: f["firms/cash"].dims[1].detach_scale(f["firm"]),
+        "swapped dimension scale": lambda f: (f["market/kano_maturity"].dims[1].detach_scale(
+            f["attribute"]), f["market/kano_maturity"].dims[1].attach_scale(f["strategy"])),
         "retyped dataset": lambda f: (f.__delitem__("market/hhi"),
                                       f.create_dataset("market/hhi", data=np.zeros(
                                           f["time"].shape, dtype="<f4"))),
