@@ -606,6 +606,21 @@ TEST_CASE("output: every flipped bit is harmless or refused as damaged, never a 
     CHECK(got == expected);  // accepted: every value identical
     ++harmless;
   }
+  // Under a .partial name nothing is verified and the caller reads what it
+  // finds: errors are fine, a crash is not (this process would die).
+  const std::string partial = dir.file("flip2.h5.partial");
+  for (std::size_t i = 0; i < offsets.size(); i += 2) {
+    if (offsets[i] >= original.size()) continue;
+    std::string damaged = original;
+    damaged[offsets[i]] = static_cast<char>(damaged[offsets[i]] ^ (1 << (i % 8)));
+    write_bytes(partial, damaged);
+    try {
+      const TrajectoryReader reader(partial, /*require_complete=*/false);
+      CHECK_FALSE(reader.complete());
+      everything(reader);
+    } catch (const std::exception&) {
+    }
+  }
   CHECK(refused > 0);
   CHECK(harmless > 0);
 }

@@ -126,7 +126,16 @@ Probe check_file(const std::string& path) {
   // A .partial name is never complete, whatever its flag says: the writer
   // sets the flag before the rename that publishes the file.
   probe.complete = complete == 1 && !has_partial_name(path);
-  if (!probe.complete) return probe;
+  if (!probe.complete) {
+    // Nothing vouches for an incomplete file, but reading all of it here
+    // means that damage which would crash libhdf5 does so in this child,
+    // not in the caller that reads it next. Errors are the caller's to meet.
+    try {
+      content_digest(file.id, static_cast<std::uint64_t>(probe.st.st_size));
+    } catch (const DamagedError&) {
+    }
+    return probe;
+  }
   const std::string stored = read_string_attribute(file.id, kContentDigestAttribute, &is_string);
   if (!is_string || stored.size() != 64) {
     throw std::runtime_error("trajectory '" + path +
