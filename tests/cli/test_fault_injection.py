@@ -11,7 +11,6 @@ prefix of the uninterrupted run.
 
 import os
 import random
-import shutil
 import signal
 import subprocess
 import time
