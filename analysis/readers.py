@@ -40,6 +40,7 @@ FORMAT = "missionsim-trajectory"
 FORMAT_VERSION = 2
 PARTIAL_SUFFIX = ".partial"
 DIGEST_ATTR = "content_sha256"
+OBJECT_DIGESTS = "/content_digests"
 
 # Datasets of schema version 1. Others found in /firms and /market are read too.
 FIRM_FIELDS = (
@@ -94,7 +95,12 @@ _MAX_DEPTH = 8
 
 
 def _content_digest(f, file_bytes: int = 0) -> str:
-    """SHA-256 of the canonical serialisation of an open h5py file (docs/OUTPUT.md).
+    """SHA-256 of the canonical serialisation of an open h5py file (docs/OUTPUT.md)."""
+    return _content_digest_by_object(f, file_bytes)[0]
+
+
+def _content_digest_by_object(f, file_bytes: int = 0):
+    """The content digest and [(path, digest of its record)] in stream order.
 
     Computes the same bytes as sim/output/content_digest.cpp, through
     h5py's low-level API so that names and strings are hashed as raw bytes.
@@ -108,13 +114,21 @@ def _content_digest(f, file_bytes: int = 0) -> str:
     from h5py import h5a, h5ds, h5i, h5l, h5o, h5s, h5t
 
     sha = hashlib.sha256()
+    objects = []  # [path, hasher of its record]
+
+    def feed(b):
+        sha.update(b)
+        objects[-1][1].update(b)
+
+    def begin(path):
+        objects.append([path, hashlib.sha256()])
 
     def u64(v):
-        sha.update(struct.pack("<Q", v))
+        feed(struct.pack("<Q", v))
 
     def text(b: bytes):
         u64(len(b))
-        sha.update(b)
+        feed(b)
 
     def describe(tid, obj):
         cls, size = tid.get_class(), tid.get_size()
@@ -156,7 +170,7 @@ def _content_digest(f, file_bytes: int = 0) -> str:
 
     def values(arr, kind):
         if kind is None:
-            sha.update(np.ascontiguousarray(arr).tobytes())
+            feed(np.ascontiguousarray(arr).tobytes())
             return
         for v in arr.reshape(-1):
             b = v if isinstance(v, bytes) else bytes(v)
@@ -189,6 +203,7 @@ def _content_digest(f, file_bytes: int = 0) -> str:
     def dataset(did, path):
         try:
             name, dtype, kind = describe(did.get_type(), path)
+            begin(path)
             text(b"dataset")
             text(path.encode("utf-8", "surrogateescape"))
             dims = shape(did.get_space(), path, name, dtype)
@@ -228,6 +243,7 @@ def _content_digest(f, file_bytes: int = 0) -> str:
     def group(gid, path, depth):
         if depth > _MAX_DEPTH:
             raise _Damaged(f"{path}: groups nest deeper than {_MAX_DEPTH}")
+        begin(path)
         text(b"group")
         text(path.encode("utf-8", "surrogateescape"))
         attributes(gid, path, depth == 0)
@@ -257,7 +273,29 @@ def _content_digest(f, file_bytes: int = 0) -> str:
         raise
     except Exception as err:  # noqa: BLE001 -- h5py raises many types on corrupt metadata
         raise _Damaged(f"/: unreadable ({type(err).__name__}: {err})") from None
-    return sha.hexdigest()
+    return sha.hexdigest(), [(p, h.hexdigest()) for p, h in objects]
+
+
+def _changed_objects(objects, listed) -> str:
+    """What differs from the /content_digests lines written at finish (as the C++ reader says it)."""
+    import hashlib
+
+    if not listed:
+        return ""
+    if listed[-1] != hashlib.sha256("\n".join(listed[:-1]).encode("utf-8", "surrogateescape")
+                                   ).hexdigest() + " " + OBJECT_DIGESTS:
+        return OBJECT_DIGESTS
+    then = {}
+    for line in listed[:-1]:
+        if len(line) < 66 or line[64] != " ":
+            return OBJECT_DIGESTS
+        then[line[65:]] = line[:64]
+    now = dict(objects)
+    changes = [p + (" (not in the file as written)" if p not in then else "")
+               for p, h in objects if p != OBJECT_DIGESTS and then.get(p) != h]
+    changes += [p + " (gone)" for p in then if p not in now]
+    shown = ", ".join(changes[:5])
+    return shown + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
 
 
 def _verify_digest(f, path: str) -> None:
@@ -268,13 +306,19 @@ def _verify_digest(f, path: str) -> None:
         raise TrajectoryError(f"{path}: damaged: marked complete but has no valid "
                               f"{DIGEST_ATTR} attribute")
     try:
-        actual = _content_digest(f, os.path.getsize(path))
+        actual, objects = _content_digest_by_object(f, os.path.getsize(path))
     except _Damaged as err:
         raise TrajectoryError(f"{path}: damaged: {err}") from None
     if actual != stored:
-        raise TrajectoryError(
-            f"{path}: damaged: its content (a name, datatype, shape, value or attribute) no "
-            f"longer matches {DIGEST_ATTR} written when the run finished")
+        try:
+            listed = [v.decode("utf-8", "surrogateescape") for v in
+                      f[OBJECT_DIGESTS][()].reshape(-1)]
+        except Exception:  # noqa: BLE001 -- then nothing names the object
+            listed = []
+        changed = _changed_objects(objects, listed) or \
+            "its content (a name, datatype, shape, value or attribute)"
+        raise TrajectoryError(f"{path}: damaged: {changed} changed since the run finished "
+                              f"({DIGEST_ATTR} does not match)")
 
 
 def _open(path: str):

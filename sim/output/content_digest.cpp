@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "output/sha256.hpp"
@@ -39,16 +40,35 @@ class Digest {
  public:
   explicit Digest(std::uint64_t file_bytes) : file_bytes_(file_bytes) {}
 
+  // Every byte of the stream goes to the file's digest and to the digest of
+  // the object whose record it belongs to.
+  void feed(const void* data, std::size_t n) {
+    sha_.update(data, n);
+    object_.update(data, n);
+  }
   void u64(std::uint64_t v) {
     unsigned char b[8];
     for (int i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(v >> (8 * i));
-    sha_.update(b, 8);
+    feed(b, 8);
   }
   void str(std::string_view s) {
     u64(s.size());
-    sha_.update(s);
+    feed(s.data(), s.size());
   }
-  std::string hex() { return sha_.hex(); }
+  // Starts the record of the object at `path`: each record is contiguous.
+  void begin(const std::string& path) {
+    end();
+    current_ = path;
+    open_ = true;
+  }
+  void end() {
+    if (open_) objects_.emplace_back(current_, object_.hex());
+    open_ = false;
+  }
+  ContentDigest result() {
+    end();
+    return {sha_.hex(), std::move(objects_)};
+  }
 
   // A datatype's canonical name and the memory type that reads its values
   // as they are hashed (little-endian, the canonical width); for strings
@@ -132,7 +152,7 @@ class Digest {
 
   void values(const char* data, std::size_t n, const Type& type) {
     if (!type.is_string) {
-      sha_.update(data, n * type.size);
+      feed(data, n * type.size);
       return;
     }
     for (std::size_t i = 0; i < n; ++i) {
@@ -191,6 +211,7 @@ class Digest {
     if (ftype.id < 0 || space.id < 0) damaged(path, "cannot read its type or shape");
     Type type;
     describe(ftype.id, path, type);
+    begin(path);
     str("dataset");
     str(path);
     const std::vector<hsize_t> dims = shape(space.id, path, type);
@@ -269,6 +290,7 @@ class Digest {
 
   void group(hid_t g, const std::string& path, int depth) {
     if (depth > kMaxDepth) damaged(path, "groups nest deeper than " + std::to_string(kMaxDepth));
+    begin(path);
     str("group");
     str(path);
     attributes(g, path, depth == 0);
@@ -301,18 +323,72 @@ class Digest {
   }
 
  private:
-  Sha256 sha_;
+  Sha256 sha_, object_;
+  std::string current_;
+  bool open_ = false;
+  std::vector<std::pair<std::string, std::string>> objects_;
   std::uint64_t file_bytes_;
 };
 
 }  // namespace
 
-std::string content_digest(std::int64_t file, std::uint64_t file_bytes) {
+ContentDigest content_digest_by_object(std::int64_t file, std::uint64_t file_bytes) {
   Id root(H5Gopen2(static_cast<hid_t>(file), "/", H5P_DEFAULT), H5Gclose);
   if (root.id < 0) damaged("/", "cannot open the root group");
   Digest d(file_bytes);
   d.group(root.id, "/", 0);
-  return d.hex();
+  return d.result();
+}
+
+std::string content_digest(std::int64_t file, std::uint64_t file_bytes) {
+  return content_digest_by_object(file, file_bytes).sha256;
+}
+
+std::vector<std::string> object_digest_lines(const ContentDigest& digest) {
+  std::vector<std::string> lines;
+  std::string joined;
+  for (const auto& [path, hex] : digest.objects) {
+    if (path == kObjectDigestsDataset) continue;
+    lines.push_back(hex + " " + path);
+    joined += (joined.empty() ? "" : "\n") + lines.back();
+  }
+  // Last, the digest of the lines before it: a damaged list names itself.
+  lines.push_back(sha256_hex(joined) + " " + kObjectDigestsDataset);
+  return lines;
+}
+
+std::string changed_objects(const ContentDigest& now, const std::vector<std::string>& listed) {
+  if (listed.empty()) return "";
+  std::string joined;
+  for (std::size_t i = 0; i + 1 < listed.size(); ++i) joined += (i > 0 ? "\n" : "") + listed[i];
+  if (listed.back() != sha256_hex(joined) + " " + kObjectDigestsDataset) return kObjectDigestsDataset;
+  std::vector<std::pair<std::string, std::string>> then;  // (path, hex)
+  for (std::size_t i = 0; i + 1 < listed.size(); ++i) {
+    const std::string& line = listed[i];
+    if (line.size() < 66 || line[64] != ' ') return kObjectDigestsDataset;
+    then.emplace_back(line.substr(65), line.substr(0, 64));
+  }
+  std::vector<std::string> changes;
+  for (const auto& [path, hex] : now.objects) {
+    if (path == kObjectDigestsDataset) continue;
+    const auto it = std::find_if(then.begin(), then.end(), [&](const auto& t) { return t.first == path; });
+    if (it == then.end()) {
+      changes.push_back(path + " (not in the file as written)");
+    } else if (it->second != hex) {
+      changes.push_back(path);
+    }
+  }
+  for (const auto& [path, hex] : then) {
+    const auto it =
+        std::find_if(now.objects.begin(), now.objects.end(), [&](const auto& o) { return o.first == path; });
+    if (it == now.objects.end()) changes.push_back(path + " (gone)");
+  }
+  if (changes.empty()) return "";
+  std::string out;
+  const std::size_t shown = std::min<std::size_t>(changes.size(), 5);
+  for (std::size_t i = 0; i < shown; ++i) out += (i > 0 ? ", " : "") + changes[i];
+  if (changes.size() > shown) out += " and " + std::to_string(changes.size() - shown) + " more";
+  return out;
 }
 
 }  // namespace missionsim

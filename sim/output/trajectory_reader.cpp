@@ -77,6 +77,24 @@ std::string read_string_attribute(hid_t file, const char* name, bool* is_string)
   return value;
 }
 
+// The strings of a [N] string dataset; empty if it cannot be read.
+std::vector<std::string> read_strings(hid_t file, const char* path) {
+  std::vector<std::string> out;
+  if (H5Lexists(file, path, H5P_DEFAULT) <= 0) return out;
+  Closing dset{H5Dopen2(file, path, H5P_DEFAULT), H5Dclose};
+  if (dset.id < 0) return out;
+  Closing type{H5Dget_type(dset.id), H5Tclose};
+  Closing space{H5Dget_space(dset.id), H5Sclose};
+  if (type.id < 0 || space.id < 0 || H5Tis_variable_str(type.id) <= 0) return out;
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id);
+  if (n <= 0 || n > 1000000) return out;
+  std::vector<char*> raw(static_cast<std::size_t>(n), nullptr);
+  if (H5Dread(dset.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) return out;
+  for (const char* s : raw) out.emplace_back(s != nullptr ? s : "");
+  H5Dvlen_reclaim(type.id, space.id, H5P_DEFAULT, raw.data());
+  return out;
+}
+
 // Everything a reader checks before trusting `path`: format,
 // format_version, complete and, for a complete file under its final name,
 // the content digest (docs/OUTPUT.md). Throws std::runtime_error with the
@@ -141,17 +159,18 @@ Probe check_file(const std::string& path) {
     throw std::runtime_error("trajectory '" + path +
                              "': damaged: marked complete but has no valid content_sha256 attribute");
   }
-  std::string actual;
+  ContentDigest actual;
   try {
-    actual = content_digest(file.id, static_cast<std::uint64_t>(probe.st.st_size));
+    actual = content_digest_by_object(file.id, static_cast<std::uint64_t>(probe.st.st_size));
   } catch (const DamagedError& e) {
     throw std::runtime_error("trajectory '" + path + "': " + e.what());
   }
-  if (actual != stored) {
+  if (actual.sha256 != stored) {
+    const std::string changed = changed_objects(actual, read_strings(file.id, kObjectDigestsDataset));
     throw std::runtime_error(
-        "trajectory '" + path +
-        "': damaged: its content (a name, datatype, shape, value or attribute) no longer "
-        "matches content_sha256 written when the run finished");
+        "trajectory '" + path + "': damaged: " +
+        (changed.empty() ? "its content (a name, datatype, shape, value or attribute)" : changed) +
+        " changed since the run finished (content_sha256 does not match)");
   }
   return probe;
 }

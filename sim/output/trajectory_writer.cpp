@@ -562,6 +562,15 @@ void TrajectoryWriter::finish() {
   // computed by reading the file back through HDF5, exactly as readers do.
   std::string digest;
   try {
+    // First each object's digest (to name what a damaged file lost), then
+    // the file's, which covers that list too.
+    const std::vector<std::string> lines = object_digest_lines(content_digest_by_object(w.file.get()));
+    std::vector<const char*> data;
+    for (const std::string& line : lines) data.push_back(line.c_str());
+    Handle type = w.utf8_string_type();
+    w.fixed_dataset(
+        kObjectDigestsDataset, type.get(), type.get(), data.size(), data.data(),
+        {"", "SHA-256 of each object's record of the content digest, and its path (docs/OUTPUT.md)"});
     digest = content_digest(w.file.get());
   } catch (const DamagedError& e) {
     w.fail(std::string("cannot compute the content digest: ") + e.what());

@@ -87,11 +87,24 @@ def test_digest_covers_names_strings_types_and_attributes(run_file, tmp_path):
                                       f.create_dataset("market/hhi", data=np.zeros(
                                           f["time"].shape, dtype="<f4"))),
     }
+    named = {"scenario text": "/scenario", "firm name": "/firms/name", "value": "/market/kano_maturity",
+             "unit": "/firms/cash", "root attribute": "damaged: / changed",
+             "renamed dataset": "/market/kano_bettes", "removed dataset": "/market/kano_worse (gone)",
+             "retyped dataset": "/market/hhi", "detached dimension scale": "/firms/cash"}
     for what, edit in edits.items():
         bad = copy_with(run_file, tmp_path / "bad.h5", edit)
-        with pytest.raises(TrajectoryError, match="damaged"):
+        with pytest.raises(TrajectoryError, match="damaged") as err:
             load_run(bad)
+        assert named.get(what, "damaged") in str(err.value), (what, str(err.value))
         bad.unlink()
+
+
+def test_resealed_file_loads(run_file, tmp_path):
+    """The test helper that reshapes files on purpose writes what the writer would."""
+    same = copy_with(run_file, tmp_path / "same.h5", lambda f: None, reseal=True)
+    with h5py.File(same, "r") as a, h5py.File(run_file, "r") as b:
+        assert a["content_digests"].asstr()[:].tolist() == b["content_digests"].asstr()[:].tolist()
+    assert _same(load_run(same), load_run(run_file))
 
 
 def test_digest_definition_matches_the_writer(run_file):
