@@ -66,7 +66,7 @@ def test_every_bit_flip_is_harmless_or_refused_as_damaged(run_file, tmp_path):
         path.unlink()
     assert not wrong, f"flips at offsets {wrong} changed loaded values without an error"
     assert refused > 0 and harmless > 0
-    assert time.monotonic() - start < 60
+    assert time.monotonic() - start < 120  # a hang would cost 30 s per flip (the probe's deadline)
 
 
 def test_digest_covers_names_strings_types_and_attributes(run_file, tmp_path):
