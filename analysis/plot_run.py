@@ -524,7 +524,15 @@ def main(argv=None):
         print(f"plot_run: error: {err}", file=sys.stderr)
         return 2
     outdir = args.outdir or os.path.splitext(args.file.removesuffix(".partial"))[0] + "-figures"
-    for path in plot_run(ds, outdir, args.only):
+    try:
+        written = plot_run(ds, outdir, args.only)
+    except (KeyError, ValueError, IndexError, TypeError) as err:
+        # Only a file load_run accepted gets here: an incomplete (unverified)
+        # file or one of an unexpected shape. One line, like a refused file.
+        print(f"plot_run: error: {args.file}: cannot plot it, damaged or unexpected content "
+              f"({type(err).__name__}: {err})", file=sys.stderr)
+        return 2
+    for path in written:
         print(path)
     return 0
 

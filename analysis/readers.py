@@ -17,9 +17,12 @@
   space of ``strategy_id``) and ``path``.
 
 Files are checked before anything is read: an unknown ``format``, another
-``format_version``, an incomplete run (unless ``allow_incomplete=True``), a
-damaged or non-HDF5 file and a missing dataset each raise ``TrajectoryError``
-with a message that says what is wrong.
+``format_version``, an incomplete run (unless ``allow_incomplete=True``; a
+``.partial`` name is always incomplete), a ``<path>.partial`` beside the file
+(a later run into the same path did not finish), a damaged or non-HDF5 file,
+a complete file whose content no longer matches its ``content_sha256``
+(docs/OUTPUT.md, "Content digest") and a missing dataset each raise
+``TrajectoryError`` with a message that says what is wrong.
 """
 
 from __future__ import annotations
@@ -34,7 +37,10 @@ import numpy as np
 import xarray as xr
 
 FORMAT = "missionsim-trajectory"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+PARTIAL_SUFFIX = ".partial"
+DIGEST_ATTR = "content_sha256"
+OBJECT_DIGESTS = "/content_digests"
 
 # Datasets of schema version 1. Others found in /firms and /market are read too.
 FIRM_FIELDS = (
@@ -47,7 +53,7 @@ MARKET_FIELDS = (
     "disconfirmation_mean", "societal_value", "kano_maturity",
 )
 ROOT_ATTRS = ("format", "format_version", "missionsim_version", "seed", "scenario_sha256",
-              "created_utc", "complete")
+              "created_utc", "complete", "content_sha256")
 REQUIRED = ("scenario", "time", "firms/name", "firms/strategy", "strategies/name") + \
     tuple(f"firms/{f}" for f in FIRM_FIELDS) + tuple(f"market/{f}" for f in MARKET_FIELDS)
 
@@ -80,6 +86,241 @@ def _strings(dataset) -> list[str]:
     return [_text(v) for v in dataset[()].reshape(-1)]
 
 
+class _Damaged(Exception):
+    pass
+
+
+_DIGEST_SKIP = (b"REFERENCE_LIST", b"DIMENSION_LIST")
+_MAX_DEPTH = 8
+
+
+def _content_digest(f, file_bytes: int = 0) -> str:
+    """SHA-256 of the canonical serialisation of an open h5py file (docs/OUTPUT.md)."""
+    return _content_digest_by_object(f, file_bytes)[0]
+
+
+def _content_digest_by_object(f, file_bytes: int = 0):
+    """The content digest and [(path, digest of its record)] in stream order.
+
+    Computes the same bytes as sim/output/content_digest.cpp, through
+    h5py's low-level API so that names and strings are hashed as raw bytes.
+    Raises ``_Damaged("<object>: <why>")`` for what the canonical form does
+    not allow.
+    """
+    import hashlib
+    import struct
+
+    import h5py
+    from h5py import h5a, h5ds, h5i, h5l, h5o, h5s, h5t
+
+    sha = hashlib.sha256()
+    objects = []  # [path, hasher of its record]
+
+    def feed(b):
+        sha.update(b)
+        objects[-1][1].update(b)
+
+    def begin(path):
+        objects.append([path, hashlib.sha256()])
+
+    def u64(v):
+        feed(struct.pack("<Q", v))
+
+    def text(b: bytes):
+        u64(len(b))
+        feed(b)
+
+    def describe(tid, obj):
+        cls, size = tid.get_class(), tid.get_size()
+        if cls == h5t.INTEGER:
+            sign = tid.get_sign()
+            if sign not in (h5t.SGN_NONE, h5t.SGN_2):
+                raise _Damaged(f"{obj}: integer type with an unknown sign")
+            if size not in (1, 2, 4, 8):
+                raise _Damaged(f"{obj}: integer type of {size} bytes")
+            signed = sign == h5t.SGN_2
+            return (f"{'int' if signed else 'uint'}{size * 8}",
+                    np.dtype(f"<{'i' if signed else 'u'}{size}"), None)
+        if cls == h5t.FLOAT:
+            if size not in (4, 8):
+                raise _Damaged(f"{obj}: floating-point type of {size} bytes")
+            return f"float{size * 8}", np.dtype(f"<f{size}"), None
+        if cls == h5t.STRING:
+            if size == 0:
+                raise _Damaged(f"{obj}: unreadable string type")
+            if tid.is_variable_str():
+                return "string", h5py.vlen_dtype(bytes), "variable"
+            return "string", np.dtype(f"S{size}"), "fixed"
+        raise _Damaged(f"{obj}: datatype class {cls} is not one a trajectory holds "
+                       f"(integer, float, string)")
+
+    def shape(space, obj, name, dtype):
+        cls = space.get_simple_extent_type()
+        if cls not in (h5s.SCALAR, h5s.SIMPLE):
+            raise _Damaged(f"{obj}: null or unknown dataspace")
+        dims = tuple(space.shape)
+        item = 8 if dtype.kind == "O" else dtype.itemsize
+        if file_bytes and item * int(np.prod(dims, dtype=object)) > 16 * file_bytes + 65536:
+            raise _Damaged(f"{obj}: its shape claims more values than the file can hold")
+        text(name.encode())
+        u64(len(dims))
+        for d in dims:
+            u64(d)
+        return dims
+
+    def values(arr, kind):
+        if kind is None:
+            feed(np.ascontiguousarray(arr).tobytes())
+            return
+        for v in arr.reshape(-1):
+            b = v if isinstance(v, bytes) else bytes(v)
+            if kind == "fixed":
+                b = b.split(b"\0", 1)[0]
+            text(b.split(b"\0", 1)[0])
+
+    def attributes(oid, obj, root):
+        names = []
+        h5a.iterate(oid, lambda n, *_: names.append(n))
+        names = sorted(n for n in names if n not in _DIGEST_SKIP
+                       and not (root and n == DIGEST_ATTR.encode()))
+        u64(len(names))
+        for n in names:
+            what = f"{obj} attribute {n.decode('utf-8', 'replace')}"
+            try:
+                aid = h5a.open(oid, n)
+                name, dtype, kind = describe(aid.get_type(), what)
+                text(n)
+                dims = shape(aid.get_space(), what, name, dtype)
+                arr = np.empty(dims, dtype=dtype)
+                if arr.size:
+                    aid.read(arr)
+            except _Damaged:
+                raise
+            except Exception as err:  # noqa: BLE001 -- any failure to read is damage
+                raise _Damaged(f"{what}: cannot read it ({err})") from None
+            values(arr, kind)
+
+    def dataset(did, path):
+        try:
+            name, dtype, kind = describe(did.get_type(), path)
+            begin(path)
+            text(b"dataset")
+            text(path.encode("utf-8", "surrogateescape"))
+            dims = shape(did.get_space(), path, name, dtype)
+            arr = np.empty(dims, dtype=dtype)
+            if arr.size:
+                did.read(h5s.ALL, h5s.ALL, arr)
+        except _Damaged:
+            raise
+        except Exception as err:  # noqa: BLE001
+            raise _Damaged(f"{path}: cannot read its values ({err})") from None
+        values(arr, kind)
+        scales(did, path, len(dims))
+        attributes(did, path, False)
+
+    def scales(did, path, rank):
+        """The dimension scales of each dimension, by path (what DIMENSION_LIST means)."""
+        try:
+            if not h5a.exists(did, b"DIMENSION_LIST"):
+                u64(0)
+                return
+            u64(rank)
+            for d in range(rank):
+                n = h5ds.get_num_scales(did, d)
+                names = []
+                if n:
+                    h5ds.iterate(did, d, lambda sid: names.append(h5i.get_name(sid)))
+                if len(names) != n:
+                    raise _Damaged(f"{path}: inconsistent dimension scales of dimension {d}")
+                u64(len(names))
+                for name in names:
+                    text(name)
+        except _Damaged:
+            raise
+        except Exception as err:  # noqa: BLE001
+            raise _Damaged(f"{path}: cannot resolve its dimension scales ({err})") from None
+
+    def group(gid, path, depth):
+        if depth > _MAX_DEPTH:
+            raise _Damaged(f"{path}: groups nest deeper than {_MAX_DEPTH}")
+        begin(path)
+        text(b"group")
+        text(path.encode("utf-8", "surrogateescape"))
+        attributes(gid, path, depth == 0)
+        names = []
+        gid.links.iterate(lambda n: names.append(n))
+        for n in sorted(names):
+            child = (b"" if path == "/" else path.encode("utf-8", "surrogateescape")) + b"/" + n
+            cpath = child.decode("utf-8", "surrogateescape")
+            if b"/" in n or n in (b"", b"."):
+                raise _Damaged(f"{cpath}: invalid member name")
+            if gid.links.get_info(n).type != h5l.TYPE_HARD:
+                raise _Damaged(f"{path}: holds a link that is not a hard link")
+            try:
+                oid = h5o.open(gid, n)
+            except Exception as err:  # noqa: BLE001
+                raise _Damaged(f"{cpath}: cannot open it ({err})") from None
+            if isinstance(oid, h5py.h5g.GroupID):
+                group(oid, cpath, depth + 1)
+            elif isinstance(oid, h5py.h5d.DatasetID):
+                dataset(oid, cpath)
+            else:
+                raise _Damaged(f"{cpath}: is neither a group nor a dataset")
+
+    try:
+        group(f.id if isinstance(f.id, h5py.h5g.GroupID) else h5py.h5g.open(f.id, b"/"), "/", 0)
+    except _Damaged:
+        raise
+    except Exception as err:  # noqa: BLE001 -- h5py raises many types on corrupt metadata
+        raise _Damaged(f"/: unreadable ({type(err).__name__}: {err})") from None
+    return sha.hexdigest(), [(p, h.hexdigest()) for p, h in objects]
+
+
+def _changed_objects(objects, listed) -> str:
+    """What differs from the /content_digests lines written at finish (as the C++ reader says it)."""
+    import hashlib
+
+    if not listed:
+        return ""
+    if listed[-1] != hashlib.sha256("\n".join(listed[:-1]).encode("utf-8", "surrogateescape")
+                                   ).hexdigest() + " " + OBJECT_DIGESTS:
+        return OBJECT_DIGESTS
+    then = {}
+    for line in listed[:-1]:
+        if len(line) < 66 or line[64] != " ":
+            return OBJECT_DIGESTS
+        then[line[65:]] = line[:64]
+    now = dict(objects)
+    changes = [p + (" (not in the file as written)" if p not in then else "")
+               for p, h in objects if p != OBJECT_DIGESTS and then.get(p) != h]
+    changes += [p + " (gone)" for p in then if p not in now]
+    shown = ", ".join(changes[:5])
+    return shown + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
+
+
+def _verify_digest(f, path: str) -> None:
+    """Refuse a complete file whose content does not match its content_sha256."""
+    stored = f.attrs.get(DIGEST_ATTR) if DIGEST_ATTR in f.attrs else None
+    stored = _text(stored) if stored is not None else None
+    if stored is None or len(stored) != 64:
+        raise TrajectoryError(f"{path}: damaged: marked complete but has no valid "
+                              f"{DIGEST_ATTR} attribute")
+    try:
+        actual, objects = _content_digest_by_object(f, os.path.getsize(path))
+    except _Damaged as err:
+        raise TrajectoryError(f"{path}: damaged: {err}") from None
+    if actual != stored:
+        try:
+            listed = [v.decode("utf-8", "surrogateescape") for v in
+                      f[OBJECT_DIGESTS][()].reshape(-1)]
+        except Exception:  # noqa: BLE001 -- then nothing names the object
+            listed = []
+        changed = _changed_objects(objects, listed) or \
+            "its content (a name, datatype, shape, value or attribute)"
+        raise TrajectoryError(f"{path}: damaged: {changed} changed since the run finished "
+                              f"({DIGEST_ATTR} does not match)")
+
+
 def _open(path: str):
     import h5py
 
@@ -90,6 +331,11 @@ def _open(path: str):
         raise TrajectoryError(f"{path}: no such file{hint}")
     if os.path.isdir(path):
         raise TrajectoryError(f"{path}: is a directory, not a trajectory file")
+    if not path.endswith(PARTIAL_SUFFIX) and os.path.exists(path + PARTIAL_SUFFIX):
+        raise TrajectoryError(
+            f"{path}: {path}{PARTIAL_SUFFIX} exists beside it: a later run into this path was "
+            f"interrupted or is still writing, so {path} is an earlier run; remove the .partial "
+            f"file to read it, or rerun")
     try:
         return h5py.File(path, "r")
     except Exception as err:  # OSError for most damage; h5py raises others on odd bytes
@@ -109,6 +355,11 @@ def _read_everything(path: str) -> None:
                 obj[()]
         dict(f.attrs)
         f.visititems(visit)
+        if f.attrs.get("format") == FORMAT:
+            try:  # the digest follows references too: a crash there happens here
+                _content_digest(f, os.path.getsize(path))
+            except _Damaged:
+                pass  # reported by the real read
 
 
 def _probe(path: str, others=()) -> None:
@@ -126,6 +377,11 @@ def _probe(path: str, others=()) -> None:
     timeout = 30.0 + sum(os.path.getsize(p) for p in paths if os.path.isfile(p)) / 20e6  # 20 MB/s
     pid = os.fork()
     if pid == 0:  # child: never returns into the caller's code
+        try:
+            import faulthandler
+            faulthandler.disable()  # a crash here is the expected report, not a traceback to print
+        except Exception:  # noqa: BLE001
+            pass
         code = 0
         try:
             for p in paths:
@@ -167,21 +423,31 @@ def _check_header(f, path: str, allow_incomplete: bool) -> dict:
         raise TrajectoryError(f"{path}: unreadable format_version "
                               f"{f.attrs['format_version']!r}") from None
     if version != FORMAT_VERSION:
+        why = ("; version 1 files carry no content digest, so their integrity cannot be "
+               "checked: rerun the scenario with this missionsim, or read it with the analysis/ "
+               "of the missionsim that wrote it" if version == 1 else
+               "; use the analysis/ of the missionsim that wrote it")
         raise TrajectoryError(
             f"{path}: format_version {version} is not supported by this reader (it reads "
-            f"version {FORMAT_VERSION}); use the analysis/ of the missionsim that wrote it")
+            f"version {FORMAT_VERSION}){why}")
     for key in ROOT_ATTRS:
         if key in f.attrs:
             attrs[key] = _scalar(f.attrs[key])
     complete = attrs.get("complete")
+    if path.endswith(PARTIAL_SUFFIX) and complete is not None and int(complete) == 1:
+        complete = 0  # the name decides: a file is published complete only by the rename
     if complete is None or int(complete) != 1:
         if not allow_incomplete:
-            why = "has no 'complete' attribute" if complete is None else "is marked complete = 0"
+            why = ("has no 'complete' attribute" if complete is None else
+                   f"has a {PARTIAL_SUFFIX} name" if path.endswith(PARTIAL_SUFFIX) else
+                   "is marked complete = 0")
             raise TrajectoryError(
                 f"{path}: incomplete run (the file {why}: the run was interrupted or is still "
                 f"being written); pass allow_incomplete=True (plot_run: --allow-incomplete) to "
                 f"read the steps written so far")
     attrs["complete"] = 0 if complete is None else int(complete)
+    if attrs["complete"] == 1:
+        _verify_digest(f, path)
     return attrs
 
 
@@ -273,6 +539,10 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
 
     data_vars = {}
     keys = [k for _, k in series]
+    clash = [k for k in FIRM_FIELDS + MARKET_FIELDS if keys.count(k) > 1]
+    if clash:  # the schema's names are unique across /firms and /market
+        raise TrajectoryError(f"{path}: damaged file: /firms and /market both hold "
+                              + ", ".join(clash))
     for (group, key), values in series.items():
         name = key if keys.count(key) == 1 else f"{group}_{key}"
         values = values[:n_time]

@@ -5,7 +5,7 @@ run, in run-index order (the index is the run index, ``point * replicates +
 replicate``):
 
 - ``run`` (id, ``p000012-r03``), ``point``, ``replicate``, ``seed``,
-  ``status`` (``done``, ``partial``, ``missing``, ``failed``), ``file``
+  ``status`` (``done``, ``partial``, ``missing``, ``failed``, ``damaged``), ``file``
   (absolute path of the run's trajectory), ``saltelli_matrix`` and
   ``saltelli_column`` (sobol designs; ``""`` and -1 otherwise);
 - one column per varied parameter, named by its scenario key
@@ -44,7 +44,7 @@ from .readers import TrajectoryError, _probe, _scalar, _text, load_run
 FORMAT = "missionsim-sweep"
 FORMAT_VERSION = 1
 FILE_NAME = "sweep.h5"
-STATUSES = ("done", "partial", "missing", "failed")
+STATUSES = ("done", "partial", "missing", "failed", "damaged")
 STRATEGY_OUTCOMES = ("share", "customers", "profit", "societal_value", "satisfaction", "success",
                      "firms")
 MARKET_OUTCOMES = ("adopters_share", "hhi", "societal_value")

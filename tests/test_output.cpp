@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <limits>
 #include <string>
@@ -241,7 +242,7 @@ TEST_CASE("output: finish writes a complete trajectory and renames it", "[output
 
   H5File f(path);
   CHECK(f.string_attribute("/", "format") == "missionsim-trajectory");
-  CHECK(f.scalar_attribute<int>("format_version", H5T_NATIVE_INT, H5T_INTEGER, 4) == 1);
+  CHECK(f.scalar_attribute<int>("format_version", H5T_NATIVE_INT, H5T_INTEGER, 4) == 2);
   CHECK(f.string_attribute("/", "missionsim_version") == "0.1.0-test");
   CHECK(f.scalar_attribute<std::uint64_t>("seed", H5T_NATIVE_UINT64, H5T_INTEGER, 8) ==
         18446744073709551615ull);
@@ -470,11 +471,11 @@ TEST_CASE("output: the reader refuses incomplete and foreign files", "[output]")
   write_tiny(path, 1);
   f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   const hid_t a = H5Aopen(f, "format_version", H5P_DEFAULT);
-  const int two = 2;
-  H5Awrite(a, H5T_NATIVE_INT, &two);
+  const int three = 3;
+  H5Awrite(a, H5T_NATIVE_INT, &three);
   H5Aclose(a);
   H5Fclose(f);
-  CHECK_THROWS_WITH(TrajectoryReader(path), Catch::Contains("format_version 2 is not supported"));
+  CHECK_THROWS_WITH(TrajectoryReader(path), Catch::Contains("format_version 3 is not supported"));
 }
 
 TEST_CASE("output: every time series carries a Fletcher-32 checksum per chunk", "[output]") {
@@ -497,4 +498,199 @@ TEST_CASE("output: every time series carries a Fletcher-32 checksum per chunk", 
     H5Dclose(d);
     CHECK(found);
   }
+}
+
+namespace {
+
+// Everything TrajectoryReader returns for a tiny file, as bytes (NaN-safe).
+std::string everything(const TrajectoryReader& r) {
+  std::string out;
+  auto add = [&](const std::string& s) { out += s + '\x1f'; };
+  add(std::to_string(r.seed()));
+  for (const char* a : {"format", "missionsim_version", "scenario_sha256", "created_utc"})
+    add(r.string_attribute(a));
+  add(r.scenario_toml());
+  for (const char* p : {"/firms/name", "/firms/strategy", "/strategies/name"})
+    for (const std::string& s : r.strings(p)) add(s);
+  for (const char* p : {"/time",
+                        "/firm",
+                        "/attribute",
+                        "/strategy",
+                        "/firms/customers",
+                        "/firms/share",
+                        "/firms/price",
+                        "/firms/revenue",
+                        "/firms/grants",
+                        "/firms/costs",
+                        "/firms/profit",
+                        "/firms/payout",
+                        "/firms/cash",
+                        "/firms/satisfaction",
+                        "/firms/success",
+                        "/firms/nps",
+                        "/firms/engagement",
+                        "/firms/social_impact",
+                        "/firms/harm",
+                        "/firms/retention",
+                        "/firms/strategy_id",
+                        "/firms/alive",
+                        "/market/adopters",
+                        "/market/churn_rate",
+                        "/market/hhi",
+                        "/market/success_weight",
+                        "/market/amplification",
+                        "/market/expectation_mean",
+                        "/market/disconfirmation_mean",
+                        "/market/societal_value",
+                        "/market/kano_maturity",
+                        "/market/kano_better",
+                        "/market/kano_worse"}) {
+    const Table t = r.read(p);
+    add(std::string(p) + ":" + std::to_string(t.rows) + "x" + std::to_string(t.cols));
+    out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(double));
+  }
+  return out;
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+}  // namespace
+
+TEST_CASE("output: every flipped bit is harmless or refused as damaged, never a crash",
+          "[output][integrity]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  write_tiny(path, 3);
+  const std::string original = read_bytes(path);
+  const std::string expected = everything(TrajectoryReader(path));
+  // The first 2 KiB (superblock, root group, root attributes) densely, then
+  // 200 offsets spread over the whole file: about 300 flips, each read by a
+  // forked probe.
+  std::vector<std::size_t> offsets;
+  for (std::size_t off = 0; off < std::min<std::size_t>(2048, original.size()); off += 19)
+    offsets.push_back(off);
+  for (std::size_t k = 0; k < 200; ++k) offsets.push_back(k * original.size() / 200 + k % 7);
+  std::size_t refused = 0, harmless = 0;
+  const std::string copy = dir.file("flip.h5");
+  for (std::size_t i = 0; i < offsets.size(); ++i) {
+    const std::size_t off = offsets[i];
+    if (off >= original.size()) continue;
+    std::string damaged = original;
+    damaged[off] = static_cast<char>(damaged[off] ^ (1 << (i % 8)));
+    write_bytes(copy, damaged);
+    INFO("bit " << i % 8 << " of byte " << off << " of " << original.size());
+    std::string got;
+    try {
+      const TrajectoryReader reader(copy);
+      got = everything(reader);
+    } catch (const std::exception& e) {
+      const std::string what = e.what();
+      const bool named = what.find("damaged") != std::string::npos ||
+                         what.find("not a missionsim trajectory") != std::string::npos ||
+                         what.find("format_version") != std::string::npos ||
+                         what.find("incomplete") != std::string::npos ||
+                         what.find("cannot open as HDF5") != std::string::npos;
+      INFO(what);
+      CHECK(named);
+      ++refused;
+      continue;
+    }
+    CHECK(got == expected);  // accepted: every value identical
+    ++harmless;
+  }
+  // Under a .partial name nothing is verified and the caller reads what it
+  // finds: errors are fine, a crash is not (this process would die).
+  const std::string partial = dir.file("flip2.h5.partial");
+  for (std::size_t i = 0; i < offsets.size(); i += 2) {
+    if (offsets[i] >= original.size()) continue;
+    std::string damaged = original;
+    damaged[offsets[i]] = static_cast<char>(damaged[offsets[i]] ^ (1 << (i % 8)));
+    write_bytes(partial, damaged);
+    try {
+      const TrajectoryReader reader(partial, /*require_complete=*/false);
+      CHECK_FALSE(reader.complete());
+      everything(reader);
+    } catch (const std::exception&) {
+    }
+  }
+  CHECK(refused > 0);
+  CHECK(harmless > 0);
+}
+
+TEST_CASE("output: the content digest covers names, strings and attributes", "[output][integrity]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  write_tiny(path, 2);
+  auto edited = [&](const std::function<void(hid_t)>& edit) {
+    const std::string copy = dir.file("edited.h5");
+    fs::copy_file(path, copy, fs::copy_options::overwrite_existing);
+    const hid_t f = H5Fopen(copy.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    REQUIRE(f >= 0);
+    edit(f);
+    H5Fclose(f);
+    return copy;
+  };
+  SECTION("a renamed dataset") {
+    const std::string copy = edited([](hid_t f) {
+      REQUIRE(H5Lmove(f, "/market/kano_better", f, "/market/kano_bettes", H5P_DEFAULT, H5P_DEFAULT) >= 0);
+    });
+    CHECK_THROWS_WITH(TrajectoryReader(copy),
+                      Catch::Contains("damaged") &&
+                          Catch::Contains("/market/kano_bettes (not in the file as written)") &&
+                          Catch::Contains("/market/kano_better (gone)"));
+  }
+  SECTION("a changed unit") {
+    const std::string copy = edited([](hid_t f) {
+      const hid_t d = H5Dopen2(f, "/firms/cash", H5P_DEFAULT);
+      REQUIRE(H5Adelete(d, "units") >= 0);
+      H5Dclose(d);
+    });
+    CHECK_THROWS_WITH(TrajectoryReader(copy), Catch::Contains("damaged: /firms/cash changed"));
+  }
+  SECTION("a changed seed") {
+    const std::string copy = edited([](hid_t f) {
+      const hid_t a = H5Aopen(f, "seed", H5P_DEFAULT);
+      const std::uint64_t seed = 8;
+      H5Awrite(a, H5T_NATIVE_UINT64, &seed);
+      H5Aclose(a);
+    });
+    CHECK_THROWS_WITH(TrajectoryReader(copy, false), Catch::Contains("damaged"));
+  }
+  SECTION("a detached dimension scale") {
+    const std::string copy = edited([](hid_t f) {
+      const hid_t d = H5Dopen2(f, "/firms/cash", H5P_DEFAULT);
+      const hid_t scale = H5Dopen2(f, "/firm", H5P_DEFAULT);
+      REQUIRE(H5DSdetach_scale(d, scale, 1) >= 0);
+      H5Dclose(scale);
+      H5Dclose(d);
+    });
+    CHECK_THROWS_WITH(TrajectoryReader(copy), Catch::Contains("damaged"));
+  }
+  SECTION("no digest at all") {
+    const std::string copy = edited([](hid_t f) { REQUIRE(H5Adelete(f, "content_sha256") >= 0); });
+    CHECK_THROWS_WITH(TrajectoryReader(copy), Catch::Contains("damaged: marked complete but has no valid"));
+  }
+}
+
+TEST_CASE("output: a .partial name is never complete; a .partial beside a file refuses it",
+          "[output][integrity]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  write_tiny(path, 2);
+  // As a kill between the last write and the rename leaves it: complete = 1, .partial name.
+  fs::copy_file(path, path + ".partial");
+  CHECK_FALSE(TrajectoryReader(path + ".partial", false).complete());
+  CHECK_THROWS_WITH(TrajectoryReader(path + ".partial"), Catch::Contains("incomplete"));
+  CHECK_THROWS_WITH(TrajectoryReader(path),
+                    Catch::Contains("exists beside it") && Catch::Contains("earlier run"));
+  fs::remove(path + ".partial");
+  CHECK(TrajectoryReader(path).complete());
 }

@@ -58,10 +58,16 @@ def _bits(value):
     return a.dtype.str, a.shape, repr(a.tolist()) if a.dtype.kind == "O" else a.tobytes()
 
 
-def h5_differences(a, b, ignore=("created_utc",)):
-    """Datasets and root attributes that differ between two HDF5 files, bit for bit; [] if none."""
+def h5_differences(a, b, ignore=("created_utc", "content_sha256", "content_digests")):
+    """Datasets and root attributes that differ between two HDF5 files, bit for bit; [] if none.
+
+    By default created_utc is ignored, and with it the digests that cover it:
+    the content_sha256 attribute and the content_digests dataset (named in `ignore`).
+    """
     da, aa = read_h5(a)
     db, ab = read_h5(b)
+    for name in ignore:
+        da.pop(name, None), db.pop(name, None)
     diff = [f"dataset {k} only in one file" for k in sorted(set(da) ^ set(db))]
     diff += [f"dataset {k}" for k in sorted(set(da) & set(db)) if _bits(da[k]) != _bits(db[k])]
     keys = (set(aa) | set(ab)) - set(ignore)

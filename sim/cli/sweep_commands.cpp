@@ -231,8 +231,8 @@ int status_command(const SweepOptions& o) {
   const Plan plan = open_directory(o.target);
   const std::vector<RunState> states = run_states(plan, o.target);
   const std::size_t n = o.shards > 0 ? o.shards : remembered_shards(o.target);
-  std::vector<std::array<std::size_t, 4>> counts(n, {0, 0, 0, 0});
-  std::array<std::size_t, 4> total{0, 0, 0, 0};
+  std::vector<std::array<std::size_t, 5>> counts(n, {0, 0, 0, 0, 0});
+  std::array<std::size_t, 5> total{0, 0, 0, 0, 0};
   for (std::size_t i = 0; i < states.size(); ++i) {
     const auto s = static_cast<std::size_t>(states[i]);
     ++counts[i % n][s];
@@ -240,16 +240,16 @@ int status_command(const SweepOptions& o) {
   }
   std::cout << "sweep '" << plan.spec().name << "' in " << o.target << ": " << plan.size() << " runs, "
             << total[0] << " done, " << total[1] << " partial, " << total[2] << " missing, " << total[3]
-            << " failed\n";
+            << " failed, " << total[4] << " damaged\n";
   char line[160];
-  std::snprintf(line, sizeof line, "%-10s %8s %8s %8s %8s %8s\n", "shard", "runs", "done", "partial",
-                "missing", "failed");
+  std::snprintf(line, sizeof line, "%-10s %8s %8s %8s %8s %8s %8s\n", "shard", "runs", "done", "partial",
+                "missing", "failed", "damaged");
   std::cout << line;
   for (std::size_t k = 0; k < n; ++k) {
     const auto& c = counts[k];
     const std::string name = std::to_string(k) + "/" + std::to_string(n);
-    std::snprintf(line, sizeof line, "%-10s %8zu %8zu %8zu %8zu %8zu\n", name.c_str(),
-                  c[0] + c[1] + c[2] + c[3], c[0], c[1], c[2], c[3]);
+    std::snprintf(line, sizeof line, "%-10s %8zu %8zu %8zu %8zu %8zu %8zu\n", name.c_str(),
+                  c[0] + c[1] + c[2] + c[3] + c[4], c[0], c[1], c[2], c[3], c[4]);
     std::cout << line;
   }
   std::size_t listed = 0;
@@ -271,8 +271,8 @@ int collect_command(const SweepOptions& o) {
   const CollectResult c = collect_sweep(plan, o.target);
   std::cout << "wrote " << c.path << ": " << c.done << " of " << c.runs << " runs done";
   if (c.done < c.runs)
-    std::cout << " (" << c.partial << " partial, " << c.missing << " missing, " << c.failed
-              << " failed; their rows are NaN)";
+    std::cout << " (" << c.partial << " partial, " << c.missing << " missing, " << c.failed << " failed, "
+              << c.damaged << " damaged; their rows are NaN)";
   std::cout << '\n';
   return kExitOk;
 }

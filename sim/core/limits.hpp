@@ -9,6 +9,6 @@ inline constexpr int kMaxAttributes = 32;    // offered + latent; attribute mask
 inline constexpr int kMaxFirmSlots = 1000;   // initial firms + reserved entrant slots; uint16 firm index
 inline constexpr int kMaxSegments = 16;      // segment index in the low 4 trait bits
 inline constexpr int kMaxConsideration = 8;  // consideration slots per customer
-inline constexpr int kFormatVersion = 1;     // trajectory format (docs/OUTPUT.md)
+inline constexpr int kFormatVersion = 2;     // trajectory format (docs/OUTPUT.md)
 
 }  // namespace missionsim

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -55,31 +56,44 @@ RunFileResult run_to_file(const Params& params, const std::string& path, const R
     const std::lock_guard lock(file_creation_mutex());
     writer =
         std::make_unique<TrajectoryWriter>(path, sim->info(), run_provenance(params), options.flush_every);
-    writer->append(sim->observables());
   }
   RunFileResult result;
-  result.setup_s = seconds_since(start);
-
-  const auto steps_start = Clock::now();
-  for (int k = 0; k < params.steps; ++k) {
-    if (options.stop && options.stop()) {
-      writer->abandon();
-      result.path = writer->partial_path();
-      result.steps_done = sim->time();
-      result.steps_s = seconds_since(steps_start);
-      result.info = sim->info();
-      result.last = sim->observables();
-      return result;
-    }
-    sim->step();
+  try {
     writer->append(sim->observables());
-    if (options.on_step) options.on_step(k + 1);
+    result.setup_s = seconds_since(start);
+
+    const auto steps_start = Clock::now();
+    for (int k = 0; k < params.steps; ++k) {
+      if (options.stop && options.stop()) {
+        writer->abandon();
+        result.path = writer->partial_path();
+        result.steps_done = sim->time();
+        result.steps_s = seconds_since(steps_start);
+        result.info = sim->info();
+        result.last = sim->observables();
+        return result;
+      }
+      sim->step();
+      writer->append(sim->observables());
+      if (options.on_step) options.on_step(k + 1);
+    }
+    writer->finish();
+    result.steps_s = seconds_since(steps_start);
+  } catch (...) {
+    // A run that failed (a full disk, a write error) cannot be resumed from
+    // its .partial: remove it, so that it holds no space and claims nothing.
+    const std::string partial = writer->partial_path();
+    try {
+      writer.reset();
+    } catch (...) {
+    }
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw;
   }
-  writer->finish();
   result.complete = true;
   result.path = writer->final_path();
   result.steps_done = sim->time();
-  result.steps_s = seconds_since(steps_start);
   result.info = sim->info();
   result.last = sim->observables();
   return result;

@@ -1,6 +1,7 @@
 // SHA-256 as specified in FIPS 180-4, sections 4.1.2, 4.2.2, 5.1.1, 6.2.
 #include "output/sha256.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -66,30 +67,53 @@ void compress(std::array<std::uint32_t, 8>& h, const unsigned char* block) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
-  std::array<std::uint32_t, 8> h = kInitial;
-  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
-  const std::size_t full = data.size() / 64 * 64;
-  for (std::size_t i = 0; i < full; i += 64) compress(h, bytes + i);
+Sha256::Sha256() : h_(kInitial) {}
 
+void Sha256::update(const void* data, std::size_t n) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  length_ += n;
+  if (buffered_ > 0) {
+    const std::size_t take = std::min(n, block_.size() - buffered_);
+    std::copy(bytes, bytes + take, block_.begin() + static_cast<std::ptrdiff_t>(buffered_));
+    buffered_ += take;
+    bytes += take;
+    n -= take;
+    if (buffered_ < block_.size()) return;
+    compress(h_, block_.data());
+    buffered_ = 0;
+  }
+  for (; n >= 64; n -= 64, bytes += 64) compress(h_, bytes);
+  std::copy(bytes, bytes + n, block_.begin());
+  buffered_ = n;
+}
+
+std::string Sha256::hex() {
   // Padding (5.1.1): a 1 bit, zeros, then the message length in bits as a
   // 64-bit big-endian integer, filling one or two final blocks.
   std::array<unsigned char, 128> tail{};
-  const std::size_t rest = data.size() - full;
-  for (std::size_t i = 0; i < rest; ++i) tail[i] = bytes[full + i];
-  tail[rest] = 0x80;
-  const std::size_t tail_len = rest + 1 + 8 <= 64 ? 64 : 128;
-  const std::uint64_t bits = static_cast<std::uint64_t>(data.size()) * 8;
+  std::copy(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(buffered_), tail.begin());
+  tail[buffered_] = 0x80;
+  const std::size_t tail_len = buffered_ + 1 + 8 <= 64 ? 64 : 128;
+  const std::uint64_t bits = length_ * 8;
   for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-  for (std::size_t i = 0; i < tail_len; i += 64) compress(h, tail.data() + i);
+  for (std::size_t i = 0; i < tail_len; i += 64) compress(h_, tail.data() + i);
 
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(64);
-  for (std::uint32_t word : h) {
+  for (std::uint32_t word : h_) {
     for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(word >> shift) & 0xf]);
   }
+  h_ = kInitial;
+  length_ = 0;
+  buffered_ = 0;
   return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  Sha256 sha;
+  sha.update(data.data(), data.size());
+  return sha.hex();
 }
 
 }  // namespace missionsim

@@ -1,6 +1,7 @@
 // Reads trajectories written by TrajectoryWriter (schema of docs/OUTPUT.md).
-// Opening checks format, format_version and (by default) the complete flag,
-// so a sweep never silently aggregates a truncated or foreign file.
+// Opening checks format, format_version, (by default) the complete flag and,
+// for a complete file, the content digest, so a sweep never silently
+// aggregates a truncated, damaged or foreign file.
 #pragma once
 
 #include <cstddef>
@@ -20,9 +21,14 @@ struct Table {
 
 class TrajectoryReader {
  public:
-  // Throws std::runtime_error naming the file if it cannot be opened, is not
-  // a missionsim trajectory, has a format_version other than 1, or (when
-  // require_complete) has complete = 0.
+  // Checks the whole file first in a forked child process (a damaged file
+  // that crashes or hangs libhdf5 costs a message, not this process), then
+  // opens it. Throws std::runtime_error naming the file if it cannot be
+  // opened, is not a missionsim trajectory, has a format_version other than
+  // 2, claims to be complete but its content does not match content_sha256
+  // ("damaged: ..."), has a `<path>.partial` beside it (a later run into the
+  // same path did not finish), or (when require_complete) is not complete:
+  // complete = 0 or a `.partial` name (docs/OUTPUT.md, "Guarantees").
   explicit TrajectoryReader(const std::string& path, bool require_complete = true);
   ~TrajectoryReader();
   TrajectoryReader(const TrajectoryReader&) = delete;

@@ -16,12 +16,23 @@
 #include <vector>
 
 #include "core/limits.hpp"
+#include "output/content_digest.hpp"
+#include "output/fault.hpp"
+#include "output/hdf5_error.hpp"
 #include "output/sha256.hpp"
 
 namespace missionsim {
 namespace {
 
 constexpr hsize_t kChunkRows = 64;
+
+// HDF5 1.10's exit handler crashes (SIGSEGV in H5F__close_cb) when a file
+// failed to close, as on a full disk. Every file here is closed explicitly,
+// so the handler is switched off before the library starts.
+[[maybe_unused]] const bool kNoHdf5ExitHandler = [] {
+  H5dont_atexit();
+  return true;
+}();
 
 // Owns an HDF5 identifier and closes it with the matching H5?close.
 class Handle {
@@ -55,20 +66,6 @@ class Handle {
   hid_t id_ = H5I_INVALID_HID;
   Closer close_ = nullptr;
 };
-
-herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* err, void* out) {
-  if (err->desc != nullptr && err->desc[0] != '\0') *static_cast<std::string*>(out) = err->desc;
-  return 0;
-}
-
-// The innermost message on HDF5's error stack (e.g. "unable to open file:
-// ... error message = 'Permission denied'"), then clears the stack.
-std::string hdf5_error_detail() {
-  std::string detail;
-  H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
-  H5Eclear2(H5E_DEFAULT);
-  return detail;
-}
 
 // A dataset's unit and description, stored as its "units" and "long_name" attributes.
 struct Meta {
@@ -392,6 +389,11 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
     const hid_t fid = H5Fcreate(w.partial_path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get());
     if (fid < 0) {
       const std::string detail = hdf5_error_detail();
+      // Created empty but never written (a full disk): remove it. A file that
+      // holds bytes is left alone: it may be someone else's.
+      std::error_code ignored;
+      if (fs::is_regular_file(w.partial_path, ignored) && fs::file_size(w.partial_path, ignored) == 0)
+        fs::remove(w.partial_path, ignored);
       throw std::runtime_error("cannot create trajectory '" + w.partial_path + "'" +
                                (detail.empty() ? "" : ": " + detail));
     }
@@ -463,6 +465,7 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
                                          w.attribute_scale.get(), w.attributes, f.meta));
     }
     w.check(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot flush the file");
+    fault_point("after-create");
   } catch (...) {
     // A half-written file is of no use to anyone: close and remove it.
     try {
@@ -521,6 +524,7 @@ void TrajectoryWriter::append(const Observables& obs) {
   w.write_row(w.customers, obs.customers.data(), "/firms/customers");
   for (std::size_t k = 0; k < kFirmF64.size(); ++k) {
     w.write_row(w.firm_f64[k], (obs.*kFirmF64[k].field).data(), kFirmF64[k].name);
+    if (k == kFirmF64.size() / 2) fault_point("row", static_cast<long long>(w.rows));
   }
   w.write_row(w.strategy_id, obs.strategy_id.data(), "/firms/strategy_id");
   w.write_row(w.alive, obs.alive.data(), "/firms/alive");
@@ -536,6 +540,7 @@ void TrajectoryWriter::append(const Observables& obs) {
   if (w.rows % static_cast<hsize_t>(w.flush_every) == 0) {
     w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
   }
+  fault_point("after-row", static_cast<long long>(w.rows - 1));
 }
 
 void TrajectoryWriter::finish() {
@@ -545,21 +550,42 @@ void TrajectoryWriter::finish() {
                            "' is already finished or abandoned");
   }
   w.state = Impl::State::finished;
-  // Everything else reaches the disk before the flag that vouches for it.
   w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
+  fault_point("before-complete");
   {
     Handle attr =
         w.make(H5Aopen(w.file.get(), "complete", H5P_DEFAULT), H5Aclose, "cannot open attribute complete");
     const std::int8_t complete = 1;
     w.check(H5Awrite(attr.get(), H5T_NATIVE_INT8, &complete), "cannot write attribute complete");
   }
+  // The digest vouches for everything else, complete = 1 included; it is
+  // computed by reading the file back through HDF5, exactly as readers do.
+  std::string digest;
+  try {
+    // First each object's digest (to name what a damaged file lost), then
+    // the file's, which covers that list too.
+    const std::vector<std::string> lines = object_digest_lines(content_digest_by_object(w.file.get()));
+    std::vector<const char*> data;
+    for (const std::string& line : lines) data.push_back(line.c_str());
+    Handle type = w.utf8_string_type();
+    w.fixed_dataset(
+        kObjectDigestsDataset, type.get(), type.get(), data.size(), data.data(),
+        {"", "SHA-256 of each object's record of the content digest, and its path (docs/OUTPUT.md)"});
+    digest = content_digest(w.file.get());
+  } catch (const DamagedError& e) {
+    w.fail(std::string("cannot compute the content digest: ") + e.what());
+  }
+  w.string_attribute(w.file.get(), kContentDigestAttribute, digest);
+  fault_point("before-close");
   w.close_all();
+  fault_point("before-rename");
   std::error_code ec;
   std::filesystem::rename(w.partial_path, w.final_path, ec);
   if (ec) {
     throw std::runtime_error("cannot rename trajectory '" + w.partial_path + "' to '" + w.final_path +
                              "': " + ec.message());
   }
+  fault_point("after-rename");
 }
 
 void TrajectoryWriter::abandon() {

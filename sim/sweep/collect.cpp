@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "missionsim_version.hpp"
+#include "output/hdf5_error.hpp"
 #include "output/run_file.hpp"
 #include "output/trajectory_reader.hpp"
 #include "sweep/runner.hpp"
@@ -23,11 +24,16 @@ namespace {
 constexpr int kFormatVersion = 1;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+// Failures name the object and give HDF5's reason, e.g. "No space left on device (errno 28)".
+std::string reason() {
+  const std::string detail = hdf5_error_detail();
+  return detail.empty() ? "" : ": " + detail;
+}
 void check(herr_t rc, const std::string& what) {
-  if (rc < 0) throw std::runtime_error("HDF5: cannot write " + what);
+  if (rc < 0) throw std::runtime_error("HDF5: cannot write " + what + reason());
 }
 hid_t checked(hid_t id, const std::string& what) {
-  if (id < 0) throw std::runtime_error("HDF5: cannot create " + what);
+  if (id < 0) throw std::runtime_error("HDF5: cannot create " + what + reason());
   return id;
 }
 
@@ -198,7 +204,7 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     try {
       sums[i] = summarise(run_file(dir, plan.run(i).id));
     } catch (const std::exception&) {
-      final_states[i] = RunState::Partial;  // vanished or damaged since the state check
+      final_states[i] = RunState::Damaged;  // vanished or damaged since the state check
       continue;
     }
     F = std::max(F, sums[i].share.size());
@@ -211,16 +217,23 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     out.partial += s == RunState::Partial;
     out.missing += s == RunState::Missing;
     out.failed += s == RunState::Failed;
+    out.damaged += s == RunState::Damaged;
   }
 
   const std::string partial = out.path + ".partial";
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors become exceptions with the reason
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
   H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_LATEST);
   hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
   H5Pset_obj_track_times(fcpl, false);
   hid_t file = H5Fcreate(partial.c_str(), H5F_ACC_TRUNC, fcpl, fapl);
+  const std::string why = file < 0 ? reason() : "";  // before the next call clears HDF5's error stack
   H5Pclose(fapl), H5Pclose(fcpl);
-  if (file < 0) throw std::runtime_error("cannot create '" + partial + "'");
+  if (file < 0) {
+    std::error_code ec;
+    if (fs::is_regular_file(partial, ec) && fs::file_size(partial, ec) == 0) fs::remove(partial, ec);
+    throw std::runtime_error("cannot create '" + partial + "'" + why);
+  }
   try {
     const SweepSpec& spec = plan.spec();
     set_string_attr(file, "format", "missionsim-sweep");
@@ -284,7 +297,7 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     write(file, "/runs/seed", seed, {R}, "1", "run seed (--seed)");
     write(file, "/runs/point", point, {R}, "1", "design point index");
     write(file, "/runs/replicate", replicate, {R}, "1", "replicate index");
-    write_strings(file, "/runs/status", status, {R}, "done, partial, missing or failed");
+    write_strings(file, "/runs/status", status, {R}, "done, partial, missing, failed or damaged");
     write_strings(file, "/runs/file", file_name, {R}, "run file, relative to this file's directory");
     write_strings(file, "/runs/saltelli_matrix", matrix, {R}, "sobol design: A, B or AB; empty otherwise");
     write(file, "/runs/saltelli_column", column, {R}, "1", "sobol design: i of AB_i, else -1");
@@ -383,10 +396,19 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     H5Pclose(lcpl);
   } catch (...) {
     H5Fclose(file);
+    std::error_code ec;
+    fs::remove(partial, ec);  // half a sweep.h5 is of no use and may hold the space the disk lacks
     throw;
   }
-  check(H5Fclose(file), partial);
-  fs::rename(partial, out.path);
+  if (H5Fclose(file) < 0) {
+    const std::string why = reason();
+    std::error_code ec;
+    fs::remove(partial, ec);
+    throw std::runtime_error("cannot write '" + partial + "'" + why);
+  }
+  std::error_code ec;
+  fs::rename(partial, out.path, ec);
+  if (ec) throw std::runtime_error("cannot rename '" + partial + "' to '" + out.path + "': " + ec.message());
   return out;
 }
 

@@ -12,7 +12,7 @@ namespace missionsim::sweep {
 
 struct CollectResult {
   std::string path;  // DIR/sweep.h5
-  std::size_t runs = 0, done = 0, partial = 0, missing = 0, failed = 0;
+  std::size_t runs = 0, done = 0, partial = 0, missing = 0, failed = 0, damaged = 0;
 };
 
 // Reads every done run file (one at a time) and writes DIR/sweep.h5

@@ -241,6 +241,8 @@ std::string_view state_name(RunState s) {
       return "missing";
     case RunState::Failed:
       return "failed";
+    case RunState::Damaged:
+      return "damaged";
   }
   return "?";
 }
@@ -252,15 +254,19 @@ std::string run_file(const std::string& dir, const std::string& id) {
 RunState file_state(const std::string& dir, const std::string& id) {
   const std::string path = run_file(dir, id);
   std::error_code ec;
+  const bool partial = fs::exists(path + ".partial", ec);
   if (fs::exists(path, ec)) {
+    // A .partial beside it: a rerun started and has not finished (docs/OUTPUT.md, "Guarantees").
+    if (partial) return RunState::Partial;
     try {
       const TrajectoryReader reader(path, /*require_complete=*/false);
-      return reader.complete() ? RunState::Done : RunState::Partial;
+      // The writer publishes a final name only once complete: complete = 0 there is damage.
+      return reader.complete() ? RunState::Done : RunState::Damaged;
     } catch (const std::exception&) {
-      return RunState::Partial;  // unreadable: redone on resume
+      return RunState::Damaged;  // unreadable or its content digest does not match: redone on resume
     }
   }
-  return fs::exists(path + ".partial", ec) ? RunState::Partial : RunState::Missing;
+  return partial ? RunState::Partial : RunState::Missing;
 }
 
 void prepare_directory(const Plan& plan, const std::string& dir, const std::string& sweep_text) {

@@ -6,8 +6,9 @@
 //   DIR/ledger          one line per finished, failed or interrupted run (ledger.rank<k> under MPI)
 //   DIR/locks/<id>.lock held by the worker running <id> (RunClaim); removed when it lets go
 //
-// A run's state comes from its file: done (complete = 1), partial (a
-// .partial, or a file that is not complete), missing; the ledger adds
+// A run's state comes from its file: done (complete = 1 and the content
+// digest verified), partial (a .partial), damaged (a final file that fails
+// those checks), missing; the ledger adds
 // "failed" and the messages. Resuming redoes everything that is not done.
 // Any number of workers (jobs, shards, array tasks, MPI ranks, a second
 // --resume) may share a directory: a run is only written under its claim.
@@ -26,11 +27,15 @@
 
 namespace missionsim::sweep {
 
-enum class RunState { Done, Partial, Missing, Failed };
+// Damaged: a file under the final name that is unreadable, not complete, or
+// whose content does not match its content digest; redone on resume.
+enum class RunState { Done, Partial, Missing, Failed, Damaged };
 std::string_view state_name(RunState s);
 
 std::string run_file(const std::string& dir, const std::string& id);  // DIR/runs/<id>.h5
-// From the files alone: Done, Partial or Missing.
+// From the files alone: Done (complete, content digest verified), Partial (a
+// .partial, also beside a final file: a rerun of it is unfinished), Damaged
+// or Missing.
 RunState file_state(const std::string& dir, const std::string& id);
 
 // Creates DIR for the plan (manifest, copies of the sweep and base files), or

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,13 +39,38 @@ def run_file(tmp_path_factory) -> Path:
     return out
 
 
-def copy_with(src: Path, dst: Path, edit=None) -> Path:
-    """Copy a trajectory file and apply ``edit(h5py.File)`` to the copy."""
+def copy_with(src: Path, dst: Path, edit=None, reseal=False) -> Path:
+    """Copy a trajectory file and apply ``edit(h5py.File)`` to the copy.
+
+    ``reseal``: then store the content digest of the edited file, as if the
+    writer had written it so (a file of another shape, not a damaged one).
+    """
     shutil.copyfile(src, dst)
     if edit is not None:
         with h5py.File(dst, "r+") as f:
             edit(f)
+            if reseal:
+                _reseal(f)
     return dst
+
+
+def _reseal(f):
+    """Rewrite /content_digests and content_sha256 as TrajectoryWriter::finish() does."""
+    import hashlib
+
+    from analysis.readers import DIGEST_ATTR, OBJECT_DIGESTS, _content_digest, _content_digest_by_object
+
+    name = OBJECT_DIGESTS.lstrip("/")
+    if name in f:
+        del f[name]
+    lines = [f"{h} {p}" for p, h in _content_digest_by_object(f)[1]]
+    lines.append(hashlib.sha256("\n".join(lines).encode()).hexdigest() + " " + OBJECT_DIGESTS)
+    d = f.create_dataset(name, data=np.array(lines, dtype=object), dtype=h5py.string_dtype(),
+                         track_times=False)
+    d.attrs.create("units", "", dtype=h5py.string_dtype())
+    d.attrs.create("long_name", "SHA-256 of each object's record of the content digest, and its path "
+                   "(docs/OUTPUT.md)", dtype=h5py.string_dtype())
+    f.attrs.modify(DIGEST_ATTR, _content_digest(f))
 
 
 def truncated_copy(src: Path, dst: Path) -> Path:

@@ -60,7 +60,23 @@ def test_kano_figure_without_questionnaire(run_file, tmp_path):
     def drop(f):
         del f["market/kano_better"]
         del f["market/kano_worse"]
-    old = copy_with(run_file, tmp_path / "old.h5", drop)
+    old = copy_with(run_file, tmp_path / "old.h5", drop, reseal=True)
     proc = plot_run_cmd(old, "-o", tmp_path / "k", "--only", "kano_maturity")
     assert proc.returncode == 0, proc.stderr
     assert png_size(tmp_path / "k" / "kano_maturity.png") == pixel_size("kano_maturity")
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_damaged_file_is_one_line_and_exit_2(run_file, tmp_path, allow):
+    """A name clash in a damaged file (KeyError: 'share' before), complete or an unverified .partial."""
+    def clash(f):
+        f["market/share"] = f["market/hhi"][()]
+        if allow:
+            f.attrs.modify("complete", 0)
+    name = "bad.h5.partial" if allow else "bad.h5"
+    bad = copy_with(run_file, tmp_path / name, clash)
+    args = [bad, "-o", tmp_path / "fig"] + (["--allow-incomplete"] if allow else [])
+    proc = plot_run_cmd(*args)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("plot_run: error: ") and proc.stderr.count("\n") == 1, proc.stderr
+    assert "damaged" in proc.stderr

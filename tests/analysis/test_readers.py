@@ -124,7 +124,7 @@ def test_refuses_non_hdf5_and_missing_files(tmp_path):
 def test_refuses_missing_dataset(run_file, tmp_path):
     def drop(f):
         del f["market/hhi"]
-    bad = copy_with(run_file, tmp_path / "nohhi.h5", drop)
+    bad = copy_with(run_file, tmp_path / "nohhi.h5", drop, reseal=True)
     with pytest.raises(TrajectoryError, match="missing dataset.*/market/hhi"):
         load_run(bad)
 

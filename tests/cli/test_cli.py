@@ -18,8 +18,9 @@ def test_run_writes_complete_self_describing_file(tiny_run):
     path, _ = tiny_run
     datasets, attrs = read_trajectory(path)
     assert text(attrs["format"]) == "missionsim-trajectory"
-    assert int(attrs["format_version"]) == 1
+    assert int(attrs["format_version"]) == 2
     assert int(attrs["complete"]) == 1
+    assert re.fullmatch(r"[0-9a-f]{64}", text(attrs["content_sha256"]))
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", text(attrs["created_utc"]))
     scenario_toml = text(datasets["scenario"])
     assert text(attrs["scenario_sha256"]) == sha256_hex(scenario_toml)
@@ -97,11 +98,13 @@ def assert_same_run(a, b):
     da, aa = read_trajectory(a)
     db, ab = read_trajectory(b)
     assert sorted(da) == sorted(db)
-    different = [k for k in da if not arrays_identical(da[k], db[k])]
+    # The content digests cover created_utc, so they differ with it.
+    varying = ("created_utc", "content_sha256", "content_digests")
+    different = [k for k in da if k not in varying and not arrays_identical(da[k], db[k])]
     assert different == []
-    assert {k for k in aa if k != "created_utc"} == {k for k in ab if k != "created_utc"}
+    assert {k for k in aa if k not in varying} == {k for k in ab if k not in varying}
     for k in aa:
-        if k != "created_utc":
+        if k not in varying:
             assert arrays_identical(aa[k], ab[k]), k
 
 

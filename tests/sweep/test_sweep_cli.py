@@ -62,9 +62,9 @@ def test_jobs_and_shards_give_bit_identical_runs(cli, tmp_path):
 
     status = cli("sweep", "status", shards)
     assert status.returncode == 0
-    assert "8 runs, 8 done, 0 partial, 0 missing, 0 failed" in status.stdout
-    assert re.search(r"^0/3\s+3\s+3\s+0\s+0\s+0$", status.stdout, re.M)
-    assert re.search(r"^2/3\s+2\s+2\s+0\s+0\s+0$", status.stdout, re.M)
+    assert "8 runs, 8 done, 0 partial, 0 missing, 0 failed, 0 damaged" in status.stdout
+    assert re.search(r"^0/3\s+3\s+3\s+0\s+0\s+0\s+0$", status.stdout, re.M)
+    assert re.search(r"^2/3\s+2\s+2\s+0\s+0\s+0\s+0$", status.stdout, re.M)
 
 
 def test_collect_writes_parameters_outcomes_and_links(cli, tmp_path):
@@ -154,8 +154,8 @@ def test_status_counts_partial_and_missing(cli, tmp_path):
     assert cli("sweep", "run", sweep, "-o", out, "--shard", "0/2", "-q").returncode == 0
     (out / "runs" / "p000000-r00.h5").rename(out / "runs" / "p000000-r00.h5.partial")
     proc = cli("sweep", "status", out)
-    assert "8 runs, 3 done, 1 partial, 4 missing, 0 failed" in proc.stdout
-    assert re.search(r"^1/2\s+4\s+0\s+0\s+4\s+0$", proc.stdout, re.M)
+    assert "8 runs, 3 done, 1 partial, 4 missing, 0 failed, 0 damaged" in proc.stdout
+    assert re.search(r"^1/2\s+4\s+0\s+0\s+4\s+0\s+0$", proc.stdout, re.M)
     assert "p000000-r00  partial" in proc.stdout
     # Without --resume an existing run is not overwritten.
     proc = cli("sweep", "run", sweep, "-o", out, "-q")
