@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "output/fault.hpp"
 #include "output/run_file.hpp"
 #include "output/trajectory_reader.hpp"
 #include "scenario/registry.hpp"
@@ -95,41 +96,6 @@ Manifest read_manifest(const fs::path& p) {
   return {t["sweep_sha256"].value_or(std::string()), t["sweep_file"].value_or(std::string())};
 }
 
-// Test hook (docs/SWEEP.md, Guarantees): MISSIONSIM_FAULT_AT=<point>[:<n>]
-// makes the process SIGKILL itself the n-th time (default: the first) it
-// reaches <point>, counted over all its runs, to test what a kill there leaves.
-struct FaultSpec {
-  std::string point;
-  long n = 1;
-};
-
-const FaultSpec& fault_spec() {
-  static const FaultSpec spec = [] {
-    FaultSpec f;
-    const char* env = std::getenv("MISSIONSIM_FAULT_AT");
-    if (!env || !*env) return f;
-    f.point = env;
-    if (const auto colon = f.point.rfind(':'); colon != std::string::npos) {
-      f.n = std::max(1L, std::strtol(f.point.c_str() + colon + 1, nullptr, 10));
-      f.point.resize(colon);
-    }
-    return f;
-  }();
-  return spec;
-}
-
-bool fault_hook_set() { return !fault_spec().point.empty(); }
-
-// Whether this visit of `point` is the one the hook kills at.
-bool fault_fires(std::string_view point) {
-  static std::atomic<long> hits{0};
-  return fault_hook_set() && fault_spec().point == point && ++hits == fault_spec().n;
-}
-
-void fault_point(std::string_view point) {
-  if (fault_fires(point)) ::kill(::getpid(), SIGKILL);
-}
-
 // A whole-file write lock owned by the open file (not the process): F_OFD_SETLK(W).
 int ofd_lock(int fd, short type, bool wait) {
   struct flock fl {};
@@ -181,7 +147,7 @@ std::optional<RunClaim> RunClaim::try_acquire(const std::string& dir, const std:
   fs::create_directories(fs::path(dir) / "locks", ec);
   if (ec)
     throw std::runtime_error("cannot create '" + (fs::path(dir) / "locks").string() + "': " + ec.message());
-  if (fault_spec().point == "sweep-nolock") throw SweepError(no_locks_message(path, ENOLCK));
+  if (fault_target() == "sweep-nolock") throw SweepError(no_locks_message(path, ENOLCK));
   // A holder removes the file before releasing it, so a lock won on a file
   // that is no longer at `path` is worthless: open the new one and try again.
   for (int attempt = 0; attempt < 1000; ++attempt) {
