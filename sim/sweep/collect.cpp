@@ -395,12 +395,13 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
               "/trajectories/" + run.id);
     H5Pclose(lcpl);
   } catch (...) {
-    H5Fclose(file);
+    if (H5Fclose(file) < 0) hdf5_close_failed();
     std::error_code ec;
     fs::remove(partial, ec);  // half a sweep.h5 is of no use and may hold the space the disk lacks
     throw;
   }
   if (H5Fclose(file) < 0) {
+    hdf5_close_failed();
     const std::string why = reason();
     std::error_code ec;
     fs::remove(partial, ec);
