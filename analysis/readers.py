@@ -254,8 +254,20 @@ def _content_digest_by_object(f, file_bytes: int = 0):
             cpath = child.decode("utf-8", "surrogateescape")
             if b"/" in n or n in (b"", b"."):
                 raise _Damaged(f"{cpath}: invalid member name")
-            if gid.links.get_info(n).type != h5l.TYPE_HARD:
-                raise _Damaged(f"{path}: holds a link that is not a hard link")
+            kind = gid.links.get_info(n).type
+            if kind == h5l.TYPE_EXTERNAL:  # sweep.h5 links to the run files: hash the target
+                try:
+                    target_file, target_object = gid.links.get_val(n)
+                except Exception as err:  # noqa: BLE001
+                    raise _Damaged(f"{cpath}: unreadable external link ({err})") from None
+                begin(cpath)
+                text(b"external")
+                text(child)
+                text(target_file)
+                text(target_object)
+                continue
+            if kind != h5l.TYPE_HARD:
+                raise _Damaged(f"{cpath}: a link that is neither a hard nor an external link")
             try:
                 oid = h5o.open(gid, n)
             except Exception as err:  # noqa: BLE001
@@ -298,17 +310,22 @@ def _changed_objects(objects, listed) -> str:
     return shown + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
 
 
-def _verify_digest(f, path: str) -> None:
-    """Refuse a complete file whose content does not match its content_sha256."""
+def _verify_digest(f, path: str, error=None, complete="marked complete",
+                   since="the run finished") -> None:
+    """Refuse a complete file whose content does not match its content_sha256.
+
+    ``error``: the exception class to raise (default ``TrajectoryError``);
+    ``complete`` and ``since`` word the message for other files (sweep.h5).
+    """
+    error = error or TrajectoryError
     stored = f.attrs.get(DIGEST_ATTR) if DIGEST_ATTR in f.attrs else None
     stored = _text(stored) if stored is not None else None
     if stored is None or len(stored) != 64:
-        raise TrajectoryError(f"{path}: damaged: marked complete but has no valid "
-                              f"{DIGEST_ATTR} attribute")
+        raise error(f"{path}: damaged: {complete} but has no valid {DIGEST_ATTR} attribute")
     try:
         actual, objects = _content_digest_by_object(f, os.path.getsize(path))
     except _Damaged as err:
-        raise TrajectoryError(f"{path}: damaged: {err}") from None
+        raise error(f"{path}: damaged: {err}") from None
     if actual != stored:
         try:
             listed = [v.decode("utf-8", "surrogateescape") for v in
@@ -317,8 +334,8 @@ def _verify_digest(f, path: str) -> None:
             listed = []
         changed = _changed_objects(objects, listed) or \
             "its content (a name, datatype, shape, value or attribute)"
-        raise TrajectoryError(f"{path}: damaged: {changed} changed since the run finished "
-                              f"({DIGEST_ATTR} does not match)")
+        raise error(f"{path}: damaged: {changed} changed since {since} "
+                    f"({DIGEST_ATTR} does not match)")
 
 
 def _open(path: str):
@@ -355,7 +372,7 @@ def _read_everything(path: str) -> None:
                 obj[()]
         dict(f.attrs)
         f.visititems(visit)
-        if f.attrs.get("format") == FORMAT:
+        if f.attrs.get("format") in (FORMAT, "missionsim-sweep"):
             try:  # the digest follows references too: a crash there happens here
                 _content_digest(f, os.path.getsize(path))
             except _Damaged:

@@ -39,10 +39,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .readers import TrajectoryError, _probe, _scalar, _text, load_run
+from .readers import TrajectoryError, _probe, _scalar, _text, _verify_digest, load_run
 
 FORMAT = "missionsim-sweep"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 FILE_NAME = "sweep.h5"
 STATUSES = ("done", "partial", "missing", "failed", "damaged")
 STRATEGY_OUTCOMES = ("share", "customers", "profit", "societal_value", "satisfaction", "success",
@@ -110,9 +110,13 @@ def _check_header(f, path: str) -> dict:
         raise SweepError(f"{path}: unreadable format_version "
                          f"{f.attrs['format_version']!r}") from None
     if version != FORMAT_VERSION:
+        hint = ("; version 1 has no content digest: collect it again with this missionsim "
+                "('missionsim sweep collect DIR')" if version == 1 else
+                "; use the analysis/ of the missionsim that wrote it")
         raise SweepError(f"{path}: format_version {version} is not supported by this reader (it "
-                         f"reads version {FORMAT_VERSION}); use the analysis/ of the missionsim "
-                         f"that wrote it")
+                         f"reads version {FORMAT_VERSION}){hint}")
+    _verify_digest(f, path, SweepError, complete="a collected sweep",
+                   since="it was collected")
     missing = [k for k in ROOT_ATTRS if k not in f.attrs]
     if missing:
         raise SweepError(f"{path}: missing root attribute(s) " + ", ".join(missing))

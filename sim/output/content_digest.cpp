@@ -294,21 +294,24 @@ class Digest {
     str("group");
     str(path);
     attributes(g, path, depth == 0);
-    std::vector<std::string> names;
+    std::vector<std::pair<std::string, H5L_type_t>> links;
     hsize_t idx = 0;
     auto collect = [](hid_t, const char* name, const H5L_info_t* info, void* out) -> herr_t {
-      if (info->type != H5L_TYPE_HARD) return 1;  // stops the iteration: reported below
-      static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+      static_cast<std::vector<std::pair<std::string, H5L_type_t>>*>(out)->emplace_back(name, info->type);
       return 0;
     };
-    const herr_t rc = H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect, &names);
-    if (rc < 0) damaged(path, "cannot list its members");
-    if (rc > 0) damaged(path, "holds a link that is not a hard link");
-    std::sort(names.begin(), names.end());
-    for (const std::string& name : names) {
+    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect, &links) < 0)
+      damaged(path, "cannot list its members");
+    std::sort(links.begin(), links.end());
+    for (const auto& [name, type] : links) {
       const std::string child = (path == "/" ? "" : path) + "/" + name;
       if (name.find('/') != std::string::npos || name == "." || name.empty())
         damaged(child, "invalid member name");
+      if (type == H5L_TYPE_EXTERNAL) {
+        external(g, name, child);
+        continue;
+      }
+      if (type != H5L_TYPE_HARD) damaged(child, "a link that is neither a hard nor an external link");
       Id obj(H5Oopen(g, name.c_str(), H5P_DEFAULT), H5Oclose);
       if (obj.id < 0) damaged(child, "cannot open it");
       const H5I_type_t kind = H5Iget_type(obj.id);
@@ -320,6 +323,26 @@ class Digest {
         damaged(child, "is neither a group nor a dataset");
       }
     }
+  }
+
+  // An external link (sweep.h5 links to the run files): its target, not followed.
+  void external(hid_t g, const std::string& name, const std::string& path) {
+    H5L_info_t info;
+    if (H5Lget_info(g, name.c_str(), &info, H5P_DEFAULT) < 0 || info.u.val_size == 0 ||
+        info.u.val_size > (1u << 16))
+      damaged(path, "unreadable external link");
+    std::vector<char> buf(info.u.val_size + 2, '\0');  // NUL-terminated whatever the bytes say
+    const char* file = nullptr;
+    const char* object = nullptr;
+    if (H5Lget_val(g, name.c_str(), buf.data(), info.u.val_size, H5P_DEFAULT) < 0 ||
+        H5Lunpack_elink_val(buf.data(), info.u.val_size, nullptr, &file, &object) < 0 || file == nullptr ||
+        object == nullptr)
+      damaged(path, "unreadable external link");
+    begin(path);
+    str("external");
+    str(path);
+    str(file);
+    str(object);
   }
 
  private:

@@ -2,8 +2,23 @@
 
 #include <hdf5.h>
 
+#include <atomic>
+#include <cstdlib>
+
 namespace missionsim {
 namespace {
+
+std::atomic<bool> close_failed{false};
+
+// Before any HDF5 call (static initialisation): HDF5's exit handler off,
+// ours on, which shuts the library down unless a close failed.
+[[maybe_unused]] const bool kExitHandler = [] {
+  H5dont_atexit();
+  std::atexit([] {
+    if (!close_failed.load()) H5close();
+  });
+  return true;
+}();
 
 herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* err, void* out) {
   if (err->desc != nullptr && err->desc[0] != '\0') *static_cast<std::string*>(out) = err->desc;
@@ -11,6 +26,8 @@ herr_t keep_innermost(unsigned /*n*/, const H5E_error2_t* err, void* out) {
 }
 
 }  // namespace
+
+void hdf5_close_failed() { close_failed.store(true); }
 
 std::string hdf5_error_detail() {
   std::string detail;

@@ -12,4 +12,10 @@ namespace missionsim {
 // Empty when the stack holds nothing.
 std::string hdf5_error_detail();
 
+// HDF5 1.10's exit handler crashes (SIGSEGV in H5F__close_cb) after a file
+// failed to close, as on a full disk. Call this when H5Fclose fails: the
+// library is then not shut down at exit (sim/output replaces HDF5's own exit
+// handler with one that shuts it down only when no close failed).
+void hdf5_close_failed();
+
 }  // namespace missionsim

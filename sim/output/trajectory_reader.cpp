@@ -289,6 +289,7 @@ TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complet
     throw std::runtime_error("trajectory '" + path + "': not a regular file");
   const Probe probe = probe_in_child(path);
   complete_ = probe.complete;
+  bytes_ = static_cast<std::uint64_t>(probe.st.st_size);
   if (require_complete && !complete_) {
     throw std::runtime_error(
         "trajectory '" + path_ +
@@ -343,6 +344,9 @@ std::vector<std::string> TrajectoryReader::strings(const std::string& path) cons
   Closing space{H5Dget_space(dset.id), H5Sclose};
   const hssize_t n = H5Sget_simple_extent_npoints(space.id);
   if (n < 0) fail("cannot get the size of " + path);
+  if (static_cast<long double>(n) > 16.0L * static_cast<long double>(bytes_) + 65536.0L)
+    throw std::runtime_error("trajectory '" + path_ + "': damaged: " + path +
+                             " claims more strings than the file holds");
   std::vector<char*> raw(static_cast<std::size_t>(n), nullptr);
   if (n > 0 && H5Dread(dset.id, type.id, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw.data()) < 0) {
     fail("cannot read " + path);
@@ -372,6 +376,11 @@ Table TrajectoryReader::read(const std::string& path) const {
   }
   hsize_t dims[2] = {0, 1};
   H5Sget_simple_extent_dims(space.id, dims, nullptr);
+  // An unverified (incomplete) file may claim any shape: no allocation beyond what it could hold.
+  if (static_cast<long double>(dims[0]) * static_cast<long double>(dims[1]) * 8.0L >
+      16.0L * static_cast<long double>(bytes_) + 65536.0L)
+    throw std::runtime_error("trajectory '" + path_ + "': damaged: " + path +
+                             " claims more values than the file holds");
   Table table;
   table.rows = dims[0];
   table.cols = dims[1];

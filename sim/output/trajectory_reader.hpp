@@ -49,6 +49,7 @@ class TrajectoryReader {
   std::string path_;
   std::int64_t file_ = -1;  // hid_t, kept out of this header
   bool complete_ = false;
+  std::uint64_t bytes_ = 0;  // file size: bounds what a dataset of an unverified file may claim
 };
 
 }  // namespace missionsim

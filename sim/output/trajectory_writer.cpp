@@ -26,14 +26,6 @@ namespace {
 
 constexpr hsize_t kChunkRows = 64;
 
-// HDF5 1.10's exit handler crashes (SIGSEGV in H5F__close_cb) when a file
-// failed to close, as on a full disk. Every file here is closed explicitly,
-// so the handler is switched off before the library starts.
-[[maybe_unused]] const bool kNoHdf5ExitHandler = [] {
-  H5dont_atexit();
-  return true;
-}();
-
 // Owns an HDF5 identifier and closes it with the matching H5?close.
 class Handle {
  public:
@@ -333,7 +325,10 @@ struct TrajectoryWriter::Impl {
     firm_scale.reset();
     attribute_scale.reset();
     strategy_scale.reset();
-    if (file.reset() < 0) fail("cannot close the file");
+    if (file.reset() < 0) {
+      hdf5_close_failed();
+      fail("cannot close the file");
+    }
   }
 };
 

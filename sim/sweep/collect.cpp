@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "missionsim_version.hpp"
+#include "output/content_digest.hpp"
 #include "output/hdf5_error.hpp"
 #include "output/run_file.hpp"
 #include "output/trajectory_reader.hpp"
@@ -21,7 +22,7 @@ namespace fs = std::filesystem;
 namespace missionsim::sweep {
 namespace {
 
-constexpr int kFormatVersion = 1;
+constexpr int kFormatVersion = 2;  // 2: content_sha256
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Failures name the object and give HDF5's reason, e.g. "No space left on device (errno 28)".
@@ -394,13 +395,25 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
                                  ("/trajectories/" + run.id).c_str(), lcpl, H5P_DEFAULT),
               "/trajectories/" + run.id);
     H5Pclose(lcpl);
+
+    // Last, the content digest (docs/OUTPUT.md, "Content digest"; the same
+    // canonical form as a trajectory's), preceded by each object's.
+    try {
+      const std::vector<std::string> lines = object_digest_lines(content_digest_by_object(file));
+      write_strings(file, kObjectDigestsDataset, lines, {lines.size()},
+                    "SHA-256 of each object's record of the content digest, and its path");
+      set_string_attr(file, kContentDigestAttribute, content_digest(file));
+    } catch (const DamagedError& e) {
+      throw std::runtime_error("'" + partial + "': cannot compute the content digest: " + e.what());
+    }
   } catch (...) {
-    H5Fclose(file);
+    if (H5Fclose(file) < 0) hdf5_close_failed();
     std::error_code ec;
     fs::remove(partial, ec);  // half a sweep.h5 is of no use and may hold the space the disk lacks
     throw;
   }
   if (H5Fclose(file) < 0) {
+    hdf5_close_failed();
     const std::string why = reason();
     std::error_code ec;
     fs::remove(partial, ec);

@@ -11,7 +11,7 @@ from analysis import TrajectoryError, by_strategy
 from analysis.plot_sweep import Outcome, sobol_table
 from analysis.sweep import (FORMAT_VERSION, SweepError, load_sweep, sweep_firms, sweep_run,
                             sweep_runs)
-from conftest import REPO, missionsim_cli
+from conftest import REPO, _reseal, missionsim_cli
 
 
 @pytest.fixture(scope="module")
@@ -107,17 +107,33 @@ def test_grid_levels_are_values(grid_sweep):
 # --- refusals --------------------------------------------------------------------------
 
 
-def _copy(src, dst, edit=None):
+def _copy(src, dst, edit=None, reseal=False):
+    """Copy a sweep directory and apply ``edit`` to its sweep.h5 (``reseal``: then re-digest it)."""
     shutil.copytree(src, dst)
     if edit is not None:
         with h5py.File(dst / "sweep.h5", "r+") as f:
             edit(f)
+            if reseal:
+                _reseal(f)
     return dst
 
 
 def test_refuses_wrong_format_version(lhs_sweep, tmp_path):
-    bad = _copy(lhs_sweep, tmp_path / "v2", lambda f: f.attrs.modify("format_version", 2))
-    with pytest.raises(SweepError, match="format_version 2 is not supported"):
+    bad = _copy(lhs_sweep, tmp_path / "v3", lambda f: f.attrs.modify("format_version", 3))
+    with pytest.raises(SweepError, match="format_version 3 is not supported"):
+        load_sweep(bad)
+    old = _copy(lhs_sweep, tmp_path / "v1", lambda f: f.attrs.modify("format_version", 1))
+    with pytest.raises(SweepError, match="version 1 has no content digest: collect it again"):
+        load_sweep(old)
+
+
+def test_refuses_changed_contents(lhs_sweep, tmp_path):
+    """sweep.h5 carries a content digest: a changed outcome is damage, named."""
+    def edit(f):
+        f["outcomes/market/hhi"][0] = 0.5
+    bad = _copy(lhs_sweep, tmp_path / "c", edit)
+    with pytest.raises(SweepError, match="damaged: /outcomes/market/hhi changed since it was "
+                                         "collected"):
         load_sweep(bad)
 
 
@@ -140,13 +156,14 @@ def test_refuses_truncated_sweep_file(lhs_sweep, tmp_path, fraction):
 
 
 def test_refuses_inconsistent_contents(lhs_sweep, tmp_path):
-    bad = _copy(lhs_sweep, tmp_path / "n", lambda f: f.attrs.modify("runs_done", np.int64(5)))
+    bad = _copy(lhs_sweep, tmp_path / "n", lambda f: f.attrs.modify("runs_done", np.int64(5)),
+                reseal=True)
     with pytest.raises(SweepError, match="'runs_done' attribute says 5"):
         load_sweep(bad)
 
     def drop(f):
         del f["outcomes/market/hhi"]
-    bad = _copy(lhs_sweep, tmp_path / "m", drop)
+    bad = _copy(lhs_sweep, tmp_path / "m", drop, reseal=True)
     with pytest.raises(SweepError, match="missing dataset.*/outcomes/market/hhi"):
         load_sweep(bad)
 

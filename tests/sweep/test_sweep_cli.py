@@ -74,7 +74,7 @@ def test_collect_writes_parameters_outcomes_and_links(cli, tmp_path):
     proc = cli("sweep", "collect", out)
     assert proc.returncode == 0 and "8 of 8 runs done" in proc.stdout
     with h5py.File(out / "sweep.h5", "r") as f:
-        assert f.attrs["format"] == "missionsim-sweep" and int(f.attrs["format_version"]) == 1
+        assert f.attrs["format"] == "missionsim-sweep" and int(f.attrs["format_version"]) == 2
         assert int(f.attrs["runs"]) == 8 and int(f.attrs["runs_done"]) == 8
         ids = f["runs/id"].asstr()[:]
         assert list(ids) == sorted(ids) and len(ids) == 8
