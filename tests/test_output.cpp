@@ -303,9 +303,16 @@ TEST_CASE("output: every dataset has units, long_name and named dimensions", "[o
     CHECK_FALSE(f.string_attribute(p, "long_name").empty());
     f.string_attribute(p, "units");
   }
-  const std::vector<std::string> market_series = {
-      "adopters",         "churn_rate",           "hhi",           "success_weight", "amplification",
-      "expectation_mean", "disconfirmation_mean", "societal_value"};
+  const std::vector<std::string> market_series = {"adopters",
+                                                  "churn_rate",
+                                                  "hhi",
+                                                  "success_weight",
+                                                  "amplification",
+                                                  "expectation_mean",
+                                                  "disconfirmation_mean",
+                                                  "societal_value",
+                                                  "success_expectation_mean",
+                                                  "success_weight_mean"};
   for (const std::string& name : market_series) {
     const std::string p = "/market/" + name;
     INFO(p);

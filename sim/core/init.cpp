@@ -157,6 +157,10 @@ void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
   c.traits.resize(n);
   c.consider.assign(static_cast<std::size_t>(n) * K, kNoFirm);
   c.reputation.assign(static_cast<std::size_t>(n) * K, 0);
+  if (success_expectations_on()) {  // part C, Eq. C1-C4: everyone starts at the era's start weight
+    c.success_expectation.assign(n, static_cast<float>(p.success_expectations.initial));
+    c.success_weight.assign(n, static_cast<float>(mech::schedule_value(p.era, 0)));
+  }
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
     for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
       Stream s(rng, Purpose::Init, i, 0);
@@ -228,6 +232,16 @@ void Simulation::Impl::observe_initial_state() {
   for (std::uint32_t i = 0; i < n; ++i) sum_e += c.expectation[i];  // serial: t = 0 only
   obs.expectation_mean = sum_e / n;
   obs.disconfirmation_mean = kNaN;
+  if (success_expectations_on()) {  // part C: t = 0 means (serial)
+    double se = 0, sw = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+      se += c.success_expectation[i];
+      sw += c.success_weight[i];
+    }
+    obs.success_expectation_mean = se / n;
+    obs.success_weight_mean = sw / n;
+    m.w = obs.success_weight_mean;  // Eq. C4
+  }
   record();
 }
 

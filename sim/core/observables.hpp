@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,9 @@ struct Observables {
   double disconfirmation_mean =
       0;                      // mean P - E over customers who experienced a firm this step (NaN if none)
   double societal_value = 0;  // impact minus harm flow this step
+  // Part C (Eq. C1-C4), NaN when [success_expectations] is off.
+  double success_expectation_mean = std::numeric_limits<double>::quiet_NaN();  // mean success expectation
+  double success_weight_mean = std::numeric_limits<double>::quiet_NaN();       // mean own weight on success
   std::vector<double> kano_maturity;  // [A]; NaN for attributes not yet discovered
   std::vector<double>
       kano_better;  // [A] Better = (A+O)/(A+O+M+I) of the virtual Kano questionnaire; NaN if undiscovered

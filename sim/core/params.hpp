@@ -104,6 +104,28 @@ struct Event {
   double capability = 0.5;  // new capability, 0..1
 };
 
+// [success_expectations] (part C of model v2, docs/MODEL.md 7.17, Eq. C1-C4): customers hold an
+// expectation of success and a weight on success of their own that ratchets with the gap between the
+// success they hear of and the success they get. Off: v1 (one market weight w(t) from [era]).
+struct SuccessExpectations {
+  bool enabled = false;       // switch; off gives v1 results bit for bit
+  double own_rate = 0.1;      // speed of the success expectation toward own success (Eq. C1), 0..1
+  double story_rate = 0.1;    // speed toward a heard success story (Eq. C2), 0..1
+  double ratchet_rate = 0.5;  // rise of the success weight per unit of gap beyond tolerance (Eq. C3), 0..10
+  double tolerance = 0.1;     // zone of tolerance: gap that leaves the weight unchanged (Eq. C3), 0..1
+  double initial = 0.0;       // success expectation at t = 0, 0..1
+};
+
+// [wom_content] (part C of model v2, docs/MODEL.md 7.18, Eq. C5-C6): a referral or a warning heard in a
+// conversation changes a non-adopter's adoption hazard this step. Off: Bass hazard (Eq. 13) only.
+struct WomContent {
+  bool enabled = false;  // switch; off gives v1 results bit for bit
+  double referral_lift =
+      0.125;  // share of the headroom 1 - h a referral adds (Eq. C5; Keller Fay: 1 in 8), 0..1
+  double warning_ratio = 2.0;  // a warning's proportional effect relative to a referral's (Eq. C6), 0..100
+  bool negative = true;        // warnings lower the hazard (off: they do not)
+};
+
 struct Params {
   // [run]
   std::string name = "scenario";
@@ -220,6 +242,9 @@ struct Params {
   // [adaptation] (M13)
   double adaptation_rate = 0.05;        // chance per step a firm compares itself with a rival, 0..1
   double adaptation_sensitivity = 5.0;  // Fermi-rule sensitivity to the profit-margin gap, 0..1000
+
+  SuccessExpectations success_expectations;  // part C, Eq. C1-C4
+  WomContent wom_content;                    // part C, Eq. C5-C6
 
   std::vector<StrategyParams> strategies;  // scenario-defined strategies (built-ins are implicit)
   std::vector<FirmGroup> firms;            // at least one

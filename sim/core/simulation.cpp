@@ -40,6 +40,11 @@ void Simulation::Impl::step() {
   obs.disconfirmation_mean = stats.n_disconfirmation
                                  ? stats.sum_disconfirmation / static_cast<double>(stats.n_disconfirmation)
                                  : kNaN;
+  if (success_expectations_on()) {  // part C, Eq. C4: the era is the mean of the customers' own weights
+    obs.success_expectation_mean = stats.sum_success_expectation / static_cast<double>(n);
+    obs.success_weight_mean = stats.sum_success_weight / static_cast<double>(n);
+    m.w = obs.success_weight_mean;
+  }
   record();
   update_adopted_neighbours();
   c.firm_prev.swap(c.firm_next);  // every customer wrote firm_next and voice_next this step

@@ -69,6 +69,7 @@ struct PassStats {
   std::vector<double> sum_sat, sum_succ, contribution;
   double sum_expectation = 0, sum_disconfirmation = 0;
   std::int64_t n_disconfirmation = 0;
+  double sum_success_expectation = 0, sum_success_weight = 0;  // part C (Eq. C1-C4)
 
   explicit PassStats(std::size_t f = 0)
       : experienced(f),
@@ -93,6 +94,8 @@ struct PassStats {
     sum_expectation += o.sum_expectation;
     sum_disconfirmation += o.sum_disconfirmation;
     n_disconfirmation += o.n_disconfirmation;
+    sum_success_expectation += o.sum_success_expectation;
+    sum_success_weight += o.sum_success_weight;
   }
 };
 
@@ -108,12 +111,16 @@ struct Customers {
   std::vector<std::uint8_t> traits;     // draw::kSegmentMask segment, draw::kValuesDriven flag
   std::vector<std::uint16_t> consider;  // [n K] known firms
   std::vector<std::int8_t> reputation;  // [n K] heard reputation, units of 1/16
+  // Part C (Eq. C1-C4), empty when [success_expectations] is off: success expectation, own weight on
+  // success, and a copy of success at the end of t-1 that neighbours' stories read.
+  std::vector<float> success_expectation, success_weight, success_seen;
 
   std::size_t bytes() const {
     auto b = [](const auto& v) { return v.capacity() * sizeof(v[0]); };
     return b(firm_prev) + b(firm_next) + b(voice_prev) + b(voice_next) + b(tenure) + b(expectation) +
            b(satisfaction) + b(success) + b(difficulty) + b(effort) + b(traits) + b(consider) +
-           b(reputation) + b(adopted_neighbours);
+           b(reputation) + b(adopted_neighbours) + b(success_expectation) + b(success_weight) +
+           b(success_seen);
   }
 };
 
@@ -124,7 +131,7 @@ struct Market {
   std::vector<std::vector<double>> leader_history;  // ring of best capability per attribute
   double w_success = 0;          // weight customers put on success: w, or 0 when M4 is off (Eq. 27a)
   std::int64_t scale_floor = 1;  // smallest customer base an investment is spread over (Eq. 9a)
-  double w = 0;                  // era weight (Eq. 8, 27)
+  double w = 0;                  // era weight (Eq. 8, 27); with part C on, the mean customer weight (Eq. C4)
   double amp = 1;                // amplification a(t)
   double p_eff = 0;              // effective innovation (Eq. 11)
   std::int64_t adopters = 0;
@@ -156,6 +163,8 @@ struct Simulation::Impl {
   const Lowered lowered;  // what the phases use
   const Params& p = lowered.p;
   const bool success_on = lowered.success_on;
+  // Part C (Eq. C1-C4) runs: switched on and M4 on (without M4 success never moves).
+  bool success_expectations_on() const { return p.success_expectations.enabled && success_on; }
   Rng rng;
   RunInfo info;
   Observables obs;

@@ -119,7 +119,7 @@ const std::array<AttributeF64, 3> kAttributeF64 = {{
       "discovered"}},
 }};
 
-const std::array<MarketF64, 7> kMarketF64 = {{
+const std::array<MarketF64, 9> kMarketF64 = {{
     {"churn_rate",
      &Observables::churn_rate,
      {"1/step", "customers who left their firm this step / adopters at the start of the step"}},
@@ -131,6 +131,14 @@ const std::array<MarketF64, 7> kMarketF64 = {{
      &Observables::disconfirmation_mean,
      {"1", "mean P - E over customers who experienced a firm this step"}},
     {"societal_value", &Observables::societal_value, {"impact/step", "impact minus harm flow this step"}},
+    {"success_expectation_mean",
+     &Observables::success_expectation_mean,
+     {"1",
+      "mean success expectation over all customers (Eq. C1-C2); NaN when [success_expectations] is off"}},
+    {"success_weight_mean",
+     &Observables::success_weight_mean,
+     {"1",
+      "mean of the customers' own weights on success (Eq. C3-C4); NaN when [success_expectations] is off"}},
 }};
 
 // A time-extendible dataset: [T] when width is absent, [T, width] otherwise.

@@ -16,13 +16,15 @@ namespace {
 constexpr double kCustomerBytes = 2 * 2 + 2 * 1 + 2 + 4 * 4 + 1 + 1;  // 26
 constexpr double kSlotBytes = 2 + 1;
 constexpr double kNetworkCustomerBytes = 4;
+// [success_expectations] on: success_expectation, success_weight, success_seen (float).
+constexpr double kSuccessExpectationBytes = 3 * 4;
 constexpr double kEdgeEndBytes = 4;  // uint32 per adjacency entry, per edge-list entry
 constexpr double kGrain = 4096;      // customers per reduction leaf (simulation.cpp)
 // Per firm and step in the trajectory: 15 float64 series, customers
 // (int64), strategy_id (int32), alive (uint8).
 constexpr double kFirmRowBytes = 15 * 8 + 8 + 4 + 1;  // 133
-// Per step: 7 float64 market series, adopters (int64), time (int32).
-constexpr double kMarketRowBytes = 7 * 8 + 8 + 4;  // 68
+// Per step: 9 float64 market series, adopters (int64), time (int32).
+constexpr double kMarketRowBytes = 9 * 8 + 8 + 4;  // 84
 // Per attribute and step: kano_maturity, kano_better, kano_worse (float64).
 constexpr double kAttributeRowBytes = 3 * 8;
 constexpr double kChunkRows = 64;             // rows per HDF5 chunk; whole chunks are written
@@ -48,7 +50,8 @@ RunFootprint estimate_run(const Params& p, int threads) {
   const double K = std::clamp(p.consideration_size, 1, 8);
   const bool edges = p.network.kind != NetworkKind::Complete && p.customers >= 2;
 
-  r.customer_bytes = n * (kCustomerBytes + K * kSlotBytes + (edges ? kNetworkCustomerBytes : 0));
+  r.customer_bytes = n * (kCustomerBytes + K * kSlotBytes + (edges ? kNetworkCustomerBytes : 0) +
+                          (p.success_expectations.enabled ? kSuccessExpectationBytes : 0));
   if (edges) {
     // Network::build: k = round(mean_degree); each kind stores 2E adjacency
     // entries plus n + 1 offsets, and holds two edge lists of E entries

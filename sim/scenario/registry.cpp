@@ -181,6 +181,35 @@ std::vector<Section> make_sections() {
            P("warn_prob", warn_prob, closed(0, 1), "", "detractors who warn"),
            P("reputation_decay", reputation_decay, closed(0, 1), "1/step", "decay of heard reputation"),
        }},
+      {"success_expectations",
+       "Success expectations and the emergent era (model v2 part C, Eq. C1-C4); off: v1.",
+       {
+           P("enabled", success_expectations.enabled, unbounded(), "",
+             "customers hold a success expectation and their own success weight (replaces the [era] "
+             "schedule as the weight customers use)"),
+           P("own_rate", success_expectations.own_rate, closed(0, 1), "1/step",
+             "speed of the success expectation toward own success (Eq. C1)"),
+           P("story_rate", success_expectations.story_rate, closed(0, 1), "1/story",
+             "speed of the success expectation toward a neighbour's success heard in a conversation (Eq. "
+             "C2)"),
+           P("ratchet_rate", success_expectations.ratchet_rate, closed(0, 10), "1/step",
+             "rise of the success weight per unit of gap between expected and own success beyond the "
+             "tolerance (Eq. C3)"),
+           P("tolerance", success_expectations.tolerance, closed(0, 1), "",
+             "zone of tolerance: a gap up to this leaves the success weight unchanged (Eq. C3)"),
+           P("initial", success_expectations.initial, closed(0, 1), "", "success expectation at t = 0"),
+       }},
+      {"wom_content",
+       "Word of mouth that drives adoption (model v2 part C, Eq. C5-C6); off: Bass hazard only.",
+       {
+           P("enabled", wom_content.enabled, unbounded(), "",
+             "a referral or warning heard this step changes a non-adopter's adoption hazard"),
+           P("referral_lift", wom_content.referral_lift, closed(0, 1), "",
+             "share of the remaining adoption probability 1 - h a referral adds (Eq. C5)"),
+           P("warning_ratio", wom_content.warning_ratio, closed(0, 100), "",
+             "a warning removes warning_ratio * referral_lift of the adoption probability h (Eq. C6)"),
+           P("negative", wom_content.negative, unbounded(), "", "warnings lower the adoption hazard"),
+       }},
       {"economics",
        "Accounting, bankruptcy and entry (M8).",
        {

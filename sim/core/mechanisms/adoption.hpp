@@ -10,6 +10,7 @@
 
 #include "core/mechanisms/choice.hpp"
 #include "core/mechanisms/customer_context.hpp"
+#include "core/mechanisms/wom_content.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 
 namespace missionsim::mech {
@@ -43,10 +44,12 @@ inline double adopted_fraction(const CustomerContext& c, std::uint32_t i, std::u
 
 // Eq. 13-14: a non-adopter adopts with hazard p_eff + q * fraction; it chooses among the firms it
 // knows (Eq. 31), else by marketing reach, else uniformly among live firms. Returns kNoFirm or the firm.
+// heard: what i heard in this step's conversation (+1 referral, -1 warning), for Eq. C5-C6.
 inline std::uint16_t adopt(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, double ps,
-                           double vw, CustomerDraws& d) {
+                           double vw, CustomerDraws& d, int heard = 0) {
   if (c.n_live == 0) return kNoFirm;
-  const double h = c.p_eff + c.p->bass_q * adopted_fraction(c, i, degree);
+  const double h = hazard_after_word_of_mouth(c.p->wom_content,
+                                              c.p_eff + c.p->bass_q * adopted_fraction(c, i, degree), heard);
   if (!(Rng::unit(d[draw::kHazard]) < h)) return kNoFirm;
   const double u = Rng::unit(d[draw::kChoice]);
   std::uint16_t f1 = choose(c, i, kNoFirm, ps, vw, u);

@@ -9,6 +9,7 @@
 
 #include "core/limits.hpp"
 #include "core/mechanisms/customer_context.hpp"
+#include "core/mechanisms/success_expectations.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 
 namespace missionsim::mech {
@@ -22,7 +23,7 @@ inline double experience_value(double w_success, double satisfaction, double suc
 // incumbent_by_experience) and gets the switching cost.
 inline double utility(const CustomerContext& c, std::uint32_t i, std::uint16_t g, std::uint16_t f0, double ps,
                       double vw) {
-  const double w = c.w_success;
+  const double w = success_weight_of(c, i);  // Eq. C4 (c.w_success when part C is off)
   double sat, succ;
   if (g == f0 && c.p->incumbent_by_experience) {
     sat = c.satisfaction[i];

@@ -52,6 +52,10 @@ struct CustomerContext {
   bool success_on;                // M4
   const Rng* rng;
   std::uint32_t step;
+  // Part C (Eq. C1-C4); all null when [success_expectations] is off or M4 is off.
+  float* __restrict success_expectation = nullptr;
+  float* __restrict success_weight = nullptr;
+  const float* __restrict success_seen = nullptr;  // success at the end of t-1 (stories, Eq. C2)
 };
 
 // The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.

@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "core/mechanisms/customer_context.hpp"
+#include "core/mechanisms/success_expectations.hpp"
 
 namespace missionsim::mech {
 
@@ -54,16 +55,26 @@ inline double reputation_of(const CustomerContext& c, std::uint32_t i, std::uint
 }
 
 // Eq. 33-34: with probability tau, a conversation with a uniformly chosen neighbour j; a promoter refers
-// its firm, a detractor warns about it (voice and firm of j at the end of t-1).
-inline void converse(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, CustomerDraws& d) {
-  if (degree == 0 || !(Rng::unit(d[draw::kTalk]) < c.talk)) return;
+// its firm, a detractor warns about it (voice and firm of j at the end of t-1). Returns what i heard:
+// +1 a referral, -1 a warning, 0 nothing (read by Eq. C5-C6).
+inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, CustomerDraws& d) {
+  if (degree == 0 || !(Rng::unit(d[draw::kTalk]) < c.talk)) return 0;
   const std::uint32_t j = c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree));
   const std::uint16_t fj = c.firm_prev[j];
   const std::int8_t vj = c.voice_prev[j];
-  if (fj == kNoFirm || !c.off[fj].alive || vj == 0) return;
+  if (fj == kNoFirm || !c.off[fj].alive) return 0;
+  hear_success_story(c, i, j);  // Eq. C2 (no-op when part C is off)
+  if (vj == 0) return 0;
   const double u = Rng::unit(d[draw::kReferWarn]);
-  if (vj > 0 && u < c.p->refer_prob) hear(c, i, fj, static_cast<int>(kRepUnit));
-  if (vj < 0 && u < c.p->warn_prob) hear(c, i, fj, -static_cast<int>(kRepUnit));
+  if (vj > 0 && u < c.p->refer_prob) {
+    hear(c, i, fj, static_cast<int>(kRepUnit));
+    return 1;
+  }
+  if (vj < 0 && u < c.p->warn_prob) {
+    hear(c, i, fj, -static_cast<int>(kRepUnit));
+    return -1;
+  }
+  return 0;
 }
 
 // Eq. 35: reputation r becomes r * keep / 256, rounded toward zero, for every int8 r (indexed by uint8(r)).

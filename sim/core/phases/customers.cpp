@@ -35,10 +35,11 @@ void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double su
 std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t i, std::uint16_t f0,
                     double ps, double vw, mech::CustomerDraws& d) {
   const Offer& o = c.off[f0];
-  const mech::Experience e = mech::experience(c, i, o.performance);            // M3, Eq. 20-21
-  const double succ = mech::progress(c, i, o);                                 // M4, Eq. 25-26
-  const double x = mech::experience_value(c.w_success, e.satisfaction, succ);  // Eq. 28
-  const std::int8_t voice = mech::voice(x);                                    // Eq. 32
+  const mech::Experience e = mech::experience(c, i, o.performance);  // M3, Eq. 20-21
+  const double succ = mech::progress(c, i, o);                       // M4, Eq. 25-26
+  mech::compare_success(c, i, succ);                                 // Eq. C1, C3
+  const double x = mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, succ);  // Eq. 28
+  const std::int8_t voice = mech::voice(x);                                                      // Eq. 32
   tally(st, f0, e, succ, voice, c.effort[i] / 255.0);
   c.voice_next[i] = voice;
   const std::uint16_t f1 = mech::reconsider(c, i, f0, x, ps, vw, d);  // M6, Eq. 29-31
@@ -63,12 +64,12 @@ inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::ui
   const double vw = (c.traits[i] & draw::kValuesDriven) ? c.seg_vw[seg] : 0.0;
   const std::uint32_t degree = c.net->degree(i);
 
-  mech::converse(c, i, degree, d);  // M7, Eq. 33-34
-  mech::notice_marketing(c, i, d);  // M1, Eq. 12
-  mech::decay_reputation(c, i);     // M7, Eq. 35
+  const int heard = mech::converse(c, i, degree, d);  // M7, Eq. 33-34
+  mech::notice_marketing(c, i, d);                    // M1, Eq. 12
+  mech::decay_reputation(c, i);                       // M7, Eq. 35
   std::uint16_t f1;
   if (f0 == kNoFirm) {
-    f1 = mech::adopt(c, i, degree, ps, vw, d);  // M1, Eq. 13-14
+    f1 = mech::adopt(c, i, degree, ps, vw, d, heard);  // M1, Eq. 13-14, C5-C6
     c.voice_next[i] = 0;
   } else {
     f1 = serve(c, st, i, f0, ps, vw, d);
@@ -76,6 +77,10 @@ inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::ui
   c.firm_next[i] = f1;
   if (f1 != kNoFirm) st.count_end[f1] += 1;
   st.sum_expectation += c.expectation[i];
+  if (c.success_expectation) {
+    st.sum_success_expectation += c.success_expectation[i];
+    st.sum_success_weight += c.success_weight[i];
+  }
 }
 
 // tbb::parallel_deterministic_reduce body: one PassStats per leaf, joined in a fixed tree.
@@ -144,7 +149,14 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       success_on,
       &rng,
       static_cast<std::uint32_t>(t)};
-  Pass pass(ctx, firms.size());
+  mech::CustomerContext ctx_c = ctx;
+  if (success_expectations_on()) {  // part C, Eq. C1-C4
+    c.success_seen.assign(c.success.begin(), c.success.end());
+    ctx_c.success_expectation = c.success_expectation.data();
+    ctx_c.success_weight = c.success_weight.data();
+    ctx_c.success_seen = c.success_seen.data();
+  }
+  Pass pass(ctx_c, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);

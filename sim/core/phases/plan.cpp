@@ -20,7 +20,7 @@ namespace missionsim {
 void Simulation::Impl::plan_firms() {
   apply_events();
   // Eq. 8 and 27: era weight and amplification for this step; Eq. 27a: the weight on success.
-  m.w = mech::era_weight(p.era, t, m.w);
+  if (!success_expectations_on()) m.w = mech::era_weight(p.era, t, m.w);  // part C: m.w is Eq. C4
   m.amp = mech::schedule_value(p.amplification, t);
   m.w_success = mech::success_weight(success_on, m.w);
 
