@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/draws.hpp"
+#include "core/mechanisms/needs.hpp"
 #include "core/network.hpp"
 #include "core/params.hpp"
 #include "core/rng.hpp"
@@ -52,6 +53,7 @@ struct CustomerContext {
   bool success_on;                // M4
   const Rng* rng;
   std::uint32_t step;
+  const NeedsTables* needs = nullptr;  // Eq. B4 (part B); null when needs.heterogeneous is off
 };
 
 // The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.

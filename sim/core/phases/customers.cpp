@@ -35,7 +35,10 @@ void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double su
 std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t i, std::uint16_t f0,
                     double ps, double vw, mech::CustomerDraws& d) {
   const Offer& o = c.off[f0];
-  const mech::Experience e = mech::experience(c, i, o.performance);            // M3, Eq. 20-21
+  const double P = c.needs ? mech::personal_performance(*c.needs, c.p->needs, c.p->service_weight, *c.rng, i,
+                                                        c.traits[i] & draw::kSegmentMask, f0)  // Eq. B2-B4
+                           : o.performance;
+  const mech::Experience e = mech::experience(c, i, P);                        // M3, Eq. 20-21
   const double succ = mech::progress(c, i, o);                                 // M4, Eq. 25-26
   const double x = mech::experience_value(c.w_success, e.satisfaction, succ);  // Eq. 28
   const std::int8_t voice = mech::voice(x);                                    // Eq. 32
@@ -143,7 +146,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       &p,
       success_on,
       &rng,
-      static_cast<std::uint32_t>(t)};
+      static_cast<std::uint32_t>(t),
+      p.needs.heterogeneous ? &m.needs : nullptr};
   Pass pass(ctx, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
