@@ -168,6 +168,8 @@ def nps_stats(path, min_customers):
         dv = np.abs(nps[t] - nps[t - 1])
         changes.extend(dv[big & np.isfinite(dv)])
     p95 = float(np.percentile(changes, 95)) if changes else float("nan")
+    p99 = float(np.percentile(changes, 99)) if changes else float("nan")
+    big_jump = float(np.max(changes)) if changes else float("nan")
     prom = d["promoters"][T - 1]
     det = d["detractors"][T - 1]
     okp = np.isfinite(prom) & (w > 0)
@@ -177,6 +179,8 @@ def nps_stats(path, min_customers):
         "promoter share (t = 120)": float(np.sum(prom[okp] * w[okp]) / np.sum(w[okp])),
         "detractor share (t = 120)": float(np.sum(det[okp] * w[okp]) / np.sum(w[okp])),
         f"p95 |dNPS| per month (firms >= {min_customers})": p95,
+        f"p99 |dNPS| per month (firms >= {min_customers})": p99,
+        f"max |dNPS| per month (firms >= {min_customers})": big_jump,
     }
 
 
@@ -185,12 +189,16 @@ def nps(args):
     base = [f"customers.count={args.customers}"]
     print("| model | measure | mean ± 95% t (over seeds) |")
     print("|---|---|---|")
-    for label, extra in (("v1 baseline", []), ("asymmetric (B1)", ASYM), ("asymmetric + heterogeneous", HET)):
+    era_off = ["mechanisms.era=false"]  # w held at era.start = 0.1: experience value mostly satisfaction
+    for label, extra in (("v1 baseline", []), ("asymmetric (B1)", ASYM), ("asymmetric + heterogeneous", HET),
+                         ("asymmetric + heterogeneous, fit_spread 0.3", HET + ["needs.fit_spread=0.3"]),
+                         ("v1, era off (w = 0.1)", era_off),
+                         ("asymmetric + heterogeneous, era off (w = 0.1)", HET + era_off)):
         files = many(args.jobs, [(BASELINE, s, base + extra, args.out) for s in range(1, args.seeds + 1)])
         for min_c in (0, 200):
             rows = [nps_stats(p, min_c) for p in files]
             for k in rows[0]:
-                if min_c and not k.startswith("p95"):
+                if min_c and "dNPS" not in k:
                     continue
                 if isinstance(rows[0][k], tuple):
                     lo = min(r[k][0] for r in rows)
