@@ -125,25 +125,53 @@ TEST_CASE("needs: customers of one firm perceive different performance; segments
         mech::personal_performance(nt, nd, 0.3, rng, 2, 0, 0));
 }
 
-TEST_CASE("needs: heterogeneous needs spread a firm's NPS over promoters and detractors", "[needs]") {
+// With success, the era and adaptive expectations off and no initial spread of expectations, every
+// customer of a firm has the same experience value in v1, so a firm's NPS is +-100 or 0 (a knife
+// edge); with heterogeneous needs it is the difference of the two tails of a distribution.
+namespace {
+
+std::vector<double> promoter_shares(bool heterogeneous, std::vector<double>* nps_error) {
   Params p = test::tiny_params(3000, 24);
+  p.mechanisms.success = false;
+  p.mechanisms.era = false;
+  p.mechanisms.expectations = false;
+  p.expectation_spread = 0;
   p.needs.kano_asymmetric = true;
-  p.needs.heterogeneous = true;
+  p.needs.heterogeneous = heterogeneous;
   Simulation sim(p);
-  bool mixed = false;
+  std::vector<double> shares;
   for (int t = 0; t < p.steps; ++t) {
     sim.step();
     const Observables& o = sim.observables();
     for (std::size_t f = 0; f < o.nps.size(); ++f) {
       if (std::isnan(o.nps[f])) continue;
+      shares.push_back(o.promoters[f]);
+      nps_error->push_back(std::abs(o.nps[f] - 100 * (o.promoters[f] - o.detractors[f])));
       REQUIRE(o.promoters[f] >= 0);
       REQUIRE(o.detractors[f] >= 0);
       REQUIRE(o.promoters[f] + o.detractors[f] <= 1.0 + 1e-12);
-      REQUIRE(o.nps[f] == Approx(100 * (o.promoters[f] - o.detractors[f])).margin(1e-9));
-      if (o.promoters[f] > 0.05 && o.detractors[f] > 0.05) mixed = true;
     }
   }
-  CHECK(mixed);
+  return shares;
+}
+
+}  // namespace
+
+TEST_CASE("needs: heterogeneous needs turn a firm's NPS from a knife edge into a distribution property",
+          "[needs]") {
+  std::vector<double> err;
+  auto interior = [](const std::vector<double>& v) {
+    int n = 0;
+    for (double x : v) n += x > 0.05 && x < 0.95;
+    return n;
+  };
+  const auto v1 = promoter_shares(false, &err);
+  const auto het = promoter_shares(true, &err);
+  REQUIRE(!v1.empty());
+  REQUIRE(!het.empty());
+  CHECK(interior(v1) == 0);                                 // every firm all promoters or none
+  CHECK(interior(het) > static_cast<int>(het.size()) / 2);  // most firm-months in between
+  for (double e : err) REQUIRE(e < 1e-9);                   // nps = 100 (promoters - detractors)
 }
 
 TEST_CASE("needs: each switch changes the run, and off they leave it unchanged", "[needs]") {
