@@ -86,6 +86,8 @@ Observables tiny_observables(int t) {
   o.social_impact = per_firm(12);
   o.harm = per_firm(13);
   o.retention = per_firm(14);
+  o.promoters = per_firm(15);
+  o.detractors = per_firm(16);
   o.strategy_id = {0, 1, -1};
   o.alive = {1, 1, 0};
   o.adopters = 300 + 2 * t;
@@ -291,9 +293,9 @@ TEST_CASE("output: every dataset has units, long_name and named dimensions", "[o
   H5File f(path);
 
   const std::vector<std::string> firm_series = {
-      "customers",  "share",         "price", "revenue",      "grants",      "costs",
-      "profit",     "payout",        "cash",  "satisfaction", "success",     "nps",
-      "engagement", "social_impact", "harm",  "retention",    "strategy_id", "alive"};
+      "customers", "share",     "price",        "revenue", "grants",    "costs",      "profit",
+      "payout",    "cash",      "satisfaction", "success", "nps",       "engagement", "social_impact",
+      "harm",      "retention", "strategy_id",  "alive",   "promoters", "detractors"};
   for (const std::string& name : firm_series) {
     const std::string p = "/firms/" + name;
     INFO(p);

@@ -64,6 +64,8 @@ const std::vector<std::pair<std::string, RowWriter>>& row_datasets() {
       {"/firms/social_impact", [](auto& b, const Observables& o) { append(b, o.social_impact); }},
       {"/firms/harm", [](auto& b, const Observables& o) { append(b, o.harm); }},
       {"/firms/retention", [](auto& b, const Observables& o) { append(b, o.retention); }},
+      {"/firms/promoters", [](auto& b, const Observables& o) { append(b, o.promoters); }},
+      {"/firms/detractors", [](auto& b, const Observables& o) { append(b, o.detractors); }},
       {"/firms/strategy_id", [](auto& b, const Observables& o) { append(b, o.strategy_id); }},
       {"/firms/alive", [](auto& b, const Observables& o) { append(b, o.alive); }},
       {"/market/adopters", [](auto& b, const Observables& o) { append_scalar(b, o.adopters); }},

@@ -13,6 +13,9 @@
 // Entry (5)     | 0             | t    | 0     | 0 entry? 1 entrant strategy                           | |
 // InitFirm (6)  | firm slot f   | entry| stream| initial capabilities (Eq. 1)                          | |
 // Kano (7)      | respondent    | 0    | stream| questionnaire panel (sim/core/kano.cpp)               |
+// Needs (21)    | segment s     | tag 0| attr a| 0 segment importance weight (Eq. B2, mechanisms/needs.hpp)
+// Needs (21)    | customer i    | tag 1| a / 4 | word a % 4: customer taste per attribute (Eq. B2), fixed
+// Needs (21)    | customer i    | tag 2| firm f| 0-1 customer-firm fit (Eq. B3, Box-Muller), fixed
 #pragma once
 
 #include <cstdint>

@@ -62,6 +62,11 @@ Simulation::Impl::Impl(const Params& params)
     m.maturity[a] = p.initial_maturity;
   }
   m.leader_history.assign(std::max(1, p.imitation_lag + 1), std::vector<double>(A, 0.0));
+  if (p.needs.heterogeneous)  // Eq. B2: segment importance weights, fixed for the run
+    for (std::size_t s = 0; s < p.segments.size(); ++s)
+      for (int a = 0; a < A; ++a)
+        m.segment_weight.push_back(mech::segment_weight(
+            rng, static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(a), p.needs.segment_contrast));
   resolve_firms_and_events();
   if (p.kano_respondents > 0)
     kano_panel = std::make_unique<KanoPanel>(p.kano_respondents, A, p.kano_noise, rng);

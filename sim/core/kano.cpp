@@ -4,6 +4,8 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/mechanisms/needs.hpp"
+
 namespace missionsim {
 
 KanoAnswer kano_answer(double v) {
@@ -55,11 +57,11 @@ KanoPanel::KanoPanel(int respondents, int attributes, double noise, const Rng& r
     }
 }
 
-KanoCounts KanoPanel::survey(int attribute, double maturity, double beta) const {
+KanoCounts KanoPanel::survey(int attribute, double maturity, double beta, bool asymmetric) const {
   KanoCounts c;
-  // Felt value with the attribute fully present (q = 1) and absent (q = 0), Eq. 15.
-  const double present = beta * (1.0 - maturity);
-  const double absent = -beta * maturity;
+  // Felt value with the attribute fully present (q = 1) and absent (q = 0), Eq. 15 (or B1).
+  const double present = asymmetric ? beta * mech::kano_value(1.0, maturity, true) : beta * (1.0 - maturity);
+  const double absent = asymmetric ? beta * mech::kano_value(0.0, maturity, true) : -beta * maturity;
   for (int r = 0; r < respondents_; ++r) {
     const std::size_t k = (static_cast<std::size_t>(r) * attributes_ + attribute) * 2;
     switch (kano_category(kano_answer(present + eps_[k]), kano_answer(absent + eps_[k + 1]))) {

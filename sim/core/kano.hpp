@@ -32,8 +32,9 @@ struct KanoCounts {
 class KanoPanel {
  public:
   KanoPanel(int respondents, int attributes, double noise, const Rng& rng);
-  // Eq. K1: answers for an attribute of weight beta at maturity m.
-  KanoCounts survey(int attribute, double maturity, double beta) const;
+  // Eq. K1: answers for an attribute of weight beta at maturity m; with `asymmetric` the felt values
+  // come from the asymmetric Kano value (Eq. B1) instead of Eq. 15.
+  KanoCounts survey(int attribute, double maturity, double beta, bool asymmetric = false) const;
   int respondents() const { return respondents_; }
 
  private:

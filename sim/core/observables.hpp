@@ -38,6 +38,8 @@ struct Observables {
   std::vector<double> social_impact;  // impact delivered this step [impact/step]
   std::vector<double> harm;           // harm stock [harm]
   std::vector<double> retention;      // share of last step's customers still with the firm, 0..1
+  std::vector<double> promoters;      // share of the firm's customers who are promoters, 0..1
+  std::vector<double> detractors;     // share of the firm's customers who are detractors, 0..1
   std::vector<std::int32_t> strategy_id;  // index into RunInfo::strategy_names, -1 for an empty slot
   std::vector<std::uint8_t> alive;
   // Market.

@@ -86,6 +86,18 @@ struct Segment {
   double difficulty_mean = 1.0;     // mean goal difficulty (success scale) [progress/step], 0.01..100
   double values_share = 0.33;       // share who weigh a firm's values (Unilever 2017: 33%), 0..1
   double values_weight = 1.0;       // weight on impact minus harm for those, 0..100
+  double kano_shift = 0.0;  // part B needs: added to an attribute's maturity in this segment's Kano value
+                            // (Eq. B1; > 0 takes attributes for granted sooner), -1..1
+};
+
+// Part B of model v2, demand side (docs/MODEL.md 7.19): asymmetric Kano value and heterogeneous needs.
+// Both default off (v1 behaviour).
+struct Needs {
+  bool kano_asymmetric = false;   // Eq. B1: reward 2(1 - m), penalty 2m around the maturity m
+  bool heterogeneous = false;     // Eq. B2-B4: segment importance weights, customer taste and fit
+  double segment_contrast = 0.5;  // segment importance weight 1 + contrast * (2u - 1) per attribute, 0..1
+  double taste_spread = 0.5;      // customer importance multiplier 1 + spread * (2u - 1) per attribute, 0..1
+  double fit_spread = 0.1;        // sd of a customer's idiosyncratic fit with a firm's product, 0..1
 };
 
 struct FirmGroup {
@@ -157,6 +169,8 @@ struct Params {
       400;  // virtual Kano questionnaire panel size (Eq. K1), 0..100000 (0: no questionnaire)
   double kano_noise =
       0.15;  // half-width of a respondent's uniform taste noise on the felt value (Eq. K1), 0..0.24
+
+  Needs needs;  // [needs] (part B)
 
   // [adoption] (M1)
   // Sultan, Farley & Lehmann (1990) meta-analysis means, p = 0.03 and q = 0.38 per year, divided by 12 for

@@ -26,6 +26,7 @@ enum class Purpose : std::uint32_t {
   Kano = 7,         // virtual Kano questionnaire panel
   SweepDesign = 8,  // sweep design points (random, lhs, sobol), keyed by the sweep's base seed
   SweepSeed = 9,    // each sweep run's seed from (design point, replicate), keyed by the base seed
+  Needs = 21,       // heterogeneous needs (part B): segment weights, customer taste and fit, fixed over time
 };
 
 class Rng {

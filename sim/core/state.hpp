@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/kano.hpp"
+#include "core/mechanisms/needs.hpp"
 #include "core/network.hpp"
 #include "core/observables.hpp"
 #include "core/params.hpp"
@@ -54,7 +55,8 @@ struct Firm {
   std::int64_t customers = 0;
   std::int64_t customers_before = 0;
   double sat_mean = kNaN, succ_mean = kNaN, nps = kNaN, retention = kNaN;
-  double contribution = 0;  // sum over customers of effort * success
+  double promoter_share = kNaN, detractor_share = kNaN;  // the two halves of nps, 0..1
+  double contribution = 0;                               // sum over customers of effort * success
 };
 
 // What the customer pass knows of a firm: fixed by plan_firms for the step.
@@ -139,6 +141,8 @@ struct Market {
   std::vector<Offer> offers;      // [F], rebuilt each step
   std::vector<double> reach_cum;  // cumulative reach over firms
   double reach_total = 0;
+  std::vector<double> segment_weight;  // [S][A] importance weights (Eq. B2); empty unless needs.heterogeneous
+  mech::NeedsTables needs;             // Eq. B4 tables of this step; filled only when needs.heterogeneous
 };
 
 struct ResolvedEvent {
@@ -204,6 +208,7 @@ struct Simulation::Impl {
 
   // Helpers of the phases.
   void apply_events();
+  void fill_needs_tables();
   void plan_firm(std::size_t fi, const MarketView& market, double mean_sat, double mean_succ);
   void settle_firm(std::size_t fi, const PassStats& st);
   void release_customers_of_dead_firms();

@@ -85,7 +85,7 @@ struct MarketF64 {
 };
 
 // Order here is the order of creation in the file and of docs/OUTPUT.md.
-const std::array<FirmF64, 15> kFirmF64 = {{
+const std::array<FirmF64, 17> kFirmF64 = {{
     {"share", &Observables::share, {"1", "customers / population"}},
     {"price", &Observables::price, {"money/customer/step", "price"}},
     {"revenue", &Observables::revenue, {"money/step", "revenue: sales plus grants"}},
@@ -101,6 +101,8 @@ const std::array<FirmF64, 15> kFirmF64 = {{
     {"social_impact", &Observables::social_impact, {"impact/step", "social impact delivered this step"}},
     {"harm", &Observables::harm, {"harm", "harm stock"}},
     {"retention", &Observables::retention, {"1", "share of last step's customers still with the firm, 0..1"}},
+    {"promoters", &Observables::promoters, {"1", "share of the firm's customers who are promoters, 0..1"}},
+    {"detractors", &Observables::detractors, {"1", "share of the firm's customers who are detractors, 0..1"}},
 }};
 
 const std::array<AttributeF64, 3> kAttributeF64 = {{

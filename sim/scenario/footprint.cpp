@@ -20,9 +20,9 @@ constexpr double kNetworkCustomerBytes = 4;
 constexpr double kSuccessExpectationBytes = 3 * 4;
 constexpr double kEdgeEndBytes = 4;  // uint32 per adjacency entry, per edge-list entry
 constexpr double kGrain = 4096;      // customers per reduction leaf (simulation.cpp)
-// Per firm and step in the trajectory: 15 float64 series, customers
+// Per firm and step in the trajectory: 17 float64 series, customers
 // (int64), strategy_id (int32), alive (uint8).
-constexpr double kFirmRowBytes = 15 * 8 + 8 + 4 + 1;  // 133
+constexpr double kFirmRowBytes = 17 * 8 + 8 + 4 + 1;  // 149
 // Per step: 9 float64 market series, adopters (int64), time (int32).
 constexpr double kMarketRowBytes = 9 * 8 + 8 + 4;  // 84
 // Per attribute and step: kano_maturity, kano_better, kano_worse (float64).
@@ -99,7 +99,7 @@ RunFootprint estimate_run(const Params& p, int threads) {
 
   // One chunk per dataset is cached while it fills (up to HDF5's default cache).
   auto cached = [](double row_bytes) { return std::min(kChunkCacheBytes, kChunkRows * row_bytes); };
-  r.writer_bytes = 15 * cached(8 * F) + cached(8 * F) + cached(4 * F) + cached(F) + 9 * cached(8) +
+  r.writer_bytes = 17 * cached(8 * F) + cached(8 * F) + cached(4 * F) + cached(F) + 9 * cached(8) +
                    3 * cached(8 * A) + kWriterOverheadBytes;
 
   r.memory_bytes =

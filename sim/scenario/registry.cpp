@@ -110,6 +110,24 @@ std::vector<Section> make_sections() {
              "half-width of a respondent's uniform taste noise on the felt Kano value (below the 0.25 answer "
              "threshold)"),
        }},
+      {"needs",
+       "Model v2 demand side, part B (docs/MODEL.md 7.19): asymmetric Kano value and heterogeneous needs; "
+       "both off by default (v1).",
+       {
+           P("kano_asymmetric", needs.kano_asymmetric, unbounded(), "",
+             "Eq. B1: asymmetric Kano value, reward 2(1 - m) for capability above the maturity m, penalty 2m "
+             "below it (attractive -> one-dimensional -> must-be as m rises)"),
+           P("heterogeneous", needs.heterogeneous, unbounded(), "",
+             "Eq. B2-B4: each customer's performance from segment importance weights, an individual taste "
+             "per attribute and an individual fit with each firm"),
+           P("segment_contrast", needs.segment_contrast, closed(0, 1), "",
+             "segment importance weight of an attribute: 1 + contrast * (2u - 1), u drawn per segment and "
+             "attribute (Eq. B2)"),
+           P("taste_spread", needs.taste_spread, closed(0, 1), "",
+             "customer importance multiplier of an attribute: 1 + spread * (2u - 1) (Eq. B2)"),
+           P("fit_spread", needs.fit_spread, closed(0, 1), "",
+             "standard deviation of a customer's fit with a firm's product, added to its value (Eq. B3)"),
+       }},
       {"adoption",
        "Bass adoption (M1).",
        {
@@ -302,6 +320,10 @@ std::vector<Field<Segment>> make_segment_fields() {
       SEG(difficulty_mean, closed(0.01, 100), "progress/step", "mean goal difficulty (success scale)", 0),
       SEG(values_share, closed(0, 1), "", "share who weigh a firm's values (Unilever 2017: 33%)", 0),
       SEG(values_weight, closed(0, 100), "utility", "weight on impact minus harm for those", 0),
+      SEG(kano_shift, closed(-1, 1), "",
+          "added to an attribute's maturity in this segment's Kano value (needs.heterogeneous and "
+          "needs.kano_asymmetric; > 0 takes attributes for granted sooner, Eq. B1)",
+          0),
   };
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/draws.hpp"
+#include "core/mechanisms/needs.hpp"
 #include "core/network.hpp"
 #include "core/params.hpp"
 #include "core/rng.hpp"
@@ -52,6 +53,7 @@ struct CustomerContext {
   bool success_on;                // M4
   const Rng* rng;
   std::uint32_t step;
+  const NeedsTables* needs = nullptr;  // Eq. B4 (part B); null when needs.heterogeneous is off
   // Part C (Eq. C1-C4); all null when [success_expectations] is off or M4 is off.
   float* __restrict success_expectation = nullptr;
   float* __restrict success_weight = nullptr;

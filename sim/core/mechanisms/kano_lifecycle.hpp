@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/mechanisms/needs.hpp"
+
 namespace missionsim::mech {
 
 struct ProductValue {
@@ -17,14 +19,15 @@ struct ProductValue {
 // Eq. 15-17 and 22 over the offered attributes; an attribute discovered by R&D (index >= original)
 // weighs kano_beta, an original one 1.
 inline ProductValue product_value(const std::vector<double>& q, const std::vector<std::uint8_t>& offered,
-                                  const std::vector<double>& maturity, int original, double kano_beta) {
+                                  const std::vector<double>& maturity, int original, double kano_beta,
+                                  bool asymmetric = false) {
   double value = 0, beta_sum = 0, q_sum = 0;
   int offered_n = 0;
   for (std::size_t a = 0; a < q.size(); ++a) {
     if (!offered[a]) continue;
     const double m = maturity[a];
     const double beta = static_cast<int>(a) < original ? 1.0 : kano_beta;
-    value += beta * ((1 - m) * q[a] - m * (1 - q[a]));  // Eq. 15
+    value += beta * kano_value(q[a], m, asymmetric);  // Eq. 15, or B1 when asymmetric
     beta_sum += beta;
     q_sum += q[a];
     ++offered_n;

@@ -46,6 +46,8 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
   f.nps =
       experienced ? 100.0 * static_cast<double>(st.promoters[fi] - st.detractors[fi]) / experienced : kNaN;
   f.retention = experienced ? static_cast<double>(experienced - st.left[fi]) / experienced : kNaN;
+  f.promoter_share = experienced ? static_cast<double>(st.promoters[fi]) / experienced : kNaN;
+  f.detractor_share = experienced ? static_cast<double>(st.detractors[fi]) / experienced : kNaN;
   f.contribution = st.contribution[fi];
 
   const double embedded = mech::embedded_impact(sp, st.sum_succ[fi]);  // Eq. 50
@@ -89,7 +91,7 @@ void Simulation::Impl::clear_flows(Firm& f) {
   f.revenue_c = f.grants_c = f.costs_c = f.profit_c = f.payout_c = 0;
   f.impact = f.phil_impact = f.harm_flow = 0;
   f.customers_before = f.customers = 0;
-  f.sat_mean = f.succ_mean = f.nps = f.retention = kNaN;
+  f.sat_mean = f.succ_mean = f.nps = f.retention = f.promoter_share = f.detractor_share = kNaN;
   f.contribution = 0;
 }
 

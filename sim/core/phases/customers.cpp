@@ -35,9 +35,12 @@ void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double su
 std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t i, std::uint16_t f0,
                     double ps, double vw, mech::CustomerDraws& d) {
   const Offer& o = c.off[f0];
-  const mech::Experience e = mech::experience(c, i, o.performance);  // M3, Eq. 20-21
-  const double succ = mech::progress(c, i, o);                       // M4, Eq. 25-26
-  mech::compare_success(c, i, succ);                                 // Eq. C1, C3
+  const double P = c.needs ? mech::personal_performance(*c.needs, c.p->needs, c.p->service_weight, *c.rng, i,
+                                                        c.traits[i] & draw::kSegmentMask, f0)  // Eq. B2-B4
+                           : o.performance;
+  const mech::Experience e = mech::experience(c, i, P);  // M3, Eq. 20-21
+  const double succ = mech::progress(c, i, o);           // M4, Eq. 25-26
+  mech::compare_success(c, i, succ);                     // Eq. C1, C3
   const double x = mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, succ);  // Eq. 28
   const std::int8_t voice = mech::voice(x);                                                      // Eq. 32
   tally(st, f0, e, succ, voice, c.effort[i] / 255.0);
@@ -148,7 +151,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       &p,
       success_on,
       &rng,
-      static_cast<std::uint32_t>(t)};
+      static_cast<std::uint32_t>(t),
+      p.needs.heterogeneous ? &m.needs : nullptr};
   mech::CustomerContext ctx_c = ctx;
   if (success_expectations_on()) {  // part C, Eq. C1-C4
     c.success_seen.assign(c.success.begin(), c.success.end());

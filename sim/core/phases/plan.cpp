@@ -49,6 +49,7 @@ void Simulation::Impl::plan_firms() {
     m.reach_cum[fi] = reach_sum;
   }
   m.reach_total = reach_sum;
+  if (p.needs.heterogeneous) fill_needs_tables();
   m.p_eff = mech::effective_innovation(p, reach_sum);  // Eq. 11
 }
 
@@ -82,7 +83,7 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
       mech::engage(p, rng, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), f.engagement,
                    mech::engagement_target(sp, service, sp.cost_cutting));  // Eq. 48-49
   const mech::ProductValue product =
-      mech::product_value(f.q, m.offered, m.maturity, p.attributes, p.kano_beta);
+      mech::product_value(f.q, m.offered, m.maturity, p.attributes, p.kano_beta, p.needs.kano_asymmetric);
   f.performance = mech::perceived_performance(product.product, f.engagement, p.service_weight);  // Eq. 19
   f.efficacy = product.efficacy;                                                                 // Eq. 22
   f.values = mech::values_score(p, f);                                                           // Eq. 53
@@ -97,6 +98,35 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   o.pub_succ = std::isnan(f.succ_mean) ? mean_succ : f.succ_mean;
   o.values = f.values;
   o.price = f.price;
+}
+
+// Eq. B4 tables for the customer pass: weighted Kano value per live firm, segment and attribute.
+void Simulation::Impl::fill_needs_tables() {
+  mech::NeedsTables& nt = m.needs;
+  const int S = static_cast<int>(p.segments.size());
+  nt.S = S;
+  nt.A = A;
+  nt.value.assign(firms.size() * S * A, 0.0);
+  nt.weight.assign(static_cast<std::size_t>(S) * A, 0.0);
+  nt.service.assign(firms.size(), 0.0);
+  for (int s = 0; s < S; ++s)
+    for (int a = 0; a < A; ++a)
+      if (m.offered[a])
+        nt.weight[s * A + a] = (a < p.attributes ? 1.0 : p.kano_beta) * m.segment_weight[s * A + a];
+  for (std::size_t fi = 0; fi < firms.size(); ++fi) {
+    const Firm& f = firms[fi];
+    if (!f.alive) continue;
+    nt.service[fi] = p.service_weight * f.engagement;
+    for (int s = 0; s < S; ++s) {
+      const double shift = p.segments[s].kano_shift;
+      for (int a = 0; a < A; ++a) {
+        const double w = nt.weight[s * A + a];
+        if (w == 0) continue;
+        const double mat = std::clamp(m.maturity[a] + shift, 0.0, 1.0);
+        nt.value[(fi * S + s) * A + a] = w * mech::kano_value(f.q[a], mat, p.needs.kano_asymmetric);
+      }
+    }
+  }
 }
 
 MarketView Simulation::Impl::market_view() const {

@@ -13,7 +13,7 @@ void Simulation::Impl::record() {
   sized(o.customers), sized(o.share), sized(o.price), sized(o.revenue), sized(o.grants), sized(o.costs);
   sized(o.profit), sized(o.payout), sized(o.cash), sized(o.satisfaction), sized(o.success), sized(o.nps);
   sized(o.engagement), sized(o.social_impact), sized(o.harm), sized(o.retention), sized(o.strategy_id),
-      sized(o.alive);
+      sized(o.promoters), sized(o.detractors), sized(o.alive);
   double hhi = 0;
   for (std::size_t fi = 0; fi < F; ++fi) {
     const Firm& f = firms[fi];
@@ -35,6 +35,8 @@ void Simulation::Impl::record() {
     o.social_impact[fi] = f.impact;
     o.harm[fi] = f.harm;
     o.retention[fi] = f.retention;
+    o.promoters[fi] = f.promoter_share;
+    o.detractors[fi] = f.detractor_share;
     if (m.adopters > 0) {
       const double s = static_cast<double>(o.customers[fi]) / static_cast<double>(m.adopters);
       hhi += s * s;  // Eq. 58
@@ -58,7 +60,8 @@ void Simulation::Impl::record() {
   if (kano_panel)
     for (int a = 0; a < A; ++a) {
       if (!m.offered[a]) continue;
-      const KanoCounts k = kano_panel->survey(a, m.maturity[a], a < p.attributes ? 1.0 : p.kano_beta);
+      const KanoCounts k =
+          kano_panel->survey(a, m.maturity[a], a < p.attributes ? 1.0 : p.kano_beta, p.needs.kano_asymmetric);
       o.kano_better[a] = k.better();
       o.kano_worse[a] = k.worse();
     }
