@@ -13,6 +13,7 @@
 // Entry (5)     | 0             | t    | 0     | 0 entry? 1 entrant strategy                           | |
 // InitFirm (6)  | firm slot f   | entry| stream| initial capabilities (Eq. 1)                          | |
 // Kano (7)      | respondent    | 0    | stream| questionnaire panel (sim/core/kano.cpp)               |
+// Customer (3)  | customer i    | t    | 5     | 0 first firm vs outside option (Eq. A3, on demand)    |
 #pragma once
 
 #include <cstdint>
@@ -39,6 +40,13 @@ enum CustomerWord1 : int {
                      // reach-weighted first choice of M1 Eq. 14 (same adoption, one use per step)
   kExit = 2,         // M6 Eq. 29: leave the category
   kUniformFirm = 3,  // M1 Eq. 14: uniform first choice
+};
+
+// Purpose::Customer, block 5: the demand mechanisms of part A (docs/MODEL.md 7.17), computed only when
+// demand.outside_option is on and a customer who knows no firm adopts.
+inline constexpr std::uint32_t kCustomerBlockDemand = 5;
+enum CustomerWordDemand : int {
+  kOutsideFirst = 0,  // Eq. A3: the reach-chosen or uniform first firm against buying nothing
 };
 
 // Purpose::Firm blocks, each for one mechanism.

@@ -49,6 +49,7 @@ struct Observables {
   double disconfirmation_mean =
       0;                      // mean P - E over customers who experienced a firm this step (NaN if none)
   double societal_value = 0;  // impact minus harm flow this step
+  double non_buyers = 0;      // customers who chose the outside option this step (Eq. A1; 0 when off)
   std::vector<double> kano_maturity;  // [A]; NaN for attributes not yet discovered
   std::vector<double>
       kano_better;  // [A] Better = (A+O)/(A+O+M+I) of the virtual Kano questionnaire; NaN if undiscovered

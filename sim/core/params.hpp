@@ -86,6 +86,9 @@ struct Segment {
   double difficulty_mean = 1.0;     // mean goal difficulty (success scale) [progress/step], 0.01..100
   double values_share = 0.33;       // share who weigh a firm's values (Unilever 2017: 33%), 0..1
   double values_weight = 1.0;       // weight on impact minus harm for those, 0..100
+  // Demand (part A, Eq. A2): willingness to pay; with demand.outside_option a firm priced above it is
+  // not bought [money/customer/step], 0..1e6.
+  double reservation_price = 1e6;
 };
 
 struct FirmGroup {
@@ -220,6 +223,14 @@ struct Params {
   // [adaptation] (M13)
   double adaptation_rate = 0.05;        // chance per step a firm compares itself with a rival, 0..1
   double adaptation_sensitivity = 5.0;  // Fermi-rule sensitivity to the profit-margin gap, 0..1000
+
+  // [demand] outside option, continuous marketing, money per customer (docs/MODEL.md 7.17, Eq. A1-A7).
+  // Every switch is off by default (v1 behaviour).
+  bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)
+  double outside_utility = 0.0;        // utility u0 of buying nothing (Eq. A1), -10..10
+  bool continuous_marketing = false;   // Eq. A4-A5: first choice continuous in reach, no launch cliff
+  bool scale_money = false;            // Eq. A6: money amounts scaled by customers / reference_customers
+  double reference_customers = 10000;  // population the money amounts are stated for, 1..1e8
 
   std::vector<StrategyParams> strategies;  // scenario-defined strategies (built-ins are implicit)
   std::vector<FirmGroup> firms;            // at least one

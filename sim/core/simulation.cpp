@@ -40,6 +40,7 @@ void Simulation::Impl::step() {
   obs.disconfirmation_mean = stats.n_disconfirmation
                                  ? stats.sum_disconfirmation / static_cast<double>(stats.n_disconfirmation)
                                  : kNaN;
+  obs.non_buyers = static_cast<double>(stats.non_buyers);
   record();
   update_adopted_neighbours();
   c.firm_prev.swap(c.firm_next);  // every customer wrote firm_next and voice_next this step

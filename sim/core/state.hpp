@@ -69,6 +69,7 @@ struct PassStats {
   std::vector<double> sum_sat, sum_succ, contribution;
   double sum_expectation = 0, sum_disconfirmation = 0;
   std::int64_t n_disconfirmation = 0;
+  std::int64_t non_buyers = 0;  // Eq. A1: choices of the outside option this step
 
   explicit PassStats(std::size_t f = 0)
       : experienced(f),
@@ -93,6 +94,7 @@ struct PassStats {
     sum_expectation += o.sum_expectation;
     sum_disconfirmation += o.sum_disconfirmation;
     n_disconfirmation += o.n_disconfirmation;
+    non_buyers += o.non_buyers;
   }
 };
 

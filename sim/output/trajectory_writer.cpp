@@ -127,7 +127,7 @@ const std::array<AttributeF64, 3> kAttributeF64 = {{
       "discovered"}},
 }};
 
-const std::array<MarketF64, 7> kMarketF64 = {{
+const std::array<MarketF64, 8> kMarketF64 = {{
     {"churn_rate",
      &Observables::churn_rate,
      {"1/step", "customers who left their firm this step / adopters at the start of the step"}},
@@ -139,6 +139,9 @@ const std::array<MarketF64, 7> kMarketF64 = {{
      &Observables::disconfirmation_mean,
      {"1", "mean P - E over customers who experienced a firm this step"}},
     {"societal_value", &Observables::societal_value, {"impact/step", "impact minus harm flow this step"}},
+    {"non_buyers",
+     &Observables::non_buyers,
+     {"customers/step", "customers who chose to buy nothing this step (demand.outside_option; else 0)"}},
 }};
 
 // A time-extendible dataset: [T] when width is absent, [T, width] otherwise.

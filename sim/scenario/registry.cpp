@@ -244,6 +244,27 @@ std::vector<Section> make_sections() {
            P("grant_per_impact", grant_per_impact, closed(0, 1e6), "money/impact",
              "grant paid per unit of impact delivered"),
        }},
+      {"demand",
+       "Outside option, continuous marketing and money per customer (docs/MODEL.md 7.17, Eq. A1-A7); every "
+       "switch is off by default (v1 behaviour).",
+       {
+           P("outside_option", outside_option, unbounded(), "",
+             "every choice includes buying nothing (Berry 1994): customers may stay out or leave, firms "
+             "priced "
+             "above a segment's reservation_price are not bought, profit-max prices are capped (Eq. A1-A3)"),
+           P("outside_utility", outside_utility, closed(-10, 10), "utility",
+             "utility u0 of buying nothing (Eq. A1)"),
+           P("continuous_marketing", continuous_marketing, unbounded(), "",
+             "an adopter who knows no firm picks by marketing reach only with probability min(1, total "
+             "reach), "
+             "else uniformly (Eq. A4); the launch budget runs down with cash, no cliff at the first sale "
+             "(Eq. A5)"),
+           P("scale_money", scale_money, unbounded(), "",
+             "economics.initial_cash and economics.fixed_cost are stated for demand.reference_customers "
+             "customers and scaled by customers.count / reference_customers (Eq. A6)"),
+           P("reference_customers", reference_customers, closed(1, 1e8), "customers",
+             "population the money amounts are stated for when scale_money"),
+       }},
       {"adaptation",
        "Strategy imitation between firms (M13).",
        {
@@ -273,6 +294,8 @@ std::vector<Field<Segment>> make_segment_fields() {
       SEG(difficulty_mean, closed(0.01, 100), "progress/step", "mean goal difficulty (success scale)", 0),
       SEG(values_share, closed(0, 1), "", "share who weigh a firm's values (Unilever 2017: 33%)", 0),
       SEG(values_weight, closed(0, 100), "utility", "weight on impact minus harm for those", 0),
+      SEG(reservation_price, closed(0, 1e6), "money/customer/step",
+          "willingness to pay; with demand.outside_option a firm priced above it is not bought (Eq. A2)", 0),
   };
 }
 

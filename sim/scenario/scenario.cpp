@@ -588,7 +588,7 @@ class Reader {
       if (user.empty() && pricing(g.strategy) == PricingRule::ProfitMax) user = g.strategy;
     for (const auto& name : p.entry_mix)
       if (user.empty() && pricing(name) == PricingRule::ProfitMax) user = name;
-    if (user.empty()) return;
+    if (user.empty() || p.outside_option) return;  // Eq. A7 caps the price at a reservation price <= 1e6
     double alpha = 0;
     for (const auto& s : p.segments) alpha += s.share * s.price_sensitivity;
     alpha = std::max(alpha, 1e-9);  // as the pricing rule floors it

@@ -52,6 +52,7 @@ struct CustomerContext {
   bool success_on;                // M4
   const Rng* rng;
   std::uint32_t step;
+  const double* seg_wtp = nullptr;  // Eq. A2: reservation price per segment (demand.outside_option)
 };
 
 // The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.
@@ -66,6 +67,9 @@ class CustomerDraws {
       have_w1_ = true;
     }
     return w1_[w];
+  }
+  std::uint32_t operator[](draw::CustomerWordDemand w) const {
+    return rng_.words(Purpose::Customer, i_, step_, draw::kCustomerBlockDemand)[w];
   }
 
  private:

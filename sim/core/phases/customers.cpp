@@ -41,7 +41,9 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   const std::int8_t voice = mech::voice(x);                                    // Eq. 32
   tally(st, f0, e, succ, voice, c.effort[i] / 255.0);
   c.voice_next[i] = voice;
-  const std::uint16_t f1 = mech::reconsider(c, i, f0, x, ps, vw, d);  // M6, Eq. 29-31
+  bool outside = false;
+  const std::uint16_t f1 = mech::reconsider(c, i, f0, x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
+  st.non_buyers += outside;
   if (f1 != f0) {
     st.left[f0] += 1;
     c.tenure[i] = 0;
@@ -68,7 +70,9 @@ inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::ui
   mech::decay_reputation(c, i);     // M7, Eq. 35
   std::uint16_t f1;
   if (f0 == kNoFirm) {
-    f1 = mech::adopt(c, i, degree, ps, vw, d);  // M1, Eq. 13-14
+    bool outside = false;
+    f1 = mech::adopt(c, i, degree, ps, vw, d, &outside);  // M1, Eq. 13-14, A1-A4
+    st.non_buyers += outside;
     c.voice_next[i] = 0;
   } else {
     f1 = serve(c, st, i, f0, ps, vw, d);
@@ -98,10 +102,11 @@ struct Pass {
 }  // namespace
 
 void Simulation::Impl::customer_pass(PassStats& stats) {
-  std::vector<double> seg_ps, seg_vw;
+  std::vector<double> seg_ps, seg_vw, seg_wtp;
   for (const auto& s : p.segments) {
     seg_ps.push_back(s.price_sensitivity);
     seg_vw.push_back(s.values_weight);
+    seg_wtp.push_back(s.reservation_price);
   }
   std::vector<std::uint16_t> live;
   for (std::size_t f = 0; f < firms.size(); ++f)
@@ -143,7 +148,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       &p,
       success_on,
       &rng,
-      static_cast<std::uint32_t>(t)};
+      static_cast<std::uint32_t>(t),
+      seg_wtp.data()};
   Pass pass(ctx, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
