@@ -248,6 +248,28 @@ TEST_CASE("demand: the launch budget has no cliff at the first sale (Eq. A5)", "
   CHECK(mech::investment_budget_continuous(sp, p, first_sale, cash / 2) == Approx(launch / 2));
   CHECK(mech::investment_budget_continuous(sp, p, to_cents(5000), cash) == Approx(2500));
   CHECK(mech::investment_budget_continuous(sp, p, first_sale, -cash) == Approx(5));
+  // Through the simulation: with the switch no firm's spending (costs) collapses from one step to the next.
+  Params sim = tiny_params(2000, 24);
+  sim.fixed_cost = 0;
+  sim.serve_cost = 0;
+  sim.impact_cost = 0;
+  auto worst_drop = [](const Params& q) {
+    Simulation s(q);
+    std::vector<double> before = s.observables().costs;
+    double worst = 1;
+    for (int t = 0; t < q.steps; ++t) {
+      s.step();
+      const auto& o = s.observables();
+      for (std::size_t f = 0; f < o.costs.size(); ++f) {
+        if (t > 0 && before[f] > 0 && o.alive[f]) worst = std::min(worst, o.costs[f] / before[f]);
+        before[f] = o.costs[f];
+      }
+    }
+    return worst;
+  };
+  CHECK(worst_drop(sim) < 0.1);  // v1: the launch cliff
+  sim.continuous_budget = true;
+  CHECK(worst_drop(sim) > 0.5);
 }
 
 TEST_CASE("demand: scale_money states starting cash and fixed cost per reference population (Eq. A6)",

@@ -228,7 +228,8 @@ struct Params {
   // Every switch is off by default (v1 behaviour).
   bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)
   double outside_utility = 0.0;        // utility u0 of buying nothing (Eq. A1), -10..10
-  bool continuous_marketing = false;   // Eq. A4-A5: first choice continuous in reach, no launch cliff
+  bool continuous_marketing = false;   // Eq. A4: the first choice is continuous in marketing reach
+  bool continuous_budget = false;      // Eq. A5: the launch budget runs down with cash (no launch cliff)
   bool scale_money = false;            // Eq. A6: money amounts scaled by customers / reference_customers
   double reference_customers = 10000;  // population the money amounts are stated for, 1..1e8
 

@@ -256,9 +256,10 @@ std::vector<Section> make_sections() {
              "utility u0 of buying nothing (Eq. A1)"),
            P("continuous_marketing", continuous_marketing, unbounded(), "",
              "an adopter who knows no firm picks by marketing reach only with probability min(1, total "
-             "reach), "
-             "else uniformly (Eq. A4); the launch budget runs down with cash, no cliff at the first sale "
-             "(Eq. A5)"),
+             "reach), else uniformly: a negligible reach decides nothing (Eq. A4)"),
+           P("continuous_budget", continuous_budget, unbounded(), "",
+             "the launch budget (a 24th of the cash, at most of the starting cash) holds until revenue "
+             "exceeds it: no cliff at the first sale (Eq. A5)"),
            P("scale_money", scale_money, unbounded(), "",
              "economics.initial_cash and economics.fixed_cost are stated for demand.reference_customers "
              "customers and scaled by customers.count / reference_customers (Eq. A6)"),

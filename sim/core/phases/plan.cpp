@@ -70,8 +70,8 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   const StrategyParams& sp = strat.params();
   const FirmView view = firm_view(f, market);
   f.price = std::max(0.0, strat.price(view, market));  // Eq. 60-63
-  f.budget = p.continuous_marketing ? mech::investment_budget_continuous(sp, p, f.revenue_c, f.cash_c)  // A5
-                                    : mech::investment_budget(sp, p, f.revenue_c);  // Eq. 36
+  f.budget = p.continuous_budget ? mech::investment_budget_continuous(sp, p, f.revenue_c, f.cash_c)  // A5
+                                 : mech::investment_budget(sp, p, f.revenue_c);                      // Eq. 36
   const std::int64_t served = std::max(f.customers, m.scale_floor);
   f.alloc = strat.allocate(view, market);  // Eq. 37, 64
   const double service = mech::effect(f.alloc.service * f.budget, served, p.spend_scale);
