@@ -181,17 +181,39 @@ def scale(pool, seeds, tmp):
                  "Δ (100k − 20k)"])
 
 
+RECOMMENDED = ["demand.outside_option=true", "demand.continuous_marketing=true", "demand.continuous_budget=true",
+               "demand.scale_money=true", "demand.reference_customers=20000"]
+
+
+def combined(pool, seeds, tmp):
+    print("### All four on (the recommended baseline settings)\n")
+    print("`" + " ".join("--set " + x for x in RECOMMENDED) + "`\n")
+    sizes = (5000, 20000, 100000)
+    cfg = {f"N={n}": RECOMMENDED + [f"customers.count={n}"] for n in sizes}
+    cfg["v1"] = []
+    cfg["contact_cost=1e6"] = RECOMMENDED + ["adoption.contact_cost=1e6"]
+    cfg["reach 0"] = RECOMMENDED + ["adoption.contact_cost=1e300"]
+    r = batch(pool, cfg, seeds, tmp)
+    rows = []
+    for s in STRATEGIES + ("success+synergy", "adopters", "non_buyers"):
+        rows.append([s, f"{mean_ci(r['v1'], s)[0]:.3f}"] + [f"{mean_ci(r[f'N={n}'], s)[0]:.3f}" for n in sizes] +
+                    [fmt(*paired(r["N=5000"], r["N=20000"], s)), fmt(*paired(r["N=100000"], r["N=20000"], s)),
+                     fmt(*paired(r["contact_cost=1e6"], r["reach 0"], s))])
+    table(rows, ["quantity", "v1 (20k)", "N = 5,000", "N = 20,000", "N = 100,000", "Δ (5k − 20k)",
+                 "Δ (100k − 20k)", "Δ contact_cost 1e6 − reach 0 (20k)"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--only", default="outside,marketing,scale")
+    ap.add_argument("--only", default="outside,marketing,scale,combined")
     a = ap.parse_args()
     seeds = list(range(1, a.seeds + 1))
     print(f"Seeds 1..{a.seeds}, scenarios/baseline.toml, t = 120; mean ± 95% t half-width.\n")
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as pool:
         for part in a.only.split(","):
-            {"outside": outside, "marketing": marketing, "scale": scale}[part](pool, seeds, tmp)
+            {"outside": outside, "marketing": marketing, "scale": scale, "combined": combined}[part](pool, seeds, tmp)
             sys.stdout.flush()
 
 
