@@ -10,6 +10,7 @@
 #include "core/mechanisms/demand.hpp"
 #include "core/mechanisms/economics.hpp"
 #include "core/simulation.hpp"
+#include "scenario/scenario.hpp"
 #include "sim_helpers.hpp"
 #include "strategies/strategy.hpp"
 
@@ -283,4 +284,23 @@ TEST_CASE("demand: scale_money states starting cash and fixed cost per reference
   p.reference_customers = 1000;
   Simulation on(p);
   CHECK(on.observables().cash[0] == Approx(200000));
+}
+
+TEST_CASE("demand: scaled money beyond its range is refused naming the keys (Eq. A6)",
+          "[mechanisms][demand]") {
+  const std::string toml =
+      "[customers]\ncount = 1000000\n[economics]\ninitial_cash = 1e11\n[demand]\nscale_money = true\n"
+      "reference_customers = 10\n[[firms]]\nstrategy = \"success\"\n";
+  try {
+    parse_scenario(toml, "big.toml", {});
+    FAIL("no ScenarioError");
+  } catch (const ScenarioError& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("economics.initial_cash") != std::string::npos);
+    CHECK(what.find("1e+16") != std::string::npos);
+    CHECK(what.find("big.toml") != std::string::npos);
+  }
+  CHECK_NOTHROW(
+      parse_scenario("[demand]\nscale_money = true\n[[firms]]\nstrategy = \"success\"\n", "ok.toml", {}));
 }

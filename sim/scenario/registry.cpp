@@ -264,7 +264,8 @@ std::vector<Section> make_sections() {
              "economics.initial_cash and economics.fixed_cost are stated for demand.reference_customers "
              "customers and scaled by customers.count / reference_customers (Eq. A6)"),
            P("reference_customers", reference_customers, closed(1, 1e8), "customers",
-             "population the money amounts are stated for when scale_money"),
+             "population the money amounts are stated for when scale_money; the scaled initial_cash and "
+             "fixed_cost must stay <= 1e12"),
        }},
       {"adaptation",
        "Strategy imitation between firms (M13).",
