@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Measurements of model v2 demand side, part B (issue 11; docs/MODEL.md 7.17).
+"""Measurements of model v2 demand side, part B (issue 11; docs/MODEL.md 7.19).
 
 Runs the CLI with paired seeds and prints the tables recorded in
 docs/VALIDATION.md ("Model v2, part B"):

@@ -16,6 +16,7 @@
 // Needs (21)    | segment s     | tag 0| attr a| 0 segment importance weight (Eq. B2, mechanisms/needs.hpp)
 // Needs (21)    | customer i    | tag 1| a / 4 | word a % 4: customer taste per attribute (Eq. B2), fixed
 // Needs (21)    | customer i    | tag 2| firm f| 0-1 customer-firm fit (Eq. B3, Box-Muller), fixed
+// Customer (3)  | customer i    | t    | 5     | 0 first firm vs outside option (Eq. A3, on demand)    |
 #pragma once
 
 #include <cstdint>
@@ -42,6 +43,13 @@ enum CustomerWord1 : int {
                      // reach-weighted first choice of M1 Eq. 14 (same adoption, one use per step)
   kExit = 2,         // M6 Eq. 29: leave the category
   kUniformFirm = 3,  // M1 Eq. 14: uniform first choice
+};
+
+// Purpose::Customer, block 5: the demand mechanisms of part A (docs/MODEL.md 7.20), computed only when
+// demand.outside_option is on and a customer who knows no firm adopts.
+inline constexpr std::uint32_t kCustomerBlockDemand = 5;
+enum CustomerWordDemand : int {
+  kOutsideFirst = 0,  // Eq. A3: the reach-chosen or uniform first firm against buying nothing
 };
 
 // Purpose::Firm blocks, each for one mechanism.

@@ -39,6 +39,11 @@ Lowered lower_switches(const Params& input) {
   l.social_on = mech.social;                    // M11: lowered into the strategies (strategy_index)
   if (!mech.society) p.grant_per_impact = 0;    // M12: no grants
   if (!mech.adaptation) p.adaptation_rate = 0;  // M13: strategies never change
+  if (input.scale_money) {                      // Eq. A6: money amounts stated per reference population
+    const double k = static_cast<double>(input.customers) / input.reference_customers;
+    p.initial_cash *= k;
+    p.fixed_cost *= k;
+  }
   return l;
 }
 

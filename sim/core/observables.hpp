@@ -55,6 +55,7 @@ struct Observables {
   // Part C (Eq. C1-C4), NaN when [success_expectations] is off.
   double success_expectation_mean = std::numeric_limits<double>::quiet_NaN();  // mean success expectation
   double success_weight_mean = std::numeric_limits<double>::quiet_NaN();       // mean own weight on success
+  double non_buyers = 0;      // customers who chose the outside option this step (Eq. A1; 0 when off)
   std::vector<double> kano_maturity;  // [A]; NaN for attributes not yet discovered
   std::vector<double>
       kano_better;  // [A] Better = (A+O)/(A+O+M+I) of the virtual Kano questionnaire; NaN if undiscovered

@@ -86,6 +86,9 @@ struct Segment {
   double difficulty_mean = 1.0;     // mean goal difficulty (success scale) [progress/step], 0.01..100
   double values_share = 0.33;       // share who weigh a firm's values (Unilever 2017: 33%), 0..1
   double values_weight = 1.0;       // weight on impact minus harm for those, 0..100
+  // Demand (part A, Eq. A2): willingness to pay; with demand.outside_option a firm priced above it is
+  // not bought [money/customer/step], 0..1e6.
+  double reservation_price = 1e6;
   double kano_shift = 0.0;  // part B needs: added to an attribute's maturity in this segment's Kano value
                             // (Eq. B1; > 0 takes attributes for granted sooner), -1..1
 };
@@ -259,6 +262,14 @@ struct Params {
 
   SuccessExpectations success_expectations;  // part C, Eq. C1-C4
   WomContent wom_content;                    // part C, Eq. C5-C6
+  // [demand] outside option, continuous marketing, money per customer (docs/MODEL.md 7.20, Eq. A1-A7).
+  // Every switch is off by default (v1 behaviour).
+  bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)
+  double outside_utility = 0.0;        // utility u0 of buying nothing (Eq. A1), -10..10
+  bool continuous_marketing = false;   // Eq. A4: the first choice is continuous in marketing reach
+  bool continuous_budget = false;      // Eq. A5: the launch budget runs down with cash (no launch cliff)
+  bool scale_money = false;            // Eq. A6: money amounts scaled by customers / reference_customers
+  double reference_customers = 10000;  // population the money amounts are stated for, 1..1e8
 
   std::vector<StrategyParams> strategies;  // scenario-defined strategies (built-ins are implicit)
   std::vector<FirmGroup> firms;            // at least one

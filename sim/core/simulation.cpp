@@ -45,6 +45,7 @@ void Simulation::Impl::step() {
     obs.success_weight_mean = stats.sum_success_weight / static_cast<double>(n);
     m.w = obs.success_weight_mean;
   }
+  obs.non_buyers = static_cast<double>(stats.non_buyers);
   record();
   update_adopted_neighbours();
   c.firm_prev.swap(c.firm_next);  // every customer wrote firm_next and voice_next this step

@@ -72,6 +72,7 @@ struct PassStats {
   double sum_expectation = 0, sum_disconfirmation = 0;
   std::int64_t n_disconfirmation = 0;
   double sum_success_expectation = 0, sum_success_weight = 0;  // part C (Eq. C1-C4)
+  std::int64_t non_buyers = 0;  // Eq. A1: choices of the outside option this step
 
   explicit PassStats(std::size_t f = 0)
       : experienced(f),
@@ -98,6 +99,7 @@ struct PassStats {
     n_disconfirmation += o.n_disconfirmation;
     sum_success_expectation += o.sum_success_expectation;
     sum_success_weight += o.sum_success_weight;
+    non_buyers += o.non_buyers;
   }
 };
 

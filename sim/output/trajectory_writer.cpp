@@ -121,7 +121,7 @@ const std::array<AttributeF64, 3> kAttributeF64 = {{
       "discovered"}},
 }};
 
-const std::array<MarketF64, 9> kMarketF64 = {{
+const std::array<MarketF64, 10> kMarketF64 = {{
     {"churn_rate",
      &Observables::churn_rate,
      {"1/step", "customers who left their firm this step / adopters at the start of the step"}},
@@ -141,6 +141,9 @@ const std::array<MarketF64, 9> kMarketF64 = {{
      &Observables::success_weight_mean,
      {"1",
       "mean of the customers' own weights on success (Eq. C3-C4); NaN when [success_expectations] is off"}},
+    {"non_buyers",
+     &Observables::non_buyers,
+     {"customers/step", "customers who chose to buy nothing this step (demand.outside_option; else 0)"}},
 }};
 
 // A time-extendible dataset: [T] when width is absent, [T, width] otherwise.

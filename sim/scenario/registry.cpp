@@ -291,6 +291,29 @@ std::vector<Section> make_sections() {
            P("grant_per_impact", grant_per_impact, closed(0, 1e6), "money/impact",
              "grant paid per unit of impact delivered"),
        }},
+      {"demand",
+       "Outside option, continuous marketing and money per customer (docs/MODEL.md 7.20, Eq. A1-A7); every "
+       "switch is off by default (v1 behaviour).",
+       {
+           P("outside_option", outside_option, unbounded(), "",
+             "every choice includes buying nothing (Berry 1994): customers may stay out or leave, firms "
+             "priced "
+             "above a segment's reservation_price are not bought, profit-max prices are capped (Eq. A1-A3)"),
+           P("outside_utility", outside_utility, closed(-10, 10), "utility",
+             "utility u0 of buying nothing (Eq. A1)"),
+           P("continuous_marketing", continuous_marketing, unbounded(), "",
+             "an adopter who knows no firm picks by marketing reach only with probability min(1, total "
+             "reach), else uniformly: a negligible reach decides nothing (Eq. A4)"),
+           P("continuous_budget", continuous_budget, unbounded(), "",
+             "the launch budget (a 24th of the cash, at most of the starting cash) holds until revenue "
+             "exceeds it: no cliff at the first sale (Eq. A5)"),
+           P("scale_money", scale_money, unbounded(), "",
+             "economics.initial_cash and economics.fixed_cost are stated for demand.reference_customers "
+             "customers and scaled by customers.count / reference_customers (Eq. A6)"),
+           P("reference_customers", reference_customers, closed(1, 1e8), "customers",
+             "population the money amounts are stated for when scale_money; the scaled initial_cash and "
+             "fixed_cost must stay <= 1e12"),
+       }},
       {"adaptation",
        "Strategy imitation between firms (M13).",
        {
@@ -324,6 +347,8 @@ std::vector<Field<Segment>> make_segment_fields() {
           "added to an attribute's maturity in this segment's Kano value (needs.heterogeneous and "
           "needs.kano_asymmetric; > 0 takes attributes for granted sooner, Eq. B1)",
           0),
+      SEG(reservation_price, closed(0, 1e6), "money/customer/step",
+          "willingness to pay; with demand.outside_option a firm priced above it is not bought (Eq. A2)", 0),
   };
 }
 

@@ -39,6 +39,9 @@ constexpr double kSegmentShareTolerance = 1e-9;
 // (strategies.*.price).
 constexpr double kMaxMarkupFactor = 20;
 constexpr double kMaxPrice = 1e6;
+// The largest starting cash or fixed cost (economics.initial_cash, fixed_cost), also after Eq. A6 scales
+// them.
+constexpr double kMaxMoneyAmount = 1e12;
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -588,7 +591,7 @@ class Reader {
       if (user.empty() && pricing(g.strategy) == PricingRule::ProfitMax) user = g.strategy;
     for (const auto& name : p.entry_mix)
       if (user.empty() && pricing(name) == PricingRule::ProfitMax) user = name;
-    if (user.empty()) return;
+    if (user.empty() || p.outside_option) return;  // Eq. A7 caps the price at a reservation price <= 1e6
     double alpha = 0;
     for (const auto& s : p.segments) alpha += s.share * s.price_sensitivity;
     alpha = std::max(alpha, 1e-9);  // as the pricing rule floors it
@@ -600,6 +603,18 @@ class Reader {
                "): the markup mu / (alphabar (1 - s)) with alphabar = " + number(alpha) +
                " (mean price_sensitivity) and s <= 0.95 must stay <= 1e6, the largest price; got " +
                number(p.logit_scale));
+  }
+
+  // Eq. A6: the scaled starting cash and fixed cost stay within their ranges (and money within int64 cents).
+  void check_money_scale(const Params& p) {
+    if (!p.scale_money) return;
+    const double k = static_cast<double>(p.customers) / p.reference_customers;
+    for (const auto& [key, value] : {std::pair<std::string, double>{"economics.initial_cash", p.initial_cash},
+                                     std::pair<std::string, double>{"economics.fixed_cost", p.fixed_cost}})
+      if (value * k > kMaxMoneyAmount)
+        fail(blame({key, "demand.scale_money", "demand.reference_customers", "customers.count"}, "demand"),
+             "key '" + key + "' scaled by customers.count / demand.reference_customers = " + number(k) +
+                 " (demand.scale_money) must stay <= 1e12, got " + number(value * k));
   }
 
   void check(const Params& p) {
@@ -677,6 +692,7 @@ class Reader {
 
     check_firm_names(p);
     check_logit_scale(p);
+    check_money_scale(p);
 
     auto names = all_strategy_names(p.strategies);
     for (std::size_t i = 0; i < p.entry_mix.size(); ++i)

@@ -23,8 +23,10 @@ double Strategy::price(const FirmView& firm, const MarketView& market) const {
     case PricingRule::ProfitMax: {
       // Eq. 63: logit first-order condition, markup = mu / (alpha (1 - s)).
       double alpha = std::max(market.mean_price_sensitivity, 1e-9);
-      double s = std::clamp(firm.share_of_adopters, 0.0, 0.95);
-      return firm.unit_cost + market.logit_scale / (alpha * (1.0 - s));
+      double s = std::clamp(market.outside ? firm.share_of_market : firm.share_of_adopters, 0.0, 0.95);
+      const double markup_price = firm.unit_cost + market.logit_scale / (alpha * (1.0 - s));
+      // Eq. A7: with the outside option no customer pays more than its reservation price.
+      return std::min(markup_price, market.price_cap);
     }
   }
   return p.price;

@@ -6,6 +6,7 @@
 // Strategy, override what differs, and add one line to builtin.cpp.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,12 +22,15 @@ struct MarketView {
   double success_weight = 0;          // w(t)
   double mean_price_sensitivity = 0;  // population mean [1/money]
   double logit_scale = 0;             // mu
+  bool outside = false;               // demand.outside_option: shares are of the whole market (Eq. A7)
+  double price_cap = std::numeric_limits<double>::infinity();  // Eq. A7: reservation-price cap
 };
 
 // One firm's facts, from the previous step.
 struct FirmView {
   std::int64_t customers = 0;
   double share_of_adopters = 0;  // 0..1
+  double share_of_market = 0;    // customers / population, 0..1
   double value = 0;              // (1-w) S + w s of its customers (market mean if none)
   double unit_cost = 0;          // serving cost per customer [money]
   double revenue = 0;            // last step [money]

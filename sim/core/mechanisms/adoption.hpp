@@ -42,23 +42,57 @@ inline double adopted_fraction(const CustomerContext& c, std::uint32_t i, std::u
   return 0.0;
 }
 
+// Eq. A4: the first firm of an adopter who knows none when marketing is continuous: by reach with
+// probability min(1, total reach) (as Eq. 12), else uniformly among live firms; a negligible reach
+// decides nothing.
+inline std::uint16_t first_firm_continuous(const CustomerContext& c, double u, CustomerDraws& d) {
+  const double scale = std::max(1.0, c.reach_total);
+  if (c.reach_total > 0 && u * scale < c.reach_total) {
+    const std::uint16_t g = firm_at_reach(c, u * scale);
+    if (c.off[g].alive) return g;
+  }
+  return c.live[Rng::index(d[draw::kUniformFirm], c.n_live)];
+}
+
+// Eq. A3: with the outside option, an adopter who knows no firm buys the firm it came upon only with
+// the binary logit probability of that firm against buying nothing (and only if it can afford it).
+inline bool buys_first(const CustomerContext& c, std::uint32_t i, std::uint16_t g, double ps, double vw,
+                       const CustomerDraws& d) {
+  if (!affordable(c, i, g)) return false;
+  const double z = (c.p->outside_utility - utility(c, i, g, kNoFirm, ps, vw)) / c.p->logit_scale;
+  return Rng::unit(d[draw::kOutsideFirst]) * (1.0 + std::exp(z)) < 1.0;
+}
+
 // Eq. 13-14: a non-adopter adopts with hazard p_eff + q * fraction; it chooses among the firms it
 // knows (Eq. 31), else by marketing reach, else uniformly among live firms. Returns kNoFirm or the firm.
 // heard: what i heard in this step's conversation (+1 referral, -1 warning), for Eq. C5-C6.
+// With demand.outside_option it may buy nothing (Eq. A1-A3; *outside is set), with
+// demand.continuous_marketing the fallback is Eq. A4.
 inline std::uint16_t adopt(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, double ps,
-                           double vw, CustomerDraws& d, int heard = 0) {
+                           double vw, CustomerDraws& d, int heard = 0, bool* outside = nullptr) {
   if (c.n_live == 0) return kNoFirm;
   const double h = hazard_after_word_of_mouth(c.p->wom_content,
                                               c.p_eff + c.p->bass_q * adopted_fraction(c, i, degree), heard);
   if (!(Rng::unit(d[draw::kHazard]) < h)) return kNoFirm;
   const double u = Rng::unit(d[draw::kChoice]);
-  std::uint16_t f1 = choose(c, i, kNoFirm, ps, vw, u);
+  bool out = false;
+  std::uint16_t f1 = choose(c, i, kNoFirm, ps, vw, u, &out);
+  if (out) {
+    if (outside) *outside = true;
+    return kNoFirm;
+  }
   if (f1 == kNoFirm) {
-    if (c.reach_total > 0) {
+    if (c.p->continuous_marketing) {
+      f1 = first_firm_continuous(c, u, d);
+    } else if (c.reach_total > 0) {
       f1 = firm_at_reach(c, u * c.reach_total);
       if (!c.off[f1].alive) f1 = c.live[Rng::index(d[draw::kUniformFirm], c.n_live)];
     } else {
       f1 = c.live[Rng::index(d[draw::kUniformFirm], c.n_live)];
+    }
+    if (c.p->outside_option && !buys_first(c, i, f1, ps, vw, d)) {
+      if (outside) *outside = true;
+      return kNoFirm;
     }
   }
   hear(c, i, f1, 0);

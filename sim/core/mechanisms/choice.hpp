@@ -38,10 +38,18 @@ inline double utility(const CustomerContext& c, std::uint32_t i, std::uint16_t g
   return u;
 }
 
+// Eq. A2: with the outside option, customer i does not buy a firm priced above its segment's
+// reservation price.
+inline bool affordable(const CustomerContext& c, std::uint32_t i, std::uint16_t g) {
+  return c.off[g].price <= c.seg_wtp[c.traits[i] & draw::kSegmentMask];
+}
+
 // Eq. 31: multinomial logit draw (uniform u) over the firms i considers (all live firms with full
-// awareness), plus the incumbent f0 when it has one. kNoFirm when i knows no live firm.
+// awareness), plus the incumbent f0 when it has one. kNoFirm when i knows no live firm. With
+// demand.outside_option (Eq. A1-A2) the choice set also holds "buy nothing" with utility u0 and loses
+// the firms i cannot afford; choosing it returns kNoFirm and sets *outside.
 inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps, double vw,
-                            double u) {
+                            double u, bool* outside = nullptr) {
   const double mu = c.p->logit_scale;
   std::uint16_t opts[kMaxConsideration + 1];
   int m = 0;
@@ -59,14 +67,24 @@ inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint
     nc = m;
   }
   if (nc == 0) return kNoFirm;
-  double umax = -std::numeric_limits<double>::infinity();
-  for (int k = 0; k < nc; ++k) umax = std::max(umax, utility(c, i, cand[k], f0, ps, vw));
+  const bool out = c.p->outside_option;
+  const double u0 = c.p->outside_utility;
+  double umax = out ? u0 : -std::numeric_limits<double>::infinity();
+  for (int k = 0; k < nc; ++k)
+    if (!out || affordable(c, i, cand[k])) umax = std::max(umax, utility(c, i, cand[k], f0, ps, vw));
   double sum = 0;
-  for (int k = 0; k < nc; ++k) sum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+  for (int k = 0; k < nc; ++k)
+    if (!out || affordable(c, i, cand[k])) sum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+  if (out) sum += std::exp((u0 - umax) / mu);  // Eq. A1
   double target = u * sum, cum = 0;
   for (int k = 0; k < nc; ++k) {
+    if (out && !affordable(c, i, cand[k])) continue;
     cum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
     if (target < cum) return cand[k];
+  }
+  if (out) {
+    if (outside) *outside = true;
+    return kNoFirm;
   }
   return cand[nc - 1];
 }
@@ -75,11 +93,11 @@ inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint
 // churn_base + churn_dissatisfaction (1 - x) (both 0 when M6 is off); then exits the category with
 // probability exit_share or chooses again. Returns the firm after this step (kNoFirm: exit).
 inline std::uint16_t reconsider(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double x,
-                                double ps, double vw, CustomerDraws& d) {
+                                double ps, double vw, CustomerDraws& d, bool* outside = nullptr) {
   const double hazard = c.p->churn_base + c.p->churn_dissatisfaction * (1.0 - x);
   if (!(Rng::unit(d[draw::kHazard]) < hazard)) return f0;
   if (Rng::unit(d[draw::kExit]) < c.p->exit_share) return kNoFirm;
-  return choose(c, i, f0, ps, vw, Rng::unit(d[draw::kChoice]));
+  return choose(c, i, f0, ps, vw, Rng::unit(d[draw::kChoice]), outside);
 }
 
 }  // namespace missionsim::mech

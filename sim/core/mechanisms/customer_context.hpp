@@ -54,6 +54,7 @@ struct CustomerContext {
   const Rng* rng;
   std::uint32_t step;
   const NeedsTables* needs = nullptr;  // Eq. B4 (part B); null when needs.heterogeneous is off
+  const double* seg_wtp = nullptr;  // Eq. A2: reservation price per segment (demand.outside_option)
   // Part C (Eq. C1-C4); all null when [success_expectations] is off or M4 is off.
   float* __restrict success_expectation = nullptr;
   float* __restrict success_weight = nullptr;
@@ -72,6 +73,9 @@ class CustomerDraws {
       have_w1_ = true;
     }
     return w1_[w];
+  }
+  std::uint32_t operator[](draw::CustomerWordDemand w) const {
+    return rng_.words(Purpose::Customer, i_, step_, draw::kCustomerBlockDemand)[w];
   }
 
  private:

@@ -19,6 +19,15 @@ inline double investment_budget(const StrategyParams& sp, const Params& p, std::
   return sp.invest_rate * std::max(from_cents(revenue_c), revenue_c == 0 ? p.initial_cash / 24.0 : 0.0);
 }
 
+// Eq. A5 (demand.continuous_budget): the launch budget is not cut at the first sale but runs down with
+// the cash left: the firm spends as if it sold a 24th of its cash (at most of its starting cash) until
+// revenue exceeds that.
+inline double investment_budget_continuous(const StrategyParams& sp, const Params& p, std::int64_t revenue_c,
+                                           std::int64_t cash_c) {
+  const double reserve = std::clamp(from_cents(cash_c), 0.0, p.initial_cash);
+  return sp.invest_rate * std::max(from_cents(revenue_c), reserve / 24.0);
+}
+
 // What a firm earned and spent this step, before the accounts.
 struct StepMoney {
   double price;              // Eq. 39 [money/customer]

@@ -45,7 +45,9 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   const std::int8_t voice = mech::voice(x);                                                      // Eq. 32
   tally(st, f0, e, succ, voice, c.effort[i] / 255.0);
   c.voice_next[i] = voice;
-  const std::uint16_t f1 = mech::reconsider(c, i, f0, x, ps, vw, d);  // M6, Eq. 29-31
+  bool outside = false;
+  const std::uint16_t f1 = mech::reconsider(c, i, f0, x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
+  st.non_buyers += outside;
   if (f1 != f0) {
     st.left[f0] += 1;
     c.tenure[i] = 0;
@@ -72,7 +74,9 @@ inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::ui
   mech::decay_reputation(c, i);                       // M7, Eq. 35
   std::uint16_t f1;
   if (f0 == kNoFirm) {
-    f1 = mech::adopt(c, i, degree, ps, vw, d, heard);  // M1, Eq. 13-14, C5-C6
+    bool outside = false;
+    f1 = mech::adopt(c, i, degree, ps, vw, d, heard, &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
+    st.non_buyers += outside;
     c.voice_next[i] = 0;
   } else {
     f1 = serve(c, st, i, f0, ps, vw, d);
@@ -106,10 +110,11 @@ struct Pass {
 }  // namespace
 
 void Simulation::Impl::customer_pass(PassStats& stats) {
-  std::vector<double> seg_ps, seg_vw;
+  std::vector<double> seg_ps, seg_vw, seg_wtp;
   for (const auto& s : p.segments) {
     seg_ps.push_back(s.price_sensitivity);
     seg_vw.push_back(s.values_weight);
+    seg_wtp.push_back(s.reservation_price);
   }
   std::vector<std::uint16_t> live;
   for (std::size_t f = 0; f < firms.size(); ++f)
@@ -152,7 +157,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
       success_on,
       &rng,
       static_cast<std::uint32_t>(t),
-      p.needs.heterogeneous ? &m.needs : nullptr};
+      p.needs.heterogeneous ? &m.needs : nullptr,
+      seg_wtp.data()};
   mech::CustomerContext ctx_c = ctx;
   if (success_expectations_on()) {  // part C, Eq. C1-C4
     c.success_seen.assign(c.success.begin(), c.success.end());

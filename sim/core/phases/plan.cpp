@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/mechanisms/adoption.hpp"
+#include "core/mechanisms/demand.hpp"
 #include "core/mechanisms/economics.hpp"
 #include "core/mechanisms/employees.hpp"
 #include "core/mechanisms/era.hpp"
@@ -69,8 +70,9 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   const Strategy& strat = *strategies[f.strategy];
   const StrategyParams& sp = strat.params();
   const FirmView view = firm_view(f, market);
-  f.price = std::max(0.0, strat.price(view, market));      // Eq. 60-63
-  f.budget = mech::investment_budget(sp, p, f.revenue_c);  // Eq. 36
+  f.price = std::max(0.0, strat.price(view, market));  // Eq. 60-63
+  f.budget = p.continuous_budget ? mech::investment_budget_continuous(sp, p, f.revenue_c, f.cash_c)  // A5
+                                 : mech::investment_budget(sp, p, f.revenue_c);                      // Eq. 36
   const std::int64_t served = std::max(f.customers, m.scale_floor);
   f.alloc = strat.allocate(view, market);  // Eq. 37, 64
   const double service = mech::effect(f.alloc.service * f.budget, served, p.spend_scale);
@@ -151,6 +153,10 @@ MarketView Simulation::Impl::market_view() const {
   for (const auto& s : p.segments) ps += s.share * s.price_sensitivity;
   v.mean_price_sensitivity = ps;
   v.logit_scale = p.logit_scale;
+  if (p.outside_option) {
+    v.outside = true;
+    v.price_cap = mech::revenue_maximising_reservation(p.segments);  // Eq. A7
+  }
   return v;
 }
 
@@ -158,6 +164,7 @@ FirmView Simulation::Impl::firm_view(const Firm& f, const MarketView& market) co
   FirmView v;
   v.customers = f.customers;
   v.share_of_adopters = m.adopters > 0 ? static_cast<double>(f.customers) / m.adopters : 0;
+  v.share_of_market = static_cast<double>(f.customers) / static_cast<double>(n);
   v.value = std::isnan(f.sat_mean) ? market.mean_value : (1 - m.w) * f.sat_mean + m.w * f.succ_mean;
   v.unit_cost = f.unit_cost > 0 ? f.unit_cost : p.serve_cost;
   v.revenue = from_cents(f.revenue_c);
