@@ -201,6 +201,7 @@ class PySimulation {
 
   void step() {
     if (failed_) throw std::runtime_error("this simulation stopped on an error; create a new one");
+    ++generation_;  // even a failed step may have written the customer buffers
     try {
       py::gil_scoped_release release;
       arena_->execute([&] { sim_->step(); });
@@ -218,7 +219,6 @@ class PySimulation {
       fail();
       throw;
     }
-    ++generation_;
     if (writer_) {
       try {
         writer_->append(sim_->observables());
