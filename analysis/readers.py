@@ -11,6 +11,11 @@
   ``/market/adopters``), with the dataset's ``units`` and ``long_name``
   attributes. Should a name ever exist in both groups, both get their group
   as prefix (``firms_x``, ``market_x``);
+- one data variable ``custom_<name>`` per dataset ``/custom/<name>`` that a
+  Python reporter wrote (python/README.md): its rows placed at their steps
+  (``first_step + k * every``) along ``time``, NaN at the other steps, with a
+  second dimension ``custom_<name>_column`` for a vector reporter, and the
+  dataset's attributes;
 - ``ds.attrs``: ``scenario_toml`` (text), ``scenario`` (parsed dict),
   ``seed``, ``missionsim_version``, ``scenario_sha256``, ``created_utc``,
   ``complete``, ``format``, ``format_version``, ``strategy_names`` (the index
@@ -531,6 +536,12 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
                     series[(group, key)] = _read(f, f"{group}/{key}", path)
                     var_attrs[(group, key)] = {a: _text(obj.attrs[a]) for a in
                                                ("units", "long_name") if a in obj.attrs}
+            custom = {}
+            if "custom" in f and isinstance(f["custom"], h5py.Group):
+                for key, obj in f["custom"].items():
+                    if isinstance(obj, h5py.Dataset):
+                        custom[key] = (_read(f, f"custom/{key}", path),
+                                       {a: _scalar(obj.attrs[a]) for a in obj.attrs})
         except TrajectoryError:
             raise
         except Exception as err:  # h5py raises many types on corrupt metadata or strings
@@ -578,6 +589,21 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
             raise TrajectoryError(f"{path}: /firms/{key} has shape {series[('firms', key)].shape}, "
                                   f"expected [T, {n_firms}]")
     _check_values(path, time[:n_time], series, n_time, len(strategy_names))
+
+    for key, (values, custom_attrs) in custom.items():
+        values = np.asarray(values, dtype=float)
+        every, first = int(custom_attrs.get("every", 1)), int(custom_attrs.get("first_step", 0))
+        if every < 1 or values.ndim not in (1, 2):
+            raise TrajectoryError(f"{path}: /custom/{key} has shape {values.shape} and every = {every}: "
+                                  "expected [rows] or [rows, width] and every >= 1")
+        steps = first + every * np.arange(values.shape[0])
+        placed = np.full((n_time,) + values.shape[1:], np.nan)
+        row_of = {int(t): i for i, t in enumerate(time[:n_time])}
+        for r, t in enumerate(steps):
+            if int(t) in row_of:
+                placed[row_of[int(t)]] = values[r]
+        dims = ("time",) if values.ndim == 1 else ("time", f"custom_{key}_column")
+        data_vars[f"custom_{key}"] = (dims, placed, custom_attrs)
 
     try:
         scenario = tomllib.loads(scenario_toml)

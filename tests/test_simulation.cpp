@@ -2,12 +2,14 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <memory>
 #include <numeric>
 
 #include "conservation.hpp"
 #include "core/simulation.hpp"
 #include "scenario/scenario.hpp"
 #include "sim_helpers.hpp"
+#include "strategies/strategy.hpp"
 
 using namespace missionsim;
 using missionsim::test::same_bits;
@@ -394,4 +396,49 @@ TEST_CASE("simulation: money that leaves the integer-cent range stops the run na
     CHECK(what.find("money overflow at step 1") != std::string::npos);
     CHECK(what.find("firm 'shareholder'") != std::string::npos);
   }
+}
+
+// The hooks of the Python API (python/src/module.cpp): a strategy factory and read-only state views.
+namespace {
+struct FixedPrice : Strategy {
+  explicit FixedPrice(const StrategyParams& p) : Strategy(p) {}
+  double price(const FirmView& firm, const MarketView&) const override {
+    seen_firm = firm.firm;
+    return 7.25;
+  }
+  mutable int seen_firm = -2;
+};
+}  // namespace
+
+TEST_CASE("simulation: a strategy factory replaces the policy of the strategies it returns one for",
+          "[simulation][hooks]") {
+  Params p = test::tiny_params(500, 3, {"shareholder", "success"});
+  const FixedPrice* made = nullptr;
+  Simulation sim(p, [&](const StrategyParams& sp) -> std::unique_ptr<Strategy> {
+    if (sp.name != "success") return nullptr;
+    auto s = std::make_unique<FixedPrice>(sp);
+    made = s.get();
+    return s;
+  });
+  REQUIRE(made != nullptr);
+  sim.step();
+  CHECK(sim.observables().price[1] == 7.25);
+  CHECK(sim.observables().price[0] != 7.25);
+  CHECK(made->seen_firm == 1);
+}
+
+TEST_CASE("simulation: customer and network views agree with the observables", "[simulation][hooks]") {
+  Simulation sim(test::tiny_params(800, 4));
+  for (int k = 0; k < 4; ++k) sim.step();
+  const CustomerArrays c = sim.customers();
+  REQUIRE(c.firm.size() == 800);
+  REQUIRE(c.consider.size() == 800 * static_cast<std::size_t>(c.consideration_slots));
+  std::vector<std::int64_t> counts(sim.observables().customers.size(), 0);
+  for (auto f : c.firm)
+    if (f != 0xFFFF) ++counts.at(f);
+  CHECK(counts == sim.observables().customers);
+  const NetworkCsr net = sim.network();
+  REQUIRE(net.offsets.size() == 801);
+  CHECK(net.offsets.back() == net.neighbours.size());
+  CHECK(net.neighbours.size() == sim.network_edges());
 }

@@ -47,8 +47,8 @@ Lowered lower_switches(const Params& input) {
   return l;
 }
 
-Simulation::Impl::Impl(const Params& params)
-    : input(params), lowered(lower_switches(params)), rng(params.seed) {
+Simulation::Impl::Impl(const Params& params, StrategyFactory factory)
+    : input(params), lowered(lower_switches(params)), rng(params.seed), strategy_factory(std::move(factory)) {
   if (p.customers < 1 || p.customers > std::numeric_limits<std::uint32_t>::max() - 1)
     throw std::invalid_argument("customers must be in [1, 4294967294]");
   if (p.firms.empty()) throw std::invalid_argument("a scenario needs at least one firm");
@@ -98,7 +98,8 @@ int Simulation::Impl::strategy_index(const std::string& name) {
     if (strategies[i]->name() == name) return static_cast<int>(i);
   auto add = [&](StrategyParams sp) {
     if (!lowered.social_on) sp.impact_per_customer = sp.philanthropy_rate = sp.cost_cutting = 0;
-    strategies.push_back(make_strategy(sp));
+    std::unique_ptr<Strategy> policy = strategy_factory ? strategy_factory(sp) : nullptr;
+    strategies.push_back(policy ? std::move(policy) : make_strategy(sp));
     return static_cast<int>(strategies.size() - 1);
   };
   for (const auto& sp : p.strategies)

@@ -24,7 +24,9 @@ class Network {
     return neighbours_[offsets_[i] + k];
   }
   const std::uint32_t* row(std::uint32_t i) const { return neighbours_.data() + offsets_[i]; }
-  std::size_t entries() const { return neighbours_.size(); }  // directed adjacency entries
+  std::size_t entries() const { return neighbours_.size(); }                    // directed adjacency entries
+  const std::vector<std::uint32_t>& offsets() const { return offsets_; }        // CSR row starts [n + 1]
+  const std::vector<std::uint32_t>& neighbours() const { return neighbours_; }  // CSR columns [2 E]
   std::size_t bytes() const {
     return offsets_.capacity() * sizeof(std::uint32_t) + neighbours_.capacity() * sizeof(std::uint32_t);
   }

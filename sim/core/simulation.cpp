@@ -55,6 +55,8 @@ void Simulation::Impl::step() {
 // ---------------------------------------------------------------------------
 
 Simulation::Simulation(const Params& params) : impl_(std::make_unique<Impl>(params)) {}
+Simulation::Simulation(const Params& params, StrategyFactory factory)
+    : impl_(std::make_unique<Impl>(params, std::move(factory))) {}
 Simulation::~Simulation() = default;
 void Simulation::step() { impl_->step(); }
 int Simulation::time() const { return impl_->t; }
@@ -66,5 +68,33 @@ std::int64_t Simulation::profit_cents(int f) const { return impl_->firms.at(f).p
 std::int64_t Simulation::payout_cents(int f) const { return impl_->firms.at(f).payout_c; }
 std::size_t Simulation::network_edges() const { return impl_->net.entries(); }
 std::size_t Simulation::state_bytes() const { return impl_->c.bytes() + impl_->net.bytes(); }
+
+CustomerArrays Simulation::customers() const {
+  const Customers& c = impl_->c;
+  CustomerArrays a;
+  a.firm = c.firm_prev;  // after the swap at the end of step(), firm_prev is the current firm
+  a.voice = c.voice_prev;
+  a.tenure = c.tenure;
+  a.expectation = c.expectation;
+  a.satisfaction = c.satisfaction;
+  a.success = c.success;
+  a.difficulty = c.difficulty;
+  a.effort = c.effort;
+  a.traits = c.traits;
+  a.consider = c.consider;
+  a.reputation = c.reputation;
+  a.consideration_slots = impl_->K;
+  return a;
+}
+
+NetworkCsr Simulation::network() const {
+  const Network& net = impl_->net;
+  NetworkCsr csr;
+  csr.complete = net.complete();
+  csr.size = net.size();
+  csr.offsets = net.offsets();
+  csr.neighbours = net.neighbours();
+  return csr;
+}
 
 }  // namespace missionsim

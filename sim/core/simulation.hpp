@@ -6,18 +6,55 @@
 // are bit-identical for any thread count.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <span>
 
 #include "core/observables.hpp"
 #include "core/params.hpp"
 
 namespace missionsim {
 
+class Strategy;
+
+// Makes the policy object of a strategy (e.g. one written in Python); returns
+// null to use the built-in policy driven by the parameters alone.
+using StrategyFactory = std::function<std::unique_ptr<Strategy>(const StrategyParams&)>;
+
+// Read-only views of the customer arrays (struct of arrays, docs/MODEL.md 2.2)
+// as of the last step. Valid until the next step(): the buffers are reused.
+struct CustomerArrays {
+  std::span<const std::uint16_t> firm;      // current firm, 0xFFFF: not adopted
+  std::span<const std::int8_t> voice;       // +1 promoter, -1 detractor, 0 passive or none
+  std::span<const std::uint16_t> tenure;    // steps with the current firm
+  std::span<const float> expectation;       // E, 0..1
+  std::span<const float> satisfaction;      // S, 0..1
+  std::span<const float> success;           // s, 0..1
+  std::span<const float> difficulty;        // 0..1
+  std::span<const std::uint8_t> effort;     // 0..255 -> 0..1
+  std::span<const std::uint8_t> traits;     // segment (low bits) and values-driven flag
+  std::span<const std::uint16_t> consider;  // [n K] known firms
+  std::span<const std::int8_t> reputation;  // [n K] heard reputation, units of 1/16
+  int consideration_slots = 0;              // K
+};
+
+// The social network in compressed sparse row form: the neighbours of i are
+// neighbours[offsets[i] .. offsets[i+1]). Both empty when complete (mean-field mixing).
+struct NetworkCsr {
+  bool complete = false;
+  std::uint32_t size = 0;
+  std::span<const std::uint32_t> offsets;     // [n + 1]
+  std::span<const std::uint32_t> neighbours;  // [2 E]
+};
+
 class Simulation {
  public:
   // Throws std::invalid_argument when params are inconsistent (unknown
   // strategy name, too many firms, ...).
   explicit Simulation(const Params& params);
+  // Same, with `factory` asked first for each strategy's policy object.
+  Simulation(const Params& params, StrategyFactory factory);
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -35,6 +72,9 @@ class Simulation {
   // Heap bytes held for customers and the network (benchmarks report it per customer).
   std::size_t state_bytes() const;
   std::size_t network_edges() const;  // directed adjacency entries
+  // Zero-copy views of the state (valid until the next step()).
+  CustomerArrays customers() const;
+  NetworkCsr network() const;
 
   struct Impl;
 

@@ -179,6 +179,7 @@ struct Simulation::Impl {
   int K = 4;  // consideration slots per customer
   int A = 0;  // attributes, offered + latent
 
+  StrategyFactory strategy_factory;  // null, or asked first for each policy object
   std::vector<std::unique_ptr<Strategy>> strategies;
   std::vector<Firm> firms;
   Network net;
@@ -188,7 +189,7 @@ struct Simulation::Impl {
   Customers c;
   Market m;
 
-  explicit Impl(const Params& params);
+  explicit Impl(const Params& params, StrategyFactory strategy_factory = {});
   void step();
 
   // Initialisation (init.cpp).

@@ -609,5 +609,6 @@ void TrajectoryWriter::abandon() {
 
 const std::string& TrajectoryWriter::partial_path() const { return impl_->partial_path; }
 const std::string& TrajectoryWriter::final_path() const { return impl_->final_path; }
+std::int64_t TrajectoryWriter::hdf5_file() const { return impl_->file.get(); }
 
 }  // namespace missionsim

@@ -36,6 +36,9 @@ class TrajectoryWriter {
   void abandon();  // flush, complete = 0, close, keep <path>.partial
   const std::string& partial_path() const;
   const std::string& final_path() const;
+  // The open file's HDF5 id (an hid_t), for extra datasets a caller adds
+  // before finish() (the Python API's /custom group); the digest covers them.
+  std::int64_t hdf5_file() const;
 
   struct Impl;
 

@@ -37,6 +37,8 @@ struct FirmView {
   double profit = 0;             // last step [money]
   double cash = 0;               // [money]
   double price = 0;              // current price [money]
+  int firm = -1;                 // slot index of the firm (for policies with per-firm state)
+  int step = 0;                  // the step being planned
 };
 
 // How the investment budget is split (Eq. 37); shares of the budget, sum <= 1.

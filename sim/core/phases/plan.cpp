@@ -171,6 +171,8 @@ FirmView Simulation::Impl::firm_view(const Firm& f, const MarketView& market) co
   v.profit = from_cents(f.profit_c);
   v.cash = from_cents(f.cash_c);
   v.price = f.price;
+  v.firm = static_cast<int>(&f - firms.data());
+  v.step = t;
   return v;
 }
 
