@@ -100,6 +100,20 @@ std::vector<std::string> read_strings(hid_t file, const char* path) {
 // the content digest (docs/OUTPUT.md). Throws std::runtime_error with the
 // message a user sees. Runs in the probe child, so a crash or a hang of the
 // HDF5 library on damaged metadata never reaches the caller.
+// Opens read-only without HDF5's own advisory file lock: a reader never
+// needs it (a final name is published only once written, and the sweep's
+// run claims keep writers apart), and a lock held a moment longer by another
+// process (a forked probe inheriting a writer's descriptor, say) would make
+// a complete file look unreadable, hence damaged, hence redone.
+hid_t open_read_only(const std::string& path) {
+  const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  if (fapl < 0) return H5I_INVALID_HID;
+  H5Pset_file_locking(fapl, /*use_file_locking=*/false, /*ignore_when_disabled=*/true);
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  return file;
+}
+
 Probe check_file(const std::string& path) {
   const auto error = [&](const std::string& what) {
     std::string detail;
@@ -108,7 +122,7 @@ Probe check_file(const std::string& path) {
     return std::runtime_error("trajectory '" + path + "': " + what + (detail.empty() ? "" : ": " + detail));
   };
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  Closing file{H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose};
+  Closing file{open_read_only(path), H5Fclose};
   if (file.id < 0) throw error("cannot open as HDF5 (damaged, truncated or not an HDF5 file)");
   Probe probe;
   void* handle = nullptr;
@@ -208,6 +222,14 @@ Probe probe_in_child(const std::string& path) {
     // say) may run here.
     for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) std::signal(sig, SIG_DFL);
     ::close(fds[0]);
+    // Drop every descriptor inherited from the parent but the pipe, so the
+    // child holds no reference to files other threads of the parent are
+    // writing (and no lock on them) for longer than the parent does.
+    if (fds[1] != 3) {
+      ::dup2(fds[1], 3);
+      fds[1] = 3;
+    }
+    ::close_range(4, ~0U, 0);
     int code = 0;
     std::string message;
     Probe probe;
@@ -296,7 +318,7 @@ TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complet
         "' is incomplete (complete = 0 or a .partial name): the run was interrupted or is "
         "still writing");
   }
-  file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  file_ = open_read_only(path);
   if (file_ < 0) fail("cannot open as HDF5");
   // The file opened must be the one the child checked (not replaced since).
   void* handle = nullptr;
