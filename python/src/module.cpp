@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "core/simulation.hpp"
+#include "output/hdf5_guard.hpp"
 #include "output/run_file.hpp"
 #include "output/sha256.hpp"
 #include "output/trajectory_writer.hpp"
@@ -252,6 +253,7 @@ class PySimulation {
     if (!writer_) throw std::runtime_error("no output is open");
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
       throw py::value_error("reporter name '" + name + "' must be non-empty and contain no '/'");
+    const missionsim::Hdf5Use in_hdf5;
     const hid_t file = static_cast<hid_t>(writer_->hdf5_file());
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     auto check = [&](herr_t status, const std::string& what) {

@@ -13,10 +13,12 @@
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
 #include "output/content_digest.hpp"
+#include "output/hdf5_guard.hpp"
 
 #include "core/limits.hpp"
 
@@ -211,7 +213,11 @@ Probe probe_in_child(const std::string& path) {
   if (::pipe(fds) != 0) throw std::runtime_error("trajectory '" + path + "': cannot create a pipe");
   std::cout.flush();
   std::cerr.flush();
+  // No other thread of this process may be inside libhdf5 at the fork (hdf5_guard.hpp); the
+  // child never releases the hold (it ends in _exit).
+  std::optional<Hdf5Fork> no_hdf5_elsewhere(std::in_place);
   const pid_t pid = ::fork();
+  if (pid != 0) no_hdf5_elsewhere.reset();
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
@@ -318,6 +324,7 @@ TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complet
         "' is incomplete (complete = 0 or a .partial name): the run was interrupted or is "
         "still writing");
   }
+  const Hdf5Use in_hdf5;
   file_ = open_read_only(path);
   if (file_ < 0) fail("cannot open as HDF5");
   // The file opened must be the one the child checked (not replaced since).
@@ -332,9 +339,13 @@ TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complet
   }
 }
 
-TrajectoryReader::~TrajectoryReader() { H5Fclose(static_cast<hid_t>(file_)); }
+TrajectoryReader::~TrajectoryReader() {
+  const Hdf5Use in_hdf5;
+  H5Fclose(static_cast<hid_t>(file_));
+}
 
 std::uint64_t TrajectoryReader::seed() const {
+  const Hdf5Use in_hdf5;
   Closing attr{H5Aopen(static_cast<hid_t>(file_), "seed", H5P_DEFAULT), H5Aclose};
   std::uint64_t seed = 0;
   if (attr.id < 0 || H5Aread(attr.id, H5T_NATIVE_UINT64, &seed) < 0) fail("cannot read attribute seed");
@@ -342,6 +353,7 @@ std::uint64_t TrajectoryReader::seed() const {
 }
 
 std::string TrajectoryReader::string_attribute(const std::string& name) const {
+  const Hdf5Use in_hdf5;
   Closing attr{H5Aopen(static_cast<hid_t>(file_), name.c_str(), H5P_DEFAULT), H5Aclose};
   if (attr.id < 0) fail("cannot open attribute " + name);
   Closing type{H5Aget_type(attr.id), H5Tclose};
@@ -357,6 +369,7 @@ std::string TrajectoryReader::string_attribute(const std::string& name) const {
 }
 
 std::vector<std::string> TrajectoryReader::strings(const std::string& path) const {
+  const Hdf5Use in_hdf5;
   Closing dset{H5Dopen2(static_cast<hid_t>(file_), path.c_str(), H5P_DEFAULT), H5Dclose};
   if (dset.id < 0) fail("cannot open dataset " + path);
   Closing type{H5Dget_type(dset.id), H5Tclose};
@@ -383,6 +396,7 @@ std::vector<std::string> TrajectoryReader::strings(const std::string& path) cons
 std::string TrajectoryReader::scenario_toml() const { return strings("/scenario").at(0); }
 
 Table TrajectoryReader::read(const std::string& path) const {
+  const Hdf5Use in_hdf5;
   Closing dset{H5Dopen2(static_cast<hid_t>(file_), path.c_str(), H5P_DEFAULT), H5Dclose};
   if (dset.id < 0) fail("cannot open dataset " + path);
   Closing type{H5Dget_type(dset.id), H5Tclose};

@@ -19,6 +19,7 @@
 #include "output/content_digest.hpp"
 #include "output/fault.hpp"
 #include "output/hdf5_error.hpp"
+#include "output/hdf5_guard.hpp"
 #include "output/sha256.hpp"
 
 namespace missionsim {
@@ -348,6 +349,7 @@ struct TrajectoryWriter::Impl {
 TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info, const Provenance& prov,
                                    int flush_every)
     : impl_(std::make_unique<Impl>()) {
+  const Hdf5Use in_hdf5;
   Impl& w = *impl_;
   w.final_path = path;
   w.partial_path = path + ".partial";
@@ -488,14 +490,17 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
 
 TrajectoryWriter::~TrajectoryWriter() {
   if (!impl_) return;
+  const Hdf5Use in_hdf5;
   try {
     abandon();
   } catch (...) {
     // A destructor must not throw; the file keeps complete = 0.
   }
+  impl_.reset();  // closes the HDF5 handles inside the hold
 }
 
 void TrajectoryWriter::append(const Observables& obs) {
+  const Hdf5Use in_hdf5;
   Impl& w = *impl_;
   if (w.state != Impl::State::open) {
     throw std::logic_error("TrajectoryWriter::append: '" + w.partial_path +
@@ -552,6 +557,7 @@ void TrajectoryWriter::append(const Observables& obs) {
 }
 
 void TrajectoryWriter::finish() {
+  const Hdf5Use in_hdf5;
   Impl& w = *impl_;
   if (w.state != Impl::State::open) {
     throw std::logic_error("TrajectoryWriter::finish: '" + w.partial_path +
@@ -597,6 +603,7 @@ void TrajectoryWriter::finish() {
 }
 
 void TrajectoryWriter::abandon() {
+  const Hdf5Use in_hdf5;
   Impl& w = *impl_;
   if (w.state != Impl::State::open) return;
   w.state = Impl::State::abandoned;
