@@ -1,0 +1,213 @@
+#!/usr/bin/python3
+"""Model v2 demand side combined (issue 11): the checks of issue 11 measured on scenarios/baseline-v2.toml.
+
+Paired seeds (the same seeds in every arm), 20,000 customers and t = 120 unless --customers/--steps say
+otherwise; each comparison is the mean paired difference with its 95% t-interval. Output: a Markdown report
+on stdout (docs/VALIDATION.md, section "Model v2 demand side combined: scenarios/baseline-v2.toml").
+
+    MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/baseline_v2.py \
+        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120]
+
+Arms (all on scenarios/baseline-v2.toml, overrides by --set):
+  v2        the scenario as written
+  nowom     mechanisms.word_of_mouth = false            (word of mouth off)
+  noneg     wom_content.negative = false                (negative word of mouth off)
+  cc1e6     adoption.contact_cost = 1e6                 (marketing with a very large contact cost)
+  reach0    adoption.contact_cost = 1e300               (reach exactly 0: marketing without effect)
+  nokano    mechanisms.kano = false                     (M2 off: maturities do not move)
+  n5k       customers.count = 5000                      (scale: money per customer keeps the amounts)
+  se        success_expectations.enabled = true         (emergent success weight instead of the schedule)
+  se_nosucc as se, without the success and synergy firms (entrants draw from the remaining strategies)
+  se_t0r5   as se with tolerance 0 and ratchet_rate 5 (part C's strongest measured setting); and
+  se_t0r5_nosucc without the success and synergy firms
+  v1        scenarios/baseline.toml (the v1 reference, every v2 switch off)
+  noA4A5    diagnostic: continuous_marketing and continuous_budget off (v1 first-choice rule and launch budget)
+  nogrants  diagnostic: mechanisms.society = false (no grants to the nonprofit)
+  mu1       diagnostic: choice.logit_scale = 1 (a price gap of 8 is worth e^0.16 in the logit, not e^1.6)
+"""
+import argparse
+import concurrent.futures as cf
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+from scipy import stats
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
+SCENARIO = os.path.join(ROOT, "scenarios/baseline-v2.toml")
+STRATEGIES = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
+
+ARMS = {
+    "v2": [],
+    "nowom": ["mechanisms.word_of_mouth=false"],
+    "noneg": ["wom_content.negative=false"],
+    "cc1e6": ["adoption.contact_cost=1e6"],
+    "reach0": ["adoption.contact_cost=1e300"],
+    "nokano": ["mechanisms.kano=false"],
+    "n5k": ["customers.count=5000"],
+    "se": ["success_expectations.enabled=true"],
+    "se_nosucc": ["success_expectations.enabled=true"],
+    "se_t0r5": ["success_expectations.enabled=true", "success_expectations.tolerance=0",
+                "success_expectations.ratchet_rate=5"],
+    "se_t0r5_nosucc": ["success_expectations.enabled=true", "success_expectations.tolerance=0",
+                       "success_expectations.ratchet_rate=5"],
+    "v1": [],
+    "noA4A5": ["demand.continuous_marketing=false", "demand.continuous_budget=false"],
+    "nogrants": ["mechanisms.society=false"],
+    "mu1": ["choice.logit_scale=1"],
+}
+
+
+def without_success_firms(tmp):
+    """baseline-v2.toml with its success and synergy [[firms]] groups removed."""
+    path = os.path.join(tmp, "baseline-v2-nosuccess.toml")
+    with open(SCENARIO) as f:
+        text = f.read()
+    blocks = re.split(r"(?m)^(?=\[\[firms\]\])", text)
+    kept = [b for b in blocks if not re.search(r'strategy\s*=\s*"(success|synergy)"', b)]
+    assert len(blocks) - len(kept) == 2, "expected one success and one synergy group"
+    with open(path, "w") as f:
+        f.write("".join(kept))
+    return path
+
+
+def run(scenario, seed, sets, out, customers, steps):
+    cmd = [CLI, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
+           "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"]
+    for s in sets:
+        cmd += ["--set", s]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"baseline_v2.py: {' '.join(cmd)} failed: {done.stderr.strip()}")
+    with h5py.File(out, "r") as f:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f["strategies/name"][()]]
+        sid = f["firms/strategy_id"][-1]
+        cust = f["firms/customers"][()].astype(float)  # customers at the end of each step
+        nps = f["firms/nps"][()]  # over the customers at the start of the step
+        m = f["market"]
+        n = float(m["adopters"][-1] + 0.0)
+        res = {
+            "adopters": float(m["adopters"][-1]) / customers,
+            "non_buyers": float(np.sum(m["non_buyers"][()])) / customers,
+            "w_sched": float(m["success_weight"][-1]),
+            "wmean0": float(m["success_weight_mean"][0]), "wmean": float(m["success_weight_mean"][-1]),
+            "es0": float(m["success_expectation_mean"][0]), "es": float(m["success_expectation_mean"][-1]),
+        }
+        for s in STRATEGIES:
+            k = names.index(s) if s in names else -2
+            res[s] = float(cust[-1][sid == k].sum() / n) if n > 0 else 0.0  # share of adopters
+        res["success+synergy"] = res["success"] + res["synergy"]
+    # Industry NPS at the last step: firm NPS weighted by the customers it was measured over.
+    T = nps.shape[0]
+    w, v = cust[T - 2], nps[T - 1]
+    ok = np.isfinite(v) & (w > 0)
+    res["nps"] = float(np.sum(v[ok] * w[ok]) / np.sum(w[ok]))
+    # 95th percentile of a firm's month-to-month |change of NPS|, all firms and firms with >= 200 customers.
+    for key, lo in (("p95_all", 1), ("p95_200", 200)):
+        changes = []
+        for t in range(2, T):
+            big = (cust[t - 2] >= lo) & (cust[t - 1] >= lo)
+            d = np.abs(nps[t] - nps[t - 1])
+            changes.extend(d[big & np.isfinite(d)])
+        res[key] = float(np.percentile(changes, 95)) if changes else float("nan")
+    os.remove(out)
+    return res
+
+
+def ci(x):
+    x = np.asarray(x, float)
+    h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")
+    return x.mean(), h
+
+
+def fmt(x, d=4, sign=False):
+    m, h = ci(x)
+    lo, hi = m - h, m + h
+    s = "+" if sign else ""
+    return f"{m:{s}.{d}f} [{lo:{s}.{d}f}, {hi:{s}.{d}f}]"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--customers", type=int, default=20000)
+    ap.add_argument("--steps", type=int, default=120)
+    ap.add_argument("--arms", default=",".join(ARMS), help="comma-separated subset of the arms")
+    a = ap.parse_args()
+    arms = [x for x in a.arms.split(",") if x]
+    seeds = range(1, a.seeds + 1)
+    with tempfile.TemporaryDirectory() as tmp:
+        nosucc = without_success_firms(tmp)
+        jobs = {}
+        with cf.ThreadPoolExecutor(a.jobs) as pool:
+            for arm in arms:
+                sc = nosucc if arm.endswith("_nosucc") else SCENARIO
+                if arm == "v1":
+                    sc = os.path.join(ROOT, "scenarios/baseline.toml")
+                n = 5000 if arm == "n5k" else a.customers
+                sets = [s for s in ARMS[arm] if not s.startswith("customers.count")]
+                for s in seeds:
+                    jobs[(arm, s)] = pool.submit(run, sc, s, sets, os.path.join(tmp, f"{arm}-{s}.h5"), n, a.steps)
+            r = {k: f.result() for k, f in jobs.items()}
+
+    def col(arm, key):
+        return np.array([r[(arm, s)][key] for s in seeds])
+
+    def diff(a1, a2, key):
+        return col(a1, key) - col(a2, key)
+
+    have = set(arms)
+    print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; mean [95% t-interval]\n")
+    print("| quantity | baseline-v2 | arm | arm - baseline-v2 (paired) |")
+    print("|---|---|---|---|")
+    for k in ("nps", "p95_all", "p95_200", "adopters", "non_buyers") + STRATEGIES + ("success+synergy",):
+        print(f"| {k} | {fmt(col('v2', k), 4)} | | |")
+    rows = [("nowom", "adopters"), ("noneg", "adopters"), ("nokano", "success+synergy"),
+            ("nokano", "nonprofit"), ("nokano", "shareholder"), ("nokano", "adopters"), ("nokano", "nps"),
+            ("mu1", "nonprofit"), ("mu1", "shareholder"), ("mu1", "success+synergy"), ("mu1", "adopters"),
+            ("se", "nps"), ("se", "p95_all"), ("se", "adopters"), ("se", "success+synergy"),
+            ("se", "nonprofit"), ("se_t0r5", "nps"), ("se_t0r5", "adopters"), ("se_t0r5", "success+synergy"),
+            ("v1", "nps"), ("v1", "p95_all"), ("v1", "p95_200"), ("v1", "adopters"), ("v1", "nonprofit"),
+            ("v1", "shareholder"), ("v1", "success+synergy"),
+            ("noA4A5", "nonprofit"), ("noA4A5", "shareholder"), ("noA4A5", "success+synergy"),
+            ("nogrants", "nonprofit"), ("nogrants", "shareholder"), ("nogrants", "success+synergy"),
+            ("nogrants", "adopters")]
+    for arm, k in rows:
+        if arm in have:
+            print(f"| {k}, {arm} | {fmt(col('v2', k))} | {fmt(col(arm, k))} | {fmt(diff(arm, 'v2', k), sign=True)} |")
+    for k in STRATEGIES + ("success+synergy", "adopters"):
+        if {"cc1e6", "reach0"} <= have:
+            print(f"| {k}, contact_cost 1e6 - 1e300 | | | {fmt(diff('cc1e6', 'reach0', k), sign=True)} |")
+    for k in STRATEGIES + ("success+synergy", "adopters"):
+        if "reach0" in have:
+            print(f"| {k}, contact_cost 1e300 (reach 0) - default 0.5 | | {fmt(col('reach0', k))} | "
+                  f"{fmt(diff('reach0', 'v2', k), sign=True)} |")
+    for k in STRATEGIES + ("success+synergy", "adopters"):
+        if "n5k" in have:
+            print(f"| {k}, 5k - 20k | | {fmt(col('n5k', k))} | {fmt(diff('n5k', 'v2', k), sign=True)} |")
+    print()
+    print("| success side (t = 120) | value |")
+    print("|---|---|")
+    print(f"| scheduled era weight w(120), baseline-v2 | {fmt(col('v2', 'w_sched'))} |")
+    for arm, label in (("se", "with success+synergy firms"), ("se_nosucc", "without success+synergy firms"),
+                       ("se_t0r5", "tolerance 0, ratchet 5, with them"),
+                       ("se_t0r5_nosucc", "tolerance 0, ratchet 5, without them")):
+        if arm in have:
+            print(f"| success_expectations on, {label}: rise of mean success weight | "
+                  f"{fmt(col(arm, 'wmean') - col(arm, 'wmean0'), sign=True)} |")
+            print(f"| success_expectations on, {label}: mean success expectation (rise from t = 0) | "
+                  f"{fmt(col(arm, 'es'))} ({fmt(col(arm, 'es') - col(arm, 'es0'), sign=True)}) |")
+    for w, wo in (("se", "se_nosucc"), ("se_t0r5", "se_t0r5_nosucc")):
+        if {w, wo} <= have:
+            print(f"| {w}, with - without: mean success weight | {fmt(diff(w, wo, 'wmean'), sign=True)} |")
+            print(f"| {w}, with - without: mean success expectation | {fmt(diff(w, wo, 'es'), sign=True)} |")
+
+
+if __name__ == "__main__":
+    main()
