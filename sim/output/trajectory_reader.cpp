@@ -116,7 +116,7 @@ hid_t open_read_only(const std::string& path) {
   return file;
 }
 
-Probe check_file(const std::string& path) {
+Probe check_file(const std::string& path, bool as_published = false) {
   const auto error = [&](const std::string& what) {
     std::string detail;
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, keep_innermost, &detail);
@@ -159,7 +159,7 @@ Probe check_file(const std::string& path) {
   }
   // A .partial name is never complete, whatever its flag says: the writer
   // sets the flag before the rename that publishes the file.
-  probe.complete = complete == 1 && !has_partial_name(path);
+  probe.complete = complete == 1 && (as_published || !has_partial_name(path));
   if (!probe.complete) {
     // Nothing vouches for an incomplete file, but reading all of it here
     // means that damage which would crash libhdf5 does so in this child,
@@ -205,7 +205,7 @@ bool write_all(int fd, const void* data, std::size_t n) {
 
 // Runs check_file(path) in a forked child with a deadline (30 s plus 20 MB/s
 // of file), like analysis/readers.py. Throws what the child found wrong.
-Probe probe_in_child(const std::string& path) {
+Probe probe_in_child(const std::string& path, bool as_published = false) {
   struct stat before {};
   const double size = ::stat(path.c_str(), &before) == 0 ? static_cast<double>(before.st_size) : 0.0;
   const auto timeout = std::chrono::milliseconds(static_cast<long long>(1000 * (30.0 + size / 20e6)));
@@ -240,7 +240,7 @@ Probe probe_in_child(const std::string& path) {
     std::string message;
     Probe probe;
     try {
-      probe = check_file(path);
+      probe = check_file(path, as_published);
     } catch (const std::exception& e) {
       message = e.what();
       code = 1;
@@ -303,6 +303,13 @@ Probe probe_in_child(const std::string& path) {
 }
 
 }  // namespace
+
+void verify_before_publishing(const std::string& partial_path) {
+  const Probe probe = probe_in_child(partial_path, /*as_published=*/true);
+  if (!probe.complete)
+    throw std::runtime_error("trajectory '" + partial_path +
+                             "': does not read back as complete after it was closed");
+}
 
 TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complete) : path_(path) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);

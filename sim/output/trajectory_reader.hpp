@@ -19,6 +19,12 @@ struct Table {
   double at(std::size_t row, std::size_t col = 0) const { return values[row * cols + col]; }
 };
 
+// Reads a just-closed `<path>.partial` back from disk, in a forked child as
+// the reader does, and throws unless it is complete and matches its content
+// digest. The writer calls it before the rename that publishes the file, so
+// data the file system did not take (a full disk, say) is never published.
+void verify_before_publishing(const std::string& partial_path);
+
 class TrajectoryReader {
  public:
   // Checks the whole file first in a forked child process (a damaged file

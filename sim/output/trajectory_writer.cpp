@@ -12,6 +12,10 @@
 #include <limits>
 #include <stdexcept>
 #include <system_error>
+#include <sys/statvfs.h>
+#include <optional>
+#include <cstring>
+#include <cerrno>
 #include <utility>
 #include <vector>
 
@@ -21,6 +25,7 @@
 #include "output/hdf5_error.hpp"
 #include "output/hdf5_guard.hpp"
 #include "output/sha256.hpp"
+#include "output/trajectory_reader.hpp"
 
 namespace missionsim {
 namespace {
@@ -162,6 +167,8 @@ struct TrajectoryWriter::Impl {
 
   std::string final_path;
   std::string partial_path;
+  // The text datasets as written, compared with what the file holds before it is published.
+  std::vector<std::pair<std::string, std::vector<std::string>>> texts;
   std::size_t firms = 0;
   std::size_t attributes = 0;
   std::size_t strategies = 0;
@@ -435,6 +442,10 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
               "cannot write /scenario");
       w.describe(dset.get(), {"", "resolved scenario (TOML)"});
     }
+    w.texts = {{"/scenario", {prov.scenario_toml}},
+               {"/strategies/name", info.strategy_names},
+               {"/firms/name", info.firm_names},
+               {"/firms/strategy", info.firm_strategies}};
 
     // Dimension scales. /time grows with append(); the others are fixed.
     w.time = w.series("/time", H5T_STD_I32LE, H5T_NATIVE_INT, H5I_INVALID_HID, 0,
@@ -557,7 +568,7 @@ void TrajectoryWriter::append(const Observables& obs) {
 }
 
 void TrajectoryWriter::finish() {
-  const Hdf5Use in_hdf5;
+  std::optional<Hdf5Use> in_hdf5(std::in_place);
   Impl& w = *impl_;
   if (w.state != Impl::State::open) {
     throw std::logic_error("TrajectoryWriter::finish: '" + w.partial_path +
@@ -592,6 +603,28 @@ void TrajectoryWriter::finish() {
   w.string_attribute(w.file.get(), kContentDigestAttribute, digest);
   fault_point("before-close");
   w.close_all();
+  in_hdf5.reset();  // the check below forks (hdf5_guard.hpp)
+  // The digest was computed through HDF5's caches; what counts is what the
+  // file system holds. A write the disk refused (ENOSPC while HDF5 flushed a
+  // dataset on close, say) fails here instead of being published.
+  try {
+    verify_before_publishing(w.partial_path);
+    // The digest vouches for the file as it is; under a full disk, text that
+    // libhdf5 accepted has been seen to come back empty, digest and all. So the
+    // text is compared with what was meant to be written.
+    const TrajectoryReader back(w.partial_path, /*require_complete=*/false);
+    for (const auto& [path, values] : w.texts)
+      if (back.strings(path) != values) throw std::runtime_error(path + " does not hold the text written to it");
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    struct statvfs fs {};
+    const std::string dir = std::filesystem::path(w.partial_path).parent_path().string();
+    if (::statvfs(dir.empty() ? "." : dir.c_str(), &fs) == 0 && fs.f_bavail == 0)
+      why += " (the file system is full: " + std::string(std::strerror(ENOSPC)) + " (errno " +
+             std::to_string(ENOSPC) + "))";
+    throw std::runtime_error("HDF5 trajectory '" + w.partial_path +
+                             "': the written file did not read back intact, so it is not published: " + why);
+  }
   fault_point("before-rename");
   std::error_code ec;
   std::filesystem::rename(w.partial_path, w.final_path, ec);
