@@ -312,7 +312,10 @@ void verify_before_publishing(const std::string& partial_path) {
 }
 
 TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complete) : path_(path) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  {
+    const Hdf5Use in_hdf5;  // an HDF5 call: never while another thread forks (hdf5_guard.hpp)
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
   std::error_code ec;
   if (!has_partial_name(path) && std::filesystem::exists(path + ".partial", ec)) {
     throw std::runtime_error("trajectory '" + path + "': '" + path +
