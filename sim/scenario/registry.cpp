@@ -228,6 +228,20 @@ std::vector<Section> make_sections() {
              "a warning removes warning_ratio * referral_lift of the adoption probability h (Eq. C6)"),
            P("negative", wom_content.negative, unbounded(), "", "warnings lower the adoption hazard"),
        }},
+      {"harm_cost",
+       "Harm that costs the firm through its stakeholders (docs/MODEL.md 7.22, Eq. H1-H2); off: the v1 "
+       "values score, clamped at +-5.",
+       {
+           P("enabled", harm_cost.enabled, unbounded(), "",
+             "values-driven customers' penalty grows with harm without a clamp and society charges the harm "
+             "stock"),
+           P("values_penalty", harm_cost.values_penalty, closed(0, 100), "utility",
+             "values score lost per unit of log1p(harm per customer / values_scale) (Eq. H1)"),
+           P("values_scale", harm_cost.values_scale, positive(), "harm",
+             "harm per customer at which the values penalty is values_penalty * ln 2 (Eq. H1)"),
+           P("cost_per_harm", harm_cost.cost_per_harm, closed(0, 1e6), "money/harm/step",
+             "regulatory and reputation cost the firm pays each step per unit of its harm stock (Eq. H2)"),
+       }},
       {"economics",
        "Accounting, bankruptcy and entry (M8).",
        {
