@@ -151,6 +151,13 @@ struct HarmCost {
                                // [money/harm/step], 0..1e6
 };
 
+// [cocreation_network] co-creation with network effects (docs/MODEL.md 7.22, Eq. H3).
+struct CocreationNetwork {
+  bool enabled = false;  // switch; off gives v1 results bit for bit (mean contribution per customer, Eq. 24)
+  double scale = 0.05;   // total contribution per member of the population at which the network value
+                         // reaches 1 - 1/e (Eq. H3), > 0
+};
+
 struct Params {
   // [run]
   std::string name = "scenario";
@@ -273,6 +280,7 @@ struct Params {
   SuccessExpectations success_expectations;  // part C, Eq. C1-C4
   WomContent wom_content;                    // part C, Eq. C5-C6
   HarmCost harm_cost;                        // Eq. H1-H2
+  CocreationNetwork cocreation_network;      // Eq. H3
   // [demand] outside option, continuous marketing, money per customer (docs/MODEL.md 7.20, Eq. A1-A7).
   // Every switch is off by default (v1 behaviour).
   bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)

@@ -242,6 +242,17 @@ std::vector<Section> make_sections() {
            P("cost_per_harm", harm_cost.cost_per_harm, closed(0, 1e6), "money/harm/step",
              "regulatory and reputation cost the firm pays each step per unit of its harm stock (Eq. H2)"),
        }},
+      {"cocreation_network",
+       "Co-creation with network effects (docs/MODEL.md 7.22, Eq. H3); off: the v1 co-creation stock fed by "
+       "the mean contribution per customer (Eq. 24).",
+       {
+           P("enabled", cocreation_network.enabled, unbounded(), "",
+             "the co-creation stock grows with the firm's total contribution (number and effort of "
+             "contributors), saturating"),
+           P("scale", cocreation_network.scale, positive(), "",
+             "total contribution (effort * success summed over customers) per member of the population at "
+             "which the network value reaches 1 - 1/e (Eq. H3)"),
+       }},
       {"economics",
        "Accounting, bankruptcy and entry (M8).",
        {
