@@ -336,7 +336,7 @@ TEST_CASE("economics: budget, exact accounts with donation and payout, bankruptc
   Firm f;
   f.name = "acme";
   f.cash_c = 100000;
-  const mech::StepMoney s{10.0, 50, 20.0, 2.0, 40.0, 0.1, 0.5};
+  const mech::StepMoney s{10.0, 50, 20.0, 2.0, 40.0, 0.1, 0.5, 0.0};
   const std::int64_t donation = mech::settle_money(f, p, s, 3);
   // sales 500 + grants 20; operating 100 + 100; investment 40: 280 before gifts; 28 donated.
   CHECK(f.revenue_c == 52000);
@@ -350,9 +350,9 @@ TEST_CASE("economics: budget, exact accounts with donation and payout, bankruptc
   f.cash_c = -1;
   CHECK_FALSE(mech::goes_bankrupt(p, f));
   CHECK(mech::goes_bankrupt(p, f));
-  const mech::StepMoney huge{1e300, 50, 0, 0, 0, 0, 0};
+  const mech::StepMoney huge{1e300, 50, 0, 0, 0, 0, 0, 0};
   CHECK_THROWS_WITH(mech::settle_money(f, p, huge, 7), Catch::Contains("step 7: firm 'acme' price"));
-  const mech::StepMoney wraps{4e15, 4000, 0, 0, 0, 0, 0};  // 4e17 cents * 4000 overflows int64
+  const mech::StepMoney wraps{4e15, 4000, 0, 0, 0, 0, 0, 0};  // 4e17 cents * 4000 overflows int64
   CHECK_THROWS_AS(mech::settle_money(f, p, wraps, 7), std::overflow_error);
 }
 

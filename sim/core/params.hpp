@@ -141,6 +141,23 @@ struct WomContent {
   bool negative = true;        // warnings lower the hazard (off: they do not)
 };
 
+// [harm_cost] harm that costs the firm through its stakeholders (docs/MODEL.md 7.22, Eq. H1-H2).
+struct HarmCost {
+  bool enabled = false;  // switch; off gives v1 results bit for bit (values score clamped at +-5)
+  double values_penalty =
+      1.0;  // utility lost per unit of log1p(harm per customer / values_scale) (Eq. H1), 0..100
+  double values_scale = 1.0;   // harm per customer at which the penalty is values_penalty * ln 2 [harm], > 0
+  double cost_per_harm = 0.5;  // societal (regulatory, reputation) cost per unit of harm stock (Eq. H2)
+                               // [money/harm/step], 0..1e6
+};
+
+// [cocreation_network] co-creation with network effects (docs/MODEL.md 7.22, Eq. H3).
+struct CocreationNetwork {
+  bool enabled = false;  // switch; off gives v1 results bit for bit (mean contribution per customer, Eq. 24)
+  double scale = 0.05;   // total contribution per member of the population at which the network value
+                         // reaches 1 - 1/e (Eq. H3), > 0
+};
+
 struct Params {
   // [run]
   std::string name = "scenario";
@@ -262,6 +279,8 @@ struct Params {
 
   SuccessExpectations success_expectations;  // part C, Eq. C1-C4
   WomContent wom_content;                    // part C, Eq. C5-C6
+  HarmCost harm_cost;                        // Eq. H1-H2
+  CocreationNetwork cocreation_network;      // Eq. H3
   // [demand] outside option, continuous marketing, money per customer (docs/MODEL.md 7.20, Eq. A1-A7).
   // Every switch is off by default (v1 behaviour).
   bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)

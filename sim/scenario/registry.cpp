@@ -228,6 +228,31 @@ std::vector<Section> make_sections() {
              "a warning removes warning_ratio * referral_lift of the adoption probability h (Eq. C6)"),
            P("negative", wom_content.negative, unbounded(), "", "warnings lower the adoption hazard"),
        }},
+      {"harm_cost",
+       "Harm that costs the firm through its stakeholders (docs/MODEL.md 7.22, Eq. H1-H2); off: the v1 "
+       "values score, clamped at +-5.",
+       {
+           P("enabled", harm_cost.enabled, unbounded(), "",
+             "values-driven customers' penalty grows with harm without a clamp and society charges the harm "
+             "stock"),
+           P("values_penalty", harm_cost.values_penalty, closed(0, 100), "utility",
+             "values score lost per unit of log1p(harm per customer / values_scale) (Eq. H1)"),
+           P("values_scale", harm_cost.values_scale, positive(), "harm",
+             "harm per customer at which the values penalty is values_penalty * ln 2 (Eq. H1)"),
+           P("cost_per_harm", harm_cost.cost_per_harm, closed(0, 1e6), "money/harm/step",
+             "regulatory and reputation cost the firm pays each step per unit of its harm stock (Eq. H2)"),
+       }},
+      {"cocreation_network",
+       "Co-creation with network effects (docs/MODEL.md 7.22, Eq. H3); off: the v1 co-creation stock fed by "
+       "the mean contribution per customer (Eq. 24).",
+       {
+           P("enabled", cocreation_network.enabled, unbounded(), "",
+             "the co-creation stock grows with the firm's total contribution (number and effort of "
+             "contributors), saturating"),
+           P("scale", cocreation_network.scale, positive(), "",
+             "total contribution (effort * success summed over customers) per member of the population at "
+             "which the network value reaches 1 - 1/e (Eq. H3)"),
+       }},
       {"economics",
        "Accounting, bankruptcy and entry (M8).",
        {

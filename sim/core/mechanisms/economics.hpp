@@ -37,6 +37,7 @@ struct StepMoney {
   double investment;         // Eq. 37 budget spent [money]
   double philanthropy_rate;  // share of positive profit donated
   double payout_rate;        // share of positive profit paid out
+  double harm_cost;          // Eq. H2 societal cost of the harm stock [money]; 0 with harm_cost off
 };
 
 // Eq. 39-41: revenue, costs (with the donation), profit, payout and cash of firm f, in checked cents.
@@ -48,15 +49,17 @@ inline std::int64_t settle_money(Firm& f, const Params& p, const StepMoney& s, i
   const std::int64_t operating_c = money.add(
       money.cents(p.fixed_cost, "fixed cost"),
       money.cents(s.paid_unit * static_cast<double>(s.customers), "serving cost"), "operating cost");
+  const std::int64_t operating_all_c =
+      money.add(operating_c, money.cents(s.harm_cost, "societal harm cost"), "operating cost");
   const std::int64_t invest_c = money.cents(s.investment, "investment");
   // Eq. 40: donations from the profit before gifts, revenue, costs, profit and payout.
   f.revenue_c = money.add(sales_c, grants_c, "revenue");
   const std::int64_t before_gifts =
-      money.add(f.revenue_c, -money.add(operating_c, invest_c, "costs"), "profit");
+      money.add(f.revenue_c, -money.add(operating_all_c, invest_c, "costs"), "profit");
   const std::int64_t donation_c =
       before_gifts > 0 ? money.cents(s.philanthropy_rate * from_cents(before_gifts), "donation") : 0;
   f.grants_c = grants_c;
-  f.costs_c = money.add(money.add(operating_c, invest_c, "costs"), donation_c, "costs");
+  f.costs_c = money.add(money.add(operating_all_c, invest_c, "costs"), donation_c, "costs");
   f.profit_c = money.add(f.revenue_c, -f.costs_c, "profit");
   f.payout_c = f.profit_c > 0 ? money.cents(s.payout_rate * from_cents(f.profit_c), "payout") : 0;
   f.cash_c = money.add(f.cash_c, money.add(f.profit_c, -f.payout_c, "cash flow"), "cash");  // Eq. 41

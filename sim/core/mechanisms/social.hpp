@@ -6,6 +6,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 
 #include "core/params.hpp"
@@ -30,9 +31,26 @@ inline double philanthropic_impact(const Params& p, double donated) {
   return p.philanthropy_efficiency * donated;
 }
 
+// Eq. H1: harm penalty in the values score with harm_cost on: concave in the harm per customer but
+// unbounded (log1p), so a thousandfold harm still costs more than a tenfold one.
+inline double harm_values_penalty(const HarmCost& h, double harm_per_customer) {
+  return h.values_penalty * std::log1p(std::max(harm_per_customer, 0.0) / h.values_scale);
+}
+
+// Eq. H2: societal (regulatory, reputation) cost of the harm stock, paid each step [money]; 0 when off.
+inline double societal_harm_cost(const HarmCost& h, double harm) {
+  return h.enabled ? h.cost_per_harm * std::max(harm, 0.0) : 0.0;
+}
+
 // Eq. 53: values score seen by values-driven customers: visible impact minus harm, per customer.
+// With harm_cost on (Eq. H1) only the impact term keeps the +-5 clamp; harm enters through Eq. H1.
 inline double values_score(const Params& p, const Firm& f) {
   const double per = static_cast<double>(std::max<std::int64_t>(f.customers, 1));
+  if (p.harm_cost.enabled)
+    return std::clamp(p.impact_visibility *
+                          ((f.impact - f.phil_impact) + p.philanthropy_visibility * f.phil_impact) / per,
+                      -5.0, 5.0) -
+           harm_values_penalty(p.harm_cost, f.harm / per);
   return std::clamp(
       p.impact_visibility * ((f.impact - f.phil_impact) + p.philanthropy_visibility * f.phil_impact) / per -
           f.harm / per,

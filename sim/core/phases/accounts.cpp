@@ -64,10 +64,11 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
                                    f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service +
                                                f.alloc.enablement + f.alloc.cocreation + f.alloc.marketing),
                                    sp.philanthropy_rate,
-                                   sp.payout_rate};
-  const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);  // Eq. 39-41
-  f.harm_flow = mech::add_harm(p, f.harm, externalised);                    // Eq. 52
-  f.phil_impact = mech::philanthropic_impact(p, from_cents(donation_c));    // Eq. 51
+                                   sp.payout_rate,
+                                   mech::societal_harm_cost(p.harm_cost, f.harm)};  // Eq. H2
+  const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);          // Eq. 39-41
+  f.harm_flow = mech::add_harm(p, f.harm, externalised);                            // Eq. 52
+  f.phil_impact = mech::philanthropic_impact(p, from_cents(donation_c));            // Eq. 51
   f.impact = embedded + f.phil_impact;
 }
 

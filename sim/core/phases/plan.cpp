@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/mechanisms/adoption.hpp"
+#include "core/mechanisms/cocreation_network.hpp"
 #include "core/mechanisms/demand.hpp"
 #include "core/mechanisms/economics.hpp"
 #include "core/mechanisms/employees.hpp"
@@ -79,7 +80,9 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   f.enablement = mech::enablement(success_on, f.alloc.enablement * f.budget, served, p.enablement_scale);
   if (success_on) {
     const double platform = mech::effect(f.alloc.cocreation * f.budget, served, p.spend_scale);
-    f.cocreation = mech::cocreation(p, f.cocreation, platform, f.contribution, f.customers);
+    f.cocreation = p.cocreation_network.enabled
+                       ? mech::network_cocreation(p, f.cocreation, platform, f.contribution, n)     // Eq. H3
+                       : mech::cocreation(p, f.cocreation, platform, f.contribution, f.customers);  // Eq. 24
   }
   f.engagement =
       mech::engage(p, rng, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), f.engagement,

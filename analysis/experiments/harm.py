@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Harm without a clamp (issue 12 item 4, docs/MODEL.md 7.22, Eq. H1-H2): does more harm cost the harming firms?
+
+The harm key is social.harm_per_cost (harm per money of externalised serving cost; only the shareholder
+strategy externalises, cost_cutting 0.3). For each scenario (scenarios/baseline.toml, scenarios/baseline-v2.toml)
+and each harm_cost arm (off = v1 clamp; on = Eq. H1-H2 at their defaults; on with cost_per_harm 0 = the
+values-driven customers' channel alone) the script runs harm x1, x10 and
+x1000 on the same seeds and reports the shareholder firms' outcomes at the last step with paired differences
+(x10 - x1, x1000 - x1, x1000 - x10) and 95% t-intervals. A firm that died keeps the cash and harm it had
+when it died (docs/OUTPUT.md); its harm per customer is then its harm stock. Output: Markdown on stdout (docs/VALIDATION.md,
+section "Model v2 firms and society: harm without a clamp").
+
+    MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/harm.py \
+        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--scenarios baseline,baseline-v2]
+"""
+import argparse
+import concurrent.futures as cf
+import os
+import subprocess
+import sys
+import tempfile
+
+import h5py
+import numpy as np
+from scipy import stats
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
+BASE_HARM = 0.01  # the default social.harm_per_cost
+FACTORS = (1, 10, 1000)
+MODES = {  # harm_cost arms: v1, both channels (Eq. H1-H2 at their defaults), the customers' channel alone
+    "off (v1)": ["harm_cost.enabled=false"],
+    "on": ["harm_cost.enabled=true"],
+    "on, values only (cost_per_harm 0)": ["harm_cost.enabled=true", "harm_cost.cost_per_harm=0"],
+}
+
+
+def run(scenario, seed, sets, out, customers, steps):
+    cmd = [CLI, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
+           "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"]
+    for s in sets:
+        cmd += ["--set", s]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"harm.py: {' '.join(cmd)} failed: {done.stderr.strip()}")
+    with h5py.File(out, "r") as f:
+        strat = [n.decode() if isinstance(n, bytes) else n for n in f["firms/strategy"][()]]
+        sh = np.array([s == "shareholder" for s in strat])
+        share = f["firms/share"][-1]
+        cust = f["firms/customers"][-1].astype(float)
+        harm = f["firms/harm"][-1]
+        res = {
+            "share": float(share[sh].sum()),                              # of the population
+            "cash": float(f["firms/cash"][-1][sh].sum()) / 1e6,           # [million money]
+            "alive": float(f["firms/alive"][-1][sh].sum()),
+            "harm_pc": float(harm[sh].sum() / max(cust[sh].sum(), 1.0)),  # harm per customer
+        }
+    os.remove(out)
+    return res
+
+
+def ci(x):
+    x = np.asarray(x, float)
+    h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")
+    return x.mean(), h
+
+
+def fmt(x, d=4, sign=False):
+    m, h = ci(x)
+    s = "+" if sign else ""
+    return f"{m:{s}.{d}f} [{m - h:{s}.{d}f}, {m + h:{s}.{d}f}]"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--customers", type=int, default=20000)
+    ap.add_argument("--steps", type=int, default=120)
+    ap.add_argument("--scenarios", default="baseline,baseline-v2")
+    a = ap.parse_args()
+    seeds = range(1, a.seeds + 1)
+    scen = [x for x in a.scenarios.split(",") if x]
+    with tempfile.TemporaryDirectory() as tmp:
+        jobs = {}
+        with cf.ThreadPoolExecutor(a.jobs) as pool:
+            for sc in scen:
+                path = os.path.join(ROOT, "scenarios", sc + ".toml")
+                for on in MODES:
+                    for k in FACTORS:
+                        sets = [f"social.harm_per_cost={BASE_HARM * k:g}"] + MODES[on]
+                        for s in seeds:
+                            out = os.path.join(tmp, f"{sc}-{list(MODES).index(on)}-{k}-{s}.h5")
+                            jobs[(sc, on, k, s)] = pool.submit(run, path, s, sets, out, a.customers, a.steps)
+            r = {key: fut.result() for key, fut in jobs.items()}
+
+    def col(sc, on, k, m):
+        return np.array([r[(sc, on, k, s)][m] for s in seeds])
+
+    print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; shareholder firms (the only ones "
+          f"that externalise cost) at the last step; mean [95% t-interval]\n")
+    print("| scenario | harm_cost | outcome | x1 | x10 - x1 | x1000 - x1 | x1000 - x10 |")
+    print("|---|---|---|---|---|---|---|")
+    for sc in scen:
+        for on in MODES:
+            for m, d in (("share", 4), ("cash", 3), ("alive", 2), ("harm_pc", 3)):
+                x1, x10, x1000 = (col(sc, on, k, m) for k in FACTORS)
+                print(f"| {sc} | {on} | {m} | {fmt(x1, d)} | {fmt(x10 - x1, d, True)} | "
+                      f"{fmt(x1000 - x1, d, True)} | {fmt(x1000 - x10, d, True)} |")
+
+
+if __name__ == "__main__":
+    main()
