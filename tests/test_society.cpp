@@ -47,7 +47,8 @@ TEST_CASE("grant pool: shares in proportion to impact never add up to more than 
     for (double e : impact) paid_c += to_cents(mech::pool_grant(rate, e));
     CHECK(paid_c <= to_cents(pool));
     for (std::size_t i = 1; i < impact.size(); ++i)  // more impact, at least as much grant
-      if (impact[i] > impact[0]) CHECK(mech::pool_grant(rate, impact[i]) >= mech::pool_grant(rate, impact[0]));
+      if (impact[i] > impact[0])
+        CHECK(mech::pool_grant(rate, impact[i]) >= mech::pool_grant(rate, impact[0]));
   }
 }
 

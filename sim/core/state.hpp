@@ -140,8 +140,8 @@ struct Market {
   double p_eff = 0;              // effective innovation (Eq. 11)
   std::int64_t adopters = 0;
   double last_churn = 0;
-  double grant_pool = 0;   // grant pool of this step [money] (Eq. S1); 0 unless society.grant_pool
-  double impact_last = 0;  // impact all firms delivered in the previous step (Eq. S1)
+  double grant_pool = 0;          // grant pool of this step [money] (Eq. S1); 0 unless society.grant_pool
+  double impact_last = 0;         // impact all firms delivered in the previous step (Eq. S1)
   std::vector<Offer> offers;      // [F], rebuilt each step
   std::vector<double> reach_cum;  // cumulative reach over firms
   double reach_total = 0;

@@ -80,14 +80,15 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
                            p.impact_cost * sp.impact_per_customer;
   f.unit_cost = paid_unit;
   const double externalised = base_unit * sp.cost_cutting * static_cast<double>(customers);
-  const mech::StepMoney step_money{f.price,
-                                   customers,
-                                   p.grant_pool ? pool_grants[fi] : mech::grant(p, sp, embedded),  // Eq. 54, S3
-                                   paid_unit,
-                                   f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service +
-                                               f.alloc.enablement + f.alloc.cocreation + f.alloc.marketing),
-                                   sp.philanthropy_rate,
-                                   sp.payout_rate};
+  const mech::StepMoney step_money{
+      f.price,
+      customers,
+      p.grant_pool ? pool_grants[fi] : mech::grant(p, sp, embedded),  // Eq. 54, S3
+      paid_unit,
+      f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service + f.alloc.enablement + f.alloc.cocreation +
+                  f.alloc.marketing),
+      sp.philanthropy_rate,
+      sp.payout_rate};
   const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);  // Eq. 39-41
   f.harm_flow = mech::add_harm(p, f.harm, externalised);                    // Eq. 52
   f.phil_impact = mech::philanthropic_impact(p, from_cents(donation_c));    // Eq. 51
