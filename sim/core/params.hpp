@@ -272,6 +272,10 @@ struct Params {
 
   // [society] (M12)
   double grant_per_impact = 8.0;  // grant paid per unit of impact delivered [money/impact], 0..1e6
+  // [society] finite grant pool (docs/MODEL.md 7.21, Eq. S1-S3); off by default (v1 behaviour).
+  bool grant_pool = false;               // grants come from a pool per step shared by measured impact
+  double grant_pool_per_customer = 0.5;  // pool per customer of the population [money/customer/step], 0..1e6
+  double grant_pool_growth = 0.0;  // pool growth per unit of impact per customer last step (Eq. S1), 0..1e3
 
   // [adaptation] (M13)
   double adaptation_rate = 0.05;        // chance per step a firm compares itself with a rival, 0..1

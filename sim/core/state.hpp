@@ -140,6 +140,8 @@ struct Market {
   double p_eff = 0;              // effective innovation (Eq. 11)
   std::int64_t adopters = 0;
   double last_churn = 0;
+  double grant_pool = 0;          // grant pool of this step [money] (Eq. S1); 0 unless society.grant_pool
+  double impact_last = 0;         // impact all firms delivered in the previous step (Eq. S1)
   std::vector<Offer> offers;      // [F], rebuilt each step
   std::vector<double> reach_cum;  // cumulative reach over firms
   double reach_total = 0;
@@ -188,6 +190,7 @@ struct Simulation::Impl {
   std::vector<int> entry_pool;  // strategies entrants draw from
   Customers c;
   Market m;
+  std::vector<double> pool_grants;  // each firm's grant from the pool this step (Eq. S3) [money]
 
   explicit Impl(const Params& params, StrategyFactory strategy_factory = {});
   void step();
@@ -203,6 +206,7 @@ struct Simulation::Impl {
   void plan_firms();
   void customer_pass(PassStats& stats);
   void settle_accounts(const PassStats& stats);
+  void share_grant_pool(const PassStats& stats);  // Eq. S1-S3
   void innovate_and_imitate();
   void update_market();
   void enter_and_adapt();

@@ -314,7 +314,15 @@ std::vector<Section> make_sections() {
        "Grants to grant-funded firms (M12).",
        {
            P("grant_per_impact", grant_per_impact, closed(0, 1e6), "money/impact",
-             "grant paid per unit of impact delivered"),
+             "grant paid per unit of impact delivered; with grant_pool, the most paid per unit (Eq. S2)"),
+           P("grant_pool", grant_pool, unbounded(), "",
+             "society's grants come from a finite pool per step, shared among grant-funded firms in "
+             "proportion to their measured impact (docs/MODEL.md 7.21, Eq. S1-S3); off = v1 (Eq. 54)"),
+           P("grant_pool_per_customer", grant_pool_per_customer, closed(0, 1e6), "money/customer/step",
+             "grant pool per customer of the population per step when grant_pool (Eq. S1)"),
+           P("grant_pool_growth", grant_pool_growth, closed(0, 1e3), "customer/impact",
+             "growth of the pool with the impact all firms delivered per customer in the previous step "
+             "(Eq. S1)"),
        }},
       {"demand",
        "Outside option, continuous marketing and money per customer (docs/MODEL.md 7.20, Eq. A1-A7); every "

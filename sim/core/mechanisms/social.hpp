@@ -62,4 +62,23 @@ inline double grant(const Params& p, const StrategyParams& sp, double embedded) 
   return sp.grant_funded ? p.grant_per_impact * embedded : 0.0;
 }
 
+// Eq. S1: society's grant pool this step [money]: a budget per customer of the population, growing with
+// the impact all firms delivered per customer in the previous step.
+inline double grant_pool(const Params& p, double impact_last) {
+  const double n = static_cast<double>(p.customers);
+  return p.grant_pool_per_customer * n * (1.0 + p.grant_pool_growth * std::max(0.0, impact_last) / n);
+}
+
+// Eq. S2: grant paid per unit of impact when the grant-funded firms delivered `impact_total`: the pool
+// shared in proportion to impact, never more than the v1 rate grant_per_impact.
+inline double pool_grant_rate(const Params& p, double pool, double impact_total) {
+  return impact_total > 0 ? std::min(p.grant_per_impact, pool / impact_total) : 0.0;
+}
+
+// Eq. S3: one firm's grant from the pool, rounded down to whole cents so that the grants paid never
+// exceed the pool.
+inline double pool_grant(double rate, double embedded) {
+  return std::floor(rate * std::max(0.0, embedded) * 100.0) / 100.0;
+}
+
 }  // namespace missionsim::mech

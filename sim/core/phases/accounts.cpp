@@ -13,6 +13,7 @@
 namespace missionsim {
 
 void Simulation::Impl::settle_accounts(const PassStats& st) {
+  if (p.grant_pool) share_grant_pool(st);  // Eq. S1-S3
   bool someone_died = false;
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
     Firm& f = firms[fi];
@@ -30,6 +31,28 @@ void Simulation::Impl::settle_accounts(const PassStats& st) {
   }
   if (someone_died) release_customers_of_dead_firms();
   m.adopters = live_adopter_count();
+  if (p.grant_pool) {
+    m.impact_last = 0;
+    for (const auto& f : firms)
+      if (f.used) m.impact_last += f.impact;
+  }
+}
+
+// Eq. S1-S3: the pool of this step shared among the live grant-funded firms by the impact they delivered.
+void Simulation::Impl::share_grant_pool(const PassStats& st) {
+  m.grant_pool = mech::grant_pool(p, m.impact_last);
+  pool_grants.assign(firms.size(), 0.0);
+  double total = 0;
+  for (std::size_t fi = 0; fi < firms.size(); ++fi) {
+    const StrategyParams& sp = strategies[firms[fi].strategy]->params();
+    if (firms[fi].alive && sp.grant_funded) total += mech::embedded_impact(sp, st.sum_succ[fi]);
+  }
+  const double rate = mech::pool_grant_rate(p, m.grant_pool, total);
+  for (std::size_t fi = 0; fi < firms.size(); ++fi) {
+    const StrategyParams& sp = strategies[firms[fi].strategy]->params();
+    if (firms[fi].alive && sp.grant_funded)
+      pool_grants[fi] = mech::pool_grant(rate, mech::embedded_impact(sp, st.sum_succ[fi]));
+  }
 }
 
 // Customer statistics (Eq. 57), costs, impact, accounts and harm of one live firm.
@@ -57,18 +80,19 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
                            p.impact_cost * sp.impact_per_customer;
   f.unit_cost = paid_unit;
   const double externalised = base_unit * sp.cost_cutting * static_cast<double>(customers);
-  const mech::StepMoney step_money{f.price,
-                                   customers,
-                                   mech::grant(p, sp, embedded),  // Eq. 54
-                                   paid_unit,
-                                   f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service +
-                                               f.alloc.enablement + f.alloc.cocreation + f.alloc.marketing),
-                                   sp.philanthropy_rate,
-                                   sp.payout_rate,
-                                   mech::societal_harm_cost(p.harm_cost, f.harm)};  // Eq. H2
-  const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);          // Eq. 39-41
-  f.harm_flow = mech::add_harm(p, f.harm, externalised);                            // Eq. 52
-  f.phil_impact = mech::philanthropic_impact(p, from_cents(donation_c));            // Eq. 51
+  const mech::StepMoney step_money{
+      f.price,
+      customers,
+      p.grant_pool ? pool_grants[fi] : mech::grant(p, sp, embedded),  // Eq. 54, S3
+      paid_unit,
+      f.budget * (f.alloc.rd + f.alloc.imitation + f.alloc.service + f.alloc.enablement + f.alloc.cocreation +
+                  f.alloc.marketing),
+      sp.philanthropy_rate,
+      sp.payout_rate,
+      mech::societal_harm_cost(p.harm_cost, f.harm)};                       // Eq. H2
+  const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);  // Eq. 39-41
+  f.harm_flow = mech::add_harm(p, f.harm, externalised);                    // Eq. 52
+  f.phil_impact = mech::philanthropic_impact(p, from_cents(donation_c));    // Eq. 51
   f.impact = embedded + f.phil_impact;
 }
 
