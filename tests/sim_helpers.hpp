@@ -10,6 +10,17 @@
 
 namespace missionsim::test {
 
+// Runs p for p.steps steps and returns the observation of every step, t = 0 included.
+inline std::vector<Observables> observe_run(const Params& p) {
+  Simulation sim(p);
+  std::vector<Observables> out{sim.observables()};
+  for (int t = 0; t < p.steps; ++t) {
+    sim.step();
+    out.push_back(sim.observables());
+  }
+  return out;
+}
+
 // A small market with one firm of each listed strategy.
 inline Params tiny_params(std::int64_t customers = 2000, int steps = 24,
                           std::vector<std::string> strategies = {"shareholder", "satisfaction", "success",

@@ -10,6 +10,7 @@
 #include "core/mechanisms/demand.hpp"
 #include "core/mechanisms/economics.hpp"
 #include "core/simulation.hpp"
+#include "mini_market.hpp"
 #include "scenario/scenario.hpp"
 #include "sim_helpers.hpp"
 #include "strategies/strategy.hpp"
@@ -20,74 +21,22 @@ using missionsim::test::tiny_params;
 namespace {
 
 // One customer who knows no firm (or every firm, with full awareness), three live firms priced 8, 10 and
-// 12 with equal published satisfaction; every field set by hand.
-struct DemandMarket {
-  static constexpr int kK = 2;
-  Params p;
-  Rng rng{7};
-  Network net = Network::build(NetworkParams{NetworkKind::Complete, 2, 0}, 2, rng);
-  std::vector<std::uint16_t> firm_prev = {kNoFirm, kNoFirm}, firm_next = {kNoFirm, kNoFirm};
-  std::vector<std::int8_t> voice_prev = {0, 0}, voice_next = {0, 0};
-  std::vector<float> expectation = {0.5f, 0.5f}, satisfaction = {0.5f, 0.5f}, success = {0.f, 0.f},
-                     difficulty = {1.f, 1.f};
-  std::vector<std::uint8_t> effort = {128, 128}, traits = {0, 0};
-  std::vector<std::uint16_t> tenure = {0, 0};
-  std::vector<std::uint16_t> consider = std::vector<std::uint16_t>(2 * kK, kNoFirm);
-  std::vector<std::int8_t> reputation = std::vector<std::int8_t>(2 * kK, 0);
-  std::vector<std::uint32_t> adopted_neighbours = {0, 0};
-  std::vector<Offer> offers = {Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 8, true},
-                               Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 10, true},
-                               Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 12, true}};
-  std::vector<std::uint16_t> live = {0, 1, 2};
-  std::vector<double> reach_cum = {0, 0, 0};
-  std::vector<double> seg_ps = {0.02}, seg_vw = {0.0}, seg_wtp = {1e6};
-  double reach_total = 0, p_eff = 1.0;
-  std::array<std::int8_t, 256> decayed{};
-
+// 12 with equal published satisfaction; the rest of the hand-built market of mini_market.hpp.
+struct DemandMarket : missionsim::test::MiniMarket {
   DemandMarket() {
+    rng = Rng{7};
+    firm_prev = {kNoFirm, kNoFirm};
+    voice_prev = {0, 0};
+    adopted_neighbours = {0, 0};
+    offers = {Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 8, true}, Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 10, true},
+              Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 12, true}};
+    seg_vw = {0.0};
+    p_eff = 1.0;
+    adopted_share_complete = 0;
+    success_on = false;
     p.logit_scale = 0.1;
     p.bass_q = 0;
     p.reputation_weight = 0;
-  }
-
-  mech::CustomerContext ctx() {
-    decayed = mech::decay_table(256);
-    return mech::CustomerContext{firm_prev.data(),
-                                 firm_next.data(),
-                                 voice_prev.data(),
-                                 voice_next.data(),
-                                 expectation.data(),
-                                 satisfaction.data(),
-                                 success.data(),
-                                 difficulty.data(),
-                                 effort.data(),
-                                 traits.data(),
-                                 tenure.data(),
-                                 consider.data(),
-                                 reputation.data(),
-                                 adopted_neighbours.data(),
-                                 kK,
-                                 &net,
-                                 offers.data(),
-                                 live.data(),
-                                 static_cast<std::uint32_t>(live.size()),
-                                 reach_cum.data(),
-                                 static_cast<std::uint32_t>(reach_cum.size()),
-                                 reach_total,
-                                 p_eff,
-                                 0.0,
-                                 0.0,
-                                 0.0,
-                                 256,
-                                 decayed.data(),
-                                 seg_ps.data(),
-                                 seg_vw.data(),
-                                 &p,
-                                 false,
-                                 &rng,
-                                 1,
-                                 nullptr,
-                                 seg_wtp.data()};
   }
 };
 

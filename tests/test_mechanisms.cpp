@@ -18,93 +18,14 @@
 #include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/simulation.hpp"
+#include "mini_market.hpp"
 #include "sim_helpers.hpp"
 
 using namespace missionsim;
+using missionsim::test::observe_run;
 using missionsim::test::tiny_params;
 
-namespace {
-
-// Two customers on a complete network (each the other's only neighbour), three live firms, K = 2
-// consideration slots; every field set by hand.
-struct MiniMarket {
-  static constexpr std::uint32_t kN = 2;
-  static constexpr int kK = 2;
-  Params p;
-  Rng rng{99};
-  Network net = Network::build(NetworkParams{NetworkKind::Complete, 2, 0}, kN, rng);
-  std::vector<std::uint16_t> firm_prev = {kNoFirm, 0}, firm_next = {kNoFirm, kNoFirm};
-  std::vector<std::int8_t> voice_prev = {0, 1}, voice_next = {0, 0};
-  std::vector<float> expectation = {0.5f, 0.5f}, satisfaction = {0.5f, 0.5f}, success = {0.f, 0.f},
-                     difficulty = {1.f, 1.f};
-  std::vector<std::uint8_t> effort = {128, 128}, traits = {0, 0};
-  std::vector<std::uint16_t> tenure = {0, 0};
-  std::vector<std::uint16_t> consider = std::vector<std::uint16_t>(kN * kK, kNoFirm);
-  std::vector<std::int8_t> reputation = std::vector<std::int8_t>(kN * kK, 0);
-  std::vector<std::uint32_t> adopted_neighbours = {1, 0};
-  std::vector<Offer> offers = {Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 10, true},
-                               Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 10, true},
-                               Offer{0.6, 0.5, 0, 0, 0.5, 0, 0, 10, true}};
-  std::vector<std::uint16_t> live = {0, 1, 2};
-  std::vector<double> reach_cum = {0, 0, 0};
-  std::vector<double> seg_ps = {0.02}, seg_vw = {1.0};
-  double reach_total = 0, p_eff = 0, talk = 0;
-  int keep = 256;
-  std::array<std::int8_t, 256> decayed{};
-
-  std::int8_t rep(std::uint32_t i, int k) const { return reputation[i * kK + k]; }
-  std::uint16_t slot(std::uint32_t i, int k) const { return consider[i * kK + k]; }
-
-  mech::CustomerContext ctx() {
-    decayed = mech::decay_table(keep);
-    return mech::CustomerContext{firm_prev.data(),
-                                 firm_next.data(),
-                                 voice_prev.data(),
-                                 voice_next.data(),
-                                 expectation.data(),
-                                 satisfaction.data(),
-                                 success.data(),
-                                 difficulty.data(),
-                                 effort.data(),
-                                 traits.data(),
-                                 tenure.data(),
-                                 consider.data(),
-                                 reputation.data(),
-                                 adopted_neighbours.data(),
-                                 kK,
-                                 &net,
-                                 offers.data(),
-                                 live.data(),
-                                 static_cast<std::uint32_t>(live.size()),
-                                 reach_cum.data(),
-                                 static_cast<std::uint32_t>(reach_cum.size()),
-                                 reach_total,
-                                 p_eff,
-                                 0.5,
-                                 0.0,
-                                 talk,
-                                 keep,
-                                 decayed.data(),
-                                 seg_ps.data(),
-                                 seg_vw.data(),
-                                 &p,
-                                 true,
-                                 &rng,
-                                 1};
-  }
-};
-
-std::vector<Observables> run(const Params& p) {
-  Simulation sim(p);
-  std::vector<Observables> out{sim.observables()};
-  for (int t = 0; t < p.steps; ++t) {
-    sim.step();
-    out.push_back(sim.observables());
-  }
-  return out;
-}
-
-}  // namespace
+using missionsim::test::MiniMarket;
 
 // ---- kernels on a hand-built state ---------------------------------------------------------------
 
@@ -402,7 +323,7 @@ TEST_CASE("off M1 adoption: non-adopters never adopt", "[mechanisms][off]") {
   p.initial_adopted = 0.3;
   p.mechanisms.churn = false;
   p.mechanisms.economics = false;
-  const auto r = run(p);
+  const auto r = observe_run(p);
   for (const auto& o : r) CHECK(o.adopters == r[0].adopters);
 }
 
@@ -410,7 +331,7 @@ TEST_CASE("off M2 kano: maturity never moves", "[mechanisms][off]") {
   auto p = tiny_params(800, 12);
   p.mechanisms.kano = false;
   p.initial_adopted = 0.5;
-  for (const auto& o : run(p))
+  for (const auto& o : observe_run(p))
     for (int a = 0; a < p.attributes; ++a) CHECK(o.kano_maturity[a] == p.initial_maturity);
 }
 
@@ -418,7 +339,7 @@ TEST_CASE("off M3 expectations: E stays at its initial value", "[mechanisms][off
   auto p = tiny_params(800, 12);
   p.mechanisms.expectations = false;
   p.initial_adopted = 0.5;
-  const auto r = run(p);
+  const auto r = observe_run(p);
   for (const auto& o : r) CHECK(o.expectation_mean == r[0].expectation_mean);
 }
 
@@ -427,7 +348,7 @@ TEST_CASE("off M4 success: customer success stays 0", "[mechanisms][off]") {
   p.mechanisms.success = false;
   p.initial_adopted = 0.5;
   int seen = 0;
-  for (const auto& o : run(p))
+  for (const auto& o : observe_run(p))
     for (double s : o.success)
       if (!std::isnan(s)) {
         CHECK(s == 0.0);
@@ -440,7 +361,7 @@ TEST_CASE("off M5 era: w = era.start in every step, t = 0 included", "[mechanism
   auto p = tiny_params(500, 12);
   p.mechanisms.era = false;
   p.era = Schedule{ScheduleKind::Linear, 0.2, 0.9, 0, 5, 0.1};
-  for (const auto& o : run(p)) CHECK(o.success_weight == 0.2);
+  for (const auto& o : observe_run(p)) CHECK(o.success_weight == 0.2);
 }
 
 TEST_CASE("off M6 churn: adopters never reconsider or exit", "[mechanisms][off]") {
@@ -448,7 +369,7 @@ TEST_CASE("off M6 churn: adopters never reconsider or exit", "[mechanisms][off]"
   p.mechanisms.churn = false;
   p.mechanisms.economics = false;
   p.initial_adopted = 0.5;
-  for (const auto& o : run(p)) CHECK(o.churn_rate == 0.0);
+  for (const auto& o : observe_run(p)) CHECK(o.churn_rate == 0.0);
 }
 
 TEST_CASE("off M7 word of mouth: no referral or warning is heard", "[mechanisms][off]") {
@@ -458,7 +379,7 @@ TEST_CASE("off M7 word of mouth: no referral or warning is heard", "[mechanisms]
   auto q = p;
   q.refer_prob = 1.0;
   q.warn_prob = 1.0;
-  const auto a = run(p), b = run(q);
+  const auto a = observe_run(p), b = observe_run(q);
   for (std::size_t t = 0; t < a.size(); ++t) CHECK(a[t].customers == b[t].customers);
 }
 
@@ -468,7 +389,7 @@ TEST_CASE("off M8 economics: no bankruptcy and no entry", "[mechanisms][off]") {
   p.fixed_cost = 1e9;
   p.bankrupt_after = 1;
   p.entry_rate = 1.0;
-  for (const auto& o : run(p))
+  for (const auto& o : observe_run(p))
     for (std::size_t f = 0; f < o.alive.size(); ++f) CHECK(o.alive[f] == (f < p.firms.size() ? 1 : 0));
 }
 
@@ -482,7 +403,7 @@ TEST_CASE("off M9 innovation: no latent attribute is discovered and capabilities
   auto q = p;
   q.rd_efficiency = 1.0;
   q.imitation_speed = 1.0;
-  const auto a = run(p), b = run(q);
+  const auto a = observe_run(p), b = observe_run(q);
   for (std::size_t t = 0; t < a.size(); ++t) {
     for (int k = p.attributes; k < p.attributes + p.latent_attributes; ++k)
       CHECK(std::isnan(a[t].kano_maturity[k]));
@@ -494,7 +415,7 @@ TEST_CASE("off M10 employees: engagement stays at its initial value", "[mechanis
   auto p = tiny_params(500, 12);
   p.mechanisms.employees = false;
   p.engagement_volatility = 0.2;
-  for (const auto& o : run(p))
+  for (const auto& o : observe_run(p))
     for (std::size_t f = 0; f < p.firms.size(); ++f) CHECK(o.engagement[f] == p.engagement_initial);
 }
 
@@ -502,7 +423,7 @@ TEST_CASE("off M11 social: no impact, no harm, no donations, no values score", "
   auto p = tiny_params(800, 12);
   p.mechanisms.social = false;
   p.initial_adopted = 0.5;
-  for (const auto& o : run(p)) {
+  for (const auto& o : observe_run(p)) {
     CHECK(o.societal_value == 0);
     for (std::size_t f = 0; f < o.harm.size(); ++f) {
       CHECK(o.harm[f] == 0);
@@ -517,7 +438,7 @@ TEST_CASE("off M12 society: no grants", "[mechanisms][off]") {
   p.mechanisms.society = false;
   p.initial_adopted = 0.5;
   bool impact = false;
-  for (const auto& o : run(p))
+  for (const auto& o : observe_run(p))
     for (std::size_t f = 0; f < o.grants.size(); ++f) {
       CHECK(o.grants[f] == 0);
       impact |= o.social_impact[f] > 0;
@@ -529,6 +450,6 @@ TEST_CASE("off M13 adaptation: strategies never change", "[mechanisms][off]") {
   auto p = tiny_params(800, 15);
   p.adaptation_rate = 1.0;
   p.entry_rate = 0;
-  const auto r = run(p);
+  const auto r = observe_run(p);
   for (const auto& o : r) CHECK(o.strategy_id == r[0].strategy_id);
 }

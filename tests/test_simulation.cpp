@@ -20,13 +20,7 @@ namespace {
 // Runs p to the end and returns every step's observables.
 std::vector<Observables> run_all(const Params& p, int threads) {
   tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
-  Simulation sim(p);
-  std::vector<Observables> out{sim.observables()};
-  for (int t = 0; t < p.steps; ++t) {
-    sim.step();
-    out.push_back(sim.observables());
-  }
-  return out;
+  return missionsim::test::observe_run(p);
 }
 
 // Every observable, bit for bit (NaN equal to NaN with the same bits).

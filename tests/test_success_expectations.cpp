@@ -10,6 +10,7 @@
 #include "sim_helpers.hpp"
 
 using namespace missionsim;
+using missionsim::test::observe_run;
 using missionsim::test::tiny_params;
 
 namespace {
@@ -29,16 +30,6 @@ struct Mini {
     return c;
   }
 };
-
-std::vector<Observables> run(const Params& p) {
-  Simulation sim(p);
-  std::vector<Observables> out{sim.observables()};
-  for (int t = 0; t < p.steps; ++t) {
-    sim.step();
-    out.push_back(sim.observables());
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -89,7 +80,7 @@ TEST_CASE("success expectations: the emergent era is the customers' mean weight,
   p.success_expectations.enabled = true;
   p.success_expectations.tolerance = 0.0;
   p.success_expectations.ratchet_rate = 5.0;
-  const auto r = run(p);
+  const auto r = observe_run(p);
   CHECK(r[0].success_weight_mean == Approx(0.1).epsilon(1e-6));
   CHECK(r[0].success_expectation_mean == 0.0);
   for (std::size_t t = 1; t < r.size(); ++t) {
@@ -101,15 +92,15 @@ TEST_CASE("success expectations: the emergent era is the customers' mean weight,
   CHECK(r.back().success_expectation_mean > 0.05);
 
   p.success_expectations.enabled = false;
-  const auto off = run(p);
+  const auto off = observe_run(p);
   CHECK(std::isnan(off.back().success_weight_mean));
   CHECK(off.back().success_weight == 0.1);
 
   // With M4 off no one succeeds, and the switch changes nothing.
   p.mechanisms.success = false;
-  const auto m4off = run(p);
+  const auto m4off = observe_run(p);
   p.success_expectations.enabled = true;
-  const auto m4off_on = run(p);
+  const auto m4off_on = observe_run(p);
   CHECK(std::isnan(m4off_on.back().success_weight_mean));
   for (std::size_t t = 0; t < m4off.size(); ++t) CHECK(m4off[t].share == m4off_on[t].share);
 }
@@ -135,15 +126,15 @@ TEST_CASE("word of mouth content: without conversations adoption is Bass's; with
           "[wom_content]") {
   Params p = tiny_params(3000, 30);
   p.mechanisms.word_of_mouth = false;
-  const auto bass = run(p);
+  const auto bass = observe_run(p);
   p.wom_content.enabled = true;
-  const auto bass_content = run(p);
+  const auto bass_content = observe_run(p);
   for (std::size_t t = 0; t < bass.size(); ++t) CHECK(bass[t].adopters == bass_content[t].adopters);
   p.mechanisms.word_of_mouth = true;
   p.wom_content.enabled = false;
-  const auto v1 = run(p);
+  const auto v1 = observe_run(p);
   p.wom_content.enabled = true;
   p.wom_content.warning_ratio = 0;
-  const auto positive = run(p);
+  const auto positive = observe_run(p);
   CHECK(positive.back().adopters > v1.back().adopters);  // referrals raise the hazard: more adopters
 }

@@ -29,16 +29,12 @@ import argparse
 import concurrent.futures as cf
 import os
 import re
-import subprocess
-import sys
 import tempfile
 
 import h5py
 import numpy as np
-from scipy import stats
+from common import ROOT, fmt, names, run_cli
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
 SCENARIO = os.path.join(ROOT, "scenarios/baseline-v2.toml")
 STRATEGIES = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
 
@@ -77,15 +73,9 @@ def without_success_firms(tmp):
 
 
 def run(scenario, seed, sets, out, customers, steps):
-    cmd = [CLI, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
-           "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"]
-    for s in sets:
-        cmd += ["--set", s]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"baseline_v2.py: {' '.join(cmd)} failed: {done.stderr.strip()}")
+    run_cli("baseline_v2.py", scenario, seed, sets, out, customers, steps)
     with h5py.File(out, "r") as f:
-        names = [n.decode() if isinstance(n, bytes) else n for n in f["strategies/name"][()]]
+        strategy_names = names(f["strategies/name"])
         sid = f["firms/strategy_id"][-1]
         cust = f["firms/customers"][()].astype(float)  # customers at the end of each step
         nps = f["firms/nps"][()]  # over the customers at the start of the step
@@ -99,7 +89,7 @@ def run(scenario, seed, sets, out, customers, steps):
             "es0": float(m["success_expectation_mean"][0]), "es": float(m["success_expectation_mean"][-1]),
         }
         for s in STRATEGIES:
-            k = names.index(s) if s in names else -2
+            k = strategy_names.index(s) if s in strategy_names else -2
             res[s] = float(cust[-1][sid == k].sum() / n) if n > 0 else 0.0  # share of adopters
         res["success+synergy"] = res["success"] + res["synergy"]
     # Industry NPS at the last step: firm NPS weighted by the customers it was measured over.
@@ -119,17 +109,6 @@ def run(scenario, seed, sets, out, customers, steps):
     return res
 
 
-def ci(x):
-    x = np.asarray(x, float)
-    h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")
-    return x.mean(), h
-
-
-def fmt(x, d=4, sign=False):
-    m, h = ci(x)
-    lo, hi = m - h, m + h
-    s = "+" if sign else ""
-    return f"{m:{s}.{d}f} [{lo:{s}.{d}f}, {hi:{s}.{d}f}]"
 
 
 def main():

@@ -14,16 +14,12 @@ t-intervals. Output: Markdown on stdout (docs/VALIDATION.md, section "co-creatio
 import argparse
 import concurrent.futures as cf
 import os
-import subprocess
-import sys
 import tempfile
 
 import h5py
 import numpy as np
-from scipy import stats
+from common import ROOT, fmt, names, run_cli
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
 ARMS = {
     "off": ["cocreation_network.enabled=false"],
     "off_e0": ["cocreation_network.enabled=false", "success.effort_weight=0"],
@@ -33,15 +29,9 @@ ARMS = {
 
 
 def run(scenario, seed, sets, out, customers, steps):
-    cmd = [CLI, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
-           "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"]
-    for s in sets:
-        cmd += ["--set", s]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"cocreation.py: {' '.join(cmd)} failed: {done.stderr.strip()}")
+    run_cli("cocreation.py", scenario, seed, sets, out, customers, steps)
     with h5py.File(out, "r") as f:
-        strat = [n.decode() if isinstance(n, bytes) else n for n in f["firms/strategy"][()]]
+        strat = names(f["firms/strategy"])
         ss = np.array([s in ("success", "synergy") for s in strat])
         share = f["firms/share"][-1]
         cust = f["firms/customers"][-2].astype(float)  # the customers the step's success is measured over
@@ -59,17 +49,6 @@ def run(scenario, seed, sets, out, customers, steps):
     return res
 
 
-def ci(x):
-    x = np.asarray(x, float)
-    x = x[np.isfinite(x)]
-    h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")
-    return x.mean(), h
-
-
-def fmt(x, d=4, sign=False):
-    m, h = ci(x)
-    s = "+" if sign else ""
-    return f"{m:{s}.{d}f} [{m - h:{s}.{d}f}, {m + h:{s}.{d}f}]"
 
 
 def main():

@@ -16,16 +16,12 @@ section "Model v2 firms and society: harm without a clamp").
 import argparse
 import concurrent.futures as cf
 import os
-import subprocess
-import sys
 import tempfile
 
 import h5py
 import numpy as np
-from scipy import stats
+from common import ROOT, fmt, names, run_cli
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
 BASE_HARM = 0.01  # the default social.harm_per_cost
 FACTORS = (1, 10, 1000)
 MODES = {  # harm_cost arms: v1, both channels (Eq. H1-H2 at their defaults), the customers' channel alone
@@ -36,15 +32,9 @@ MODES = {  # harm_cost arms: v1, both channels (Eq. H1-H2 at their defaults), th
 
 
 def run(scenario, seed, sets, out, customers, steps):
-    cmd = [CLI, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
-           "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"]
-    for s in sets:
-        cmd += ["--set", s]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"harm.py: {' '.join(cmd)} failed: {done.stderr.strip()}")
+    run_cli("harm.py", scenario, seed, sets, out, customers, steps)
     with h5py.File(out, "r") as f:
-        strat = [n.decode() if isinstance(n, bytes) else n for n in f["firms/strategy"][()]]
+        strat = names(f["firms/strategy"])
         sh = np.array([s == "shareholder" for s in strat])
         share = f["firms/share"][-1]
         cust = f["firms/customers"][-1].astype(float)
@@ -59,16 +49,6 @@ def run(scenario, seed, sets, out, customers, steps):
     return res
 
 
-def ci(x):
-    x = np.asarray(x, float)
-    h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")
-    return x.mean(), h
-
-
-def fmt(x, d=4, sign=False):
-    m, h = ci(x)
-    s = "+" if sign else ""
-    return f"{m:{s}.{d}f} [{m - h:{s}.{d}f}, {m + h:{s}.{d}f}]"
 
 
 def main():

@@ -15,30 +15,21 @@ differences (arm - pool off) with 95% t-intervals. Output: Markdown on stdout (d
 import argparse
 import concurrent.futures as cf
 import os
-import subprocess
-import sys
 import tempfile
 
 import h5py
 import numpy as np
-from scipy import stats
+from common import ROOT, fmt, names, run_cli
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
 BASE_POOL = 0.5  # society.grant_pool_per_customer default (docs/MODEL.md 9.15)
 MULTIPLIERS = (0.75, 0.875, 1.0, 1.125, 1.25)
 
 
 def run(scenario, seed, sets, out, customers, steps, pool):
-    cmd = [CLI, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
-           "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"] + \
-        [x for s in sets for x in ("--set", s)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        sys.exit(f"society.py: {' '.join(cmd)} failed: {done.stderr.strip()}")
+    run_cli("society.py", scenario, seed, sets, out, customers, steps)
     with h5py.File(out, "r") as f:
-        names = [n.decode() if isinstance(n, bytes) else n for n in f["strategies/name"][()]]
-        k = names.index("nonprofit") if "nonprofit" in names else -2
+        strategy_names = names(f["strategies/name"])
+        k = strategy_names.index("nonprofit") if "nonprofit" in strategy_names else -2
         sid = f["firms/strategy_id"][()]
         alive = f["firms/alive"][()].astype(bool)
         cust = f["firms/customers"][()].astype(float)
@@ -64,16 +55,6 @@ def run(scenario, seed, sets, out, customers, steps, pool):
     }
 
 
-def ci(x):
-    x = np.asarray(x, float)
-    h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")
-    return x.mean(), h
-
-
-def fmt(x, d=3, sign=False):
-    m, h = ci(x)
-    s = "+" if sign else ""
-    return f"{m:{s}.{d}f} [{m - h:{s}.{d}f}, {m + h:{s}.{d}f}]"
 
 
 def main():
@@ -109,10 +90,10 @@ def main():
           "| grants paid at t | max over steps of paid / pool |")
     print("|---|---|---|---|---|---|---|")
     for arm in arms:
-        d = fmt(col(arm, "share") - col("off", "share"), sign=True) if arm != "off" else ""
+        d = fmt(col(arm, "share") - col("off", "share"), 3, sign=True) if arm != "off" else ""
         mx = f"{np.nanmax(col(arm, 'max_paid_over_pool')):.4f}" if arm != "off" else "(no pool)"
-        print(f"| {arm} | {fmt(col(arm, 'survival'), 2)} | {fmt(col(arm, 'share'))} | {d} | "
-              f"{fmt(col(arm, 'adopters'))} | {fmt(col(arm, 'grants'), 0)} | {mx} |")
+        print(f"| {arm} | {fmt(col(arm, 'survival'), 2)} | {fmt(col(arm, 'share'), 3)} | {d} | "
+              f"{fmt(col(arm, 'adopters'), 3)} | {fmt(col(arm, 'grants'), 0)} | {mx} |")
     names = [f"x{m}" for m in MULTIPLIERS]
     print("\nNeighbouring pool values (paired differences, next - previous):\n")
     print("| step | survival | nonprofit share |")

@@ -1,0 +1,43 @@
+"""What the experiment scripts share: running the CLI on a scenario and the
+paired 95% t-interval they report (mean [low, high])."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+from scipy import stats
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
+
+
+def run_cli(who, scenario, seed, sets, out, customers, steps):
+    """`missionsim run` on one thread with the seed, population, horizon and --set overrides;
+    exits naming the script `who` and the command if it fails."""
+    cmd = [CLI, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
+           "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"]
+    for s in sets:
+        cmd += ["--set", s]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{who}: {' '.join(cmd)} failed: {done.stderr.strip()}")
+
+
+def names(dataset):
+    """A string dataset as a list of str."""
+    return [n.decode() if isinstance(n, bytes) else n for n in dataset[()]]
+
+
+def ci(x):
+    """Mean and half-width of the 95% t-interval (NaN half-width for one value)."""
+    x = np.asarray(x, float)
+    h = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)) if len(x) > 1 else float("nan")
+    return x.mean(), h
+
+
+def fmt(x, d=4, sign=False):
+    """'mean [low, high]' with d decimals, a leading sign when `sign`."""
+    m, h = ci(x)
+    s = "+" if sign else ""
+    return f"{m:{s}.{d}f} [{m - h:{s}.{d}f}, {m + h:{s}.{d}f}]"
