@@ -117,10 +117,15 @@ free_port() {
 write_config() {
   local host node_line ctld_port slurmd_port
   host=$(hostname -s)
-  # slurmd -C prints this machine's NodeName/CPUs/Boards/Sockets/Cores/Threads;
-  # RealMemory is dropped (memory is not a consumable here, and a value a few
-  # MB off would drain the node).
-  node_line=$(slurmd -C | head -n 1 | sed -E 's/ RealMemory=[0-9]+//; s/^NodeName=[^ ]+ //')
+  # slurmd -C prints this machine's NodeName/CPUs/Boards/Sockets/Cores/Threads
+  # and RealMemory. Half of that memory is configured: enough for jobs that ask
+  # for --mem (checked by sbatch, not consumed: CR_Core), and far enough below
+  # what slurmd measures that the node is never drained for too little memory.
+  local node mem
+  node=$(slurmd -C | head -n 1 | sed -E 's/^NodeName=[^ ]+ //')
+  mem=$(grep -oE 'RealMemory=[0-9]+' <<<"$node" | cut -d= -f2 || true)
+  node_line=$(sed -E 's/ RealMemory=[0-9]+//' <<<"$node")
+  if [[ -n "$mem" ]] && ((mem > 2)); then node_line+=" RealMemory=$((mem / 2))"; fi
   ctld_port=$(free_port)
   slurmd_port=$(free_port)
   while [[ "$slurmd_port" == "$ctld_port" ]]; do slurmd_port=$(free_port); done

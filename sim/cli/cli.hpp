@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sweep/slurm_settings.hpp"
+
 namespace missionsim::cli {
 
 inline constexpr int kExitOk = 0;
@@ -55,12 +57,9 @@ struct SweepOptions {
   bool resume = false;
   bool mpi = false;
   bool quiet = false;
-  bool force = false;      // plan, run, slurm: even when the estimates exceed the machine
-  std::size_t shards = 0;  // status --shards N
-  std::size_t array_size = 0;
-  int throttle = 0;
-  int cpus_per_task = 1;
-  std::string time, partition;
+  bool force = false;          // plan, run, slurm: even when the estimates exceed the machine
+  std::size_t shards = 0;      // status --shards N
+  sweep::SlurmSettings slurm;  // slurm: the site's settings given on the command line
 };
 
 enum class Command { Help, Version, Run, Validate, Sweep };

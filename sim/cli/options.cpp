@@ -3,9 +3,11 @@
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <sstream>
 
 #include "cli/cli.hpp"
+#include "scenario/registry.hpp"
 
 namespace po = boost::program_options;
 
@@ -145,7 +147,8 @@ constexpr const char* kSweepUsage =
     "                                                run the sweep (or one shard) into DIR\n"
     "  status DIR [--shards N]                       done / partial / missing / failed, by shard\n"
     "  collect DIR                                   write DIR/sweep.h5 (parameters, outcomes, links)\n"
-    "  slurm SWEEP.toml -o DIR [--array-size N] [--throttle K] [--time HH:MM:SS] [--partition P]\n"
+    "  slurm SWEEP.toml -o DIR [--array-size N] [--throttle K] [--account A] [--partition P] [--qos Q]\n"
+    "        [--time T] [--mem M | --mem-per-cpu M] [--cpus-per-task C] [--sbatch OPT]... [--setup LINE]...\n"
     "                                                write DIR/sweep.sbatch, collect.sbatch, submit.sh\n"
     "\n"
     "Sweep files are described in docs/SWEEP.md. 'missionsim sweep <action> --help' lists the options.\n";
@@ -183,11 +186,19 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
     options.add_options()                                                                        //
         ("output,o", po::value<std::string>()->value_name("DIR"), "sweep directory (required)")  //
         ("array-size", po::value<std::size_t>()->value_name("N"),
-         "array tasks = shards (default: min(runs, 100))")                                     //
-        ("throttle", po::value<int>()->value_name("K"), "at most K tasks at once")             //
-        ("time", po::value<std::string>()->value_name("HH:MM:SS"), "time limit of each task")  //
-        ("partition", po::value<std::string>()->value_name("P"), "Slurm partition")            //
-        ("cpus-per-task", po::value<int>()->value_name("C"), "CPUs per task, used as --jobs (default 1)");
+         "array tasks = shards (default: min(runs, 100))")                                                 //
+        ("throttle", po::value<int>()->value_name("K"), "at most K tasks at once")                         //
+        ("account", po::value<std::string>()->value_name("A"), "Slurm account to charge")                  //
+        ("partition", po::value<std::string>()->value_name("P"), "Slurm partition")                        //
+        ("qos", po::value<std::string>()->value_name("Q"), "Slurm quality of service")                     //
+        ("time", po::value<std::string>()->value_name("HH:MM:SS"), "time limit of each job")               //
+        ("mem", po::value<std::string>()->value_name("SIZE"), "memory per task's node, e.g. 4G")           //
+        ("mem-per-cpu", po::value<std::string>()->value_name("SIZE"), "memory per CPU, e.g. 500M")         //
+        ("cpus-per-task", po::value<int>()->value_name("C"), "CPUs per task, used as --jobs (default 1)")  //
+        ("sbatch", po::value<std::vector<std::string>>()->composing()->value_name("OPTION"),
+         "extra #SBATCH line, e.g. --sbatch=--constraint=avx2 (repeatable; replaces the file's)")  //
+        ("setup", po::value<std::vector<std::string>>()->composing()->value_name("LINE"),
+         "shell line run before missionsim, e.g. 'module load hdf5' (repeatable; replaces the file's)");
   } else {
     throw UsageError("unknown sweep action '" + action + "' (plan, run, status, collect, slurm)");
   }
@@ -231,14 +242,51 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
     o.shards = vm["shards"].as<std::size_t>();
     if (o.shards < 1) throw UsageError("--shards must be >= 1");
   }
+  // The site's settings; the sweep file's [slurm] table fills in the rest.
+  sweep::SlurmSettings& slurm = o.slurm;
+  auto text = [&](const char* name, const char* key) -> std::optional<std::string> {
+    if (!vm.count(name)) return std::nullopt;
+    const std::string v = vm[name].as<std::string>();
+    const std::string problem = sweep::slurm_value_problem(key, v);
+    if (!problem.empty())
+      throw UsageError(std::string("--") + name + " must be " + problem + ", got " +
+                       scenario::quote_short(v));
+    return v;
+  };
+  auto lines = [&](const char* name, const char* key) -> std::optional<std::vector<std::string>> {
+    if (!vm.count(name)) return std::nullopt;
+    auto v = vm[name].as<std::vector<std::string>>();
+    for (const auto& line : v) {
+      const std::string problem = sweep::slurm_value_problem(key, line);
+      if (!problem.empty())
+        throw UsageError(std::string("--") + name + " must be " + problem + ", got " +
+                         scenario::quote_short(line));
+    }
+    return v;
+  };
   if (vm.count("array-size")) {
-    o.array_size = vm["array-size"].as<std::size_t>();
-    if (o.array_size < 1) throw UsageError("--array-size must be >= 1");
+    slurm.array_size = vm["array-size"].as<std::size_t>();
+    if (*slurm.array_size < 1 || *slurm.array_size > sweep::kMaxArraySize)
+      throw UsageError("--array-size must be in [1, " + std::to_string(sweep::kMaxArraySize) + "], got " +
+                       std::to_string(*slurm.array_size));
   }
-  if (vm.count("throttle")) o.throttle = positive("throttle");
-  if (vm.count("cpus-per-task")) o.cpus_per_task = positive("cpus-per-task");
-  if (vm.count("time")) o.time = vm["time"].as<std::string>();
-  if (vm.count("partition")) o.partition = vm["partition"].as<std::string>();
+  if (vm.count("throttle")) slurm.throttle = positive("throttle");
+  if (vm.count("cpus-per-task")) {
+    slurm.cpus_per_task = positive("cpus-per-task");
+    if (*slurm.cpus_per_task > sweep::kMaxCpusPerTask)
+      throw UsageError("--cpus-per-task must be <= " + std::to_string(sweep::kMaxCpusPerTask) + ", got " +
+                       std::to_string(*slurm.cpus_per_task));
+  }
+  slurm.account = text("account", "account");
+  slurm.partition = text("partition", "partition");
+  slurm.qos = text("qos", "qos");
+  slurm.time = text("time", "time");
+  slurm.mem = text("mem", "mem");
+  slurm.mem_per_cpu = text("mem-per-cpu", "mem_per_cpu");
+  if (slurm.mem && slurm.mem_per_cpu)
+    throw UsageError("--mem and --mem-per-cpu exclude each other; give one");
+  slurm.sbatch = lines("sbatch", "sbatch");
+  slurm.setup = lines("setup", "setup");
   return inv;
 }
 

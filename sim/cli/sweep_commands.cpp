@@ -283,11 +283,7 @@ int slurm_command(const SweepOptions& o) {
   s.program = self_path();
   s.sweep_file = fs::absolute(o.target).lexically_normal().string();
   s.dir = fs::absolute(o.output).lexically_normal().string();
-  s.array_size = o.array_size;
-  s.throttle = o.throttle;
-  s.cpus_per_task = o.cpus_per_task;
-  s.time = o.time;
-  s.partition = o.partition;
+  s.settings = overlay(plan.spec().slurm, o.slurm);
   refuse_overwriting_inputs({{o.output, ""},
                              {(fs::path(o.output) / "sweep.sbatch").string(), ""},
                              {(fs::path(o.output) / "collect.sbatch").string(), ""},

@@ -5,19 +5,16 @@
 #include <string>
 
 #include "sweep/runner.hpp"
+#include "sweep/slurm_settings.hpp"
 #include "sweep/sweep.hpp"
 
 namespace missionsim::sweep {
 
 struct SlurmOptions {
-  std::string program;         // absolute path of the missionsim binary
-  std::string sweep_file;      // absolute path of the sweep file
-  std::string dir;             // absolute path of the sweep directory
-  std::size_t array_size = 0;  // tasks (shards); 0: min(runs, 100)
-  int throttle = 0;            // at most this many tasks at once (%K); 0: no limit
-  int cpus_per_task = 1;       // --cpus-per-task, and sweep run --jobs
-  std::string time;            // --time HH:MM:SS; empty: the partition's default
-  std::string partition;       // empty: the default partition
+  std::string program;     // absolute path of the missionsim binary
+  std::string sweep_file;  // absolute path of the sweep file
+  std::string dir;         // absolute path of the sweep directory
+  SlurmSettings settings;  // the site's settings: the sweep file's [slurm], then the command line
 };
 
 struct SlurmFiles {
@@ -25,7 +22,8 @@ struct SlurmFiles {
   std::size_t array_size = 0;
 };
 
-// Writes DIR/sweep.sbatch, DIR/collect.sbatch and DIR/submit.sh (and DIR/logs/).
+// Writes DIR/sweep.sbatch, DIR/collect.sbatch and DIR/submit.sh (and DIR/logs/);
+// throws SweepError for a setting that slurm_value_problem refuses.
 SlurmFiles write_slurm(const Plan& plan, const SlurmOptions& options);
 
 // Whether this build has the MPI launcher (MISSIONSIM_WITH_MPI).

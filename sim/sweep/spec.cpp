@@ -189,7 +189,7 @@ class Reader {
   SweepSpec read(const toml::table& root, const std::optional<std::string>& base_text_override) {
     SweepSpec spec;
     spec.source = source_;
-    check_keys(root, "", {"sweep", "base", "parameters"});
+    check_keys(root, "", {"sweep", "base", "parameters", "slurm"});
     const toml::node* sweep_node = root.get("sweep");
     if (!sweep_node)
       fail(source_ + ":1:1", "sweep file has no [sweep] table; add one with at least 'design'");
@@ -279,7 +279,64 @@ class Reader {
       type_error(*params, "parameters", "an array of tables ([[parameters]])");
     std::size_t i = 0;
     for (const auto& e : *params->as_array()) spec.parameters.push_back(parameter(*e.as_table(), i++, spec));
+    if (const auto* n = root.get("slurm")) spec.slurm = slurm(*n);
     return spec;
+  }
+
+  // [slurm]: the site's settings for `sweep slurm` (sweep/slurm_settings.hpp).
+  SlurmSettings slurm(const toml::node& node) const {
+    if (!node.is_table()) type_error(node, "slurm", "a table");
+    const toml::table& t = *node.as_table();
+    check_keys(t, "slurm.", kSlurmKeys);
+    auto text = [&](const toml::node& n, const std::string& key) {
+      const std::string path = "slurm." + key;
+      std::string v;
+      if (n.is_integer() && (key == "time" || key == "mem" || key == "mem_per_cpu"))
+        v = std::to_string(n.as_integer()->get());  // minutes, megabytes
+      else
+        v = string(n, path);
+      const std::string problem = slurm_value_problem(key, v);
+      if (!problem.empty())
+        fail(loc(n), "key '" + path + "' must be " + problem + ", got " + scenario::quote_short(v));
+      return v;
+    };
+    auto lines = [&](const toml::node& n, const std::string& key) {
+      const std::string path = "slurm." + key;
+      if (!n.is_array()) type_error(n, path, "an array of strings");
+      std::vector<std::string> out;
+      for (const auto& e : *n.as_array()) {
+        const std::string at = path + "." + std::to_string(out.size());
+        const std::string v = string(e, at);
+        const std::string problem = slurm_value_problem(key, v);
+        if (!problem.empty())
+          fail(loc(e), "key '" + at + "' must be " + problem + ", got " + scenario::quote_short(v));
+        out.push_back(v);
+      }
+      return out;
+    };
+    SlurmSettings s;
+    for (const auto& [k, v] : t) {
+      const std::string key(k.str());
+      if (key == "account") s.account = text(v, key);
+      if (key == "partition") s.partition = text(v, key);
+      if (key == "qos") s.qos = text(v, key);
+      if (key == "time") s.time = text(v, key);
+      if (key == "mem") s.mem = text(v, key);
+      if (key == "mem_per_cpu") s.mem_per_cpu = text(v, key);
+      if (key == "cpus_per_task")
+        s.cpus_per_task = static_cast<int>(integer(v, "slurm." + key, 1, kMaxCpusPerTask));
+      if (key == "array_size")
+        s.array_size =
+            static_cast<std::size_t>(integer(v, "slurm." + key, 1, static_cast<std::int64_t>(kMaxArraySize)));
+      if (key == "throttle") s.throttle = static_cast<int>(integer(v, "slurm." + key, 1, 1'000'000));
+      if (key == "sbatch") s.sbatch = lines(v, key);
+      if (key == "setup") s.setup = lines(v, key);
+    }
+    if (s.mem && s.mem_per_cpu)
+      fail(loc(*t.get("mem_per_cpu")),
+           "keys 'slurm.mem' and 'slurm.mem_per_cpu' exclude each other (as "
+           "sbatch's --mem and --mem-per-cpu do); keep one");
+    return s;
   }
 
   Parameter parameter(const toml::table& t, std::size_t i, const SweepSpec& spec) const {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/params.hpp"
+#include "sweep/slurm_settings.hpp"
 
 namespace missionsim::sweep {
 
@@ -59,6 +60,7 @@ struct SweepSpec {
   std::size_t samples = 0;  // random, lhs: points; sobol: base samples N
   int replicates = 1;
   std::uint64_t seed = 0;  // base seed, 0 .. 2^63 - 1
+  SlurmSettings slurm;     // [slurm]: site settings for `sweep slurm`; not part of sweep_sha256
 };
 
 // Reads and checks a sweep file; a relative base path is resolved against

@@ -128,3 +128,79 @@ def test_slurm_array_and_collect_match_local_sweep(cli, sweep_file, local_sweep,
     assert_same_h5(local_sweep / "sweep.h5", out / "sweep.h5")
     done = sorted(run_id for run_id, status, _ in ledger_entries(out) if status == "done")
     assert done == sorted([p.stem for p in runs] + [lost.stem, cut.stem]), "a complete run was redone, or one lost"
+
+
+SITE_TABLE = """
+[slurm]
+account = "proj-42"
+qos = "normal"
+time = "0:10:00"
+mem = "100M"
+sbatch = ["--comment=missionsim-site-check"]
+setup = ["export MISSIONSIM_SITE_SETUP=1", "echo setup-ran"]
+"""
+
+
+def sbatch_options(script):
+    return [line[len("#SBATCH "):] for line in script.read_text().splitlines() if line.startswith("#SBATCH ")]
+
+
+def test_site_options_pass_sbatch_test_only(cli, sweep_file, slurm_cluster, tmp_path):
+    site_sweep = tmp_path / "site.toml"
+    site_sweep.write_text(sweep_file.read_text() + SITE_TABLE)
+    out = slurm_cluster.path / "site"
+    gen = run_cli(cli, "sweep", "slurm", site_sweep, "-o", out, "--partition", "debug", "--cpus-per-task", "2",
+                  "--array-size", ARRAY_SIZE, "--throttle", "2")
+    assert gen.returncode == 0, gen.stderr
+    array, collect = out / "sweep.sbatch", out / "collect.sbatch"
+    for script in (array, collect):
+        options = sbatch_options(script)
+        for expected in ("--account=proj-42", "--qos=normal", "--time=0:10:00", "--mem=100M", "--partition=debug",
+                         "--comment=missionsim-site-check"):
+            assert expected in options, (script.name, options)
+    assert "--cpus-per-task=2" in sbatch_options(array) and f"--array=0-{ARRAY_SIZE - 1}%2" in sbatch_options(array)
+    assert "--kill-on-invalid-dep=yes" in sbatch_options(collect)
+    # Slurm itself accepts both scripts as written (--test-only: checked, scheduled on paper, not run).
+    for script in (array, collect):
+        proc = slurm_cluster.run("sbatch", "--test-only", script, check=False)
+        assert proc.returncode == 0 and "to start at" in proc.stderr, (script.name, proc.stderr)
+    # ... and the check is real: a partition the cluster lacks is refused.
+    gen = run_cli(cli, "sweep", "slurm", site_sweep, "-o", out, "--partition", "gpu-nonexistent")
+    assert gen.returncode == 0, gen.stderr
+    proc = slurm_cluster.run("sbatch", "--test-only", array, check=False)
+    assert proc.returncode != 0 and "invalid partition" in proc.stderr.lower(), proc.stderr
+
+
+def test_a_failed_array_task_cancels_the_collect_job_and_a_resubmission_finishes(cli, sweep_file, local_sweep,
+                                                                                 slurm_cluster):
+    out = slurm_cluster.path / "failing"
+    slurm_cluster.watch(out)
+    gen = run_cli(cli, "sweep", "slurm", sweep_file, "-o", out, "--array-size", ARRAY_SIZE, "--time", "00:10:00")
+    assert gen.returncode == 0, gen.stderr
+
+    # Every task kills itself (SIGKILL, as a node failure or the OOM killer would) at its first run.
+    env = dict(slurm_cluster.env, MISSIONSIM_FAULT_AT="sweep-claimed")
+    submitted = subprocess.run(["sh", out / "submit.sh"], env=env, capture_output=True, text=True, timeout=60,
+                               stdin=subprocess.DEVNULL)
+    assert submitted.returncode == 0, submitted.stderr
+    array_job = int(re.search(r"array job (\d+)", submitted.stdout).group(1))
+    collect_job = int(re.search(r"collect job (\d+)", submitted.stdout).group(1))
+    slurm_cluster.wait_gone([array_job, collect_job])
+    # The collect job never ran: Slurm cancelled it once its dependency could not be met.
+    assert slurm_cluster.job_field(collect_job, "JobState") == "CANCELLED"
+    assert slurm_cluster.job_field(collect_job, "Reason") == "DependencyNeverSatisfied"
+    assert not (out / "sweep.h5").exists() and not list((out / "logs").glob("collect-*.out"))
+    first_logs = sorted(p.name for p in (out / "logs").glob("shard-*.out"))
+    assert first_logs == [f"shard-{array_job}_{task}.out" for task in range(ARRAY_SIZE)]
+    assert not list((out / "runs").glob("*.h5"))
+
+    # Resubmitted without the fault: the array finishes, the collect job runs, the old logs are kept.
+    submitted = slurm_cluster.run("sh", out / "submit.sh", cwd=out).stdout
+    array_job2, collect_job2 = int(re.search(r"array job (\d+)", submitted).group(1)), int(
+        re.search(r"collect job (\d+)", submitted).group(1))
+    slurm_cluster.wait_gone([array_job2, collect_job2])
+    assert slurm_cluster.job_field(collect_job2, "JobState") == "COMPLETED"
+    logs = sorted(p.name for p in (out / "logs").glob("*.out"))
+    assert logs == sorted(first_logs + [f"shard-{array_job2}_{task}.out" for task in range(ARRAY_SIZE)] +
+                          [f"collect-{collect_job2}.out"])
+    assert_same_h5(local_sweep / "sweep.h5", out / "sweep.h5")

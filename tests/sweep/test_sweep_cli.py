@@ -201,6 +201,124 @@ def test_slurm_writes_array_collect_and_submit_scripts(cli, tmp_path):
     assert "8 done" in cli("sweep", "status", out).stdout
 
 
+def sbatch_options(script):
+    """The #SBATCH options of a generated script, in order: [(name, value)], value None for a flag."""
+    options = []
+    for line in script.splitlines():
+        if line.startswith("#SBATCH "):
+            name, _, value = line[len("#SBATCH "):].partition("=")
+            options.append((name, value if _ else None))
+    return options
+
+
+SLURM_TABLE = """
+[slurm]
+account = "proj-42"
+partition = "short"
+qos = "normal"
+time = 90                      # minutes
+mem = "2G"
+cpus_per_task = 2
+array_size = 3
+throttle = 2
+sbatch = ["--constraint=avx2", "--mail-type=FAIL"]
+setup = ["module load hdf5/1.10", "export OMP_NUM_THREADS=1"]
+"""
+
+
+def test_slurm_site_settings_from_the_sweep_file_and_the_command_line(cli, tmp_path):
+    sweep = write_sweep(tmp_path)
+    plain_sha = re.search(r"sweep sha256: (\w+)", cli("sweep", "plan", sweep).stdout).group(1)
+    sweep.write_text(sweep.read_text() + SLURM_TABLE)
+    # The site's settings say where runs are scheduled, not what they compute.
+    assert re.search(r"sweep sha256: (\w+)", cli("sweep", "plan", sweep).stdout).group(1) == plain_sha
+
+    out = tmp_path / "d"
+    proc = cli("sweep", "slurm", sweep, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    array, collect = (out / "sweep.sbatch").read_text(), (out / "collect.sbatch").read_text()
+    site = [("--account", "proj-42"), ("--partition", "short"), ("--qos", "normal"), ("--time", "90"),
+            ("--mem", "2G"), ("--constraint", "avx2"), ("--mail-type", "FAIL")]
+    a, c = sbatch_options(array), sbatch_options(collect)
+    assert [o for o in a if o in site] == site and [o for o in c if o in site] == site
+    assert ("--array", "0-2%2") in a and ("--cpus-per-task", "2") in a and ("--ntasks", "1") in a
+    assert ("--cpus-per-task", "1") in c and ("--kill-on-invalid-dep", "yes") in c
+    # Logs carry the array job id, so a resubmission keeps the old ones.
+    assert ("--output", f"{out}/logs/shard-%A_%a.out") in a
+    assert ("--output", f"{out}/logs/collect-%j.out") in c
+    for script in (array, collect):
+        body = script.splitlines()
+        setup = [body.index("module load hdf5/1.10"), body.index("export OMP_NUM_THREADS=1")]
+        assert body.index("set -eo pipefail") < setup[0] < setup[1] < body.index("set -u")
+        assert body.index("set -u") == len(body) - 2 and body[-1].startswith("exec ")
+        # sbatch reads #SBATCH lines only before the first command.
+        assert max(i for i, line in enumerate(body) if line.startswith("#SBATCH")) < body.index("set -eo pipefail")
+    assert '--shard "${SLURM_ARRAY_TASK_ID}/3" --resume --jobs "${SLURM_CPUS_PER_TASK:-2}"' in array
+    submit = (out / "submit.sh").read_text()
+    assert '--dependency=afterok:"$array" --kill-on-invalid-dep=yes' in submit
+    for name in ("sweep.sbatch", "collect.sbatch", "submit.sh"):
+        assert subprocess.run(["bash", "-n", out / name]).returncode == 0
+
+    # The command line wins, key by key; --mem-per-cpu replaces the file's mem; lists are replaced.
+    proc = cli("sweep", "slurm", sweep, "-o", out, "--partition", "long,debug", "--time", "1-12:00:00",
+               "--mem-per-cpu", "500M", "--cpus-per-task", "4", "--array-size", "2",
+               "--sbatch=--gres=gpu:1", "--setup", "source /etc/profile.d/modules.sh")
+    assert proc.returncode == 0, proc.stderr
+    array = (out / "sweep.sbatch").read_text()
+    a = sbatch_options(array)
+    assert [o for o in a if o[0] not in ("--job-name", "--output", "--ntasks")] == [
+        ("--account", "proj-42"), ("--partition", "long,debug"), ("--qos", "normal"), ("--time", "1-12:00:00"),
+        ("--mem-per-cpu", "500M"), ("--gres", "gpu:1"), ("--array", "0-1%2"), ("--cpus-per-task", "4")]
+    assert "source /etc/profile.d/modules.sh\nset -u\n" in array and "module load" not in array
+
+
+BAD_SLURM = [
+    ('mem = "2 GB"', r"s\.toml:\d+:7: key 'slurm\.mem' must be a memory size: .*got \"2 GB\""),
+    ('time = "1h"', r":\d+:8: key 'slurm\.time' must be a Slurm time limit: MM, .*got \"1h\""),
+    ('account = "a\\nb"', r":\d+:11: key 'slurm\.account' must be one line without control characters.*"
+                          r"got \"a\\nb\""),
+    ('partition = "debug; rm -rf ~"', r"key 'slurm\.partition' must be a partition name"),
+    ('mem = "2G"\nmem_per_cpu = "1G"', r":\d+:15: keys 'slurm\.mem' and 'slurm\.mem_per_cpu' exclude each other"),
+    ('cpus_per_task = 0', r"key 'slurm\.cpus_per_task' must be in \[1, 4096\], got 0"),
+    ('cpus_per_task = "2"', r"key 'slurm\.cpus_per_task' must be an integer"),
+    ('sbatch = ["--output=/tmp/x"]', r":\d+:11: key 'slurm\.sbatch\.0' must be an sbatch option that missionsim "
+                                     r"does not write itself: --output"),
+    ('sbatch = ["--constraint=a", "-A other"]', r":\d+:29: key 'slurm\.sbatch\.1' must be .*--account comes from "
+                                                r"the setting 'account'"),
+    ('sbatch = ["constraint=a"]', r"key 'slurm\.sbatch\.0' must be an sbatch option such as"),
+    ('sbatch = "--constraint=a"', r"key 'slurm\.sbatch' must be an array of strings"),
+    ('setup = ["module load \\\\"]', r"key 'slurm\.setup\.0' must be a complete shell command line"),
+    ('acount = "x"', r":\d+:1: unknown key 'slurm\.acount'; did you mean 'slurm\.account'\?"),
+]
+
+
+def test_slurm_bad_site_settings_exit_2_naming_file_line_and_key(cli, tmp_path):
+    base = write_sweep(tmp_path, name="s.toml").read_text()
+    path = tmp_path / "s.toml"
+    for table, pattern in BAD_SLURM:
+        path.write_text(base + "\n[slurm]\n" + table + "\n")
+        for action in (["plan", path], ["slurm", path, "-o", tmp_path / "never"]):
+            proc = cli("sweep", *action)
+            assert proc.returncode == 2, (table, proc.stderr)
+            assert re.search(pattern, proc.stderr), (table, proc.stderr)
+        assert not (tmp_path / "never").exists()
+    path.write_text(base)
+    cases = [(["--time", "90 minutes"], r"--time must be a Slurm time limit"),
+             (["--mem", "4GB"], r"--mem must be a memory size"),
+             (["--mem", "4G", "--mem-per-cpu", "1G"], r"--mem and --mem-per-cpu exclude each other"),
+             (["--account", "a'b"], r"--account must be a name of letters"),
+             (["--qos", "x\ny"], r"--qos must be one line without control characters"),
+             (["--sbatch=--array=0-9"], r"--sbatch must be .*--array comes from the setting 'array_size'"),
+             (["--sbatch=--dep=afterok:1"], r"--sbatch must be .*--dependency is set by the generated scripts"),
+             (["--setup", "echo a\necho b"], r"--setup must be one line"),
+             (["--cpus-per-task", "5000"], r"--cpus-per-task must be <= 4096")]
+    for args, pattern in cases:
+        proc = cli("sweep", "slurm", path, "-o", tmp_path / "never", *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert re.search(pattern, proc.stderr), (args, proc.stderr)
+        assert not (tmp_path / "never").exists()
+
+
 # ---------------------------------------------------------------- errors
 
 
