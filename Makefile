@@ -6,14 +6,16 @@
 #   make demo    build, run scenarios/baseline.toml, plot it if analysis/plot_run.py exists
 #   make test    build and run every test (ctest)
 #   make bench   build and run the benchmarks
+#   make install [PREFIX=/usr/local]   build, then install missionsim into PREFIX/bin (docs/SWEEP.md, Install)
 #   make clean   remove build/ and out/
 
 BUILD_DIR := build/release
 JOBS      ?= $(shell nproc)
 # Debian's interpreter: the one that imports python3-h5py, numpy, matplotlib.
 PYTHON    := /usr/bin/python3
+PREFIX    ?= /usr/local
 
-.PHONY: all setup build demo test bench clean
+.PHONY: all setup build demo test bench install clean
 
 all: build
 
@@ -45,6 +47,9 @@ bench: build
 	  found=1; echo "== $$exe"; "$$exe"; \
 	done; \
 	[ $$found = 1 ] || echo "No benchmarks built (bench/bench_*.cpp)."
+
+install: build
+	cmake --install $(BUILD_DIR) --prefix "$(PREFIX)"
 
 clean:
 	rm -rf build out
