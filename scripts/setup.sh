@@ -11,7 +11,7 @@ packages=(
   # build
   g++ cmake make pkg-config
   libboost-program-options-dev libtbb-dev libhdf5-dev hdf5-tools
-  catch2 libtomlplusplus-dev librandom123-dev
+  catch2 libtomlplusplus-dev librandom123-dev libssl-dev
   # analysis and integration tests (Debian's interpreter, /usr/bin/python3)
   python3 python3-h5py python3-numpy python3-pandas python3-xarray
   python3-matplotlib python3-scipy python3-pytest

@@ -4,6 +4,7 @@
 #include <hdf5_hl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <iterator>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "output/sha256.hpp"
@@ -233,6 +235,31 @@ TEST_CASE("output: sha256 pads correctly around block boundaries", "[output]") {
         "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
   CHECK(sha256_hex(std::string(64, 'a')) ==
         "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+}
+
+TEST_CASE("output: incremental sha256 equals the one-shot digest and restarts after hex()", "[output]") {
+  std::string data;
+  for (int i = 0; i < 1000; ++i) data.push_back(static_cast<char>((i * 131 + 7) % 256));
+  const std::string whole = sha256_hex(data);
+  // Pieces of every size from 0 to 130 bytes, across the 64-byte blocks.
+  Sha256 sha;
+  for (std::size_t at = 0, piece = 0; at < data.size(); piece = (piece + 1) % 131) {
+    const std::size_t n = std::min(piece, data.size() - at);
+    sha.update(data.data() + at, n);
+    at += n;
+  }
+  CHECK(sha.hex() == whole);
+  // hex() starts a new digest; two digests side by side do not mix.
+  Sha256 other;
+  sha.update("ab");
+  other.update("abc");
+  sha.update("c");
+  CHECK(sha.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  CHECK(other.hex() == sha256_hex("abc"));
+  CHECK(sha.hex() == sha256_hex(""));
+  Sha256 moved(std::move(other));
+  moved.update("abc");
+  CHECK(moved.hex() == sha256_hex("abc"));
 }
 
 TEST_CASE("output: finish writes a complete trajectory and renames it", "[output]") {

@@ -1,118 +1,66 @@
-// SHA-256 as specified in FIPS 180-4, sections 4.1.2, 4.2.2, 5.1.1, 6.2.
+// SHA-256 through OpenSSL's EVP digest interface (libcrypto).
 #include "output/sha256.hpp"
 
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
+#include <openssl/evp.h>
+
+#include <stdexcept>
+#include <utility>
 
 namespace missionsim {
 namespace {
 
-// First 32 bits of the fractional parts of the cube roots of the first 64 primes (4.2.2).
-constexpr std::array<std::uint32_t, 64> kRound = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
-
-// Initial hash value (5.3.3): square roots of the first 8 primes.
-constexpr std::array<std::uint32_t, 8> kInitial = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-
-constexpr std::uint32_t rotr(std::uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
-
-// Processes one 64-byte block (6.2.2).
-void compress(std::array<std::uint32_t, 8>& h, const unsigned char* block) {
-  std::array<std::uint32_t, 64> w{};
-  for (int t = 0; t < 16; ++t) {
-    w[t] = (std::uint32_t{block[4 * t]} << 24) | (std::uint32_t{block[4 * t + 1]} << 16) |
-           (std::uint32_t{block[4 * t + 2]} << 8) | std::uint32_t{block[4 * t + 3]};
-  }
-  for (int t = 16; t < 64; ++t) {
-    const std::uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);
-    const std::uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
-    w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-  }
-  std::uint32_t a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-  for (int t = 0; t < 64; ++t) {
-    const std::uint32_t big_s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
-    const std::uint32_t ch = (e & f) ^ (~e & g);
-    const std::uint32_t t1 = k + big_s1 + ch + kRound[t] + w[t];
-    const std::uint32_t big_s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
-    const std::uint32_t maj = (a & b) ^ (a & c) ^ (b & c);
-    const std::uint32_t t2 = big_s0 + maj;
-    k = g;
-    g = f;
-    f = e;
-    e = d + t1;
-    d = c;
-    c = b;
-    b = a;
-    a = t1 + t2;
-  }
-  h[0] += a;
-  h[1] += b;
-  h[2] += c;
-  h[3] += d;
-  h[4] += e;
-  h[5] += f;
-  h[6] += g;
-  h[7] += k;
+void init(EVP_MD_CTX* ctx) {
+  if (EVP_DigestInit_ex2(ctx, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("libcrypto: cannot start a SHA-256 digest");
 }
 
 }  // namespace
 
-Sha256::Sha256() : h_(kInitial) {}
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr) throw std::runtime_error("libcrypto: cannot allocate a digest context");
+  try {
+    init(ctx_);
+  } catch (...) {
+    EVP_MD_CTX_free(ctx_);
+    throw;
+  }
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+
+Sha256::Sha256(Sha256&& other) noexcept : ctx_(std::exchange(other.ctx_, nullptr)) {}
+
+Sha256& Sha256::operator=(Sha256&& other) noexcept {
+  std::swap(ctx_, other.ctx_);
+  return *this;
+}
 
 void Sha256::update(const void* data, std::size_t n) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  length_ += n;
-  if (buffered_ > 0) {
-    const std::size_t take = std::min(n, block_.size() - buffered_);
-    std::copy(bytes, bytes + take, block_.begin() + static_cast<std::ptrdiff_t>(buffered_));
-    buffered_ += take;
-    bytes += take;
-    n -= take;
-    if (buffered_ < block_.size()) return;
-    compress(h_, block_.data());
-    buffered_ = 0;
-  }
-  for (; n >= 64; n -= 64, bytes += 64) compress(h_, bytes);
-  std::copy(bytes, bytes + n, block_.begin());
-  buffered_ = n;
+  if (ctx_ == nullptr) throw std::logic_error("Sha256 used after being moved from");
+  if (n > 0 && EVP_DigestUpdate(ctx_, data, n) != 1)
+    throw std::runtime_error("libcrypto: SHA-256 update failed");
 }
 
 std::string Sha256::hex() {
-  // Padding (5.1.1): a 1 bit, zeros, then the message length in bits as a
-  // 64-bit big-endian integer, filling one or two final blocks.
-  std::array<unsigned char, 128> tail{};
-  std::copy(block_.begin(), block_.begin() + static_cast<std::ptrdiff_t>(buffered_), tail.begin());
-  tail[buffered_] = 0x80;
-  const std::size_t tail_len = buffered_ + 1 + 8 <= 64 ? 64 : 128;
-  const std::uint64_t bits = length_ * 8;
-  for (int i = 0; i < 8; ++i) tail[tail_len - 1 - i] = static_cast<unsigned char>(bits >> (8 * i));
-  for (std::size_t i = 0; i < tail_len; i += 64) compress(h_, tail.data() + i);
-
+  if (ctx_ == nullptr) throw std::logic_error("Sha256 used after being moved from");
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (EVP_DigestFinal_ex(ctx_, digest, &length) != 1 || length != 32)
+    throw std::runtime_error("libcrypto: SHA-256 final failed");
+  init(ctx_);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(64);
-  for (std::uint32_t word : h_) {
-    for (int shift = 28; shift >= 0; shift -= 4) out.push_back(kHex[(word >> shift) & 0xf]);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
   }
-  h_ = kInitial;
-  length_ = 0;
-  buffered_ = 0;
   return out;
 }
 
 std::string sha256_hex(std::string_view data) {
   Sha256 sha;
-  sha.update(data.data(), data.size());
+  sha.update(data);
   return sha.hex();
 }
 
