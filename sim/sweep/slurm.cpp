@@ -92,7 +92,8 @@ std::string slurm_value_problem(std::string_view key, const std::string& value) 
       return "one line without control characters (newline, carriage return, ...)";
   static const std::regex name(R"([A-Za-z0-9_.+-]+)");
   static const std::regex names(R"([A-Za-z0-9_.+-]+(,[A-Za-z0-9_.+-]+)*)");
-  static const std::regex time(R"(\d+(:\d{1,2}){0,2}|\d+-\d{1,2}(:\d{1,2}){0,2})");
+  static const std::regex time(R"(\d+(:\d{1,2}){0,2}|\d+-\d{1,2}(:\d{1,2}){0,2}|UNLIMITED|INFINITE)",
+                               std::regex::icase);
   static const std::regex memory(R"(\d{1,12}[KMGTkmgt]?)");
   if (key == "account" || key == "qos") {
     if (!std::regex_match(value, name)) return "a name of letters, digits, '_', '.', '+' and '-'";
@@ -101,7 +102,7 @@ std::string slurm_value_problem(std::string_view key, const std::string& value) 
       return "a partition name (letters, digits, '_', '.', '+', '-'), or several separated by commas";
   } else if (key == "time") {
     if (!std::regex_match(value, time))
-      return "a Slurm time limit: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS";
+      return "a Slurm time limit: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS or UNLIMITED";
   } else if (key == "mem" || key == "mem_per_cpu") {
     if (!std::regex_match(value, memory))
       return "a memory size: an integer number of megabytes, or one with a suffix K, M, G or T (e.g. "

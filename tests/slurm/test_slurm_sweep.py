@@ -164,6 +164,12 @@ def test_site_options_pass_sbatch_test_only(cli, sweep_file, slurm_cluster, tmp_
     for script in (array, collect):
         proc = slurm_cluster.run("sbatch", "--test-only", script, check=False)
         assert proc.returncode == 0 and "to start at" in proc.stderr, (script.name, proc.stderr)
+    # Every time format missionsim accepts, Slurm accepts.
+    for limit in ("90", "5:30", "1:00:00", "1-0", "1-2:30", "1-2:30:00", "unlimited", "INFINITE"):
+        gen = run_cli(cli, "sweep", "slurm", site_sweep, "-o", out, "--time", limit)
+        assert gen.returncode == 0, gen.stderr
+        proc = slurm_cluster.run("sbatch", "--test-only", array, check=False)
+        assert proc.returncode == 0 and "to start at" in proc.stderr, (limit, proc.stderr)
     # ... and the check is real: a partition the cluster lacks is refused.
     gen = run_cli(cli, "sweep", "slurm", site_sweep, "-o", out, "--partition", "gpu-nonexistent")
     assert gen.returncode == 0, gen.stderr

@@ -270,6 +270,9 @@ def test_slurm_site_settings_from_the_sweep_file_and_the_command_line(cli, tmp_p
         ("--account", "proj-42"), ("--partition", "long,debug"), ("--qos", "normal"), ("--time", "1-12:00:00"),
         ("--mem-per-cpu", "500M"), ("--gres", "gpu:1"), ("--array", "0-1%2"), ("--cpus-per-task", "4")]
     assert "source /etc/profile.d/modules.sh\nset -u\n" in array and "module load" not in array
+    for limit in ("5", "5:30", "1-0", "1-2:30", "unlimited"):
+        proc = cli("sweep", "slurm", sweep, "-o", out, "--time", limit)
+        assert proc.returncode == 0 and ("--time", limit) in sbatch_options((out / "sweep.sbatch").read_text()), limit
 
 
 BAD_SLURM = [
