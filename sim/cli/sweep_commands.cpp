@@ -293,6 +293,12 @@ int slurm_command(const SweepOptions& o) {
   std::cout << "wrote " << f.array_script << " (" << f.array_size << " tasks for " << plan.size()
             << " runs), " << f.collect_script << ", " << f.submit_script
             << "\nsubmit with: " << f.submit_script << '\n';
+  // A binary in a CMake build tree changes or disappears with the next build.
+  std::error_code ec;
+  if (fs::exists(fs::path(s.program).parent_path() / "CMakeCache.txt", ec))
+    std::cerr << "missionsim: note: the scripts run " << s.program
+              << ", which is in a build tree; install it for the cluster (make install PREFIX=..., "
+                 "docs/SWEEP.md, Install) and run 'sweep slurm' with the installed one\n";
   return kExitOk;
 }
 

@@ -112,7 +112,7 @@ def test_installed_binary_runs_and_collects_a_sweep_outside_the_source_tree(inst
     with h5py.File(work / "out" / "sweep.h5", "r") as f:
         assert int(f.attrs["runs_done"]) == 6
     # The Slurm scripts name the installed binary, not a build tree.
-    run("sweep", "slurm", "sweep.toml", "-o", "out", "--array-size", "2")
+    assert "build tree" not in run("sweep", "slurm", "sweep.toml", "-o", "out", "--array-size", "2").stderr
     assert f"exec '{prefix / 'bin' / 'missionsim'}' sweep run" in (work / "out" / "sweep.sbatch").read_text()
 
     # The Python packages, where the build installs them: under the prefix unless

@@ -236,6 +236,8 @@ def test_slurm_site_settings_from_the_sweep_file_and_the_command_line(cli, tmp_p
     out = tmp_path / "d"
     proc = cli("sweep", "slurm", sweep, "-o", out)
     assert proc.returncode == 0, proc.stderr
+    # Run from the build tree (as here, under ctest), it says so; the installed binary does not (tests/install).
+    assert "which is in a build tree; install it" in proc.stderr
     array, collect = (out / "sweep.sbatch").read_text(), (out / "collect.sbatch").read_text()
     site = [("--account", "proj-42"), ("--partition", "short"), ("--qos", "normal"), ("--time", "90"),
             ("--mem", "2G"), ("--constraint", "avx2"), ("--mail-type", "FAIL")]
