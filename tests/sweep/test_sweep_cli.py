@@ -113,7 +113,6 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(cli, tmp_path):
     assert cli("sweep", "collect", reference).returncode == 0
     names = run_files(reference)
     rng = random.Random(4)
-    start = time.monotonic()
     interrupted = 0
     for attempt in range(4):
         out = tmp_path / f"killed{attempt}"
@@ -144,7 +143,6 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(cli, tmp_path):
             assert list(b["runs/status"].asstr()[:]) == ["done"] * len(names)
             for key in ("runs/seed", "parameters/value", "outcomes/firm/share", "outcomes/strategy/profit"):
                 np.testing.assert_array_equal(a[key][:], b[key][:])
-        assert time.monotonic() - start < 60
     assert interrupted >= 2  # the kills landed mid-sweep
 
 
