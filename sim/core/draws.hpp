@@ -17,6 +17,8 @@
 // Needs (21)    | customer i    | tag 1| a / 4 | word a % 4: customer taste per attribute (Eq. B2), fixed
 // Needs (21)    | customer i    | tag 2| firm f| 0-1 customer-firm fit (Eq. B3, Box-Muller), fixed
 // Customer (3)  | customer i    | t    | 5     | 0 first firm vs outside option (Eq. A3, on demand)    |
+// Customer (3)  | customer i    | t    | 12    | 0-1 admission priority at a full nonprofit (Eq. S6, on
+// demand)
 #pragma once
 
 #include <cstdint>
@@ -50,6 +52,14 @@ enum CustomerWord1 : int {
 inline constexpr std::uint32_t kCustomerBlockDemand = 5;
 enum CustomerWordDemand : int {
   kOutsideFirst = 0,  // Eq. A3: the reach-chosen or uniform first firm against buying nothing
+};
+
+// Purpose::Customer, block 12: society.nonprofit_clients (docs/MODEL.md 7.21), computed only for the
+// customers at a grant-funded firm whose clients exceed its capacity this step (Eq. S6).
+inline constexpr std::uint32_t kCustomerBlockAdmission = 12;
+enum CustomerWordAdmission : int {
+  kAdmissionHigh = 0,  // Eq. S6: the priority key's high 32 bits
+  kAdmissionLow = 1,   // and its low 32 bits
 };
 
 // Purpose::Firm blocks, each for one mechanism.

@@ -193,6 +193,10 @@ void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
       const std::uint32_t uf = s.word();
       if (ua < p.initial_adopted) {
         auto f = static_cast<std::uint16_t>(Rng::index(uf, initial));
+        // Eq. S6: with society.nonprofit_clients only a client starts at a grant-funded firm.
+        if (p.nonprofit_clients && !sg.nonprofit_client &&
+            strategies[firms[f].strategy]->params().grant_funded)
+          continue;
         c.firm_prev[i] = f;
         c.consider[static_cast<std::size_t>(i) * K] = f;
       }

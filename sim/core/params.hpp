@@ -91,6 +91,9 @@ struct Segment {
   double reservation_price = 1e6;
   double kano_shift = 0.0;  // part B needs: added to an attribute's maturity in this segment's Kano value
                             // (Eq. B1; > 0 takes attributes for granted sooner), -1..1
+  // Society (docs/MODEL.md 7.21, Eq. S4-S6): with society.nonprofit_clients the segment's members are the
+  // nonprofits' clients (people who cannot pay the market price); nobody else can choose a grant-funded firm.
+  bool nonprofit_client = false;
 };
 
 // Part B of model v2, demand side (docs/MODEL.md 7.19): asymmetric Kano value and heterogeneous needs.
@@ -156,6 +159,16 @@ struct CocreationNetwork {
   bool enabled = false;  // switch; off gives v1 results bit for bit (mean contribution per customer, Eq. 24)
   double scale = 0.05;   // total contribution per member of the population at which the network value
                          // reaches 1 - 1/e (Eq. H3), > 0
+};
+
+// [cost_per_impact] comparable cost per unit of impact across embedded, donated and nonprofit impact
+// (docs/MODEL.md 7.23, Eq. S8-S9). Off: v1 (economics.impact_cost per customer served, Eq. 38;
+// social.philanthropy_efficiency impact per money donated, Eq. 51).
+struct CostPerImpact {
+  bool enabled = false;    // switch; off gives v1 results bit for bit
+  double embedded = 1.0;   // money per unit of impact embedded in a business's product (Eq. S8), 0..1e6
+  double donated = 100.0;  // money donated per unit of philanthropic impact (Eq. S9), > 0
+  double nonprofit = 1.0;  // money per unit of impact a grant-funded firm delivers (Eq. S8), 0..1e6
 };
 
 struct Params {
@@ -276,6 +289,9 @@ struct Params {
   bool grant_pool = false;               // grants come from a pool per step shared by measured impact
   double grant_pool_per_customer = 0.5;  // pool per customer of the population [money/customer/step], 0..1e6
   double grant_pool_growth = 0.0;  // pool growth per unit of impact per customer last step (Eq. S1), 0..1e3
+  // [society] nonprofits serve their own client segment within a capacity their share of the pool funds
+  // (docs/MODEL.md 7.21, Eq. S4-S6); off by default. Needs grant_pool and demand.outside_option.
+  bool nonprofit_clients = false;
 
   // [adaptation] (M13)
   double adaptation_rate = 0.05;        // chance per step a firm compares itself with a rival, 0..1
@@ -285,6 +301,7 @@ struct Params {
   WomContent wom_content;                    // part C, Eq. C5-C6
   HarmCost harm_cost;                        // Eq. H1-H2
   CocreationNetwork cocreation_network;      // Eq. H3
+  CostPerImpact cost_per_impact;             // Eq. S8-S9
   // [demand] outside option, continuous marketing, money per customer (docs/MODEL.md 7.20, Eq. A1-A7).
   // Every switch is off by default (v1 behaviour).
   bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)

@@ -27,6 +27,7 @@ void Simulation::Impl::step() {
   plan_firms();  // 1: prices, budgets, engagement, performance, reach (M1, M4, M5, M8, M10, M11)
   PassStats stats;
   customer_pass(stats);  // 2: word of mouth, awareness, adoption, experience, success, voice, churn
+  if (p.nonprofit_clients) ration_nonprofit_clients(stats);  // 2a: nonprofits within capacity (Eq. S4-S6)
   const std::int64_t adopters_before = m.adopters;
   std::int64_t left = 0;
   for (auto v : stats.left) left += v;
@@ -66,6 +67,10 @@ const Observables& Simulation::observables() const { return impl_->obs; }
 std::int64_t Simulation::cash_cents(int f) const { return impl_->firms.at(f).cash_c; }
 std::int64_t Simulation::profit_cents(int f) const { return impl_->firms.at(f).profit_c; }
 std::int64_t Simulation::payout_cents(int f) const { return impl_->firms.at(f).payout_c; }
+std::int64_t Simulation::client_capacity(int f) const {
+  const auto& cap = impl_->client_capacity;
+  return static_cast<std::size_t>(f) < cap.size() ? cap[static_cast<std::size_t>(f)] : -1;
+}
 std::size_t Simulation::network_edges() const { return impl_->net.entries(); }
 std::size_t Simulation::state_bytes() const { return impl_->c.bytes() + impl_->net.bytes(); }
 

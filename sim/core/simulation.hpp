@@ -69,6 +69,9 @@ class Simulation {
   std::int64_t cash_cents(int firm) const;
   std::int64_t profit_cents(int firm) const;
   std::int64_t payout_cents(int firm) const;
+  // Eq. S5: the clients grant-funded firm `firm` could keep in the last step (society.nonprofit_clients);
+  // -1 when there was no limit (switch off, not grant-funded, or not alive).
+  std::int64_t client_capacity(int firm) const;
   // Heap bytes held for customers and the network (benchmarks report it per customer).
   std::size_t state_bytes() const;
   std::size_t network_edges() const;  // directed adjacency entries

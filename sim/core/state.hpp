@@ -63,6 +63,7 @@ struct Firm {
 struct Offer {
   double performance, efficacy, enablement, cocreation, pub_sat, pub_succ, values, price;
   bool alive;
+  bool clients_only = false;  // Eq. S6: a grant-funded firm with society.nonprofit_clients on
 };
 
 // Per-firm sums of one customer pass; joined in a fixed tree (deterministic).
@@ -190,7 +191,8 @@ struct Simulation::Impl {
   std::vector<int> entry_pool;  // strategies entrants draw from
   Customers c;
   Market m;
-  std::vector<double> pool_grants;  // each firm's grant from the pool this step (Eq. S3) [money]
+  std::vector<double> pool_grants;            // each firm's grant from the pool this step (Eq. S3) [money]
+  std::vector<std::int64_t> client_capacity;  // Eq. S5 per firm this step; -1: no limit (empty when off)
 
   explicit Impl(const Params& params, StrategyFactory strategy_factory = {});
   void step();
@@ -206,7 +208,8 @@ struct Simulation::Impl {
   void plan_firms();
   void customer_pass(PassStats& stats);
   void settle_accounts(const PassStats& stats);
-  void share_grant_pool(const PassStats& stats);  // Eq. S1-S3
+  void share_grant_pool(const PassStats& stats);    // Eq. S1-S3
+  void ration_nonprofit_clients(PassStats& stats);  // Eq. S4-S5 (phases/society.cpp)
   void innovate_and_imitate();
   void update_market();
   void enter_and_adapt();

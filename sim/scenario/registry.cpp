@@ -323,6 +323,26 @@ std::vector<Section> make_sections() {
            P("grant_pool_growth", grant_pool_growth, closed(0, 1e3), "customer/impact",
              "growth of the pool with the impact all firms delivered per customer in the previous step "
              "(Eq. S1)"),
+           P("nonprofit_clients", nonprofit_clients, unbounded(), "",
+             "grant-funded firms serve only the segments marked nonprofit_client, and no more clients than "
+             "their share of the pool funds (docs/MODEL.md 7.21, Eq. S4-S6); needs grant_pool and "
+             "demand.outside_option"),
+       }},
+      {"cost_per_impact",
+       "Comparable cost per unit of impact across embedded, donated and nonprofit impact (docs/MODEL.md "
+       "7.23, "
+       "Eq. S8-S9); off: v1 (economics.impact_cost per customer served, social.philanthropy_efficiency). "
+       "The visibility of donated against embedded impact is social.philanthropy_visibility.",
+       {
+           P("enabled", cost_per_impact.enabled, unbounded(), "",
+             "impact costs the same kind of money per unit whatever its channel: embedded and nonprofit "
+             "impact are paid per unit delivered, donations buy impact at donated per unit"),
+           P("embedded", cost_per_impact.embedded, closed(0, 1e6), "money/impact",
+             "cost of one unit of impact embedded in a (not grant-funded) firm's product (Eq. S8)"),
+           P("donated", cost_per_impact.donated, (Range{0.0, 1e6, true, false}), "money/impact",
+             "money donated per unit of philanthropic impact (Eq. S9)"),
+           P("nonprofit", cost_per_impact.nonprofit, closed(0, 1e6), "money/impact",
+             "cost of one unit of impact a grant-funded firm delivers (Eq. S8)"),
        }},
       {"demand",
        "Outside option, continuous marketing and money per customer (docs/MODEL.md 7.20, Eq. A1-A7); every "
@@ -382,6 +402,10 @@ std::vector<Field<Segment>> make_segment_fields() {
           0),
       SEG(reservation_price, closed(0, 1e6), "money/customer/step",
           "willingness to pay; with demand.outside_option a firm priced above it is not bought (Eq. A2)", 0),
+      SEG(nonprofit_client, unbounded(), "",
+          "with society.nonprofit_clients: the segment is the nonprofits' clients (people who cannot pay the "
+          "market price); only its members can choose a grant-funded firm (Eq. S6)",
+          0),
   };
 }
 

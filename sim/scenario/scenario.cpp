@@ -617,6 +617,19 @@ class Reader {
                  " (demand.scale_money) must stay <= 1e12, got " + number(value * k));
   }
 
+  // Eq. S4-S6: nonprofits' clients are funded from the grant pool and have an outside option.
+  void check_nonprofit_clients(const Params& p) {
+    if (!p.nonprofit_clients) return;
+    if (!p.grant_pool)
+      fail(blame({"society.nonprofit_clients", "society.grant_pool"}, "society"),
+           "key 'society.nonprofit_clients' = true needs 'society.grant_pool' = true: a nonprofit's client "
+           "capacity is its share of the grant pool (Eq. S4)");
+    if (!p.outside_option)
+      fail(blame({"society.nonprofit_clients", "demand.outside_option"}, "society"),
+           "key 'society.nonprofit_clients' = true needs 'demand.outside_option' = true: a client a "
+           "nonprofit cannot take, or who cannot pay, buys nothing (Eq. S6)");
+  }
+
   void check(const Params& p) {
     std::vector<std::string> keys;
     double share_sum = 0;
@@ -693,6 +706,7 @@ class Reader {
     check_firm_names(p);
     check_logit_scale(p);
     check_money_scale(p);
+    check_nonprofit_clients(p);
 
     auto names = all_strategy_names(p.strategies);
     for (std::size_t i = 0; i < p.entry_mix.size(); ++i)

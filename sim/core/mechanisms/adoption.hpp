@@ -55,10 +55,11 @@ inline std::uint16_t first_firm_continuous(const CustomerContext& c, double u, C
 }
 
 // Eq. A3: with the outside option, an adopter who knows no firm buys the firm it came upon only with
-// the binary logit probability of that firm against buying nothing (and only if it can afford it).
+// the binary logit probability of that firm against buying nothing (and only if it can afford it and the
+// firm is open to it, Eq. S6).
 inline bool buys_first(const CustomerContext& c, std::uint32_t i, std::uint16_t g, double ps, double vw,
                        const CustomerDraws& d) {
-  if (!affordable(c, i, g)) return false;
+  if (!affordable(c, i, g) || !open_to(c, i, g)) return false;  // Eq. A2, S6
   const double z = (c.p->outside_utility - utility(c, i, g, kNoFirm, ps, vw)) / c.p->logit_scale;
   return Rng::unit(d[draw::kOutsideFirst]) * (1.0 + std::exp(z)) < 1.0;
 }

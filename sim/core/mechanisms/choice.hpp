@@ -44,8 +44,26 @@ inline bool affordable(const CustomerContext& c, std::uint32_t i, std::uint16_t 
   return c.off[g].price <= c.seg_wtp[c.traits[i] & draw::kSegmentMask];
 }
 
+// Eq. S6: whether customer i belongs to a segment of nonprofit clients (society.nonprofit_clients).
+inline bool is_client(const CustomerContext& c, std::uint32_t i) {
+  return c.seg_client && c.seg_client[c.traits[i] & draw::kSegmentMask];
+}
+
+// Eq. S6: with society.nonprofit_clients a grant-funded firm is open only to its client segment; a
+// paying customer cannot choose it, whatever its price.
+inline bool open_to(const CustomerContext& c, std::uint32_t i, std::uint16_t g) {
+  return !c.off[g].clients_only || is_client(c, i);
+}
+
+// Whether firm g is in customer i's choice set: affordable with the outside option (Eq. A2) and open to
+// i (Eq. S6).
+inline bool available(const CustomerContext& c, std::uint32_t i, std::uint16_t g, bool out) {
+  return (!out || affordable(c, i, g)) && open_to(c, i, g);
+}
+
 // Eq. 31: multinomial logit draw (uniform u) over the firms i considers (all live firms with full
-// awareness), plus the incumbent f0 when it has one. kNoFirm when i knows no live firm. With
+// awareness), plus the incumbent f0 when it has one, less the firms not open to i, plus for a nonprofit
+// client every live grant-funded firm (Eq. S6). kNoFirm when i knows no live firm. With
 // demand.outside_option (Eq. A1-A2) the choice set also holds "buy nothing" with utility u0 and loses
 // the firms i cannot afford; choosing it returns kNoFirm and sets *outside.
 inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps, double vw,
@@ -66,27 +84,49 @@ inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint
     cand = opts;
     nc = m;
   }
-  if (nc == 0) return kNoFirm;
+  // Eq. S6: a nonprofit client also knows every live grant-funded firm (referral, a non-price channel).
+  const std::uint16_t* ref = nullptr;
+  int nr = 0;
+  if (c.n_referral > 0 && !c.p->full_awareness && is_client(c, i)) {
+    ref = c.referral;
+    nr = static_cast<int>(c.n_referral);
+  }
+  auto referred = [&](int r) {  // referral r is not already a candidate
+    for (int k = 0; k < nc; ++k)
+      if (cand[k] == ref[r]) return false;
+    return true;
+  };
+  if (nc == 0 && nr == 0) return kNoFirm;
   const bool out = c.p->outside_option;
   const double u0 = c.p->outside_utility;
   double umax = out ? u0 : -std::numeric_limits<double>::infinity();
   for (int k = 0; k < nc; ++k)
-    if (!out || affordable(c, i, cand[k])) umax = std::max(umax, utility(c, i, cand[k], f0, ps, vw));
+    if (available(c, i, cand[k], out)) umax = std::max(umax, utility(c, i, cand[k], f0, ps, vw));
+  for (int r = 0; r < nr; ++r)
+    if (referred(r) && available(c, i, ref[r], out)) umax = std::max(umax, utility(c, i, ref[r], f0, ps, vw));
   double sum = 0;
   for (int k = 0; k < nc; ++k)
-    if (!out || affordable(c, i, cand[k])) sum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+    if (available(c, i, cand[k], out)) sum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+  for (int r = 0; r < nr; ++r)
+    if (referred(r) && available(c, i, ref[r], out))
+      sum += std::exp((utility(c, i, ref[r], f0, ps, vw) - umax) / mu);
   if (out) sum += std::exp((u0 - umax) / mu);  // Eq. A1
   double target = u * sum, cum = 0;
   for (int k = 0; k < nc; ++k) {
-    if (out && !affordable(c, i, cand[k])) continue;
+    if (!available(c, i, cand[k], out)) continue;
     cum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
     if (target < cum) return cand[k];
+  }
+  for (int r = 0; r < nr; ++r) {
+    if (!referred(r) || !available(c, i, ref[r], out)) continue;
+    cum += std::exp((utility(c, i, ref[r], f0, ps, vw) - umax) / mu);
+    if (target < cum) return ref[r];
   }
   if (out) {
     if (outside) *outside = true;
     return kNoFirm;
   }
-  return cand[nc - 1];
+  return nc > 0 ? cand[nc - 1] : ref[nr - 1];
 }
 
 // Eq. 29-31: an adopter of f0 with experience value x reconsiders with hazard

@@ -54,11 +54,15 @@ struct CustomerContext {
   const Rng* rng;
   std::uint32_t step;
   const NeedsTables* needs = nullptr;  // Eq. B4 (part B); null when needs.heterogeneous is off
-  const double* seg_wtp = nullptr;  // Eq. A2: reservation price per segment (demand.outside_option)
+  const double* seg_wtp = nullptr;     // Eq. A2: reservation price per segment (demand.outside_option)
   // Part C (Eq. C1-C4); all null when [success_expectations] is off or M4 is off.
   float* __restrict success_expectation = nullptr;
   float* __restrict success_weight = nullptr;
   const float* __restrict success_seen = nullptr;  // success at the end of t-1 (stories, Eq. C2)
+  // Eq. S6: 1 for a segment of nonprofit clients; null when society.nonprofit_clients is off.
+  const std::uint8_t* seg_client = nullptr;
+  const std::uint16_t* referral = nullptr;  // Eq. S6: live grant-funded firms, ascending (clients know them)
+  std::uint32_t n_referral = 0;
 };
 
 // The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.

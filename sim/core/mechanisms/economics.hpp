@@ -38,6 +38,7 @@ struct StepMoney {
   double philanthropy_rate;  // share of positive profit donated
   double payout_rate;        // share of positive profit paid out
   double harm_cost;          // Eq. H2 societal cost of the harm stock [money]; 0 with harm_cost off
+  double impact_spend = 0;   // Eq. S8 cost of the impact delivered [money]; 0 with cost_per_impact off
 };
 
 // Eq. 39-41: revenue, costs (with the donation), profit, payout and cash of firm f, in checked cents.
@@ -49,8 +50,11 @@ inline std::int64_t settle_money(Firm& f, const Params& p, const StepMoney& s, i
   const std::int64_t operating_c = money.add(
       money.cents(p.fixed_cost, "fixed cost"),
       money.cents(s.paid_unit * static_cast<double>(s.customers), "serving cost"), "operating cost");
-  const std::int64_t operating_all_c =
+  std::int64_t operating_all_c =
       money.add(operating_c, money.cents(s.harm_cost, "societal harm cost"), "operating cost");
+  if (s.impact_spend != 0)  // Eq. S8
+    operating_all_c =
+        money.add(operating_all_c, money.cents(s.impact_spend, "impact cost"), "operating cost");
   const std::int64_t invest_c = money.cents(s.investment, "investment");
   // Eq. 40: donations from the profit before gifts, revenue, costs, profit and payout.
   f.revenue_c = money.add(sales_c, grants_c, "revenue");

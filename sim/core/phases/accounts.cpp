@@ -7,6 +7,7 @@
 #include "core/mechanisms/economics.hpp"
 #include "core/mechanisms/employees.hpp"
 #include "core/mechanisms/social.hpp"
+#include "core/mechanisms/society.hpp"
 #include "core/money.hpp"
 #include "core/state.hpp"
 
@@ -76,9 +77,13 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
   const double embedded = mech::embedded_impact(sp, st.sum_succ[fi]);  // Eq. 50
   // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
   const double base_unit = mech::base_unit_cost(p, f.engagement);
+  // Eq. S8: with [cost_per_impact] on, impact is paid per unit delivered instead of per customer served.
+  const bool per_impact = p.cost_per_impact.enabled;
   const double paid_unit = base_unit * (1.0 - sp.cost_cutting) + p.enablement_cost * f.enablement +
-                           p.impact_cost * sp.impact_per_customer;
-  f.unit_cost = paid_unit;
+                           (per_impact ? 0.0 : p.impact_cost * sp.impact_per_customer);
+  const double impact_spend = per_impact ? mech::impact_spend(p.cost_per_impact, sp, embedded) : 0.0;
+  f.unit_cost =
+      per_impact && customers > 0 ? paid_unit + impact_spend / static_cast<double>(customers) : paid_unit;
   const double externalised = base_unit * sp.cost_cutting * static_cast<double>(customers);
   const mech::StepMoney step_money{
       f.price,
@@ -89,10 +94,12 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
                   f.alloc.marketing),
       sp.philanthropy_rate,
       sp.payout_rate,
-      mech::societal_harm_cost(p.harm_cost, f.harm)};                       // Eq. H2
-  const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);  // Eq. 39-41
-  f.harm_flow = mech::add_harm(p, f.harm, externalised);                    // Eq. 52
-  f.phil_impact = mech::philanthropic_impact(p, from_cents(donation_c));    // Eq. 51
+      mech::societal_harm_cost(p.harm_cost, f.harm),                                            // Eq. H2
+      impact_spend};                                                                            // Eq. S8
+  const std::int64_t donation_c = mech::settle_money(f, p, step_money, t);                      // Eq. 39-41
+  f.harm_flow = mech::add_harm(p, f.harm, externalised);                                        // Eq. 52
+  f.phil_impact = per_impact ? mech::donated_impact(p.cost_per_impact, from_cents(donation_c))  // Eq. S9
+                             : mech::philanthropic_impact(p, from_cents(donation_c));           // Eq. 51
   f.impact = embedded + f.phil_impact;
 }
 

@@ -111,10 +111,12 @@ struct Pass {
 
 void Simulation::Impl::customer_pass(PassStats& stats) {
   std::vector<double> seg_ps, seg_vw, seg_wtp;
+  std::vector<std::uint8_t> seg_client;
   for (const auto& s : p.segments) {
     seg_ps.push_back(s.price_sensitivity);
     seg_vw.push_back(s.values_weight);
     seg_wtp.push_back(s.reservation_price);
+    seg_client.push_back(s.nonprofit_client ? 1 : 0);
   }
   std::vector<std::uint16_t> live;
   for (std::size_t f = 0; f < firms.size(); ++f)
@@ -165,6 +167,14 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
     ctx_c.success_expectation = c.success_expectation.data();
     ctx_c.success_weight = c.success_weight.data();
     ctx_c.success_seen = c.success_seen.data();
+  }
+  std::vector<std::uint16_t> referral;
+  if (p.nonprofit_clients) {  // Eq. S6
+    for (std::uint16_t f : live)
+      if (m.offers[f].clients_only) referral.push_back(f);
+    ctx_c.seg_client = seg_client.data();
+    ctx_c.referral = referral.data();
+    ctx_c.n_referral = static_cast<std::uint32_t>(referral.size());
   }
   Pass pass(ctx_c, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,

@@ -103,6 +103,7 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   o.pub_succ = std::isnan(f.succ_mean) ? mean_succ : f.succ_mean;
   o.values = f.values;
   o.price = f.price;
+  o.clients_only = p.nonprofit_clients && sp.grant_funded;  // Eq. S6
 }
 
 // Eq. B4 tables for the customer pass: weighted Kano value per live firm, segment and attribute.
