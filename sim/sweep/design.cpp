@@ -22,13 +22,8 @@ constexpr std::size_t kMaxRuns = 100'000'000;
 constexpr std::size_t kMaxCheckedPoints = 20'000;
 
 // Counter layout of the design draws: agent = row, step = matrix, block = column / 4.
-enum Matrix : std::uint32_t {
-  kRandom = 0,
-  kLhsPermutation = 1,
-  kLhsJitter = 2,
-  kSaltelliA = 3,
-  kSaltelliB = 4
-};
+// (1..4 were the built-in LHS and Saltelli draws, replaced by points files.)
+enum Matrix : std::uint32_t { kRandom = 0 };
 
 double draw(const Rng& rng, Matrix m, std::size_t row, std::size_t col) {
   const auto w = rng.words(Purpose::SweepDesign, static_cast<std::uint32_t>(row), m,
@@ -92,37 +87,8 @@ std::vector<double> unit_design(Design design, std::size_t n, std::size_t d, std
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t k = 0; k < d; ++k) u[i * d + k] = draw(rng, kRandom, i, k);
       break;
-    case Design::Lhs: {
-      // Column k: a random permutation of the n strata (Fisher-Yates, one
-      // draw per position), and a uniform position inside each stratum.
-      u.resize(n * d);
-      std::vector<std::size_t> perm(n);
-      for (std::size_t k = 0; k < d; ++k) {
-        for (std::size_t i = 0; i < n; ++i) perm[i] = i;
-        for (std::size_t i = n; i > 1; --i) {
-          const auto w = rng.words(Purpose::SweepDesign, static_cast<std::uint32_t>(i - 1), kLhsPermutation,
-                                   static_cast<std::uint32_t>(k));
-          const std::size_t j = Rng::index(w[0], static_cast<std::uint32_t>(i));
-          std::swap(perm[i - 1], perm[j]);
-        }
-        for (std::size_t i = 0; i < n; ++i)
-          u[i * d + k] =
-              (static_cast<double>(perm[i]) + draw(rng, kLhsJitter, i, k)) / static_cast<double>(n);
-      }
-      break;
-    }
-    case Design::Sobol: {
-      // [A; B; AB_1; ...; AB_d], as analysis/sobol.py's saltelli_sample.
-      u.resize(n * (d + 2) * d);
-      for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t k = 0; k < d; ++k) {
-          const double a = draw(rng, kSaltelliA, i, k), b = draw(rng, kSaltelliB, i, k);
-          u[i * d + k] = a;
-          u[(n + i) * d + k] = b;
-          for (std::size_t c = 0; c < d; ++c) u[((2 + c) * n + i) * d + k] = c == k ? b : a;
-        }
-      break;
-    }
+    case Design::Points:
+      throw std::invalid_argument("unit_design: a points design is read from its file");
   }
   return u;
 }
@@ -193,15 +159,16 @@ PlanSize plan_size(const SweepSpec& spec) {
       grid_bytes += 8 * k;
     }
   } else {
-    const double n = static_cast<double>(spec.samples), dd = static_cast<double>(d);
-    const double points = spec.design == Design::Sobol ? n * (dd + 2) : n;
+    const double dd = static_cast<double>(d);
+    const double points =
+        static_cast<double>(spec.design == Design::Points ? spec.points.rows : spec.samples);
     if (points > static_cast<double>(kMaxRuns))
       throw SweepError(spec.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs (" +
-                       std::string(design_name(spec.design)) + " with " + std::to_string(spec.samples) +
-                       " samples" + (spec.design == Design::Sobol ? " gives N (d + 2) points" : "") + ")");
+                       std::string(design_name(spec.design)) + " with " +
+                       std::to_string(static_cast<std::size_t>(points)) + " points)");
     size.points = static_cast<std::size_t>(points);
-    // unit_design's [points x d] doubles, and LHS's permutation.
-    unit_bytes = points * dd * 8 + (spec.design == Design::Lhs ? n * 8 : 0);
+    // The unit-cube design's [points x d] doubles (a points file's also as text).
+    unit_bytes = points * dd * 8 + static_cast<double>(spec.points.text.size());
   }
   if (static_cast<double>(size.points) * spec.replicates > static_cast<double>(kMaxRuns))
     throw SweepError(spec.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs");
@@ -236,7 +203,7 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       points_ *= grid[j].size();
     }
   } else {
-    points_ = spec_.design == Design::Sobol ? spec_.samples * (d + 2) : spec_.samples;
+    points_ = spec_.design == Design::Points ? spec_.points.rows : spec_.samples;
   }
 
   texts_.resize(points_ * d);
@@ -262,7 +229,9 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       }
     }
   } else {
-    const std::vector<double> u = unit_design(spec_.design, spec_.samples, d, spec_.seed);
+    const std::vector<double> u = spec_.design == Design::Points
+                                      ? spec_.points.unit
+                                      : unit_design(spec_.design, spec_.samples, d, spec_.seed);
     for (std::size_t point = 0; point < points_; ++point)
       for (std::size_t j = 0; j < d; ++j) {
         const Parameter& p = spec_.parameters[j];
@@ -330,6 +299,19 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
     for (const auto& l : p.levels) canon += " " + l;
     canon += "\n";
   }
+  if (spec_.design == Design::Points) {
+    // The points themselves (not the file's comments or formatting).
+    canon += "[points] method=" + spec_.points.method + " rows=" + std::to_string(spec_.points.rows) + "\n";
+    char cell[40];
+    for (std::size_t r = 0; r < spec_.points.rows; ++r) {
+      canon += spec_.points.blocks[r];
+      for (std::size_t j = 0; j < d; ++j) {
+        std::snprintf(cell, sizeof cell, ",%.17g", spec_.points.unit[r * d + j]);
+        canon += cell;
+      }
+      canon += "\n";
+    }
+  }
   sha256_ = sha256_hex(canon);
 }
 
@@ -347,13 +329,13 @@ double Plan::value(std::size_t point, std::size_t j) const {
 }
 
 std::string_view Plan::saltelli_matrix(std::size_t point) const {
-  if (spec_.design != Design::Sobol) return "";
-  const std::size_t block = point / spec_.samples;
+  if (spec_.design != Design::Points || spec_.points.saltelli_n == 0) return "";
+  const std::size_t block = point / spec_.points.saltelli_n;
   return block == 0 ? "A" : block == 1 ? "B" : "AB";
 }
 int Plan::saltelli_column(std::size_t point) const {
-  if (spec_.design != Design::Sobol) return -1;
-  const std::size_t block = point / spec_.samples;
+  if (spec_.design != Design::Points || spec_.points.saltelli_n == 0) return -1;
+  const std::size_t block = point / spec_.points.saltelli_n;
   return block < 2 ? -1 : static_cast<int>(block - 2);
 }
 

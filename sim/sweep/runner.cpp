@@ -258,6 +258,7 @@ void prepare_directory(const Plan& plan, const std::string& dir, const std::stri
   if (fs::exists(manifest, ec)) return check();
   write_atomically(root / "sweep.toml", sweep_text);
   write_atomically(root / "base.toml", plan.spec().base_text);
+  if (plan.spec().design == Design::Points) write_atomically(root / "points.csv", plan.spec().points.text);
   // The manifest appears last, and only once: link() fails if another shard made it first.
   const fs::path tmp = manifest.string() + ".tmp." + std::to_string(::getpid());
   {
@@ -285,10 +286,12 @@ Plan open_directory(const std::string& dir) {
   const std::string sweep_copy = (root / "sweep.toml").string();
   const std::string base_dir =
       m.sweep_file.empty() ? root.string() : fs::path(m.sweep_file).parent_path().string();
-  Plan plan(parse_sweep(read_text(sweep_copy), sweep_copy, base_dir, read_text(root / "base.toml")));
+  std::optional<std::string> points;
+  if (fs::exists(root / "points.csv", ec)) points = read_text(root / "points.csv");
+  Plan plan(parse_sweep(read_text(sweep_copy), sweep_copy, base_dir, read_text(root / "base.toml"), points));
   if (plan.sha256() != m.sha256)
     throw SweepError("'" + dir +
-                     "': the sweep copy (sweep.toml, base.toml) does not match manifest.toml "
+                     "': the sweep copy (sweep.toml, base.toml, points.csv) does not match manifest.toml "
                      "(sha256 " +
                      plan.sha256().substr(0, 12) + " vs " + m.sha256.substr(0, 12) +
                      "); was it edited, or written by another missionsim version?");

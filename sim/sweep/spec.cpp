@@ -25,10 +25,10 @@ using scenario::format_double;
 using scenario::nearest;
 using scenario::quote_string;
 
-const std::vector<std::string> kSweepKeys = {"name",       "base", "design", "samples",
-                                             "replicates", "seed", "set"};
+const std::vector<std::string> kSweepKeys = {"name",   "base",       "design", "samples",
+                                             "points", "replicates", "seed",   "set"};
 const std::vector<std::string> kParameterKeys = {"key", "range", "scale", "points", "levels"};
-const std::vector<std::string> kDesigns = {"grid", "random", "lhs", "sobol"};
+const std::vector<std::string> kDesigns = {"grid", "random", "points"};
 const std::vector<std::string> kScales = {"uniform", "log-uniform", "integer"};
 
 std::string did_you_mean(const std::string& s) { return s.empty() ? "" : "; did you mean '" + s + "'?"; }
@@ -186,7 +186,8 @@ class Reader {
                      did_you_mean(nearest(s, choices)));
   }
 
-  SweepSpec read(const toml::table& root, const std::optional<std::string>& base_text_override) {
+  SweepSpec read(const toml::table& root, const std::optional<std::string>& base_text_override,
+                 const std::optional<std::string>& points_text_override) {
     SweepSpec spec;
     spec.source = source_;
     check_keys(root, "", {"sweep", "base", "parameters"});
@@ -236,26 +237,59 @@ class Reader {
     }
 
     const toml::node* design = sw.get("design");
-    if (!design)
-      fail(sweep_where, "missing key 'sweep.design' (one of \"grid\", \"random\", \"lhs\", \"sobol\")");
+    if (!design) fail(sweep_where, "missing key 'sweep.design' (one of \"grid\", \"random\", \"points\")");
+    if (design->is_string()) {
+      // The built-in pseudo-random LHS and Saltelli designs were replaced by
+      // points files from scipy.stats.qmc (docs/SWEEP.md, "Designs").
+      const std::string old = design->as_string()->get();
+      const char* method = old == "lhs" ? "lhs" : old == "sobol" ? "saltelli" : nullptr;
+      if (method)
+        fail(loc(*design), "design \"" + old +
+                               "\" is no longer built in; write its points with '/usr/bin/python3 -m "
+                               "analysis.design " +
+                               method + " " + source_ +
+                               " --n N --seed S -o points.csv' and set design = \"points\", points = "
+                               "\"points.csv\" (docs/SWEEP.md, \"Designs\")");
+    }
     const std::string d = choice(*design, "sweep.design", kDesigns);
-    spec.design = d == "grid"     ? Design::Grid
-                  : d == "random" ? Design::Random
-                  : d == "lhs"    ? Design::Lhs
-                                  : Design::Sobol;
+    spec.design = d == "grid" ? Design::Grid : d == "random" ? Design::Random : Design::Points;
 
     const toml::node* samples = sw.get("samples");
-    if (spec.design == Design::Grid) {
-      if (samples)
-        fail(loc(*samples),
-             "key 'sweep.samples' is not used by the grid design (its size is the product of the "
-             "parameters' levels); remove it");
-    } else {
+    const toml::node* points = sw.get("points");
+    if (spec.design == Design::Grid && samples)
+      fail(loc(*samples),
+           "key 'sweep.samples' is not used by the grid design (its size is the product of the "
+           "parameters' levels); remove it");
+    if (spec.design == Design::Points && samples)
+      fail(loc(*samples),
+           "key 'sweep.samples' is not used by the points design (its size is the points "
+           "file's); remove it");
+    if (spec.design != Design::Points && points)
+      fail(loc(*points), "key 'sweep.points' is only used by design = \"points\"; remove it");
+    if (spec.design == Design::Random) {
       if (!samples)
-        fail(sweep_where, "missing key 'sweep.samples' (the number of " +
-                              std::string(spec.design == Design::Sobol ? "base samples N" : "design points") +
-                              ") for design \"" + d + "\"");
+        fail(sweep_where, "missing key 'sweep.samples' (the number of design points) for design \"random\"");
       spec.samples = static_cast<std::size_t>(integer(*samples, "sweep.samples", 1, 10'000'000));
+    }
+    if (spec.design == Design::Points) {
+      if (!points)
+        fail(sweep_where,
+             "missing key 'sweep.points' (a CSV file of unit-cube points, e.g. from '/usr/bin/python3 -m "
+             "analysis.design sobol|lhs|saltelli|morris SWEEP.toml -o points.csv')");
+      const std::string rel = string(*points, "sweep.points");
+      if (rel.empty()) fail(loc(*points), "key 'sweep.points' must not be empty");
+      fs::path p(rel);
+      if (p.is_relative()) p = fs::path(base_dir_) / p;
+      spec.points.path = fs::absolute(p).lexically_normal().string();
+      if (points_text_override) {
+        spec.points.text = *points_text_override;
+      } else {
+        try {
+          spec.points.text = scenario::read_input_file(spec.points.path, "points file");
+        } catch (const scenario::InputFileError& e) {
+          fail(loc(*points), std::string("key 'sweep.points': ") + e.what());
+        }
+      }
     }
     if (const auto* n = sw.get("replicates"))
       spec.replicates = static_cast<int>(integer(*n, "sweep.replicates", 1, 100'000));
@@ -279,6 +313,13 @@ class Reader {
       type_error(*params, "parameters", "an array of tables ([[parameters]])");
     std::size_t i = 0;
     for (const auto& e : *params->as_array()) spec.parameters.push_back(parameter(*e.as_table(), i++, spec));
+    if (spec.design == Design::Points) {
+      const std::string text = spec.points.text, path = spec.points.path;
+      spec.points =
+          parse_points(text, points_text_override ? source_ + " (points copy)" : path, spec.parameters);
+      spec.points.path = path;
+      spec.samples = spec.points.saltelli_n > 0 ? spec.points.saltelli_n : spec.points.rows;
+    }
     return spec;
   }
 
@@ -380,10 +421,8 @@ std::string_view design_name(Design d) {
       return "grid";
     case Design::Random:
       return "random";
-    case Design::Lhs:
-      return "lhs";
-    case Design::Sobol:
-      return "sobol";
+    case Design::Points:
+      return "points";
   }
   return "?";
 }
@@ -401,7 +440,8 @@ std::string_view scale_name(Scale s) {
 }
 
 SweepSpec parse_sweep(std::string_view text, const std::string& source, const std::string& base_dir,
-                      const std::optional<std::string>& base_text_override) {
+                      const std::optional<std::string>& base_text_override,
+                      const std::optional<std::string>& points_text_override) {
   Reader reader(source, base_dir);
   toml::table root;
   try {
@@ -409,7 +449,7 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source, const st
   } catch (const toml::parse_error& e) {
     reader.fail(reader.loc(e.source()), "invalid TOML: " + std::string(e.description()));
   }
-  SweepSpec spec = reader.read(root, base_text_override);
+  SweepSpec spec = reader.read(root, base_text_override, points_text_override);
   // The base with the fixed overrides must be a valid scenario by itself.
   try {
     (void)parse_scenario(spec.base_text, spec.base_source, spec.fixed);

@@ -26,7 +26,10 @@ class SweepError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Design { Grid, Random, Lhs, Sobol };
+// grid and random are built in; "points" reads unit-cube points from a CSV
+// file written by analysis/design.py (scrambled Sobol', optimised LHS,
+// Saltelli, Morris) or by hand (docs/SWEEP.md, "Designs").
+enum class Design { Grid, Random, Points };
 enum class Scale { Uniform, LogUniform, Integer };
 
 std::string_view design_name(Design d);
@@ -47,6 +50,22 @@ struct Parameter {
   std::string where_value;            // ... of its range or levels
 };
 
+// A points file (design = "points"): unit-cube coordinates, one row per design
+// point, columns in the order of the sweep's parameters.
+struct PointsDesign {
+  std::string path;                 // absolute path of the file named by sweep.points
+  std::string text;                 // its contents (copied to DIR/points.csv)
+  std::string method;               // "# method = ..." in its header ("" if absent)
+  std::vector<std::string> blocks;  // block label of each row ("" without a block column)
+  std::vector<double> unit;         // [rows x parameters], in [0, 1]
+  std::size_t rows = 0;
+  std::size_t saltelli_n = 0;  // N when the rows are the Saltelli layout [A; B; AB1; ...; ABd], else 0
+};
+
+// Parses a points file for the given parameters; errors name "SOURCE:LINE".
+PointsDesign parse_points(std::string_view text, const std::string& source,
+                          const std::vector<Parameter>& parameters);
+
 struct SweepSpec {
   std::string source;              // sweep file path (as given) or a name
   std::string name;                // [sweep] name
@@ -56,7 +75,8 @@ struct SweepSpec {
   std::vector<std::string> fixed;  // [sweep] set: overrides applied to every run, before the parameters
   std::vector<Parameter> parameters;
   Design design = Design::Grid;
-  std::size_t samples = 0;  // random, lhs: points; sobol: base samples N
+  std::size_t samples = 0;  // random: points; points: the file's rows (Saltelli: its N)
+  PointsDesign points;      // design = "points"
   int replicates = 1;
   std::uint64_t seed = 0;  // base seed, 0 .. 2^63 - 1
 };
@@ -65,16 +85,16 @@ struct SweepSpec {
 // the sweep file's directory. `base_text_override` replaces the contents of
 // the base file (a sweep directory keeps its own copy, base.toml).
 SweepSpec load_sweep(const std::string& path);
+// `points_text_override` likewise replaces the points file (DIR/points.csv).
 SweepSpec parse_sweep(std::string_view toml, const std::string& source, const std::string& base_dir,
-                      const std::optional<std::string>& base_text_override = std::nullopt);
+                      const std::optional<std::string>& base_text_override = std::nullopt,
+                      const std::optional<std::string>& points_text_override = std::nullopt);
 
 // ---- designs on the unit cube ---------------------------------------------
 
-// Row-major [rows x d] points in (0, 1)^d, reproducible from `seed`:
-// random: n rows of independent uniforms; lhs: n rows, one point in each of
-// the n strata of every dimension; sobol: the Saltelli layout [A; B; AB_1;
-// ...; AB_d] of n (d + 2) rows, A and B independent uniforms (pseudo-random,
-// from the counter-based generator) and AB_i = A with column i from B.
+// Row-major [n x d] points in (0, 1)^d, reproducible from `seed`: random: n
+// rows of independent uniforms from the counter-based generator. (grid and
+// points have no generated unit-cube design.)
 std::vector<double> unit_design(Design design, std::size_t n, std::size_t d, std::uint64_t seed);
 // A unit-cube coordinate mapped to a parameter value's index in its levels
 // (levels) or to the range (uniform, log-uniform, integer).
