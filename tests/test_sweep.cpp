@@ -340,3 +340,74 @@ TEST_CASE("sweep: a run claim excludes every other claimant, threads of the same
   CHECK(wins > 0);
   std::filesystem::remove_all(dir);
 }
+
+namespace {
+
+// Two segments whose shares must sum to 1; the first one's share is swept.
+std::string segment_sweep(const std::string& linked) {
+  return "[sweep]\ndesign = \"grid\"\n"
+         "[[parameters]]\nkey = \"customers.segments.0.share\"\nrange = [0.2, 0.6]\npoints = 3\n" +
+         linked +
+         "[base.run]\nsteps = 2\n[base.customers]\ncount = 50\n"
+         "[[base.customers.segments]]\nname = \"values\"\nshare = 0.3\n"
+         "[[base.customers.segments]]\nname = \"other\"\nshare = 0.7\n"
+         "[[base.firms]]\nstrategy = \"success\"\n";
+}
+
+}  // namespace
+
+TEST_CASE("sweep: a linked parameter keeps segment shares summing to 1", "[sweep]") {
+  // Without it, every point but the base's own share breaks the sum-to-one rule.
+  expect_sweep_error(segment_sweep(""), {"must sum to 1"});
+  Plan plan(spec_of(segment_sweep(
+      "[[linked]]\nkey = \"customers.segments.1.share\"\nexpression = \"1 - customers.segments.0.share\"\n"
+      "[[linked]]\nkey = \"customers.count\"\ninteger = true\n"
+      "expression = \"round(100 * max(customers.segments.0.share, customers.segments.1.share)) + 2^3\"\n")));
+  REQUIRE(plan.points() == 3);
+  for (const auto& run : plan.runs()) {
+    const auto params = plan.params(run);
+    REQUIRE(params.segments.size() == 2);
+    CHECK(params.segments[1].share == Approx(1 - plan.value(run.point, 0)));
+    CHECK(params.segments[0].share + params.segments[1].share == Approx(1.0));
+    CHECK(plan.linked_value(run.point, 1) ==
+          std::round(100 * std::max(plan.value(run.point, 0), 1 - plan.value(run.point, 0))) + 8);
+    CHECK(params.customers == static_cast<int>(plan.linked_value(run.point, 1)));
+  }
+  CHECK(plan.linked_text(0, 1) == "88");  // 0.2: round(100 * 0.8) + 8, an integer
+  const auto o = plan.overrides(plan.run(2));
+  CHECK(o[1] == "customers.segments.1.share=0.4");
+  CHECK(o[2] == "customers.count=68");
+  // The expression is part of the sweep's identity.
+  Plan other(
+      spec_of(segment_sweep("[[linked]]\nkey = \"customers.segments.1.share\"\nexpression = \"1.0 - "
+                            "customers.segments.0.share\"\n")));
+  CHECK(other.sha256() != plan.sha256());
+}
+
+TEST_CASE("sweep: linked-parameter errors name the file, line, column and key", "[sweep]") {
+  auto linked = [](const std::string& key, const std::string& expr) {
+    return segment_sweep("[[linked]]\nkey = \"" + key + "\"\nexpression = \"" + expr + "\"\n");
+  };
+  // Line 8 holds the key, line 9 the expression: its quote at column 14, its text from column 15.
+  expect_sweep_error(
+      linked("customers.segments.1.share", "1 - customers.segments.0.shar"),
+      {"t.toml:9:19: key 'linked.0.expression' \"1 - customers.segments.0.shar\": unknown name "
+       "'customers.segments.0.shar'",
+       "did you mean 'customers.segments.0.share'?"});
+  expect_sweep_error(linked("customers.segments.1.share", "1 - (customers.segments.0.share"),
+                     {"t.toml:9:46: key 'linked.0.expression'", "expected ')'"});
+  expect_sweep_error(linked("customers.segments.1.share", "1 -"), {"t.toml:9:18:", "expression ends early"});
+  expect_sweep_error(linked("customers.segments.1.share", "lg(customers.segments.0.share)"),
+                     {"t.toml:9:15:", "unknown function 'lg'"});
+  expect_sweep_error(linked("customers.segments.0.share", "0.5"),
+                     {"t.toml:8:7: key 'linked.0.key': 'customers.segments.0.share' is a swept parameter"});
+  expect_sweep_error(linked("customers.segments.1.share", "1 / (customers.segments.0.share - 0.4)"),
+                     {"t.toml:9:14: linked.0 'customers.segments.1.share'", "is inf at design point 1",
+                      "customers.segments.0.share = 0.4"});
+  expect_sweep_error(linked("customers.segments.1.shares", "1 - customers.segments.0.share"),
+                     {"t.toml:8:7: linked.0 'customers.segments.1.shares'", "did you mean"});
+  expect_sweep_error(linked("customers.segments.1.share", "2 - customers.segments.0.share"),
+                     {"t.toml:8:7: linked.0 'customers.segments.1.share'", "must be in [0, 1]"});
+  expect_sweep_error(segment_sweep("[[linked]]\nkey = \"customers.segments.1.share\"\n"),
+                     {"t.toml:7:1: missing key 'linked.0.expression'"});
+}

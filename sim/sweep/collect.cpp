@@ -286,6 +286,16 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     write(file, "/parameters/value", values, {R, P}, "1",
           "value of each parameter in each run (NaN for a string)");
     write_strings(file, "/parameters/text", texts, {R, P}, "TOML text of each value, as passed to --set");
+    if (const std::size_t L = spec.linked.size(); L > 0) {
+      std::vector<std::string> lname, lexpr;
+      for (const auto& x : spec.linked) lname.push_back(x.key), lexpr.push_back(x.expression);
+      std::vector<double> lvalue(R * L);
+      for (std::size_t i = 0; i < R; ++i)
+        for (std::size_t l = 0; l < L; ++l) lvalue[i * L + l] = plan.linked_value(plan.run(i).point, l);
+      write_strings(file, "/linked/name", lname, {L}, "scenario key path of each linked parameter");
+      write_strings(file, "/linked/expression", lexpr, {L}, "its expression, as in the sweep file");
+      write(file, "/linked/value", lvalue, {R, L}, "1", "value of each linked parameter in each run");
+    }
 
     // Runs.
     std::vector<std::string> id, status, file_name, matrix;

@@ -240,17 +240,70 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       }
   }
 
-  // Each parameter alone at its extremes and levels: errors name its line.
+  // Linked parameters at every point, from the parameters' numbers.
+  const std::size_t L = spec_.linked.size();
+  linked_.resize(points_ * L);
+  auto evaluate_linked = [&](std::vector<double>& vars, std::size_t point, bool strict) {
+    for (std::size_t l = 0; l < L; ++l) {
+      const Linked& x = spec_.linked[l];
+      double v = x.program.evaluate(vars);
+      if (x.integer) v = std::round(v);
+      if (!std::isfinite(v) && strict) {
+        std::string at;
+        for (std::size_t j = 0; j < d; ++j)
+          at += (j ? ", " : "") + spec_.parameters[j].key + " = " + texts_[point * d + j];
+        throw SweepError(x.where_expression + ": linked." + std::to_string(l) + " '" + scenario::clip(x.key) +
+                         "' = " + scenario::clip(x.expression) + " is " + scenario::format_double(v) +
+                         " at design point " + std::to_string(point) + " (" + at + ")");
+      }
+      vars[d + l] = v;
+    }
+  };
+  std::vector<double> vars(d + L);
+  for (std::size_t point = 0; point < points_ && L > 0; ++point) {
+    for (std::size_t j = 0; j < d; ++j) vars[j] = numbers_[point * d + j];
+    evaluate_linked(vars, point, true);
+    for (std::size_t l = 0; l < L; ++l) linked_[point * L + l] = vars[d + l];
+  }
+  auto linked_overrides = [&](const std::vector<double>& v) {
+    std::vector<std::string> o;
+    for (std::size_t l = 0; l < L; ++l)
+      if (std::isfinite(v[d + l]))
+        o.push_back(spec_.linked[l].key + "=" +
+                    (spec_.linked[l].integer ? integer_text(v[d + l]) : scenario::format_double(v[d + l])));
+    return o;
+  };
+
+  // An error in a linked key's override names the linked table's line.
+  auto rethrow_linked_error = [&](const std::string& msg) {
+    for (std::size_t l = 0; l < L; ++l)
+      if (msg.rfind("--set '" + spec_.linked[l].key + "=", 0) == 0)
+        throw SweepError(spec_.linked[l].where_key + ": linked." + std::to_string(l) + " '" +
+                         scenario::clip(spec_.linked[l].key) +
+                         "' = " + scenario::clip(spec_.linked[l].expression) + ": " + strip_override(msg));
+  };
+
+  // Each parameter alone at its extremes and levels (with the linked keys
+  // following it, the others at design point 0): errors name its line.
   for (std::size_t j = 0; j < d; ++j) {
     const Parameter& p = spec_.parameters[j];
     std::vector<std::string> values = p.levels;
-    if (p.has_range) values = {value_text_of(p, p.lo), value_text_of(p, p.hi)};
-    for (const auto& v : values) {
+    std::vector<double> numbers = p.level_numbers;
+    if (p.has_range) values = {value_text_of(p, p.lo), value_text_of(p, p.hi)}, numbers = {p.lo, p.hi};
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      const std::string& v = values[k];
       std::vector<std::string> o = spec_.fixed;
       o.push_back(p.key + "=" + v);
+      if (L > 0) {
+        for (std::size_t i = 0; i < d; ++i) vars[i] = numbers_[i];
+        vars[j] = numbers[k];
+        evaluate_linked(vars, 0, false);
+        for (auto& x : linked_overrides(vars)) o.push_back(std::move(x));
+      }
       try {
         (void)parse_scenario(spec_.base_text, spec_.base_source, o);
       } catch (const ScenarioError& e) {
+        rethrow_linked_error(e.what());
         std::string msg = strip_override(e.what());
         const bool about_key = msg.find("unknown key") != std::string::npos ||
                                msg.find("is a table") != std::string::npos ||
@@ -261,6 +314,19 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
         throw SweepError((about_key ? p.where_key : p.where_value) + ": parameters." + std::to_string(j) +
                          " '" + scenario::clip(p.key) + "' = " + scenario::clip(v) + ": " + msg);
       }
+    }
+  }
+
+  // Each linked key at design point 0: a bad key or value names its line.
+  if (L > 0) {
+    std::vector<std::string> o = spec_.fixed;
+    for (std::size_t j = 0; j < d; ++j) o.push_back(spec_.parameters[j].key + "=" + texts_[j]);
+    for (std::size_t l = 0; l < L; ++l) vars[d + l] = linked_[l];
+    for (auto& x : linked_overrides(vars)) o.push_back(std::move(x));
+    try {
+      (void)parse_scenario(spec_.base_text, spec_.base_source, o);
+    } catch (const ScenarioError& e) {
+      rethrow_linked_error(e.what());
     }
   }
 
@@ -299,6 +365,8 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
     for (const auto& l : p.levels) canon += " " + l;
     canon += "\n";
   }
+  for (const auto& x : spec_.linked)
+    canon += "linked " + x.key + " = " + x.expression + (x.integer ? " integer" : "") + "\n";
   if (spec_.design == Design::Points) {
     // The points themselves (not the file's comments or formatting).
     canon += "[points] method=" + spec_.points.method + " rows=" + std::to_string(spec_.points.rows) + "\n";
@@ -328,6 +396,14 @@ double Plan::value(std::size_t point, std::size_t j) const {
   return numbers_.at(point * spec_.parameters.size() + j);
 }
 
+double Plan::linked_value(std::size_t point, std::size_t l) const {
+  return linked_.at(point * spec_.linked.size() + l);
+}
+std::string Plan::linked_text(std::size_t point, std::size_t l) const {
+  const double v = linked_value(point, l);
+  return spec_.linked.at(l).integer ? integer_text(v) : scenario::format_double(v);
+}
+
 std::string_view Plan::saltelli_matrix(std::size_t point) const {
   if (spec_.design != Design::Points || spec_.points.saltelli_n == 0) return "";
   const std::size_t block = point / spec_.points.saltelli_n;
@@ -343,6 +419,8 @@ std::vector<std::string> Plan::overrides(const Run& run) const {
   std::vector<std::string> o = spec_.fixed;
   for (std::size_t j = 0; j < spec_.parameters.size(); ++j)
     o.push_back(spec_.parameters[j].key + "=" + value_text(run.point, j));
+  for (std::size_t l = 0; l < spec_.linked.size(); ++l)
+    o.push_back(spec_.linked[l].key + "=" + linked_text(run.point, l));
   o.push_back("run.seed=" + std::to_string(run.seed));
   return o;
 }

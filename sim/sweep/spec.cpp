@@ -190,7 +190,7 @@ class Reader {
                  const std::optional<std::string>& points_text_override) {
     SweepSpec spec;
     spec.source = source_;
-    check_keys(root, "", {"sweep", "base", "parameters"});
+    check_keys(root, "", {"sweep", "base", "parameters", "linked"});
     const toml::node* sweep_node = root.get("sweep");
     if (!sweep_node)
       fail(source_ + ":1:1", "sweep file has no [sweep] table; add one with at least 'design'");
@@ -313,6 +313,13 @@ class Reader {
       type_error(*params, "parameters", "an array of tables ([[parameters]])");
     std::size_t i = 0;
     for (const auto& e : *params->as_array()) spec.parameters.push_back(parameter(*e.as_table(), i++, spec));
+    if (const toml::node* linked = root.get("linked")) {
+      if (!linked->is_array_of_tables() || linked->as_array()->empty())
+        type_error(*linked, "linked", "an array of tables ([[linked]])");
+      std::size_t l = 0;
+      for (const auto& e : *linked->as_array())
+        spec.linked.push_back(linked_parameter(*e.as_table(), l++, spec));
+    }
     if (spec.design == Design::Points) {
       const std::string text = spec.points.text, path = spec.points.path;
       spec.points =
@@ -389,6 +396,52 @@ class Reader {
       }
     }
     return p;
+  }
+
+  Linked linked_parameter(const toml::table& t, std::size_t l, const SweepSpec& spec) const {
+    const std::string prefix = "linked." + std::to_string(l) + ".";
+    check_keys(t, prefix, {"key", "expression", "integer"});
+    Linked x;
+    x.where = loc(t);
+    const toml::node* key = t.get("key");
+    if (!key) fail(x.where, "missing key '" + prefix + "key' (the scenario key path it sets)");
+    x.key = string(*key, prefix + "key");
+    x.where_key = loc(*key);
+    const toml::node* expr = t.get("expression");
+    if (!expr)
+      fail(x.where, "missing key '" + prefix + "expression' (e.g. \"1 - customers.segments.0.share\")");
+    x.expression = string(*expr, prefix + "expression");
+    x.where_expression = loc(*expr);
+    if (const auto* n = t.get("integer")) {
+      if (!n->is_boolean()) type_error(*n, prefix + "integer", "a boolean");
+      x.integer = n->as_boolean()->get();
+    }
+    for (const auto& p : spec.parameters)
+      if (p.key == x.key)
+        fail(x.where_key, "key '" + prefix + "key': '" + scenario::clip(x.key) +
+                              "' is a swept parameter; a linked key must be another scenario key");
+    for (const auto& o : spec.linked)
+      if (o.key == x.key)
+        fail(x.where_key, "key '" + prefix + "key': '" + scenario::clip(x.key) + "' is linked twice");
+    // Names: numeric parameters (a range, or levels that are all numbers), then earlier linked keys.
+    std::vector<std::string> names;
+    for (const auto& p : spec.parameters) {
+      const bool numeric = p.has_range || std::none_of(p.level_numbers.begin(), p.level_numbers.end(),
+                                                       [](double v) { return std::isnan(v); });
+      names.push_back(numeric ? p.key : "\x01" + p.key);  // a string level cannot be used
+    }
+    for (const auto& o : spec.linked) names.push_back(o.key);
+    try {
+      x.program = Expression::parse(x.expression, names);
+    } catch (const ExpressionError& e) {
+      // Column of the offending character: the string starts after its opening quote.
+      const auto& r = expr->source();
+      const std::string where = r.begin.line == 0 ? source_
+                                                  : source_ + ":" + std::to_string(r.begin.line) + ":" +
+                                                        std::to_string(r.begin.column + 1 + e.column());
+      fail(where, "key '" + prefix + "expression' \"" + scenario::clip(x.expression) + "\": " + e.what());
+    }
+    return x;
   }
 
   // Scenario errors in the base or in [sweep] set, located in the sweep file where possible.

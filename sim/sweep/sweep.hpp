@@ -50,6 +50,45 @@ struct Parameter {
   std::string where_value;            // ... of its range or levels
 };
 
+// An arithmetic expression over named values (a linked parameter's formula).
+class ExpressionError : public std::runtime_error {
+ public:
+  ExpressionError(std::size_t column, const std::string& msg) : std::runtime_error(msg), column_(column) {}
+  std::size_t column() const { return column_; }  // 0-based offset into the expression text
+
+ private:
+  std::size_t column_;
+};
+
+class Expression {
+ public:
+  // Names are looked up in `names`; evaluate() takes their values in that order.
+  // Throws ExpressionError (with the offset) for a bad expression or an unknown name.
+  static Expression parse(std::string_view text, const std::vector<std::string>& names);
+  double evaluate(const std::vector<double>& values) const;
+
+  enum class Kind { Const, Var, Neg, Add, Sub, Mul, Div, Pow, Call };
+  struct Op {
+    Kind kind;
+    double value;
+    int index;  // variable or function
+  };
+
+ private:
+  std::vector<Op> program_;  // postfix
+};
+
+// A linked parameter: a scenario key set from the swept parameters at each
+// design point ([[linked]] key = "...", expression = "..."), applied after
+// them, before the scenario is validated.
+struct Linked {
+  std::string key;
+  std::string expression;  // as written
+  bool integer = false;    // rounded to the nearest integer, written without a decimal point
+  Expression program;      // over [parameters..., earlier linked...]
+  std::string where, where_key, where_expression;  // "FILE:LINE:COLUMN"
+};
+
 // A points file (design = "points"): unit-cube coordinates, one row per design
 // point, columns in the order of the sweep's parameters.
 struct PointsDesign {
@@ -74,6 +113,7 @@ struct SweepSpec {
   std::string base_source;         // names the base in messages
   std::vector<std::string> fixed;  // [sweep] set: overrides applied to every run, before the parameters
   std::vector<Parameter> parameters;
+  std::vector<Linked> linked;  // [[linked]], in file order
   Design design = Design::Grid;
   std::size_t samples = 0;  // random: points; points: the file's rows (Saltelli: its N)
   PointsDesign points;      // design = "points"
@@ -145,11 +185,14 @@ class Plan {
   // TOML text and numeric value (NaN for strings) of parameter j at a point.
   const std::string& value_text(std::size_t point, std::size_t j) const;
   double value(std::size_t point, std::size_t j) const;
+  // Linked parameter l at a point: its value and its TOML text.
+  double linked_value(std::size_t point, std::size_t l) const;
+  std::string linked_text(std::size_t point, std::size_t l) const;
   // Saltelli block of a point: "A", "B" or "AB" (and its column); "" otherwise.
   std::string_view saltelli_matrix(std::size_t point) const;
   int saltelli_column(std::size_t point) const;  // AB_i: i, else -1
 
-  // The --set overrides of a run: [sweep] set, then the parameters, then run.seed.
+  // The --set overrides of a run: [sweep] set, the parameters, the linked parameters, run.seed.
   std::vector<std::string> overrides(const Run& run) const;
   Params params(const Run& run) const;  // throws SweepError naming the run
   // `missionsim run BASE --set ... --seed S` for the run; `base` is the path to print.
@@ -164,6 +207,7 @@ class Plan {
   std::size_t points_ = 0;
   std::vector<std::string> texts_;  // [points x parameters]
   std::vector<double> numbers_;     // [points x parameters]
+  std::vector<double> linked_;      // [points x linked]
   std::vector<Run> runs_;
   std::string sha256_;
 };

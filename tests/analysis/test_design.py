@@ -115,3 +115,46 @@ def test_a_points_file_is_copied_and_a_changed_one_is_refused(tmp_path):
     proc = subprocess.run([missionsim_cli(), "sweep", "run", str(sweep), "-o", str(d), "--resume", "-q"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "holds a different sweep" in proc.stderr, proc.stderr
+
+
+def test_linked_parameters_reach_the_runs_and_sweep_h5(tmp_path):
+    """[[linked]] customers.segments.1.share = 1 - the swept share: in every run's scenario
+    and in sweep.h5's /linked datasets."""
+    import h5py
+
+    from analysis import load_run
+    sweep = tmp_path / "linked.toml"
+    sweep.write_text("""
+[sweep]
+design = "grid"
+replicates = 1
+[[parameters]]
+key = "customers.segments.0.share"
+range = [0.2, 0.6]
+points = 3
+[[linked]]
+key = "customers.segments.1.share"
+expression = "1 - customers.segments.0.share"
+[base.run]
+steps = 2
+[base.customers]
+count = 50
+[[base.customers.segments]]
+name = "values"
+share = 0.3
+[[base.customers.segments]]
+name = "other"
+share = 0.7
+[[base.firms]]
+strategy = "success"
+""")
+    d = run_sweep(sweep, tmp_path / "out")
+    with h5py.File(d / "sweep.h5", "r") as f:
+        assert [x.decode() for x in f["linked/name"][()]] == ["customers.segments.1.share"]
+        assert f["linked/expression"][0].decode() == "1 - customers.segments.0.share"
+        swept = f["parameters/value"][:, 0]
+        np.testing.assert_allclose(f["linked/value"][:, 0], 1 - swept)
+        files = [x.decode() for x in f["runs/file"][()]]
+    for x, file in zip(swept, files):
+        segs = load_run(d / file).attrs["scenario"]["customers"]["segments"]
+        assert segs[0]["share"] == pytest.approx(x) and segs[1]["share"] == pytest.approx(1 - x)
