@@ -222,6 +222,18 @@ int run_sweep_command(const SweepOptions& o) {
   return r.failed > 0 ? kExitFailure : kExitOk;
 }
 
+int extend_command(const SweepOptions& o) {
+  const Plan plan(checked_spec(o));
+  refuse_overwriting_inputs(sweep_outputs(o.output, o.target, plan.spec().base_path, plan.spec().points.path),
+                            {o.target, plan.spec().base_path, plan.spec().points.path});
+  const std::size_t added = extend_directory(plan, o.output, read_file(o.target));
+  std::cout << "sweep " << o.output << ": now " << plan.points() << " points x " << plan.spec().replicates
+            << " replicates = " << plan.size() << " runs, " << added
+            << " added; existing runs kept.\nrun the new ones with: missionsim sweep run " << o.target
+            << " -o " << o.output << " --resume\n";
+  return kExitOk;
+}
+
 std::size_t remembered_shards(const std::string& dir) {
   std::ifstream in(fs::path(dir) / "shards");
   std::size_t n = 0;
@@ -307,6 +319,7 @@ int slurm_command(const SweepOptions& o) {
 int sweep_command(const SweepOptions& o) {
   if (o.action == "plan") return plan_command(o);
   if (o.action == "run") return run_sweep_command(o);
+  if (o.action == "extend") return extend_command(o);
   if (o.action == "status") return status_command(o);
   if (o.action == "collect") return collect_command(o);
   if (o.action == "slurm") return slurm_command(o);

@@ -352,21 +352,30 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   const std::size_t step = points_ <= kMaxCheckedPoints ? 1 : points_;
   for (std::size_t point = 0; point < points_; point += step) (void)params(runs_[point * spec_.replicates]);
 
-  std::string canon = "missionsim-sweep 1\n[base]\n";
-  canon += to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
+  // The identity: what an extension (more replicates or points) keeps.
+  const std::string base_toml = to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
+  std::string ident = "missionsim-sweep-identity 1\n[base]\n" + base_toml + "[design]\n" +
+                      std::string(design_name(spec_.design)) + " method=" + spec_.points.method +
+                      " seed=" + std::to_string(spec_.seed) + "\n";
+  std::string params_text;
+  for (const auto& p : spec_.parameters) {
+    params_text +=
+        p.key + (p.has_range
+                     ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) + " " +
+                           std::string(scale_name(p.scale)) + " points=" + std::to_string(p.points)
+                     : std::string(" levels"));
+    for (const auto& l : p.levels) params_text += " " + l;
+    params_text += "\n";
+  }
+  for (const auto& x : spec_.linked)
+    params_text += "linked " + x.key + " = " + x.expression + (x.integer ? " integer" : "") + "\n";
+  identity_sha256_ = sha256_hex(ident + params_text);
+
+  std::string canon = "missionsim-sweep 1\n[base]\n" + base_toml;
   canon += "[design]\n" + std::string(design_name(spec_.design)) +
            " samples=" + std::to_string(spec_.samples) + " replicates=" + std::to_string(spec_.replicates) +
            " seed=" + std::to_string(spec_.seed) + "\n";
-  for (const auto& p : spec_.parameters) {
-    canon += p.key + (p.has_range
-                          ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) +
-                                " " + std::string(scale_name(p.scale)) + " points=" + std::to_string(p.points)
-                          : std::string(" levels"));
-    for (const auto& l : p.levels) canon += " " + l;
-    canon += "\n";
-  }
-  for (const auto& x : spec_.linked)
-    canon += "linked " + x.key + " = " + x.expression + (x.integer ? " integer" : "") + "\n";
+  canon += params_text;
   if (spec_.design == Design::Points) {
     // The points themselves (not the file's comments or formatting).
     canon += "[points] method=" + spec_.points.method + " rows=" + std::to_string(spec_.points.rows) + "\n";

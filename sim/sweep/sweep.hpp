@@ -201,6 +201,10 @@ class Plan {
   // SHA-256 of the resolved sweep (base scenario resolved with [sweep] set,
   // design, parameters, replicates, seed): equal hashes, equal runs.
   const std::string& sha256() const { return sha256_; }
+  // SHA-256 of what an extension keeps: the resolved base, design kind and
+  // points method, seed, parameters and linked parameters (not replicates,
+  // samples or the points themselves).
+  const std::string& identity_sha256() const { return identity_sha256_; }
 
  private:
   SweepSpec spec_;
@@ -210,6 +214,7 @@ class Plan {
   std::vector<double> linked_;      // [points x linked]
   std::vector<Run> runs_;
   std::string sha256_;
+  std::string identity_sha256_;
 };
 
 // ---- shards ---------------------------------------------------------------
