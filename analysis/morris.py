@@ -62,7 +62,8 @@ def _spread(trajs: np.ndarray) -> np.ndarray:
     return dist
 
 
-def morris_points(r: int, d: int, levels: int = 4, seed: int = 0, candidates: int | None = None) -> np.ndarray:
+def morris_points(r: int, d: int, levels: int = 4, seed: int = 0,
+                  candidates: int | None = None) -> np.ndarray:
     """r trajectories, stacked: rows t (d + 1) .. t (d + 1) + d are trajectory t ([r (d + 1), d])."""
     if r < 2:
         raise DesignError(f"morris needs at least 2 trajectories, got {r}")
@@ -110,7 +111,8 @@ class MorrisResult:
         lines = [f"{'input':>24} {'mu':>10} {'mu*':>10} {'mu* CI':>23} {'sigma':>10}"]
         for i, name in enumerate(self.names):
             lines.append(f"{name:>24} {self.mu[i]:10.4g} {self.mu_star[i]:10.4g} "
-                         f"[{self.mu_star_ci[i, 0]:10.4g},{self.mu_star_ci[i, 1]:10.4g}] {self.sigma[i]:10.4g}")
+                         f"[{self.mu_star_ci[i, 0]:10.4g},{self.mu_star_ci[i, 1]:10.4g}] "
+                         f"{self.sigma[i]:10.4g}")
         return "\n".join(lines)
 
 
@@ -196,7 +198,8 @@ def sweep_morris(sweep, outcome: str, conf: float = 0.95, seed: int = 0) -> Morr
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python3 -m analysis.morris",
-                                 description="Morris mu*, mu, sigma of a collected sweep (morris points file).")
+                                 description="Morris mu*, mu, sigma of a collected sweep "
+                                             "(morris points file).")
     ap.add_argument("sweep", help="sweep directory or its sweep.h5")
     ap.add_argument("--outcome", required=True, help="an outcome column, e.g. market:hhi or success:share")
     args = ap.parse_args(argv)

@@ -49,7 +49,8 @@ class SaltelliWarning(UserWarning):
     """Sobol' indices too uncertain to read: widen N (docs/SWEEP.md, "Designs")."""
 
 
-def saltelli_sample(n: int, bounds, rng=None, sampler: str = "sobol", allow_small: bool = False) -> np.ndarray:
+def saltelli_sample(n: int, bounds, rng=None, sampler: str = "sobol",
+                    allow_small: bool = False) -> np.ndarray:
     """Rows ``[A; B; AB_1; ...; AB_k]`` of shape (n (k + 2), k), inputs uniform in ``bounds``.
 
     ``bounds`` is a sequence of k (low, high) pairs. ``sampler="sobol"``
@@ -136,7 +137,8 @@ def sobol_indices(y, k: int, n_boot: int = 1000, conf: float = 0.95, rng=None, n
     f_a, f_b, f_ab = split_outputs(y, k)
     n = f_a.size
     if n < MIN_SALTELLI_N and not allow_small:
-        raise ValueError(f"N = {n} base rows is too few for stable Sobol' indices (at least {MIN_SALTELLI_N}; "
+        raise ValueError(f"N = {n} base rows is too few for stable Sobol' indices "
+                         f"(at least {MIN_SALTELLI_N}; "
                          "docs/SWEEP.md \"Designs\"); pass allow_small=True to compute them anyway")
     if not (np.all(np.isfinite(f_a)) and np.all(np.isfinite(f_b)) and np.all(np.isfinite(f_ab))):
         raise ValueError("outputs contain NaN or infinity")

@@ -177,8 +177,8 @@ PlanSize plan_size(const SweepSpec& spec) {
   // bytes); per point and parameter a value text (32 bytes, plus 32 on the heap
   // when longer than 15 characters) and a number (8).
   size.bytes = static_cast<double>(size.runs) * (64 + 40) +
-               static_cast<double>(size.points) * static_cast<double>(d) * (32 + 32 + 8) + grid_bytes +
-               unit_bytes;
+               static_cast<double>(size.points) * static_cast<double>(d) * (32 + 32 + 8) +
+               static_cast<double>(size.points * spec.linked.size()) * 8 + grid_bytes + unit_bytes;
   return size;
 }
 

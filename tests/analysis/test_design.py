@@ -111,7 +111,8 @@ def test_a_points_file_is_copied_and_a_changed_one_is_refused(tmp_path):
     sweep = tmp_path / "tiny-lhs.toml"
     sweep.write_text((SWEEPS / "tiny-lhs.toml").read_text().replace('"../tiny.toml"',
                                                                     f'"{REPO / "scenarios" / "tiny.toml"}"'))
-    assert design_cmd("lhs", sweep, "--n", 4, "--seed", 7, "-o", tmp_path / "tiny-lhs.points.csv").returncode == 0
+    proc = design_cmd("lhs", sweep, "--n", 4, "--seed", 7, "-o", tmp_path / "tiny-lhs.points.csv")
+    assert proc.returncode == 0, proc.stderr
     proc = subprocess.run([missionsim_cli(), "sweep", "run", str(sweep), "-o", str(d), "--resume", "-q"],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "holds a different sweep" in proc.stderr, proc.stderr
