@@ -42,7 +42,8 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from .readers import TrajectoryError, by_strategy  # noqa: E402
-from .sobol import sobol_indices  # noqa: E402
+from .design import MIN_SALTELLI_N  # noqa: E402
+from .sobol import SaltelliWarning, sobol_indices  # noqa: E402
 from .style import DPI, strategy_colour  # noqa: E402
 from .sweep import MARKET_OUTCOMES, STRATEGY_OUTCOMES, load_sweep, sweep_runs  # noqa: E402
 
@@ -549,18 +550,22 @@ def sobol_table(df, outcome, n_boot=1000, conf=0.95, seed=0):
         blocks = y.reshape(k + 2, n)
         keep = np.isfinite(blocks).all(axis=0)
         base = {"outcome": col, "N": int(keep.sum())}
-        if keep.sum() < 2 or np.nanvar(blocks[:2][:, keep]) == 0:
-            why = "constant" if keep.sum() >= 2 else "too few complete rows"
+        if keep.sum() < MIN_SALTELLI_N or np.nanvar(blocks[:2][:, keep]) == 0:
+            why = ("constant" if keep.sum() >= MIN_SALTELLI_N else
+                   f"{keep.sum()} complete rows, fewer than {MIN_SALTELLI_N} for stable indices")
             for key in keys:
                 rows.append(dict(base, parameter=key, S1=np.nan, S1_lo=np.nan, S1_hi=np.nan,
                                  ST=np.nan, ST_lo=np.nan, ST_hi=np.nan, note=why))
             continue
-        res = sobol_indices(blocks[:, keep].reshape(-1), k, n_boot=n_boot, conf=conf, rng=seed,
-                            names=keys)
+        with warnings.catch_warnings():  # kept in the table's note instead
+            warnings.simplefilter("ignore", SaltelliWarning)
+            res = sobol_indices(blocks[:, keep].reshape(-1), k, n_boot=n_boot, conf=conf, rng=seed,
+                                names=keys)
         for i, key in enumerate(keys):
             rows.append(dict(base, parameter=key, S1=res.S1[i], S1_lo=res.S1_ci[i, 0],
                              S1_hi=res.S1_ci[i, 1], ST=res.ST[i], ST_lo=res.ST_ci[i, 0],
-                             ST_hi=res.ST_ci[i, 1], note=""))
+                             ST_hi=res.ST_ci[i, 1],
+                             note="; ".join(w for w in res.warnings if w.startswith(key + ":"))))
     return pd.DataFrame(rows)
 
 

@@ -62,24 +62,72 @@ TEST_CASE("sweep: grid is the full product of the levels, last parameter fastest
   CHECK(plan.run(5).replicate == 1);
 }
 
-TEST_CASE("sweep: LHS puts one point in each stratum of every dimension", "[sweep]") {
-  for (std::size_t n : {1u, 7u, 50u}) {
-    const std::size_t d = 3;
-    const auto u = unit_design(Design::Lhs, n, d, 42);
-    REQUIRE(u.size() == n * d);
-    for (std::size_t k = 0; k < d; ++k) {
-      std::set<std::size_t> strata;
-      for (std::size_t i = 0; i < n; ++i) {
-        const double x = u[i * d + k];
-        REQUIRE(x > 0);
-        REQUIRE(x < 1);
-        strata.insert(static_cast<std::size_t>(x * n));
-      }
-      CHECK(strata.size() == n);
+TEST_CASE("sweep: a points file maps unit coordinates through each parameter's scale", "[sweep]") {
+  // Columns in another order than the parameters, comments, blank lines, CRLF.
+  const std::string pts =
+      "# missionsim-design 1\n# method = \"lhs\"\n\neconomics.bankrupt_after,choice.churn_base\r\n"
+      "0,0\n0.5, 0.5\n1,1\n";
+  Plan plan(parse_sweep(sweep("design = \"points\"\npoints = \"p.csv\"\nreplicates = 2", kTwoRanges),
+                        "t.toml", kBase, std::nullopt, pts));
+  REQUIRE(plan.points() == 3);
+  CHECK(plan.size() == 6);
+  CHECK(plan.spec().points.method == "lhs");
+  CHECK(plan.spec().points.path == kBase + "/p.csv");
+  CHECK(plan.value(0, 0) == Approx(0.001));
+  CHECK(plan.value(1, 0) == Approx(0.01));  // log-uniform: the geometric mid-point
+  CHECK(plan.value(2, 0) == Approx(0.1));
+  CHECK(plan.value_text(0, 1) == "2");
+  CHECK(plan.value_text(2, 1) == "9");
+  CHECK(plan.saltelli_matrix(0).empty());
+  CHECK(plan.saltelli_column(0) == -1);
+  // The points are part of the sweep's identity; comments are not.
+  Plan same(parse_sweep(sweep("design = \"points\"\npoints = \"p.csv\"\nreplicates = 2", kTwoRanges),
+                        "t.toml", kBase, std::nullopt,
+                        "choice.churn_base,economics.bankrupt_after\n0,0\n0.5,0.5\n1.0,1\n"));
+  CHECK(same.sha256() != plan.sha256());  // the method line is gone
+  Plan other(parse_sweep(sweep("design = \"points\"\npoints = \"p.csv\"\nreplicates = 2", kTwoRanges),
+                         "t.toml", kBase, std::nullopt,
+                         "# method = \"lhs\"\n# another comment\nchoice.churn_base,economics.bankrupt_after\n"
+                         "0,0\n0.5,0.5\n1.0,1\n"));
+  CHECK(other.sha256() == plan.sha256());
+}
+
+TEST_CASE("sweep: points-file errors name the file, line and column", "[sweep]") {
+  auto expect = [](const std::string& pts, std::initializer_list<std::string> fragments) {
+    try {
+      Plan plan(parse_sweep(sweep("design = \"points\"\npoints = \"p.csv\"", kTwoRanges), "t.toml", kBase,
+                            std::nullopt, pts));
+      FAIL("no error for:\n" << pts);
+    } catch (const SweepError& e) {
+      for (const auto& f : fragments) CHECK_THAT(std::string(e.what()), Catch::Contains(f));
     }
-  }
-  CHECK(unit_design(Design::Lhs, 20, 2, 1) == unit_design(Design::Lhs, 20, 2, 1));
-  CHECK(unit_design(Design::Lhs, 20, 2, 1) != unit_design(Design::Lhs, 20, 2, 2));
+  };
+  expect("choice.churn_base,economics.bankrupt_after\n0.1,0.2\n0.3,1.5\n",
+         {"points copy):3: column 'economics.bankrupt_after': 1.5 is outside [0, 1]"});
+  expect("choice.churn_base,economics.bankrupt_aftr\n0.1,0.2\n",
+         {":1: column 'economics.bankrupt_aftr' is not a parameter of the sweep"});
+  expect("choice.churn_base\n0.1\n", {":1: no column for parameter 'economics.bankrupt_after'"});
+  expect("choice.churn_base,economics.bankrupt_after\n0.1,x\n",
+         {":2: column 'economics.bankrupt_after': 'x' is not"});
+  expect("choice.churn_base,economics.bankrupt_after\n0.1\n", {":2: 1 values, expected 2"});
+  expect("choice.churn_base,economics.bankrupt_after\n", {"no points after the header"});
+  // A Saltelli layout is checked whole: AB1 must be A with column 1 from B.
+  expect("block,choice.churn_base,economics.bankrupt_after\nA,0.1,0.2\nB,0.3,0.4\nAB1,0.3,0.2\nAB2,0.1,0.5\n",
+         {"row 4 (AB2, base row 1) column 'economics.bankrupt_after' is not B's"});
+  expect("block,choice.churn_base,economics.bankrupt_after\nA,0.1,0.2\nB,0.3,0.4\nAB1,0.3,0.2\n",
+         {"a Saltelli layout of 4 rows"});
+  // The file itself: relative to the sweep file, missing.
+  expect_sweep_error(sweep("design = \"points\"\npoints = \"no-such.csv\"", kTwoRanges),
+                     {"t.toml:4:10: key 'sweep.points': cannot open points file"});
+  expect_sweep_error(sweep("design = \"points\"", kTwoRanges), {"missing key 'sweep.points'"});
+  expect_sweep_error(sweep("design = \"points\"\npoints = \"p.csv\"\nsamples = 3", kTwoRanges),
+                     {"t.toml:5:11: key 'sweep.samples' is not used by the points design"});
+  // The removed built-in designs name their replacement.
+  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4", kTwoRanges),
+                     {"t.toml:3:10: design \"lhs\" is no longer built in",
+                      "-m analysis.design lhs t.toml --n N --seed S -o points.csv", "design = \"points\""});
+  expect_sweep_error(sweep("design = \"sobol\"\nsamples = 4", kTwoRanges),
+                     {"design \"sobol\" is no longer built in", "analysis.design saltelli t.toml"});
 }
 
 TEST_CASE("sweep: log-uniform and integer scales", "[sweep]") {
@@ -112,23 +160,23 @@ TEST_CASE("sweep: log-uniform and integer scales", "[sweep]") {
   CHECK(below < 130);
 }
 
-TEST_CASE("sweep: Saltelli layout [A; B; AB_1; ...; AB_d]", "[sweep]") {
-  const std::size_t n = 8, d = 3;
-  const auto u = unit_design(Design::Sobol, n, d, 9);
-  REQUIRE(u.size() == n * (d + 2) * d);
-  auto at = [&](std::size_t row, std::size_t k) { return u[row * d + k]; };
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t c = 0; c < d; ++c)
-      for (std::size_t k = 0; k < d; ++k) CHECK(at((2 + c) * n + i, k) == (k == c ? at(n + i, k) : at(i, k)));
-  Plan plan(spec_of(sweep("design = \"sobol\"\nsamples = 8\nreplicates = 2", kTwoRanges)));
-  CHECK(plan.points() == 8 * 4);
-  CHECK(plan.size() == 64);
+TEST_CASE("sweep: Saltelli layout [A; B; AB_1; ...; AB_d] from a points file", "[sweep]") {
+  // N = 2, d = 2: A, B, AB1 (A with column 1 from B), AB2.
+  const std::string pts =
+      "# method = \"saltelli\"\nblock,choice.churn_base,economics.bankrupt_after\n"
+      "A,0.1,0.2\nA,0.5,0.6\nB,0.3,0.4\nB,0.7,0.8\nAB1,0.3,0.2\nAB1,0.7,0.6\nAB2,0.1,0.4\nAB2,0.5,0.8\n";
+  Plan plan(parse_sweep(sweep("design = \"points\"\npoints = \"p.csv\"\nreplicates = 2", kTwoRanges),
+                        "t.toml", kBase, std::nullopt, pts));
+  CHECK(plan.spec().points.saltelli_n == 2);
+  CHECK(plan.spec().samples == 2);
+  CHECK(plan.points() == 2 * 4);
+  CHECK(plan.size() == 16);
   CHECK(plan.saltelli_matrix(0) == "A");
-  CHECK(plan.saltelli_matrix(8) == "B");
-  CHECK(plan.saltelli_matrix(16) == "AB");
-  CHECK(plan.saltelli_column(16) == 0);
-  CHECK(plan.saltelli_column(31) == 1);
-  CHECK(plan.saltelli_column(7) == -1);
+  CHECK(plan.saltelli_matrix(2) == "B");
+  CHECK(plan.saltelli_matrix(4) == "AB");
+  CHECK(plan.saltelli_column(4) == 0);
+  CHECK(plan.saltelli_column(7) == 1);
+  CHECK(plan.saltelli_column(1) == -1);
 }
 
 TEST_CASE("sweep: run seeds are distinct, stable and depend on the base seed", "[sweep]") {
@@ -203,24 +251,24 @@ TEST_CASE("sweep: sweep-file errors name the file, line, column and key", "[swee
                      {"t.toml:3:1: unknown key 'sweep.desing'", "did you mean 'sweep.design'?"});
   expect_sweep_error(sweep("design = \"grids\"", kTwoRanges),
                      {"t.toml:3:10: key 'sweep.design' must be one of", "did you mean 'grid'?"});
-  expect_sweep_error(sweep("design = \"lhs\"", kTwoRanges), {"missing key 'sweep.samples'"});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 0", kTwoRanges),
+  expect_sweep_error(sweep("design = \"random\"", kTwoRanges), {"missing key 'sweep.samples'"});
+  expect_sweep_error(sweep("design = \"random\"\nsamples = 0", kTwoRanges),
                      {"t.toml:4:11: key 'sweep.samples' must be in [1, "});
-  expect_sweep_error(
-      sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_bse\"\nrange = [0, 1]\n"),
-      {"t.toml:6:7: parameters.0 'choice.churn_bse'", "did you mean 'choice.churn_base'?"});
-  expect_sweep_error(
-      sweep("design = \"lhs\"\nsamples = 4", "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 2]\n"),
-      {"t.toml:7:9: parameters.0 'choice.churn_base' = 2", "must be in [0, 1], got 2"});
-  expect_sweep_error(sweep("design = \"lhs\"\nsamples = 4",
+  expect_sweep_error(sweep("design = \"random\"\nsamples = 4",
+                           "[[parameters]]\nkey = \"choice.churn_bse\"\nrange = [0, 1]\n"),
+                     {"t.toml:6:7: parameters.0 'choice.churn_bse'", "did you mean 'choice.churn_base'?"});
+  expect_sweep_error(sweep("design = \"random\"\nsamples = 4",
+                           "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 2]\n"),
+                     {"t.toml:7:9: parameters.0 'choice.churn_base' = 2", "must be in [0, 1], got 2"});
+  expect_sweep_error(sweep("design = \"random\"\nsamples = 4",
                            "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 1]\nscale = \"log\"\n"),
                      {"key 'parameters.0.scale' must be one of", "did you mean 'log-uniform'?"});
   expect_sweep_error(
-      sweep("design = \"lhs\"\nsamples = 4",
+      sweep("design = \"random\"\nsamples = 4",
             "[[parameters]]\nkey = \"choice.churn_base\"\nrange = [0, 0.1]\nscale = \"log-uniform\"\n"),
       {"must be positive for scale \"log-uniform\""});
   expect_sweep_error(
-      sweep("design = \"lhs\"\nsamples = 4",
+      sweep("design = \"random\"\nsamples = 4",
             "[[parameters]]\nkey = \"economics.bankrupt_after\"\nrange = [2, 9]\n"),
       {"parameters.0 'economics.bankrupt_after'", "must be an integer", "scale = \"integer\""});
   expect_sweep_error(
@@ -291,4 +339,75 @@ TEST_CASE("sweep: a run claim excludes every other claimant, threads of the same
   CHECK(most == 1);
   CHECK(wins > 0);
   std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// Two segments whose shares must sum to 1; the first one's share is swept.
+std::string segment_sweep(const std::string& linked) {
+  return "[sweep]\ndesign = \"grid\"\n"
+         "[[parameters]]\nkey = \"customers.segments.0.share\"\nrange = [0.2, 0.6]\npoints = 3\n" +
+         linked +
+         "[base.run]\nsteps = 2\n[base.customers]\ncount = 50\n"
+         "[[base.customers.segments]]\nname = \"values\"\nshare = 0.3\n"
+         "[[base.customers.segments]]\nname = \"other\"\nshare = 0.7\n"
+         "[[base.firms]]\nstrategy = \"success\"\n";
+}
+
+}  // namespace
+
+TEST_CASE("sweep: a linked parameter keeps segment shares summing to 1", "[sweep]") {
+  // Without it, every point but the base's own share breaks the sum-to-one rule.
+  expect_sweep_error(segment_sweep(""), {"must sum to 1"});
+  Plan plan(spec_of(segment_sweep(
+      "[[linked]]\nkey = \"customers.segments.1.share\"\nexpression = \"1 - customers.segments.0.share\"\n"
+      "[[linked]]\nkey = \"customers.count\"\ninteger = true\n"
+      "expression = \"round(100 * max(customers.segments.0.share, customers.segments.1.share)) + 2^3\"\n")));
+  REQUIRE(plan.points() == 3);
+  for (const auto& run : plan.runs()) {
+    const auto params = plan.params(run);
+    REQUIRE(params.segments.size() == 2);
+    CHECK(params.segments[1].share == Approx(1 - plan.value(run.point, 0)));
+    CHECK(params.segments[0].share + params.segments[1].share == Approx(1.0));
+    CHECK(plan.linked_value(run.point, 1) ==
+          std::round(100 * std::max(plan.value(run.point, 0), 1 - plan.value(run.point, 0))) + 8);
+    CHECK(params.customers == static_cast<int>(plan.linked_value(run.point, 1)));
+  }
+  CHECK(plan.linked_text(0, 1) == "88");  // 0.2: round(100 * 0.8) + 8, an integer
+  const auto o = plan.overrides(plan.run(2));
+  CHECK(o[1] == "customers.segments.1.share=0.4");
+  CHECK(o[2] == "customers.count=68");
+  // The expression is part of the sweep's identity.
+  Plan other(
+      spec_of(segment_sweep("[[linked]]\nkey = \"customers.segments.1.share\"\nexpression = \"1.0 - "
+                            "customers.segments.0.share\"\n")));
+  CHECK(other.sha256() != plan.sha256());
+}
+
+TEST_CASE("sweep: linked-parameter errors name the file, line, column and key", "[sweep]") {
+  auto linked = [](const std::string& key, const std::string& expr) {
+    return segment_sweep("[[linked]]\nkey = \"" + key + "\"\nexpression = \"" + expr + "\"\n");
+  };
+  // Line 8 holds the key, line 9 the expression: its quote at column 14, its text from column 15.
+  expect_sweep_error(
+      linked("customers.segments.1.share", "1 - customers.segments.0.shar"),
+      {"t.toml:9:19: key 'linked.0.expression' \"1 - customers.segments.0.shar\": unknown name "
+       "'customers.segments.0.shar'",
+       "did you mean 'customers.segments.0.share'?"});
+  expect_sweep_error(linked("customers.segments.1.share", "1 - (customers.segments.0.share"),
+                     {"t.toml:9:46: key 'linked.0.expression'", "expected ')'"});
+  expect_sweep_error(linked("customers.segments.1.share", "1 -"), {"t.toml:9:18:", "expression ends early"});
+  expect_sweep_error(linked("customers.segments.1.share", "lg(customers.segments.0.share)"),
+                     {"t.toml:9:15:", "unknown function 'lg'"});
+  expect_sweep_error(linked("customers.segments.0.share", "0.5"),
+                     {"t.toml:8:7: key 'linked.0.key': 'customers.segments.0.share' is a swept parameter"});
+  expect_sweep_error(linked("customers.segments.1.share", "1 / (customers.segments.0.share - 0.4)"),
+                     {"t.toml:9:14: linked.0 'customers.segments.1.share'", "is inf at design point 1",
+                      "customers.segments.0.share = 0.4"});
+  expect_sweep_error(linked("customers.segments.1.shares", "1 - customers.segments.0.share"),
+                     {"t.toml:8:7: linked.0 'customers.segments.1.shares'", "did you mean"});
+  expect_sweep_error(linked("customers.segments.1.share", "2 - customers.segments.0.share"),
+                     {"t.toml:8:7: linked.0 'customers.segments.1.share'", "must be in [0, 1]"});
+  expect_sweep_error(segment_sweep("[[linked]]\nkey = \"customers.segments.1.share\"\n"),
+                     {"t.toml:7:1: missing key 'linked.0.expression'"});
 }

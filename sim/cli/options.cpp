@@ -145,6 +145,8 @@ constexpr const char* kSweepUsage =
     "  plan SWEEP.toml [--csv FILE] [--run ID]       list the runs, their parameters and seeds\n"
     "  run SWEEP.toml -o DIR [--jobs N] [--threads N] [--shard i/N] [--resume] [--mpi]\n"
     "                                                run the sweep (or one shard) into DIR\n"
+    "  extend SWEEP.toml -o DIR                      grow a sweep in DIR to SWEEP.toml (more replicates or\n"
+    "                                                points); then 'run SWEEP.toml -o DIR --resume'\n"
     "  status DIR [--shards N]                       done / partial / missing / failed, by shard\n"
     "  collect DIR                                   write DIR/sweep.h5 (parameters, outcomes, links)\n"
     "  slurm SWEEP.toml -o DIR [--array-size N] [--throttle K] [--account A] [--partition P] [--qos Q]\n"
@@ -164,7 +166,7 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
   const std::string action = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   po::options_description options("sweep " + action + " options");
-  const bool on_file = action == "plan" || action == "run" || action == "slurm";
+  const bool on_file = action == "plan" || action == "run" || action == "slurm" || action == "extend";
   if (action == "plan") {
     options.add_options()                                                                         //
         ("csv", po::value<std::string>()->value_name("FILE"), "also write the run table as CSV")  //
@@ -178,6 +180,9 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
         ("resume", po::bool_switch(), "skip runs already complete, redo partial and missing ones")          //
         ("mpi", po::bool_switch(), "hand runs out over MPI ranks (start with mpirun)")                      //
         ("quiet,q", po::bool_switch(), "no line per run");
+  } else if (action == "extend") {
+    options.add_options()("output,o", po::value<std::string>()->value_name("DIR"),
+                          "the sweep directory to extend (required)");
   } else if (action == "status") {
     options.add_options()("shards", po::value<std::size_t>()->value_name("N"),
                           "count by N shards (default: as the last sharded run, else 1)");
@@ -200,7 +205,7 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
         ("setup", po::value<std::vector<std::string>>()->composing()->value_name("LINE"),
          "shell line run before missionsim, e.g. 'module load hdf5' (repeatable; replaces the file's)");
   } else {
-    throw UsageError("unknown sweep action '" + action + "' (plan, run, status, collect, slurm)");
+    throw UsageError("unknown sweep action '" + action + "' (plan, run, extend, status, collect, slurm)");
   }
   if (on_file)
     options.add_options()("force", po::bool_switch(),
@@ -228,7 +233,8 @@ Invocation parse_sweep(const std::vector<std::string>& args) {
     return n;
   };
   if (vm.count("output")) o.output = vm["output"].as<std::string>();
-  if ((action == "run" || action == "slurm") && o.output.empty()) throw UsageError("missing -o DIR");
+  if ((action == "run" || action == "slurm" || action == "extend") && o.output.empty())
+    throw UsageError("missing -o DIR");
   if (vm.count("csv")) o.csv = vm["csv"].as<std::string>();
   if (vm.count("run")) o.run_id = vm["run"].as<std::string>();
   if (vm.count("jobs")) o.jobs = positive("jobs");

@@ -53,11 +53,12 @@ std::string base_argument(const Plan& plan, const std::string& dir) {
 // The files `sweep run` writes into DIR (docs/SWEEP.md, the sweep directory);
 // its copies sweep.toml and base.toml may be the inputs themselves (same bytes).
 std::vector<OutputFile> sweep_outputs(const std::string& dir, const std::string& sweep_file,
-                                      const std::string& base_file) {
+                                      const std::string& base_file, const std::string& points_file = "") {
   const fs::path d(dir);
   std::vector<OutputFile> out = {{dir, ""},
                                  {(d / "sweep.toml").string(), sweep_file},
                                  {(d / "base.toml").string(), base_file},
+                                 {(d / "points.csv").string(), points_file},
                                  {(d / "runs").string(), ""}};
   for (const char* name : {"manifest.toml", "ledger", "shards", "sweep.h5", "sweep.h5.partial"})
     out.push_back({(d / name).string(), ""});
@@ -117,7 +118,8 @@ int plan_command(const SweepOptions& o) {
     std::cout << plan.command(plan.run(*index), base) << '\n';
     return kExitOk;
   }
-  std::cout << "sweep '" << spec.name << "': design " << design_name(spec.design) << ", " << plan.points()
+  std::cout << "sweep '" << spec.name << "': design " << design_name(spec.design)
+            << (spec.points.method.empty() ? "" : " (" + spec.points.method + ")") << ", " << plan.points()
             << " points x " << spec.replicates << " replicates = " << plan.size() << " runs\n";
   std::cout << "base: "
             << (spec.base_path.empty() ? "inline [base] (written to DIR/base.toml by sweep run)"
@@ -127,7 +129,7 @@ int plan_command(const SweepOptions& o) {
   const std::size_t width = plan.size() ? plan.run(0).id.size() : 2;
   std::cout << std::string(width > 2 ? width - 2 + 2 : 2, ' ') << "seed               ";
   for (const auto& p : spec.parameters) std::cout << "  " << p.key;
-  if (spec.design == Design::Sobol) std::cout << "  matrix";
+  if (spec.points.saltelli_n > 0) std::cout << "  matrix";
   std::cout << '\n';
   for (const auto& run : plan.runs()) {
     char seed[32];
@@ -141,7 +143,7 @@ int plan_command(const SweepOptions& o) {
                                    : 0,
                                ' ');
     }
-    if (spec.design == Design::Sobol) {
+    if (spec.points.saltelli_n > 0) {
       std::cout << "  " << plan.saltelli_matrix(run.point);
       if (plan.saltelli_column(run.point) >= 0) std::cout << "_" << plan.saltelli_column(run.point) + 1;
     }
@@ -154,13 +156,13 @@ int plan_command(const SweepOptions& o) {
     std::ostringstream csv;
     csv << "id,point,replicate,seed";
     for (const auto& p : spec.parameters) csv << ',' << csv_field(p.key);
-    if (spec.design == Design::Sobol) csv << ",saltelli_matrix,saltelli_column";
+    if (spec.points.saltelli_n > 0) csv << ",saltelli_matrix,saltelli_column";
     csv << '\n';
     for (const auto& run : plan.runs()) {
       csv << run.id << ',' << run.point << ',' << run.replicate << ',' << run.seed;
       for (std::size_t j = 0; j < spec.parameters.size(); ++j)
         csv << ',' << csv_field(plan.value_text(run.point, j));
-      if (spec.design == Design::Sobol)
+      if (spec.points.saltelli_n > 0)
         csv << ',' << plan.saltelli_matrix(run.point) << ',' << plan.saltelli_column(run.point);
       csv << '\n';
     }
@@ -184,8 +186,8 @@ int run_sweep_command(const SweepOptions& o) {
   const InterruptGuard interrupt;
   options.stop = [&] { return interrupt.requested(); };
 
-  refuse_overwriting_inputs(sweep_outputs(o.output, o.target, plan.spec().base_path),
-                            {o.target, plan.spec().base_path});
+  refuse_overwriting_inputs(sweep_outputs(o.output, o.target, plan.spec().base_path, plan.spec().points.path),
+                            {o.target, plan.spec().base_path, plan.spec().points.path});
   if (o.threads > 0) check_threads("--threads", o.threads, o.force);
   if (o.jobs > 0) check_threads("--jobs", o.jobs, o.force);
   check_sweep_fits(plan, o, options.shard);
@@ -218,6 +220,18 @@ int run_sweep_command(const SweepOptions& o) {
     return kExitInterrupted;
   }
   return r.failed > 0 ? kExitFailure : kExitOk;
+}
+
+int extend_command(const SweepOptions& o) {
+  const Plan plan(checked_spec(o));
+  refuse_overwriting_inputs(sweep_outputs(o.output, o.target, plan.spec().base_path, plan.spec().points.path),
+                            {o.target, plan.spec().base_path, plan.spec().points.path});
+  const std::size_t added = extend_directory(plan, o.output, read_file(o.target));
+  std::cout << "sweep " << o.output << ": now " << plan.points() << " points x " << plan.spec().replicates
+            << " replicates = " << plan.size() << " runs, " << added
+            << " added; existing runs kept.\nrun the new ones with: missionsim sweep run " << o.target
+            << " -o " << o.output << " --resume\n";
+  return kExitOk;
 }
 
 std::size_t remembered_shards(const std::string& dir) {
@@ -307,6 +321,7 @@ int slurm_command(const SweepOptions& o) {
 int sweep_command(const SweepOptions& o) {
   if (o.action == "plan") return plan_command(o);
   if (o.action == "run") return run_sweep_command(o);
+  if (o.action == "extend") return extend_command(o);
   if (o.action == "status") return status_command(o);
   if (o.action == "collect") return collect_command(o);
   if (o.action == "slurm") return slurm_command(o);

@@ -242,7 +242,10 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     set_string_attr(file, "missionsim_version", MISSIONSIM_VERSION);
     set_string_attr(file, "sweep_sha256", plan.sha256());
     set_string_attr(file, "name", spec.name);
-    set_string_attr(file, "design", std::string(design_name(spec.design)));
+    // A Saltelli points file keeps the layout readers know as "sobol" ([A; B; AB_i], samples = N).
+    const bool saltelli = spec.design == Design::Points && spec.points.saltelli_n > 0;
+    set_string_attr(file, "design", saltelli ? "sobol" : std::string(design_name(spec.design)));
+    set_string_attr(file, "design_method", spec.points.method);
     set_attr<std::int64_t>(file, "samples", static_cast<std::int64_t>(spec.samples));
     set_attr<std::int32_t>(file, "replicates", spec.replicates);
     set_attr<std::uint64_t>(file, "seed", spec.seed);
@@ -251,6 +254,11 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     set_string_attr(file, "created_utc", utc_now_iso8601());
 
     write_strings(file, "/base_scenario", {spec.base_text}, {}, "base scenario (TOML)");
+    if (spec.design == Design::Points) {
+      write_strings(file, "/design/points", {spec.points.text}, {}, "the points file (DIR/points.csv)");
+      write(file, "/design/unit", spec.points.unit, {plan.points(), P}, "1",
+            "unit-cube coordinates of each design point, in parameter order");
+    }
     std::vector<std::string> fixed = spec.fixed;
     write_strings(file, "/fixed_overrides", fixed, {fixed.size()},
                   "[sweep] set: overrides applied to every run");
@@ -278,6 +286,16 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     write(file, "/parameters/value", values, {R, P}, "1",
           "value of each parameter in each run (NaN for a string)");
     write_strings(file, "/parameters/text", texts, {R, P}, "TOML text of each value, as passed to --set");
+    if (const std::size_t L = spec.linked.size(); L > 0) {
+      std::vector<std::string> lname, lexpr;
+      for (const auto& x : spec.linked) lname.push_back(x.key), lexpr.push_back(x.expression);
+      std::vector<double> lvalue(R * L);
+      for (std::size_t i = 0; i < R; ++i)
+        for (std::size_t l = 0; l < L; ++l) lvalue[i * L + l] = plan.linked_value(plan.run(i).point, l);
+      write_strings(file, "/linked/name", lname, {L}, "scenario key path of each linked parameter");
+      write_strings(file, "/linked/expression", lexpr, {L}, "its expression, as in the sweep file");
+      write(file, "/linked/value", lvalue, {R, L}, "1", "value of each linked parameter in each run");
+    }
 
     // Runs.
     std::vector<std::string> id, status, file_name, matrix;

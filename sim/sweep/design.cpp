@@ -22,13 +22,8 @@ constexpr std::size_t kMaxRuns = 100'000'000;
 constexpr std::size_t kMaxCheckedPoints = 20'000;
 
 // Counter layout of the design draws: agent = row, step = matrix, block = column / 4.
-enum Matrix : std::uint32_t {
-  kRandom = 0,
-  kLhsPermutation = 1,
-  kLhsJitter = 2,
-  kSaltelliA = 3,
-  kSaltelliB = 4
-};
+// (1..4 were the built-in LHS and Saltelli draws, replaced by points files.)
+enum Matrix : std::uint32_t { kRandom = 0 };
 
 double draw(const Rng& rng, Matrix m, std::size_t row, std::size_t col) {
   const auto w = rng.words(Purpose::SweepDesign, static_cast<std::uint32_t>(row), m,
@@ -92,37 +87,8 @@ std::vector<double> unit_design(Design design, std::size_t n, std::size_t d, std
       for (std::size_t i = 0; i < n; ++i)
         for (std::size_t k = 0; k < d; ++k) u[i * d + k] = draw(rng, kRandom, i, k);
       break;
-    case Design::Lhs: {
-      // Column k: a random permutation of the n strata (Fisher-Yates, one
-      // draw per position), and a uniform position inside each stratum.
-      u.resize(n * d);
-      std::vector<std::size_t> perm(n);
-      for (std::size_t k = 0; k < d; ++k) {
-        for (std::size_t i = 0; i < n; ++i) perm[i] = i;
-        for (std::size_t i = n; i > 1; --i) {
-          const auto w = rng.words(Purpose::SweepDesign, static_cast<std::uint32_t>(i - 1), kLhsPermutation,
-                                   static_cast<std::uint32_t>(k));
-          const std::size_t j = Rng::index(w[0], static_cast<std::uint32_t>(i));
-          std::swap(perm[i - 1], perm[j]);
-        }
-        for (std::size_t i = 0; i < n; ++i)
-          u[i * d + k] =
-              (static_cast<double>(perm[i]) + draw(rng, kLhsJitter, i, k)) / static_cast<double>(n);
-      }
-      break;
-    }
-    case Design::Sobol: {
-      // [A; B; AB_1; ...; AB_d], as analysis/sobol.py's saltelli_sample.
-      u.resize(n * (d + 2) * d);
-      for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t k = 0; k < d; ++k) {
-          const double a = draw(rng, kSaltelliA, i, k), b = draw(rng, kSaltelliB, i, k);
-          u[i * d + k] = a;
-          u[(n + i) * d + k] = b;
-          for (std::size_t c = 0; c < d; ++c) u[((2 + c) * n + i) * d + k] = c == k ? b : a;
-        }
-      break;
-    }
+    case Design::Points:
+      throw std::invalid_argument("unit_design: a points design is read from its file");
   }
   return u;
 }
@@ -193,15 +159,16 @@ PlanSize plan_size(const SweepSpec& spec) {
       grid_bytes += 8 * k;
     }
   } else {
-    const double n = static_cast<double>(spec.samples), dd = static_cast<double>(d);
-    const double points = spec.design == Design::Sobol ? n * (dd + 2) : n;
+    const double dd = static_cast<double>(d);
+    const double points =
+        static_cast<double>(spec.design == Design::Points ? spec.points.rows : spec.samples);
     if (points > static_cast<double>(kMaxRuns))
       throw SweepError(spec.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs (" +
-                       std::string(design_name(spec.design)) + " with " + std::to_string(spec.samples) +
-                       " samples" + (spec.design == Design::Sobol ? " gives N (d + 2) points" : "") + ")");
+                       std::string(design_name(spec.design)) + " with " +
+                       std::to_string(static_cast<std::size_t>(points)) + " points)");
     size.points = static_cast<std::size_t>(points);
-    // unit_design's [points x d] doubles, and LHS's permutation.
-    unit_bytes = points * dd * 8 + (spec.design == Design::Lhs ? n * 8 : 0);
+    // The unit-cube design's [points x d] doubles (a points file's also as text).
+    unit_bytes = points * dd * 8 + static_cast<double>(spec.points.text.size());
   }
   if (static_cast<double>(size.points) * spec.replicates > static_cast<double>(kMaxRuns))
     throw SweepError(spec.source + ": the sweep has more than " + std::to_string(kMaxRuns) + " runs");
@@ -210,8 +177,8 @@ PlanSize plan_size(const SweepSpec& spec) {
   // bytes); per point and parameter a value text (32 bytes, plus 32 on the heap
   // when longer than 15 characters) and a number (8).
   size.bytes = static_cast<double>(size.runs) * (64 + 40) +
-               static_cast<double>(size.points) * static_cast<double>(d) * (32 + 32 + 8) + grid_bytes +
-               unit_bytes;
+               static_cast<double>(size.points) * static_cast<double>(d) * (32 + 32 + 8) +
+               static_cast<double>(size.points * spec.linked.size()) * 8 + grid_bytes + unit_bytes;
   return size;
 }
 
@@ -236,7 +203,7 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       points_ *= grid[j].size();
     }
   } else {
-    points_ = spec_.design == Design::Sobol ? spec_.samples * (d + 2) : spec_.samples;
+    points_ = spec_.design == Design::Points ? spec_.points.rows : spec_.samples;
   }
 
   texts_.resize(points_ * d);
@@ -262,7 +229,9 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       }
     }
   } else {
-    const std::vector<double> u = unit_design(spec_.design, spec_.samples, d, spec_.seed);
+    const std::vector<double> u = spec_.design == Design::Points
+                                      ? spec_.points.unit
+                                      : unit_design(spec_.design, spec_.samples, d, spec_.seed);
     for (std::size_t point = 0; point < points_; ++point)
       for (std::size_t j = 0; j < d; ++j) {
         const Parameter& p = spec_.parameters[j];
@@ -271,17 +240,70 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       }
   }
 
-  // Each parameter alone at its extremes and levels: errors name its line.
+  // Linked parameters at every point, from the parameters' numbers.
+  const std::size_t L = spec_.linked.size();
+  linked_.resize(points_ * L);
+  auto evaluate_linked = [&](std::vector<double>& vars, std::size_t point, bool strict) {
+    for (std::size_t l = 0; l < L; ++l) {
+      const Linked& x = spec_.linked[l];
+      double v = x.program.evaluate(vars);
+      if (x.integer) v = std::round(v);
+      if (!std::isfinite(v) && strict) {
+        std::string at;
+        for (std::size_t j = 0; j < d; ++j)
+          at += (j ? ", " : "") + spec_.parameters[j].key + " = " + texts_[point * d + j];
+        throw SweepError(x.where_expression + ": linked." + std::to_string(l) + " '" + scenario::clip(x.key) +
+                         "' = " + scenario::clip(x.expression) + " is " + scenario::format_double(v) +
+                         " at design point " + std::to_string(point) + " (" + at + ")");
+      }
+      vars[d + l] = v;
+    }
+  };
+  std::vector<double> vars(d + L);
+  for (std::size_t point = 0; point < points_ && L > 0; ++point) {
+    for (std::size_t j = 0; j < d; ++j) vars[j] = numbers_[point * d + j];
+    evaluate_linked(vars, point, true);
+    for (std::size_t l = 0; l < L; ++l) linked_[point * L + l] = vars[d + l];
+  }
+  auto linked_overrides = [&](const std::vector<double>& v) {
+    std::vector<std::string> o;
+    for (std::size_t l = 0; l < L; ++l)
+      if (std::isfinite(v[d + l]))
+        o.push_back(spec_.linked[l].key + "=" +
+                    (spec_.linked[l].integer ? integer_text(v[d + l]) : scenario::format_double(v[d + l])));
+    return o;
+  };
+
+  // An error in a linked key's override names the linked table's line.
+  auto rethrow_linked_error = [&](const std::string& msg) {
+    for (std::size_t l = 0; l < L; ++l)
+      if (msg.rfind("--set '" + spec_.linked[l].key + "=", 0) == 0)
+        throw SweepError(spec_.linked[l].where_key + ": linked." + std::to_string(l) + " '" +
+                         scenario::clip(spec_.linked[l].key) +
+                         "' = " + scenario::clip(spec_.linked[l].expression) + ": " + strip_override(msg));
+  };
+
+  // Each parameter alone at its extremes and levels (with the linked keys
+  // following it, the others at design point 0): errors name its line.
   for (std::size_t j = 0; j < d; ++j) {
     const Parameter& p = spec_.parameters[j];
     std::vector<std::string> values = p.levels;
-    if (p.has_range) values = {value_text_of(p, p.lo), value_text_of(p, p.hi)};
-    for (const auto& v : values) {
+    std::vector<double> numbers = p.level_numbers;
+    if (p.has_range) values = {value_text_of(p, p.lo), value_text_of(p, p.hi)}, numbers = {p.lo, p.hi};
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      const std::string& v = values[k];
       std::vector<std::string> o = spec_.fixed;
       o.push_back(p.key + "=" + v);
+      if (L > 0) {
+        for (std::size_t i = 0; i < d; ++i) vars[i] = numbers_[i];
+        vars[j] = numbers[k];
+        evaluate_linked(vars, 0, false);
+        for (auto& x : linked_overrides(vars)) o.push_back(std::move(x));
+      }
       try {
         (void)parse_scenario(spec_.base_text, spec_.base_source, o);
       } catch (const ScenarioError& e) {
+        rethrow_linked_error(e.what());
         std::string msg = strip_override(e.what());
         const bool about_key = msg.find("unknown key") != std::string::npos ||
                                msg.find("is a table") != std::string::npos ||
@@ -292,6 +314,19 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
         throw SweepError((about_key ? p.where_key : p.where_value) + ": parameters." + std::to_string(j) +
                          " '" + scenario::clip(p.key) + "' = " + scenario::clip(v) + ": " + msg);
       }
+    }
+  }
+
+  // Each linked key at design point 0: a bad key or value names its line.
+  if (L > 0) {
+    std::vector<std::string> o = spec_.fixed;
+    for (std::size_t j = 0; j < d; ++j) o.push_back(spec_.parameters[j].key + "=" + texts_[j]);
+    for (std::size_t l = 0; l < L; ++l) vars[d + l] = linked_[l];
+    for (auto& x : linked_overrides(vars)) o.push_back(std::move(x));
+    try {
+      (void)parse_scenario(spec_.base_text, spec_.base_source, o);
+    } catch (const ScenarioError& e) {
+      rethrow_linked_error(e.what());
     }
   }
 
@@ -317,18 +352,42 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   const std::size_t step = points_ <= kMaxCheckedPoints ? 1 : points_;
   for (std::size_t point = 0; point < points_; point += step) (void)params(runs_[point * spec_.replicates]);
 
-  std::string canon = "missionsim-sweep 1\n[base]\n";
-  canon += to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
+  // The identity: what an extension (more replicates or points) keeps.
+  const std::string base_toml = to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
+  std::string ident = "missionsim-sweep-identity 1\n[base]\n" + base_toml + "[design]\n" +
+                      std::string(design_name(spec_.design)) + " method=" + spec_.points.method +
+                      " seed=" + std::to_string(spec_.seed) + "\n";
+  std::string params_text;
+  for (const auto& p : spec_.parameters) {
+    params_text +=
+        p.key + (p.has_range
+                     ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) + " " +
+                           std::string(scale_name(p.scale)) + " points=" + std::to_string(p.points)
+                     : std::string(" levels"));
+    for (const auto& l : p.levels) params_text += " " + l;
+    params_text += "\n";
+  }
+  for (const auto& x : spec_.linked)
+    params_text += "linked " + x.key + " = " + x.expression + (x.integer ? " integer" : "") + "\n";
+  identity_sha256_ = sha256_hex(ident + params_text);
+
+  std::string canon = "missionsim-sweep 1\n[base]\n" + base_toml;
   canon += "[design]\n" + std::string(design_name(spec_.design)) +
            " samples=" + std::to_string(spec_.samples) + " replicates=" + std::to_string(spec_.replicates) +
            " seed=" + std::to_string(spec_.seed) + "\n";
-  for (const auto& p : spec_.parameters) {
-    canon += p.key + (p.has_range
-                          ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) +
-                                " " + std::string(scale_name(p.scale)) + " points=" + std::to_string(p.points)
-                          : std::string(" levels"));
-    for (const auto& l : p.levels) canon += " " + l;
-    canon += "\n";
+  canon += params_text;
+  if (spec_.design == Design::Points) {
+    // The points themselves (not the file's comments or formatting).
+    canon += "[points] method=" + spec_.points.method + " rows=" + std::to_string(spec_.points.rows) + "\n";
+    char cell[40];
+    for (std::size_t r = 0; r < spec_.points.rows; ++r) {
+      canon += spec_.points.blocks[r];
+      for (std::size_t j = 0; j < d; ++j) {
+        std::snprintf(cell, sizeof cell, ",%.17g", spec_.points.unit[r * d + j]);
+        canon += cell;
+      }
+      canon += "\n";
+    }
   }
   sha256_ = sha256_hex(canon);
 }
@@ -346,14 +405,22 @@ double Plan::value(std::size_t point, std::size_t j) const {
   return numbers_.at(point * spec_.parameters.size() + j);
 }
 
+double Plan::linked_value(std::size_t point, std::size_t l) const {
+  return linked_.at(point * spec_.linked.size() + l);
+}
+std::string Plan::linked_text(std::size_t point, std::size_t l) const {
+  const double v = linked_value(point, l);
+  return spec_.linked.at(l).integer ? integer_text(v) : scenario::format_double(v);
+}
+
 std::string_view Plan::saltelli_matrix(std::size_t point) const {
-  if (spec_.design != Design::Sobol) return "";
-  const std::size_t block = point / spec_.samples;
+  if (spec_.design != Design::Points || spec_.points.saltelli_n == 0) return "";
+  const std::size_t block = point / spec_.points.saltelli_n;
   return block == 0 ? "A" : block == 1 ? "B" : "AB";
 }
 int Plan::saltelli_column(std::size_t point) const {
-  if (spec_.design != Design::Sobol) return -1;
-  const std::size_t block = point / spec_.samples;
+  if (spec_.design != Design::Points || spec_.points.saltelli_n == 0) return -1;
+  const std::size_t block = point / spec_.points.saltelli_n;
   return block < 2 ? -1 : static_cast<int>(block - 2);
 }
 
@@ -361,6 +428,8 @@ std::vector<std::string> Plan::overrides(const Run& run) const {
   std::vector<std::string> o = spec_.fixed;
   for (std::size_t j = 0; j < spec_.parameters.size(); ++j)
     o.push_back(spec_.parameters[j].key + "=" + value_text(run.point, j));
+  for (std::size_t l = 0; l < spec_.linked.size(); ++l)
+    o.push_back(spec_.linked[l].key + "=" + linked_text(run.point, l));
   o.push_back("run.seed=" + std::to_string(run.seed));
   return o;
 }

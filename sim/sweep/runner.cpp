@@ -258,6 +258,7 @@ void prepare_directory(const Plan& plan, const std::string& dir, const std::stri
   if (fs::exists(manifest, ec)) return check();
   write_atomically(root / "sweep.toml", sweep_text);
   write_atomically(root / "base.toml", plan.spec().base_text);
+  if (plan.spec().design == Design::Points) write_atomically(root / "points.csv", plan.spec().points.text);
   // The manifest appears last, and only once: link() fails if another shard made it first.
   const fs::path tmp = manifest.string() + ".tmp." + std::to_string(::getpid());
   {
@@ -285,14 +286,98 @@ Plan open_directory(const std::string& dir) {
   const std::string sweep_copy = (root / "sweep.toml").string();
   const std::string base_dir =
       m.sweep_file.empty() ? root.string() : fs::path(m.sweep_file).parent_path().string();
-  Plan plan(parse_sweep(read_text(sweep_copy), sweep_copy, base_dir, read_text(root / "base.toml")));
+  std::optional<std::string> points;
+  if (fs::exists(root / "points.csv", ec)) points = read_text(root / "points.csv");
+  Plan plan(parse_sweep(read_text(sweep_copy), sweep_copy, base_dir, read_text(root / "base.toml"), points));
   if (plan.sha256() != m.sha256)
     throw SweepError("'" + dir +
-                     "': the sweep copy (sweep.toml, base.toml) does not match manifest.toml "
+                     "': the sweep copy (sweep.toml, base.toml, points.csv) does not match manifest.toml "
                      "(sha256 " +
                      plan.sha256().substr(0, 12) + " vs " + m.sha256.substr(0, 12) +
                      "); was it edited, or written by another missionsim version?");
   return plan;
+}
+
+std::size_t extend_directory(const Plan& plan, const std::string& dir, const std::string& sweep_text) {
+  const fs::path root(dir);
+  std::error_code ec;
+  // No live worker may be writing runs of the directory meanwhile.
+  for (const auto& e : fs::directory_iterator(root / "locks", ec)) {
+    const std::string name = e.path().filename().string();
+    const auto dot = name.rfind(".lock");
+    if (dot == std::string::npos) continue;
+    const std::string id = name.substr(0, dot);
+    if (claim_held(dir, id))
+      throw SweepError("'" + dir + "': a worker (" + lock_holder(dir, id) + ") is writing run " + id +
+                       "; extend the sweep once every worker has finished");
+  }
+  const fs::path manifest = root / "manifest.toml";
+  auto write_copies_then_manifest = [&] {
+    write_atomically(root / "sweep.toml", sweep_text);
+    write_atomically(root / "base.toml", plan.spec().base_text);
+    if (plan.spec().design == Design::Points) write_atomically(root / "points.csv", plan.spec().points.text);
+    fs::remove(root / "sweep.h5", ec);  // describes the smaller sweep; collect again
+    const std::string sweep_file = plan.spec().source.empty()
+                                       ? std::string()
+                                       : fs::absolute(plan.spec().source).lexically_normal().string();
+    write_atomically(manifest, manifest_text(plan, sweep_file));
+  };
+  std::optional<Plan> old;
+  try {
+    old.emplace(open_directory(dir));
+  } catch (const SweepError&) {
+    // An extension interrupted between the copies and the manifest: the
+    // copies already hold this plan (checked as a superset before they were
+    // written), so only the manifest is left to write.
+    const Manifest m = read_manifest(manifest);  // throws for a directory that is no sweep
+    std::optional<std::string> points;
+    if (fs::exists(root / "points.csv", ec)) points = read_text(root / "points.csv");
+    const std::string copy = (root / "sweep.toml").string();
+    const std::string base_dir =
+        m.sweep_file.empty() ? root.string() : fs::path(m.sweep_file).parent_path().string();
+    const Plan copies(parse_sweep(read_text(copy), copy, base_dir, read_text(root / "base.toml"), points));
+    if (copies.sha256() != plan.sha256()) throw;
+    write_copies_then_manifest();
+    return 0;
+  }
+  if (old->sha256() == plan.sha256()) return 0;
+  const std::string what = "'" + plan.spec().source + "' is not an extension of the sweep in '" + dir + "': ";
+  if (old->identity_sha256() != plan.identity_sha256())
+    throw SweepError(
+        what +
+        "the base scenario, [sweep] set, design, seed, parameters and linked parameters must stay "
+        "the same; only 'replicates' and the number of points (random: 'samples'; points: rows "
+        "appended to the points file) may grow");
+  if (plan.spec().replicates < old->spec().replicates || plan.points() < old->points())
+    throw SweepError(what + "it has " + std::to_string(plan.points()) + " points x " +
+                     std::to_string(plan.spec().replicates) + " replicates, the directory " +
+                     std::to_string(old->points()) + " x " + std::to_string(old->spec().replicates) +
+                     "; an extension may only add");
+  const std::size_t d = plan.spec().parameters.size();
+  for (std::size_t p = 0; p < old->points(); ++p) {
+    bool same = old->saltelli_matrix(p) == plan.saltelli_matrix(p) &&
+                old->saltelli_column(p) == plan.saltelli_column(p);
+    for (std::size_t j = 0; j < d && same; ++j) same = old->value_text(p, j) == plan.value_text(p, j);
+    if (!same)
+      throw SweepError(what + "design point " + std::to_string(p) + " changed" +
+                       (old->spec().points.saltelli_n > 0
+                            ? " (a Saltelli design cannot grow by points: its rows are blocks [A; B; AB_i] "
+                              "of N each; add replicates, or make a new sweep with a larger N)"
+                            : " (new points must be appended after the existing ones)"));
+  }
+  for (const Run& run : old->runs()) {
+    const Run& now = plan.run(run.point * static_cast<std::size_t>(plan.spec().replicates) +
+                              static_cast<std::size_t>(run.replicate));
+    if (now.id != run.id || now.seed != run.seed)
+      throw SweepError(what + "run " + run.id + " would become " + now.id +
+                       (now.id != run.id
+                            ? " (its id gets wider: ids keep their width up to 10^" +
+                                  std::to_string(run.id.size() - run.id.find("-r") - 2) +
+                                  " replicates and 10^" + std::to_string(run.id.find("-r") - 1) + " points)"
+                            : " with another seed"));
+  }
+  write_copies_then_manifest();
+  return plan.size() - old->size();
 }
 
 Ledger::Ledger(const std::string& path) : path_(path) {

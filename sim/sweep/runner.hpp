@@ -42,6 +42,15 @@ RunState file_state(const std::string& dir, const std::string& id);
 // checks that an existing DIR holds the same sweep: throws SweepError if not.
 // Safe when several shards start at once.
 void prepare_directory(const Plan& plan, const std::string& dir, const std::string& sweep_text);
+// Extends DIR, which holds a sweep, to `plan`, a superset of it: the same
+// identity (Plan::identity_sha256), at least as many replicates and points,
+// every existing point with the same values and every existing run with the
+// same id and seed. Rewrites the copies (sweep.toml, base.toml, points.csv)
+// and then the manifest; run files are not touched; a stale sweep.h5 is
+// removed. Refused (SweepError, nothing changed) otherwise, or while a live
+// worker holds a run. Running it again after an interruption finishes it.
+// Returns the number of runs added.
+std::size_t extend_directory(const Plan& plan, const std::string& dir, const std::string& sweep_text);
 // The plan of the sweep a directory holds (from its copies), checked against its manifest.
 Plan open_directory(const std::string& dir);
 

@@ -25,10 +25,10 @@ using scenario::format_double;
 using scenario::nearest;
 using scenario::quote_string;
 
-const std::vector<std::string> kSweepKeys = {"name",       "base", "design", "samples",
-                                             "replicates", "seed", "set"};
+const std::vector<std::string> kSweepKeys = {"name",   "base",       "design", "samples",
+                                             "points", "replicates", "seed",   "set"};
 const std::vector<std::string> kParameterKeys = {"key", "range", "scale", "points", "levels"};
-const std::vector<std::string> kDesigns = {"grid", "random", "lhs", "sobol"};
+const std::vector<std::string> kDesigns = {"grid", "random", "points"};
 const std::vector<std::string> kScales = {"uniform", "log-uniform", "integer"};
 
 std::string did_you_mean(const std::string& s) { return s.empty() ? "" : "; did you mean '" + s + "'?"; }
@@ -186,10 +186,11 @@ class Reader {
                      did_you_mean(nearest(s, choices)));
   }
 
-  SweepSpec read(const toml::table& root, const std::optional<std::string>& base_text_override) {
+  SweepSpec read(const toml::table& root, const std::optional<std::string>& base_text_override,
+                 const std::optional<std::string>& points_text_override) {
     SweepSpec spec;
     spec.source = source_;
-    check_keys(root, "", {"sweep", "base", "parameters", "slurm"});
+    check_keys(root, "", {"sweep", "base", "parameters", "slurm", "linked"});
     const toml::node* sweep_node = root.get("sweep");
     if (!sweep_node)
       fail(source_ + ":1:1", "sweep file has no [sweep] table; add one with at least 'design'");
@@ -236,26 +237,59 @@ class Reader {
     }
 
     const toml::node* design = sw.get("design");
-    if (!design)
-      fail(sweep_where, "missing key 'sweep.design' (one of \"grid\", \"random\", \"lhs\", \"sobol\")");
+    if (!design) fail(sweep_where, "missing key 'sweep.design' (one of \"grid\", \"random\", \"points\")");
+    if (design->is_string()) {
+      // The built-in pseudo-random LHS and Saltelli designs were replaced by
+      // points files from scipy.stats.qmc (docs/SWEEP.md, "Designs").
+      const std::string old = design->as_string()->get();
+      const char* method = old == "lhs" ? "lhs" : old == "sobol" ? "saltelli" : nullptr;
+      if (method)
+        fail(loc(*design), "design \"" + old +
+                               "\" is no longer built in; write its points with '/usr/bin/python3 -m "
+                               "analysis.design " +
+                               method + " " + source_ +
+                               " --n N --seed S -o points.csv' and set design = \"points\", points = "
+                               "\"points.csv\" (docs/SWEEP.md, \"Designs\")");
+    }
     const std::string d = choice(*design, "sweep.design", kDesigns);
-    spec.design = d == "grid"     ? Design::Grid
-                  : d == "random" ? Design::Random
-                  : d == "lhs"    ? Design::Lhs
-                                  : Design::Sobol;
+    spec.design = d == "grid" ? Design::Grid : d == "random" ? Design::Random : Design::Points;
 
     const toml::node* samples = sw.get("samples");
-    if (spec.design == Design::Grid) {
-      if (samples)
-        fail(loc(*samples),
-             "key 'sweep.samples' is not used by the grid design (its size is the product of the "
-             "parameters' levels); remove it");
-    } else {
+    const toml::node* points = sw.get("points");
+    if (spec.design == Design::Grid && samples)
+      fail(loc(*samples),
+           "key 'sweep.samples' is not used by the grid design (its size is the product of the "
+           "parameters' levels); remove it");
+    if (spec.design == Design::Points && samples)
+      fail(loc(*samples),
+           "key 'sweep.samples' is not used by the points design (its size is the points "
+           "file's); remove it");
+    if (spec.design != Design::Points && points)
+      fail(loc(*points), "key 'sweep.points' is only used by design = \"points\"; remove it");
+    if (spec.design == Design::Random) {
       if (!samples)
-        fail(sweep_where, "missing key 'sweep.samples' (the number of " +
-                              std::string(spec.design == Design::Sobol ? "base samples N" : "design points") +
-                              ") for design \"" + d + "\"");
+        fail(sweep_where, "missing key 'sweep.samples' (the number of design points) for design \"random\"");
       spec.samples = static_cast<std::size_t>(integer(*samples, "sweep.samples", 1, 10'000'000));
+    }
+    if (spec.design == Design::Points) {
+      if (!points)
+        fail(sweep_where,
+             "missing key 'sweep.points' (a CSV file of unit-cube points, e.g. from '/usr/bin/python3 -m "
+             "analysis.design sobol|lhs|saltelli|morris SWEEP.toml -o points.csv')");
+      const std::string rel = string(*points, "sweep.points");
+      if (rel.empty()) fail(loc(*points), "key 'sweep.points' must not be empty");
+      fs::path p(rel);
+      if (p.is_relative()) p = fs::path(base_dir_) / p;
+      spec.points.path = fs::absolute(p).lexically_normal().string();
+      if (points_text_override) {
+        spec.points.text = *points_text_override;
+      } else {
+        try {
+          spec.points.text = scenario::read_input_file(spec.points.path, "points file");
+        } catch (const scenario::InputFileError& e) {
+          fail(loc(*points), std::string("key 'sweep.points': ") + e.what());
+        }
+      }
     }
     if (const auto* n = sw.get("replicates"))
       spec.replicates = static_cast<int>(integer(*n, "sweep.replicates", 1, 100'000));
@@ -280,6 +314,20 @@ class Reader {
     std::size_t i = 0;
     for (const auto& e : *params->as_array()) spec.parameters.push_back(parameter(*e.as_table(), i++, spec));
     if (const auto* n = root.get("slurm")) spec.slurm = slurm(*n);
+    if (const toml::node* linked = root.get("linked")) {
+      if (!linked->is_array_of_tables() || linked->as_array()->empty())
+        type_error(*linked, "linked", "an array of tables ([[linked]])");
+      std::size_t l = 0;
+      for (const auto& e : *linked->as_array())
+        spec.linked.push_back(linked_parameter(*e.as_table(), l++, spec));
+    }
+    if (spec.design == Design::Points) {
+      const std::string text = spec.points.text, path = spec.points.path;
+      spec.points =
+          parse_points(text, points_text_override ? source_ + " (points copy)" : path, spec.parameters);
+      spec.points.path = path;
+      spec.samples = spec.points.saltelli_n > 0 ? spec.points.saltelli_n : spec.points.rows;
+    }
     return spec;
   }
 
@@ -407,6 +455,52 @@ class Reader {
     return p;
   }
 
+  Linked linked_parameter(const toml::table& t, std::size_t l, const SweepSpec& spec) const {
+    const std::string prefix = "linked." + std::to_string(l) + ".";
+    check_keys(t, prefix, {"key", "expression", "integer"});
+    Linked x;
+    x.where = loc(t);
+    const toml::node* key = t.get("key");
+    if (!key) fail(x.where, "missing key '" + prefix + "key' (the scenario key path it sets)");
+    x.key = string(*key, prefix + "key");
+    x.where_key = loc(*key);
+    const toml::node* expr = t.get("expression");
+    if (!expr)
+      fail(x.where, "missing key '" + prefix + "expression' (e.g. \"1 - customers.segments.0.share\")");
+    x.expression = string(*expr, prefix + "expression");
+    x.where_expression = loc(*expr);
+    if (const auto* n = t.get("integer")) {
+      if (!n->is_boolean()) type_error(*n, prefix + "integer", "a boolean");
+      x.integer = n->as_boolean()->get();
+    }
+    for (const auto& p : spec.parameters)
+      if (p.key == x.key)
+        fail(x.where_key, "key '" + prefix + "key': '" + scenario::clip(x.key) +
+                              "' is a swept parameter; a linked key must be another scenario key");
+    for (const auto& o : spec.linked)
+      if (o.key == x.key)
+        fail(x.where_key, "key '" + prefix + "key': '" + scenario::clip(x.key) + "' is linked twice");
+    // Names: numeric parameters (a range, or levels that are all numbers), then earlier linked keys.
+    std::vector<std::string> names;
+    for (const auto& p : spec.parameters) {
+      const bool numeric = p.has_range || std::none_of(p.level_numbers.begin(), p.level_numbers.end(),
+                                                       [](double v) { return std::isnan(v); });
+      names.push_back(numeric ? p.key : "\x01" + p.key);  // a string level cannot be used
+    }
+    for (const auto& o : spec.linked) names.push_back(o.key);
+    try {
+      x.program = Expression::parse(x.expression, names);
+    } catch (const ExpressionError& e) {
+      // Column of the offending character: the string starts after its opening quote.
+      const auto& r = expr->source();
+      const std::string where = r.begin.line == 0 ? source_
+                                                  : source_ + ":" + std::to_string(r.begin.line) + ":" +
+                                                        std::to_string(r.begin.column + 1 + e.column());
+      fail(where, "key '" + prefix + "expression' \"" + scenario::clip(x.expression) + "\": " + e.what());
+    }
+    return x;
+  }
+
   // Scenario errors in the base or in [sweep] set, located in the sweep file where possible.
   [[noreturn]] void rethrow_base_error(const ScenarioError& e, const SweepSpec& spec) const {
     std::string msg = e.what();
@@ -437,10 +531,8 @@ std::string_view design_name(Design d) {
       return "grid";
     case Design::Random:
       return "random";
-    case Design::Lhs:
-      return "lhs";
-    case Design::Sobol:
-      return "sobol";
+    case Design::Points:
+      return "points";
   }
   return "?";
 }
@@ -458,7 +550,8 @@ std::string_view scale_name(Scale s) {
 }
 
 SweepSpec parse_sweep(std::string_view text, const std::string& source, const std::string& base_dir,
-                      const std::optional<std::string>& base_text_override) {
+                      const std::optional<std::string>& base_text_override,
+                      const std::optional<std::string>& points_text_override) {
   Reader reader(source, base_dir);
   toml::table root;
   try {
@@ -466,7 +559,7 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source, const st
   } catch (const toml::parse_error& e) {
     reader.fail(reader.loc(e.source()), "invalid TOML: " + std::string(e.description()));
   }
-  SweepSpec spec = reader.read(root, base_text_override);
+  SweepSpec spec = reader.read(root, base_text_override, points_text_override);
   // The base with the fixed overrides must be a valid scenario by itself.
   try {
     (void)parse_scenario(spec.base_text, spec.base_source, spec.fixed);

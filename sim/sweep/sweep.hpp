@@ -27,7 +27,10 @@ class SweepError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class Design { Grid, Random, Lhs, Sobol };
+// grid and random are built in; "points" reads unit-cube points from a CSV
+// file written by analysis/design.py (scrambled Sobol', optimised LHS,
+// Saltelli, Morris) or by hand (docs/SWEEP.md, "Designs").
+enum class Design { Grid, Random, Points };
 enum class Scale { Uniform, LogUniform, Integer };
 
 std::string_view design_name(Design d);
@@ -48,6 +51,61 @@ struct Parameter {
   std::string where_value;            // ... of its range or levels
 };
 
+// An arithmetic expression over named values (a linked parameter's formula).
+class ExpressionError : public std::runtime_error {
+ public:
+  ExpressionError(std::size_t column, const std::string& msg) : std::runtime_error(msg), column_(column) {}
+  std::size_t column() const { return column_; }  // 0-based offset into the expression text
+
+ private:
+  std::size_t column_;
+};
+
+class Expression {
+ public:
+  // Names are looked up in `names`; evaluate() takes their values in that order.
+  // Throws ExpressionError (with the offset) for a bad expression or an unknown name.
+  static Expression parse(std::string_view text, const std::vector<std::string>& names);
+  double evaluate(const std::vector<double>& values) const;
+
+  enum class Kind { Const, Var, Neg, Add, Sub, Mul, Div, Pow, Call };
+  struct Op {
+    Kind kind;
+    double value;
+    int index;  // variable or function
+  };
+
+ private:
+  std::vector<Op> program_;  // postfix
+};
+
+// A linked parameter: a scenario key set from the swept parameters at each
+// design point ([[linked]] key = "...", expression = "..."), applied after
+// them, before the scenario is validated.
+struct Linked {
+  std::string key;
+  std::string expression;  // as written
+  bool integer = false;    // rounded to the nearest integer, written without a decimal point
+  Expression program;      // over [parameters..., earlier linked...]
+  std::string where, where_key, where_expression;  // "FILE:LINE:COLUMN"
+};
+
+// A points file (design = "points"): unit-cube coordinates, one row per design
+// point, columns in the order of the sweep's parameters.
+struct PointsDesign {
+  std::string path;                 // absolute path of the file named by sweep.points
+  std::string text;                 // its contents (copied to DIR/points.csv)
+  std::string method;               // "# method = ..." in its header ("" if absent)
+  std::vector<std::string> blocks;  // block label of each row ("" without a block column)
+  std::vector<double> unit;         // [rows x parameters], in [0, 1]
+  std::size_t rows = 0;
+  std::size_t saltelli_n = 0;  // N when the rows are the Saltelli layout [A; B; AB1; ...; ABd], else 0
+};
+
+// Parses a points file for the given parameters; errors name "SOURCE:LINE".
+PointsDesign parse_points(std::string_view text, const std::string& source,
+                          const std::vector<Parameter>& parameters);
+
 struct SweepSpec {
   std::string source;              // sweep file path (as given) or a name
   std::string name;                // [sweep] name
@@ -56,8 +114,10 @@ struct SweepSpec {
   std::string base_source;         // names the base in messages
   std::vector<std::string> fixed;  // [sweep] set: overrides applied to every run, before the parameters
   std::vector<Parameter> parameters;
+  std::vector<Linked> linked;  // [[linked]], in file order
   Design design = Design::Grid;
-  std::size_t samples = 0;  // random, lhs: points; sobol: base samples N
+  std::size_t samples = 0;  // random: points; points: the file's rows (Saltelli: its N)
+  PointsDesign points;      // design = "points"
   int replicates = 1;
   std::uint64_t seed = 0;  // base seed, 0 .. 2^63 - 1
   SlurmSettings slurm;     // [slurm]: site settings for `sweep slurm`; not part of sweep_sha256
@@ -67,16 +127,16 @@ struct SweepSpec {
 // the sweep file's directory. `base_text_override` replaces the contents of
 // the base file (a sweep directory keeps its own copy, base.toml).
 SweepSpec load_sweep(const std::string& path);
+// `points_text_override` likewise replaces the points file (DIR/points.csv).
 SweepSpec parse_sweep(std::string_view toml, const std::string& source, const std::string& base_dir,
-                      const std::optional<std::string>& base_text_override = std::nullopt);
+                      const std::optional<std::string>& base_text_override = std::nullopt,
+                      const std::optional<std::string>& points_text_override = std::nullopt);
 
 // ---- designs on the unit cube ---------------------------------------------
 
-// Row-major [rows x d] points in (0, 1)^d, reproducible from `seed`:
-// random: n rows of independent uniforms; lhs: n rows, one point in each of
-// the n strata of every dimension; sobol: the Saltelli layout [A; B; AB_1;
-// ...; AB_d] of n (d + 2) rows, A and B independent uniforms (pseudo-random,
-// from the counter-based generator) and AB_i = A with column i from B.
+// Row-major [n x d] points in (0, 1)^d, reproducible from `seed`: random: n
+// rows of independent uniforms from the counter-based generator. (grid and
+// points have no generated unit-cube design.)
 std::vector<double> unit_design(Design design, std::size_t n, std::size_t d, std::uint64_t seed);
 // A unit-cube coordinate mapped to a parameter value's index in its levels
 // (levels) or to the range (uniform, log-uniform, integer).
@@ -127,11 +187,14 @@ class Plan {
   // TOML text and numeric value (NaN for strings) of parameter j at a point.
   const std::string& value_text(std::size_t point, std::size_t j) const;
   double value(std::size_t point, std::size_t j) const;
+  // Linked parameter l at a point: its value and its TOML text.
+  double linked_value(std::size_t point, std::size_t l) const;
+  std::string linked_text(std::size_t point, std::size_t l) const;
   // Saltelli block of a point: "A", "B" or "AB" (and its column); "" otherwise.
   std::string_view saltelli_matrix(std::size_t point) const;
   int saltelli_column(std::size_t point) const;  // AB_i: i, else -1
 
-  // The --set overrides of a run: [sweep] set, then the parameters, then run.seed.
+  // The --set overrides of a run: [sweep] set, the parameters, the linked parameters, run.seed.
   std::vector<std::string> overrides(const Run& run) const;
   Params params(const Run& run) const;  // throws SweepError naming the run
   // `missionsim run BASE --set ... --seed S` for the run; `base` is the path to print.
@@ -140,14 +203,20 @@ class Plan {
   // SHA-256 of the resolved sweep (base scenario resolved with [sweep] set,
   // design, parameters, replicates, seed): equal hashes, equal runs.
   const std::string& sha256() const { return sha256_; }
+  // SHA-256 of what an extension keeps: the resolved base, design kind and
+  // points method, seed, parameters and linked parameters (not replicates,
+  // samples or the points themselves).
+  const std::string& identity_sha256() const { return identity_sha256_; }
 
  private:
   SweepSpec spec_;
   std::size_t points_ = 0;
   std::vector<std::string> texts_;  // [points x parameters]
   std::vector<double> numbers_;     // [points x parameters]
+  std::vector<double> linked_;      // [points x linked]
   std::vector<Run> runs_;
   std::string sha256_;
+  std::string identity_sha256_;
 };
 
 // ---- shards ---------------------------------------------------------------

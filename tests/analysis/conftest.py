@@ -110,7 +110,7 @@ def lhs_sweep(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def sobol_sweep(tmp_path_factory) -> Path:
-    """scenarios/sweeps/tiny-sobol.toml run and collected (160 runs, a few seconds)."""
+    """scenarios/sweeps/tiny-sobol.toml run and collected (320 runs, a few seconds)."""
     return run_sweep(SWEEPS / "tiny-sobol.toml", tmp_path_factory.mktemp("sweep") / "sobol")
 
 

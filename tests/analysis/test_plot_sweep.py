@@ -45,7 +45,7 @@ def test_sobol_figures_and_indices(sobol_sweep, tmp_path):
     with open(out / "sobol_indices.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["parameter"] for r in rows] == df.attrs["parameters"]
-    assert all(r["outcome"] == "market:hhi" and r["N"] == "32" for r in rows)
+    assert all(r["outcome"] == "market:hhi" and r["N"] == "64" for r in rows)
 
 
 def test_grid_with_string_levels(grid_sweep, tmp_path):

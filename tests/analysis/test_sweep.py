@@ -11,7 +11,7 @@ from analysis import TrajectoryError, by_strategy
 from analysis.plot_sweep import Outcome, sobol_table
 from analysis.sweep import (FORMAT_VERSION, SweepError, load_sweep, sweep_firms, sweep_run,
                             sweep_runs)
-from conftest import REPO, _reseal, missionsim_cli
+from conftest import REPO, SWEEPS, _reseal, missionsim_cli
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,11 @@ def lhs(lhs_sweep):
 def test_one_row_per_run_with_parameters_and_outcomes(lhs, lhs_sweep):
     assert len(lhs) == 8 and lhs.attrs["runs"] == 8 and lhs.attrs["runs_done"] == 8
     assert lhs.attrs["format_version"] == FORMAT_VERSION
-    assert lhs.attrs["design"] == "lhs" and lhs.attrs["replicates"] == 2
+    assert lhs.attrs["design"] == "points" and lhs.attrs["replicates"] == 2
+    with h5py.File(lhs_sweep / "sweep.h5", "r") as f:  # the points file, recorded whole
+        assert f.attrs["design_method"] == "lhs"
+        assert f["design/points"][()].decode() == (SWEEPS / "tiny-lhs.points.csv").read_text()
+        assert f["design/unit"].shape == (4, 2)
     assert lhs["run"].tolist() == [f"p{p:06d}-r{r:02d}" for p in range(4) for r in range(2)]
     assert (lhs["status"] == "done").all()
     assert lhs["seed"].nunique() == 8

@@ -23,7 +23,7 @@ SMALL_SWEEP = """
 [sweep]
 name = "small"
 base = "{base}"
-design = "lhs"
+design = "random"
 samples = 4
 replicates = 2
 seed = 99

@@ -331,8 +331,8 @@ def test_bad_sweep_file_exits_2_naming_the_key(cli, tmp_path):
     cases = [
         (text.replace('"choice.churn_base"', '"choice.churn_bas"'),
          r":\d+:\d+: parameters.0 'choice.churn_bas'.*unknown key.*did you mean 'choice.churn_base'"),
-        (text.replace('design = "lhs"', 'design = "lsh"'),
-         r":\d+:\d+: key 'sweep.design' must be one of .*did you mean 'lhs'"),
+        (text.replace('design = "random"', 'design = "randm"'),
+         r":\d+:\d+: key 'sweep.design' must be one of .*did you mean 'random'"),
         (text.replace("samples = 4", "sampels = 4"), r":\d+:\d+: unknown key 'sweep.sampels'; did you mean 'sweep.samples'"),
         (text.replace("range = [0.005, 0.05]", "range = [0.005, 5]"),
          r":\d+:\d+: parameters.0 'choice.churn_base' = 5(\.0)?: key 'choice.churn_base' must be in \[0, 1\]"),
