@@ -226,6 +226,7 @@ void Simulation::Impl::init_firm(int f, int strategy, std::uint32_t stream_id, s
     if (m.offered[a])
       firm.q[a] = std::clamp(p.initial_capability + p.capability_spread * (2.0 * s.unit() - 1.0), 0.0, 1.0);
   firm.engagement = p.engagement_initial;
+  firm.service_quality = p.engagement_initial;  // Eq. E3 (read only with people.enabled)
   firm.cash_c = to_cents(p.initial_cash);
   firm.harm = firm.impact = firm.phil_impact = firm.cocreation = 0;
   firm.customers = firm.customers_before = 0;

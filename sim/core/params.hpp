@@ -76,6 +76,9 @@ struct StrategyParams {
   double purpose = 0.0;            // mission purpose perceived by employees, 0..1
   bool grant_funded = false;       // receives society's grants (M12)
   double loss_cut = 0.0;           // share of R&D and imitation cut in a step after a loss (Eq. 64), 0..1
+  // [people] (docs/MODEL.md 7.24, Eq. E1, E6): wages, training and tools paid per customer served; used
+  // only with people.enabled [money/customer/step], 0..1e6.
+  double people_investment = 0.0;
 };
 
 struct Segment {
@@ -156,6 +159,19 @@ struct CocreationNetwork {
   bool enabled = false;  // switch; off gives v1 results bit for bit (mean contribution per customer, Eq. 24)
   double scale = 0.05;   // total contribution per member of the population at which the network value
                          // reaches 1 - 1/e (Eq. H3), > 0
+};
+
+// [people] engagement that is paid for (docs/MODEL.md 7.24, Eq. E1-E6).
+struct People {
+  bool enabled = false;             // switch; off gives v1 results bit for bit (Eq. 48, 19, 21, 38)
+  double investment_gain = 0.4;     // target per unit of investment intensity (Eq. E2), 0..1
+  double purpose_multiplier = 1.0;  // rise of the investment's effect per unit of purpose (Eq. E2), 0..10
+  double purpose_alone = 0.05;      // target per unit of purpose without investment (Eq. E2), 0..1
+  double pressure_erosion = 0.4;    // target lost per unit of metric pressure (Eq. E2), 0..1
+  double crowding_out = 1.0;        // share of the purpose multiplier removed per unit of pressure (E2), 0..1
+  double pressure_output = 0.1;     // serving cost saved at once per unit of metric pressure (Eq. E4), 0..1
+  double quality_rate = 0.25;       // speed of service quality toward engagement (Eq. E3) [1/step], (0, 1]
+  double satisfaction_rate = 0.25;  // speed of cumulative satisfaction (Eq. E5) [1/step], (0, 1]
 };
 
 struct Params {
@@ -285,6 +301,7 @@ struct Params {
   WomContent wom_content;                    // part C, Eq. C5-C6
   HarmCost harm_cost;                        // Eq. H1-H2
   CocreationNetwork cocreation_network;      // Eq. H3
+  People people;                             // Eq. E1-E6
   // [demand] outside option, continuous marketing, money per customer (docs/MODEL.md 7.20, Eq. A1-A7).
   // Every switch is off by default (v1 behaviour).
   bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)

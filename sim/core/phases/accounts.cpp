@@ -6,6 +6,7 @@
 
 #include "core/mechanisms/economics.hpp"
 #include "core/mechanisms/employees.hpp"
+#include "core/mechanisms/people.hpp"
 #include "core/mechanisms/social.hpp"
 #include "core/money.hpp"
 #include "core/state.hpp"
@@ -75,9 +76,11 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
 
   const double embedded = mech::embedded_impact(sp, st.sum_succ[fi]);  // Eq. 50
   // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
-  const double base_unit = mech::base_unit_cost(p, f.engagement);
-  const double paid_unit = base_unit * (1.0 - sp.cost_cutting) + p.enablement_cost * f.enablement +
-                           p.impact_cost * sp.impact_per_customer;
+  const double base_unit = p.people.enabled ? mech::people_base_unit_cost(p, f.engagement, sp.metric_pressure)
+                                            : mech::base_unit_cost(p, f.engagement);  // Eq. E4, 38
+  double paid_unit = base_unit * (1.0 - sp.cost_cutting) + p.enablement_cost * f.enablement +
+                     p.impact_cost * sp.impact_per_customer;
+  if (p.people.enabled) paid_unit += sp.people_investment;  // Eq. E6: people cost per customer served
   f.unit_cost = paid_unit;
   const double externalised = base_unit * sp.cost_cutting * static_cast<double>(customers);
   const mech::StepMoney step_money{
