@@ -8,18 +8,20 @@ Three parts, each on paired seeds 1..N with 95% t-intervals:
    v1 chain). For lags L the two-way demeaned correlation (each firm's mean over the window and each step's
    mean over firms removed), pooled over steps 25..T, of engagement_t with satisfaction_{t+L} (forward)
    and satisfaction_t with engagement_{t+L} (reverse), and of satisfaction_t with revenue_{t+L} and
-   revenue_t with satisfaction_{t+L}; one value per seed, forward - reverse paired by seed.
+   revenue_t with satisfaction_{t+L}; one value per seed, forward - reverse paired by seed. A third arm
+   keeps [people] on without the lags (quality_rate = satisfaction_rate = 1).
 2. purpose: on scenarios/baseline.toml and baseline-v2.toml, the satisfaction strategy's purpose 0.3 -> 0.9
    (paired seeds) in three arms: [people] off (v1), [people] on without people investment (share_service 0,
    people_investment 0), [people] on with investment (share_service 0.2 and people_investment 1 per
    customer). Outcomes at the last step: the satisfaction firms' share of the population, their mean
    engagement and cash.
-3. pressure: baseline.toml, the shareholder strategy's metric pressure 0.7 against 0 with [people] on:
-   the shareholder firms' serving-cost saving in the first 6 steps (short-run output) and engagement at the
-   last step; and the nonprofits' survival with [people] on and off, and with employees (M10) off.
+3. pressure: people-chain.toml with every firm's metric pressure 0.7 against 0: cost per customer served in
+   steps 2-4 (short-run output) and in the last 12 steps, engagement, satisfaction, revenue and cash.
+4. baselines: baseline.toml and baseline-v2.toml with [people] off, on, and employees (M10) off: shares by
+   initial strategy, adopters, engagement and the nonprofits' survival at the last step.
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/people.py \
-        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--parts chain,purpose,pressure]
+        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--parts chain,purpose,pressure,baselines]
 """
 import argparse
 import concurrent.futures as cf
@@ -66,7 +68,9 @@ def chain_run(seed, sets, out, customers, steps):
 
 
 def chain(args, pool, tmp):
-    arms = {"[people] on": [], "[people] off (v1 chain)": ["people.enabled=false"]}
+    arms = {"[people] on": [],
+            "[people] on, no lags (both rates 1)": ["people.quality_rate=1", "people.satisfaction_rate=1"],
+            "[people] off (v1 chain)": ["people.enabled=false"]}
     print("### The service-profit chain: forward against reverse lagged correlations\n")
     print(f"`scenarios/validation/people-chain.toml`, seeds 1-{args.seeds}, {args.customers} customers, "
           f"t = {args.steps}, window steps {FROM}-{args.steps}, two-way demeaned, 95% t-intervals; "
@@ -74,7 +78,7 @@ def chain(args, pool, tmp):
     print("| arm | link | L | forward | reverse | forward - reverse |")
     print("|---|---|---|---|---|---|")
     for arm, sets in arms.items():
-        futs = [pool.submit(chain_run, s, sets, os.path.join(tmp, f"c{arm[:9]}{s}.h5".replace(" ", "_")),
+        futs = [pool.submit(chain_run, s, sets, os.path.join(tmp, f"c{len(arm)}-{s}.h5"),
                             args.customers, args.steps) for s in range(1, args.seeds + 1)]
         rs = [f.result() for f in futs]
         for link, fw, rv in (("engagement -> satisfaction", "es", "se"), ("satisfaction -> revenue", "sr", "rs")):
@@ -106,19 +110,11 @@ def outcome_run(scenario, seed, sets, out, customers, steps, prefix):
     with h5py.File(out, "r") as f:
         strat = names(f["firms/strategy"])
         sel = np.array([s.startswith(prefix) for s in strat])
-        np_sel = np.array([s.startswith("nonprofit") for s in strat])
-        used = f["firms/strategy_id"][-1] >= 0
         res = {
             "share": float(f["firms/share"][-1][sel].sum()),
             "engagement": float(np.nanmean(f["firms/engagement"][-1][sel])),
             "cash": float(f["firms/cash"][-1][sel].sum()) / 1e6,
-            "nonprofit_alive": float(f["firms/alive"][-1][np_sel & used].mean()) if (np_sel & used).any()
-            else float("nan"),
         }
-        cost = f["firms/costs"][()][:, sel]
-        cust = f["firms/customers"][()][:, sel].astype(float)
-        res["cost_pc_early"] = float(cost[1:4].sum() / max(cust[1:4].sum(), 1.0))
-        res["cost_pc_late"] = float(cost[-12:].sum() / max(cust[-12:].sum(), 1.0))
     os.remove(out)
     return res
 
@@ -152,41 +148,87 @@ def purpose(args, pool, tmp):
     print()
 
 
+def pressure_run(seed, sets, out, customers, steps):
+    run_cli("people.py", CHAIN, seed, sets, out, customers, steps)
+    with h5py.File(out, "r") as f:
+        cost = f["firms/costs"][()]
+        cust = f["firms/customers"][()].astype(float)
+        res = {
+            "cost_early": float(cost[2:5].sum() / cust[2:5].sum()),
+            "cost_late": float(cost[-12:].sum() / cust[-12:].sum()),
+            "engagement": float(np.nanmean(f["firms/engagement"][-1])),
+            "satisfaction": float(np.nanmean(f["firms/satisfaction"][-1])),
+            "revenue": float(f["firms/revenue"][-12:].sum()) / 12 / 1e3,
+            "cash": float(f["firms/cash"][-1].sum()) / 1e6,
+        }
+    os.remove(out)
+    return res
+
+
 def pressure(args, pool, tmp):
-    print("### Metric pressure and the nonprofits' solvency\n")
-    print(f"scenarios/baseline.toml, seeds 1-{args.seeds}, {args.customers} customers, t = {args.steps}, "
-          "[people] on. The shareholder strategy's metric pressure 0.7 (its default) against 0, paired by "
-          "seed: the shareholder firms' total cost per customer served in steps 1-3 (short run) and in the "
-          "last 12 steps (long run; lower is more output per money, but the total also holds fixed cost and "
-          "the revenue-driven investment), and engagement, share and cash at the last step.\n")
+    print("### Metric pressure: output now, engagement later\n")
+    print(f"`scenarios/validation/people-chain.toml` ([people] on; mature market, fixed price 10), seeds "
+          f"1-{args.seeds}, {args.customers} customers, t = {args.steps}: every firm's metric pressure 0.7 "
+          "against 0, paired by seed. Cost per customer served (all six firms: fixed, serving, people, "
+          "investment) in steps 2-4 (step 1 spends the launch budget) and in the last 12 steps; engagement and "
+          "satisfaction (means over firms) at the last step; revenue per step over the last 12 steps "
+          "[thousand]; cash at the end [million].\n")
     res = {}
     for mp in (0.0, 0.7):
-        path = variant("scenarios/baseline.toml", tmp, f"mp{mp}", "shareholder", {"metric_pressure": mp})
-        futs = [pool.submit(outcome_run, path, s, ["people.enabled=true"], os.path.join(tmp, f"mp{mp}-{s}.h5"),
-                            args.customers, args.steps, "shareholder") for s in range(1, args.seeds + 1)]
+        sets = [f"strategies.{k}.metric_pressure={mp}" for k in range(6)]
+        futs = [pool.submit(pressure_run, s, sets, os.path.join(tmp, f"mp{mp}-{s}.h5"), args.customers,
+                            args.steps) for s in range(1, args.seeds + 1)]
         res[mp] = [f.result() for f in futs]
     print("| outcome | pressure 0 | pressure 0.7 | 0.7 - 0 |")
     print("|---|---|---|---|")
-    for k, label in (("cost_pc_early", "cost per customer, steps 1-3"),
-                     ("cost_pc_late", "cost per customer, last 12 steps"), ("engagement", "engagement, last step"),
-                     ("share", "share, last step"), ("cash", "cash, last step [M]")):
+    for k, label in (("cost_early", "cost per customer, steps 2-4"), ("cost_late", "cost per customer, last 12"),
+                     ("engagement", "engagement, last step"), ("satisfaction", "satisfaction, last step"),
+                     ("revenue", "revenue per step, last 12 [k]"), ("cash", "cash, last step [M]")):
         a = [r[k] for r in res[0.0]]
         b = [r[k] for r in res[0.7]]
         print(f"| {label} | {fmt(a, 3)} | {fmt(b, 3)} | {fmt([y - x for x, y in zip(a, b)], 3, True)} |")
     print()
-    print("Nonprofits alive at the last step (share of nonprofit firms), same seeds:\n")
-    print("| scenario | [people] off | [people] on | [people] off, employees off | [people] on, employees off |")
-    print("|---|---|---|---|---|")
+
+
+GROUPS = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
+
+
+def baseline_run(scenario, seed, sets, out, customers, steps):
+    run_cli("people.py", scenario, seed, sets, out, customers, steps)
+    with h5py.File(out, "r") as f:
+        strat = names(f["firms/strategy"])
+        share = f["firms/share"][-1]
+        alive = f["firms/alive"][-1]
+        res = {g: float(sum(share[i] for i, s in enumerate(strat) if s == g)) for g in GROUPS}
+        res["adopters"] = float(share.sum())
+        npf = [i for i, s in enumerate(strat) if s == "nonprofit"]
+        res["nonprofit_alive"] = float(np.mean([alive[i] for i in npf]))
+        eng = f["firms/engagement"][-1]
+        res["engagement"] = float(np.nanmean(eng[f["firms/strategy_id"][-1] >= 0]))
+    os.remove(out)
+    return res
+
+
+def baselines(args, pool, tmp):
+    print("### The baselines with [people] on\n")
+    print(f"Seeds 1-{args.seeds}, {args.customers} customers, t = {args.steps}; share of the population by "
+          "initial strategy at the last step, adopters, mean engagement of the firms, and the share of "
+          "nonprofit firms alive; on - off paired by seed. Employees (M10) off is the issue's reference.\n")
+    print("| scenario | outcome | [people] off | [people] on | on - off | employees off |")
+    print("|---|---|---|---|---|---|")
     for scen in args.scenarios.split(","):
-        row = []
-        for sets in ([], ["people.enabled=true"], ["mechanisms.employees=false"],
-                     ["people.enabled=true", "mechanisms.employees=false"]):
-            path = os.path.join(ROOT, f"scenarios/{scen}.toml")
-            tag = f"np{len(row)}{scen}"
-            futs = [pool.submit(outcome_run, path, s, sets, os.path.join(tmp, f"{tag}-{s}.h5"),
-                                args.customers, args.steps, "nonprofit") for s in range(1, args.seeds + 1)]
-            row.append(fmt([f.result()["nonprofit_alive"] for f in futs], 2))
-        print(f"| {scen} | " + " | ".join(row) + " |")
+        path = os.path.join(ROOT, f"scenarios/{scen}.toml")
+        res = {}
+        for arm, sets in (("off", []), ("on", ["people.enabled=true"]), ("m10off", ["mechanisms.employees=false"])):
+            futs = [pool.submit(baseline_run, path, s, sets, os.path.join(tmp, f"b{scen}{arm}-{s}.h5"),
+                                args.customers, args.steps) for s in range(1, args.seeds + 1)]
+            res[arm] = [f.result() for f in futs]
+        for k in GROUPS + ("adopters", "engagement", "nonprofit_alive"):
+            a = [r[k] for r in res["off"]]
+            b = [r[k] for r in res["on"]]
+            c = [r[k] for r in res["m10off"]]
+            print(f"| {scen} | {k} | {fmt(a, 3)} | {fmt(b, 3)} | {fmt([y - x for x, y in zip(a, b)], 3, True)} | "
+                  f"{fmt(c, 3)} |")
     print()
 
 
@@ -197,11 +239,11 @@ def main():
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=120)
     ap.add_argument("--scenarios", default="baseline,baseline-v2")
-    ap.add_argument("--parts", default="chain,purpose,pressure")
+    ap.add_argument("--parts", default="chain,purpose,pressure,baselines")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(args.jobs) as pool:
         for part in args.parts.split(","):
-            {"chain": chain, "purpose": purpose, "pressure": pressure}[part](args, pool, tmp)
+            {"chain": chain, "purpose": purpose, "pressure": pressure, "baselines": baselines}[part](args, pool, tmp)
 
 
 if __name__ == "__main__":
