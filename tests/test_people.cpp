@@ -255,3 +255,25 @@ TEST_CASE("people: a rate of 0 or a negative people investment is refused, namin
   CHECK_THROWS_WITH(load_scenario(chain, {"strategies.0.people_investment=-1"}),
                     Catch::Contains("strategies.0.people_investment"));
 }
+
+TEST_CASE("people: with employees (M10) off the output gain of pressure goes too, the people cost stays",
+          "[people]") {
+  auto total_costs = [](bool employees, double pressure, double investment) {
+    Params p = test::tiny_params(1500, 12, {});
+    p.people.enabled = true;
+    p.mechanisms.employees = employees;
+    StrategyParams sp = builtin::satisfaction();
+    sp.name = "x";
+    sp.metric_pressure = pressure;
+    sp.people_investment = investment;
+    p.strategies.push_back(sp);
+    p.firms.push_back(FirmGroup{"a", "x", 1});
+    p.max_entrants = 0;
+    double c = 0;
+    for (const auto& o : test::observe_run(p)) c += o.costs[0];
+    return c;
+  };
+  CHECK(total_costs(true, 0.7, 0) < total_costs(true, 0.0, 0));      // M10 on: pressure buys output
+  CHECK(total_costs(false, 0.7, 0) == total_costs(false, 0.0, 0));   // off: it buys nothing
+  CHECK(total_costs(false, 0.0, 2.0) > total_costs(false, 0.0, 0));  // the people cost is still paid
+}

@@ -34,8 +34,10 @@ Lowered lower_switches(const Params& input) {
     p.entry_rate = 0;
   }
   if (!mech.innovation) p.rd_efficiency = p.discovery_rate = p.imitation_speed = 0;  // M9
-  if (!mech.employees)  // M10: engagement frozen, no productivity discount
+  if (!mech.employees) {  // M10: engagement frozen, no productivity discount (nor Eq. E4's output gain)
     p.engagement_speed = p.engagement_volatility = p.engagement_productivity = 0;
+    p.people.pressure_output = 0;
+  }
   l.social_on = mech.social;                    // M11: lowered into the strategies (strategy_index)
   if (!mech.society) p.grant_per_impact = 0;    // M12: no grants
   if (!mech.adaptation) p.adaptation_rate = 0;  // M13: strategies never change
