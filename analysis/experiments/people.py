@@ -8,8 +8,8 @@ Three parts, each on paired seeds 1..N with 95% t-intervals:
    v1 chain). For lags L the two-way demeaned correlation (each firm's mean over the window and each step's
    mean over firms removed), pooled over steps 25..T, of engagement_t with satisfaction_{t+L} (forward)
    and satisfaction_t with engagement_{t+L} (reverse), and of satisfaction_t with revenue_{t+L} and
-   revenue_t with satisfaction_{t+L}; one value per seed, forward - reverse paired by seed. A third arm
-   keeps [people] on without the lags (quality_rate = satisfaction_rate = 1).
+   revenue_t with satisfaction_{t+L}; one value per seed, forward - reverse paired by seed. Further arms
+   keep [people] on with both lag rates 0.5 and 0.1, and without the lags (both rates 1).
 2. purpose: on scenarios/baseline.toml and baseline-v2.toml, the satisfaction strategy's purpose 0.3 -> 0.9
    (paired seeds) in three arms: [people] off (v1), [people] on without people investment (share_service 0,
    people_investment 0), [people] on with investment (share_service 0.2 and people_investment 1 per
@@ -69,6 +69,8 @@ def chain_run(seed, sets, out, customers, steps):
 
 def chain(args, pool, tmp):
     arms = {"[people] on": [],
+            "[people] on, both rates 0.5": ["people.quality_rate=0.5", "people.satisfaction_rate=0.5"],
+            "[people] on, both rates 0.1": ["people.quality_rate=0.1", "people.satisfaction_rate=0.1"],
             "[people] on, no lags (both rates 1)": ["people.quality_rate=1", "people.satisfaction_rate=1"],
             "[people] off (v1 chain)": ["people.enabled=false"]}
     print("### The service-profit chain: forward against reverse lagged correlations\n")
