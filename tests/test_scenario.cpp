@@ -93,6 +93,19 @@ void require_equal(const StrategyParams& a, const StrategyParams& b) {
   CHECK(a.metric_pressure == b.metric_pressure);
   CHECK(a.purpose == b.purpose);
   CHECK(a.grant_funded == b.grant_funded);
+  CHECK(a.people_investment == b.people_investment);  // [people], docs/MODEL.md 7.24
+}
+
+void require_equal(const People& a, const People& b) {  // [people], docs/MODEL.md 7.24
+  CHECK(a.enabled == b.enabled);
+  CHECK(a.investment_gain == b.investment_gain);
+  CHECK(a.purpose_multiplier == b.purpose_multiplier);
+  CHECK(a.purpose_alone == b.purpose_alone);
+  CHECK(a.pressure_erosion == b.pressure_erosion);
+  CHECK(a.crowding_out == b.crowding_out);
+  CHECK(a.pressure_output == b.pressure_output);
+  CHECK(a.quality_rate == b.quality_rate);
+  CHECK(a.satisfaction_rate == b.satisfaction_rate);
 }
 
 void require_equal(const Params& a, const Params& b) {
@@ -195,6 +208,7 @@ void require_equal(const Params& a, const Params& b) {
   CHECK(a.grant_per_impact == b.grant_per_impact);
   CHECK(a.adaptation_rate == b.adaptation_rate);
   CHECK(a.adaptation_sensitivity == b.adaptation_sensitivity);
+  require_equal(a.people, b.people);
   REQUIRE(a.strategies.size() == b.strategies.size());
   for (std::size_t i = 0; i < a.strategies.size(); ++i) require_equal(a.strategies[i], b.strategies[i]);
   REQUIRE(a.firms.size() == b.firms.size());
@@ -293,6 +307,7 @@ Params everything_changed() {
   p.grant_per_impact = 8.1;
   p.adaptation_rate = 0.051;
   p.adaptation_sensitivity = 5.1;
+  p.people = {true, 0.41, 1.1, 0.051, 0.41, 0.91, 0.11, 0.26, 0.24};  // [people]
   StrategyParams s;
   s.name = "mine";
   s.pricing = PricingRule::ProfitMax;
@@ -312,6 +327,7 @@ Params everything_changed() {
   s.metric_pressure = 0.4;
   s.purpose = 0.9;
   s.grant_funded = true;
+  s.people_investment = 1.25;
   p.strategies = {s};
   p.firms = {FirmGroup{"alpha", "mine", 3}, FirmGroup{"beta", "shareholder", 1}};
   p.events = {Event{77, "alpha-3", 31, 1.0 / 3.0}, Event{1, "beta", -1, 0.0}};

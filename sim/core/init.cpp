@@ -34,8 +34,10 @@ Lowered lower_switches(const Params& input) {
     p.entry_rate = 0;
   }
   if (!mech.innovation) p.rd_efficiency = p.discovery_rate = p.imitation_speed = 0;  // M9
-  if (!mech.employees)  // M10: engagement frozen, no productivity discount
+  if (!mech.employees) {  // M10: engagement frozen, no productivity discount (nor Eq. E4's output gain)
     p.engagement_speed = p.engagement_volatility = p.engagement_productivity = 0;
+    p.people.pressure_output = 0;
+  }
   l.social_on = mech.social;                    // M11: lowered into the strategies (strategy_index)
   if (!mech.society) p.grant_per_impact = 0;    // M12: no grants
   if (!mech.adaptation) p.adaptation_rate = 0;  // M13: strategies never change
@@ -230,6 +232,7 @@ void Simulation::Impl::init_firm(int f, int strategy, std::uint32_t stream_id, s
     if (m.offered[a])
       firm.q[a] = std::clamp(p.initial_capability + p.capability_spread * (2.0 * s.unit() - 1.0), 0.0, 1.0);
   firm.engagement = p.engagement_initial;
+  firm.service_quality = p.engagement_initial;  // Eq. E3 (read only with people.enabled)
   firm.cash_c = to_cents(p.initial_cash);
   firm.harm = firm.impact = firm.phil_impact = firm.cocreation = 0;
   firm.customers = firm.customers_before = 0;

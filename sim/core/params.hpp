@@ -76,6 +76,9 @@ struct StrategyParams {
   double purpose = 0.0;            // mission purpose perceived by employees, 0..1
   bool grant_funded = false;       // receives society's grants (M12)
   double loss_cut = 0.0;           // share of R&D and imitation cut in a step after a loss (Eq. 64), 0..1
+  // [people] (docs/MODEL.md 7.24, Eq. E1, E6): wages, training and tools paid per customer served; used
+  // only with people.enabled [money/customer/step], 0..1e6.
+  double people_investment = 0.0;
 };
 
 struct Segment {
@@ -169,6 +172,19 @@ struct CostPerImpact {
   double embedded = 1.0;   // money per unit of impact embedded in a business's product (Eq. S8), 0..1e6
   double donated = 100.0;  // money donated per unit of philanthropic impact (Eq. S9), > 0
   double nonprofit = 1.0;  // money per unit of impact a grant-funded firm delivers (Eq. S8), 0..1e6
+};
+
+// [people] engagement that is paid for (docs/MODEL.md 7.24, Eq. E1-E6).
+struct People {
+  bool enabled = false;             // switch; off gives v1 results bit for bit (Eq. 48, 19, 21, 38)
+  double investment_gain = 0.4;     // target per unit of investment intensity (Eq. E2), 0..1
+  double purpose_multiplier = 1.0;  // rise of the investment's effect per unit of purpose (Eq. E2), 0..10
+  double purpose_alone = 0.05;      // target per unit of purpose without investment (Eq. E2), 0..1
+  double pressure_erosion = 0.4;    // target lost per unit of metric pressure (Eq. E2), 0..1
+  double crowding_out = 1.0;        // share of the purpose multiplier removed per unit of pressure (E2), 0..1
+  double pressure_output = 0.1;     // serving cost saved at once per unit of metric pressure (Eq. E4), 0..1
+  double quality_rate = 0.25;       // speed of service quality toward engagement (Eq. E3) [1/step], (0, 1]
+  double satisfaction_rate = 0.25;  // speed of cumulative satisfaction (Eq. E5) [1/step], (0, 1]
 };
 
 struct Params {
@@ -302,6 +318,7 @@ struct Params {
   HarmCost harm_cost;                        // Eq. H1-H2
   CocreationNetwork cocreation_network;      // Eq. H3
   CostPerImpact cost_per_impact;             // Eq. S8-S9
+  People people;                             // Eq. E1-E6
   // [demand] outside option, continuous marketing, money per customer (docs/MODEL.md 7.20, Eq. A1-A7).
   // Every switch is off by default (v1 behaviour).
   bool outside_option = false;         // every choice includes "buy nothing" (Eq. A1-A3)

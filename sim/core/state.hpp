@@ -35,6 +35,7 @@ struct Firm {
   double price = 0;
   std::vector<double> q;  // capability per attribute, 0..1
   double engagement = 0.5;
+  double service_quality = 0.5;  // service quality stock (Eq. E3); moves only with people.enabled
   double enablement = 0;   // enablement effect this step, 0..1 (Eq. 23)
   double cocreation = 0;   // co-creation stock (Eq. 24)
   double reach = 0;        // marketing reach this step, 0..1 (Eq. 10)

@@ -23,6 +23,7 @@ namespace {
 #define MECH(KEY, DOC) P(#KEY, mechanisms.KEY, unbounded(), "", DOC)
 
 constexpr double kSeedMax = 9223372036854775807.0;  // TOML integers are int64
+constexpr Range kRateRange{0.0, 1.0, true, false};  // (0, 1]: a rate of 0 would freeze a stock
 
 // The two schedules share their keys; only their meaning and ranges differ.
 #define SCHEDULE(S, LEVEL_RANGE, LEVEL_UNIT)                                                            \
@@ -253,6 +254,33 @@ std::vector<Section> make_sections() {
              "total contribution (effort * success summed over customers) per member of the population at "
              "which the network value reaches 1 - 1/e (Eq. H3)"),
        }},
+      {"people",
+       "Engagement that is paid for (docs/MODEL.md 7.24, Eq. E1-E6); off: v1 (Eq. 48: purpose raises "
+       "engagement at no cost; the service-profit chain acts within a step).",
+       {
+           P("enabled", people.enabled, unbounded(), "",
+             "people investment (the service budget share plus each strategy's people_investment per "
+             "customer) sets engagement, purpose multiplies its effect, metric pressure raises output and "
+             "erodes engagement, and engagement reaches satisfaction through lagged stocks"),
+           P("investment_gain", people.investment_gain, closed(0, 1), "",
+             "engagement target per unit of people investment intensity (Eq. E2)"),
+           P("purpose_multiplier", people.purpose_multiplier, closed(0, 10), "",
+             "relative rise of the investment's effect on engagement per unit of purpose (Eq. E2)"),
+           P("purpose_alone", people.purpose_alone, closed(0, 1), "",
+             "engagement target per unit of purpose without any investment: its bounded effect (Eq. E2)"),
+           P("pressure_erosion", people.pressure_erosion, closed(0, 1), "",
+             "engagement target lost per unit of metric pressure (Eq. E2)"),
+           P("crowding_out", people.crowding_out, closed(0, 1), "",
+             "share of the purpose multiplier removed per unit of metric pressure (Eq. E2; Frey & Jegen "
+             "2001)"),
+           P("pressure_output", people.pressure_output, closed(0, 1), "",
+             "share of the base serving cost saved at once per unit of metric pressure (Eq. E4)"),
+           P("quality_rate", people.quality_rate, kRateRange, "1/step",
+             "speed at which service quality follows engagement (Eq. E3)"),
+           P("satisfaction_rate", people.satisfaction_rate, kRateRange, "1/step",
+             "speed at which a continuing customer's cumulative satisfaction follows this step's judgement "
+             "(Eq. E5)"),
+       }},
       {"economics",
        "Accounting, bankruptcy and entry (M8).",
        {
@@ -431,6 +459,8 @@ std::vector<Field<StrategyParams>> make_strategy_fields() {
       STRAT(cost_cutting, closed(0, 1), "", "share of serving cost externalised as harm", 0),
       STRAT(metric_pressure, closed(0, 1), "", "extrinsic metric pressure on employees", 0),
       STRAT(purpose, closed(0, 1), "", "mission purpose perceived by employees", 0),
+      STRAT(people_investment, closed(0, 1e6), "money/customer/step",
+            "wages, training and tools paid per customer served; only with people.enabled (Eq. E1, E6)", 0),
       STRAT(grant_funded, unbounded(), "", "receives society's grants (M12)", 0),
       STRAT(loss_cut, closed(0, 1), "",
             "share of R&D and imitation spending cut in a step after a loss (Eq. 64; shareholder 0.5)", 0),

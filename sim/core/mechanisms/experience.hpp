@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/mechanisms/customer_context.hpp"
+#include "core/mechanisms/people.hpp"
 
 namespace missionsim::mech {
 
@@ -22,7 +23,8 @@ struct Experience {
 };
 
 // Eq. 20-21 for customer i of a firm with performance P: E moves by lambda D (lambda = 0 when M3 is
-// off); S is computed in single precision.
+// off); S is computed in single precision. With people.enabled, S of a customer who had the firm last step
+// too is the cumulative satisfaction of Eq. E5 (tenure > 0: still with the firm whose S is stored).
 inline Experience experience(const CustomerContext& c, std::uint32_t i, double P) {
   const Params& p = *c.p;
   const double E = c.expectation[i];
@@ -31,6 +33,12 @@ inline Experience experience(const CustomerContext& c, std::uint32_t i, double P
   const double S =
       1.0f / (1.0f + std::exp(-static_cast<float>(p.satisfaction_bias + p.disconfirmation_gain * D +
                                                   p.performance_gain * (P - 0.5))));
+  if (p.people.enabled) {
+    const float cumulative =
+        cumulative_satisfaction(p.people, c.satisfaction[i], static_cast<float>(S), c.tenure[i] > 0);  // E5
+    c.satisfaction[i] = cumulative;
+    return {D, cumulative};
+  }
   c.satisfaction[i] = static_cast<float>(S);
   return {D, S};
 }

@@ -6,6 +6,7 @@
 
 #include "core/mechanisms/economics.hpp"
 #include "core/mechanisms/employees.hpp"
+#include "core/mechanisms/people.hpp"
 #include "core/mechanisms/social.hpp"
 #include "core/mechanisms/society.hpp"
 #include "core/money.hpp"
@@ -76,11 +77,13 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
 
   const double embedded = mech::embedded_impact(sp, st.sum_succ[fi]);  // Eq. 50
   // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
-  const double base_unit = mech::base_unit_cost(p, f.engagement);
+  const double base_unit = p.people.enabled ? mech::people_base_unit_cost(p, f.engagement, sp.metric_pressure)
+                                            : mech::base_unit_cost(p, f.engagement);  // Eq. E4, 38
   // Eq. S8: with [cost_per_impact] on, impact is paid per unit delivered instead of per customer served.
   const bool per_impact = p.cost_per_impact.enabled;
-  const double paid_unit = base_unit * (1.0 - sp.cost_cutting) + p.enablement_cost * f.enablement +
-                           (per_impact ? 0.0 : p.impact_cost * sp.impact_per_customer);
+  double paid_unit = base_unit * (1.0 - sp.cost_cutting) + p.enablement_cost * f.enablement +
+                     (per_impact ? 0.0 : p.impact_cost * sp.impact_per_customer);
+  if (p.people.enabled) paid_unit += sp.people_investment;  // Eq. E6: people cost per customer served
   const double impact_spend = per_impact ? mech::impact_spend(p.cost_per_impact, sp, embedded) : 0.0;
   f.unit_cost =
       per_impact && customers > 0 ? paid_unit + impact_spend / static_cast<double>(customers) : paid_unit;

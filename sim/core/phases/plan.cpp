@@ -11,6 +11,7 @@
 #include "core/mechanisms/era.hpp"
 #include "core/mechanisms/experience.hpp"
 #include "core/mechanisms/kano_lifecycle.hpp"
+#include "core/mechanisms/people.hpp"
 #include "core/mechanisms/shared.hpp"
 #include "core/mechanisms/social.hpp"
 #include "core/mechanisms/success.hpp"
@@ -84,12 +85,18 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
                        ? mech::network_cocreation(p, f.cocreation, platform, f.contribution, n)     // Eq. H3
                        : mech::cocreation(p, f.cocreation, platform, f.contribution, f.customers);  // Eq. 24
   }
-  f.engagement =
-      mech::engage(p, rng, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t), f.engagement,
-                   mech::engagement_target(sp, service, sp.cost_cutting));  // Eq. 48-49
+  const double target =
+      p.people.enabled
+          ? mech::people_engagement_target(
+                p.people, sp, mech::people_intensity(p, sp, f.alloc.service * f.budget, served))  // Eq. E1-E2
+          : mech::engagement_target(sp, service, sp.cost_cutting);                                // Eq. 48
+  f.engagement = mech::engage(p, rng, static_cast<std::uint32_t>(fi), static_cast<std::uint32_t>(t),
+                              f.engagement, target);  // Eq. 49
+  if (p.people.enabled) f.service_quality = mech::service_quality(p.people, f.service_quality, f.engagement);
   const mech::ProductValue product =
       mech::product_value(f.q, m.offered, m.maturity, p.attributes, p.kano_beta, p.needs.kano_asymmetric);
-  f.performance = mech::perceived_performance(product.product, f.engagement, p.service_weight);  // Eq. 19
+  f.performance = mech::perceived_performance(
+      product.product, p.people.enabled ? f.service_quality : f.engagement, p.service_weight);   // Eq. 19, E3
   f.efficacy = product.efficacy;                                                                 // Eq. 22
   f.values = mech::values_score(p, f);                                                           // Eq. 53
   f.reach = mech::marketing_reach(f.alloc.marketing * f.budget, n, p.contact_cost);              // Eq. 10
@@ -122,7 +129,7 @@ void Simulation::Impl::fill_needs_tables() {
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
     const Firm& f = firms[fi];
     if (!f.alive) continue;
-    nt.service[fi] = p.service_weight * f.engagement;
+    nt.service[fi] = p.service_weight * (p.people.enabled ? f.service_quality : f.engagement);  // Eq. E3
     for (int s = 0; s < S; ++s) {
       const double shift = p.segments[s].kano_shift;
       for (int a = 0; a < A; ++a) {
