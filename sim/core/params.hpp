@@ -156,6 +156,10 @@ struct CocreationNetwork {
   bool enabled = false;  // switch; off gives v1 results bit for bit (mean contribution per customer, Eq. 24)
   double scale = 0.05;   // total contribution per member of the population at which the network value
                          // reaches 1 - 1/e (Eq. H3), > 0
+  double support_scale = 0.25;     // enablement + co-creation stock at which own effort is half as productive
+                                   // as it can be (Eq. H4) [progress/step], > 0
+  double self_productivity = 0.0;  // productivity of own effort with no enablement or platform (Eq. H4),
+                                   // 0..1; 1 gives Eq. 25's additive effort
 };
 
 struct Params {

@@ -63,6 +63,7 @@ struct Firm {
 struct Offer {
   double performance, efficacy, enablement, cocreation, pub_sat, pub_succ, values, price;
   bool alive;
+  double effort_productivity = 1.0;  // Eq. H4: own effort's productivity at this firm (1: v1, Eq. 25)
 };
 
 // Per-firm sums of one customer pass; joined in a fixed tree (deterministic).

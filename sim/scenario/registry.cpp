@@ -252,6 +252,12 @@ std::vector<Section> make_sections() {
            P("scale", cocreation_network.scale, positive(), "",
              "total contribution (effort * success summed over customers) per member of the population at "
              "which the network value reaches 1 - 1/e (Eq. H3)"),
+           P("support_scale", cocreation_network.support_scale, positive(), "progress/step",
+             "enablement plus co-creation stock at which a customer's own effort is half as productive as it "
+             "can be (Eq. H4)"),
+           P("self_productivity", cocreation_network.self_productivity, closed(0, 1), "",
+             "productivity of own effort at a firm with no enablement and no platform (Eq. H4); 1: effort "
+             "adds to progress whatever the firm, as in Eq. 25"),
        }},
       {"economics",
        "Accounting, bankruptcy and entry (M8).",
