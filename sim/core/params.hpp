@@ -51,6 +51,13 @@ struct Mechanisms {
 
 enum class PricingRule { Fixed, Market, Value, ProfitMax, Subsidised };
 
+// [adaptation] fitness: what a firm compares with its rival's before imitating (docs/MODEL.md 7.13, 7.25).
+enum class AdaptationFitness {
+  Margin,          // Eq. 55: last step's profit margin (v1)
+  CustomerEquity,  // Eq. D1-D2: growth of customer equity over the window
+  Cash,            // Eq. D2-D3: growth of cash over the window
+};
+
 // A mission strategy: how a firm prices and spends. Built-ins live in
 // sim/strategies; scenarios can define more from the same fields.
 struct StrategyParams {
@@ -284,6 +291,10 @@ struct Params {
   // [adaptation] (M13)
   double adaptation_rate = 0.05;        // chance per step a firm compares itself with a rival, 0..1
   double adaptation_sensitivity = 5.0;  // Fermi-rule sensitivity to the profit-margin gap, 0..1000
+  // Long-run fitness (docs/MODEL.md 7.25, Eq. D1-D3); margin is v1 bit for bit.
+  AdaptationFitness adaptation_fitness = AdaptationFitness::Margin;
+  int adaptation_window = 12;         // steps over which a long-run fitness measures growth, 1..1200
+  double adaptation_discount = 0.01;  // discount rate per step in customer equity (Eq. D1), 0..1
 
   SuccessExpectations success_expectations;  // part C, Eq. C1-C4
   WomContent wom_content;                    // part C, Eq. C5-C6

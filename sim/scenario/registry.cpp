@@ -359,7 +359,15 @@ std::vector<Section> make_sections() {
            P("rate", adaptation_rate, closed(0, 1), "1/step",
              "chance per step a firm compares itself with a rival"),
            P("sensitivity", adaptation_sensitivity, closed(0, 1000), "",
-             "Fermi-rule sensitivity to the profit-margin gap"),
+             "Fermi-rule sensitivity to the fitness gap (the profit-margin gap with fitness = \"margin\")"),
+           P("fitness", adaptation_fitness, unbounded(), "",
+             "what a firm compares with its rival's: margin (last step's profit margin, Eq. 55), "
+             "customer-equity (symmetric growth of customer equity over the window, Eq. D1-D2) or cash "
+             "(symmetric growth of cash over the window, Eq. D2-D3)"),
+           P("window", adaptation_window, closed(1, 1200), "step",
+             "steps over which customer-equity and cash fitness measure growth (Eq. D2)"),
+           P("discount_rate", adaptation_discount, closed(0, 1), "1/step",
+             "discount rate of future margins in customer equity (Eq. D1)"),
        }},
   };
 }
@@ -467,6 +475,11 @@ constexpr EnumName<PricingRule> kPricingRules[] = {
     {"value", PricingRule::Value},           {"profit-max", PricingRule::ProfitMax},
     {"subsidised", PricingRule::Subsidised},
 };
+constexpr EnumName<AdaptationFitness> kAdaptationFitness[] = {
+    {"margin", AdaptationFitness::Margin},
+    {"customer-equity", AdaptationFitness::CustomerEquity},
+    {"cash", AdaptationFitness::Cash},
+};
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -523,6 +536,9 @@ const std::vector<Field<Event>>& event_fields() {
 std::span<const EnumName<ScheduleKind>> enum_names(const ScheduleKind*) { return kScheduleKinds; }
 std::span<const EnumName<NetworkKind>> enum_names(const NetworkKind*) { return kNetworkKinds; }
 std::span<const EnumName<PricingRule>> enum_names(const PricingRule*) { return kPricingRules; }
+std::span<const EnumName<AdaptationFitness>> enum_names(const AdaptationFitness*) {
+  return kAdaptationFitness;
+}
 
 bool Range::contains(double x) const {
   if (std::isnan(x)) return false;
@@ -645,6 +661,7 @@ std::vector<std::string> enum_choices(const ValueRef& ref) {
                         [](ScheduleKind* e) { return choices_of(e); },
                         [](NetworkKind* e) { return choices_of(e); },
                         [](PricingRule* e) { return choices_of(e); },
+                        [](AdaptationFitness* e) { return choices_of(e); },
                         [](auto*) { return std::vector<std::string>{}; },
                     },
                     ref);
