@@ -3,7 +3,9 @@
 
 Arms on scenarios/baseline.toml and scenarios/baseline-v2.toml, same seeds: M13 adaptation off, and on with
 each fitness ([adaptation] fitness = margin (v1, Eq. 55), customer-equity, cash; window 12, discount 0.01
-per step, the defaults). Reported at the last step: the live firms by strategy (summed over seeds, and the
+per step, the defaults); customer-equity with windows 6 and 24; and each fitness with the finite grant pool
+([society] grant_pool, docs/MODEL.md 7.21, at its default pool), since v1 grants without limit make the
+nonprofit's customer equity grow with its clients. Reported at the last step: the live firms by strategy (summed over seeds, and the
 mean per seed with its 95% t-interval), and the share of the population held by each strategy. Strategies
 are the firms' strategies at the last step (/firms/strategy_id), so a firm that imitated counts under its
 new strategy. Output: Markdown on stdout (docs/VALIDATION.md, section "adaptation on long-run value").
@@ -26,6 +28,14 @@ ARMS = {
     "margin": ["mechanisms.adaptation=true", 'adaptation.fitness="margin"'],
     "customer-equity": ["mechanisms.adaptation=true", 'adaptation.fitness="customer-equity"'],
     "cash": ["mechanisms.adaptation=true", 'adaptation.fitness="cash"'],
+    "customer-equity, window 6": ["mechanisms.adaptation=true", 'adaptation.fitness="customer-equity"',
+                                  "adaptation.window=6"],
+    "customer-equity, window 24": ["mechanisms.adaptation=true", 'adaptation.fitness="customer-equity"',
+                                   "adaptation.window=24"],
+    "margin, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="margin"', "society.grant_pool=true"],
+    "customer-equity, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="customer-equity"',
+                                    "society.grant_pool=true"],
+    "cash, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="cash"', "society.grant_pool=true"],
 }
 
 
@@ -84,9 +94,13 @@ def main():
         print("|---|" + "---|" * len(STRATEGIES))
         for arm in ARMS:
             print(f"| {arm} | " + " | ".join(fmt(col(sc, arm, 'share_' + s), 3) for s in STRATEGIES) + " |")
-        for arm in ("customer-equity", "cash"):
+        for arm in ("customer-equity", "cash", "customer-equity, window 6", "customer-equity, window 24"):
             print(f"| {arm} - margin | " + " | ".join(
                 fmt(col(sc, arm, 'share_' + s) - col(sc, "margin", 'share_' + s), 3, sign=True)
+                for s in STRATEGIES) + " |")
+        for arm in ("customer-equity, grant pool", "cash, grant pool"):
+            print(f"| {arm} - margin, grant pool | " + " | ".join(
+                fmt(col(sc, arm, 'share_' + s) - col(sc, "margin, grant pool", 'share_' + s), 3, sign=True)
                 for s in STRATEGIES) + " |")
         print()
 

@@ -10,7 +10,8 @@ with grants off (mechanisms.society false), which isolates the nonprofits' grant
 last step: success+synergy share of the population; mean customer success over the success and synergy
 firms' customers; "size gap": mean success of the larger minus the smaller of the success and synergy firms
 alive (by customers), which a network effect should widen; nonprofit share. Paired differences with 95%
-t-intervals. Output: Markdown on stdout (docs/VALIDATION.md, section "co-creation with network effects").
+t-intervals. Last, the effect of effort 0 with Eq. H4 at other support_scale and self_productivity values.
+Strategies are the firms' strategies at the last step (/firms/strategy_id), entrants included. Output: Markdown on stdout (docs/VALIDATION.md, section "co-creation with network effects").
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/cocreation.py \
         [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120]
@@ -40,6 +41,14 @@ ARMS = {
     "ns_on_m0": ["cocreation_network.enabled=true", "mechanisms.society=false",
                  "customers.segments.0.effort_mean=0"],
 }
+# Sensitivity of Eq. H4: (support_scale, self_productivity) with effort at its default and at 0.
+SWEEP = [(0.1, 0.0), (0.25, 0.0), (1.0, 0.0), (0.25, 0.5)]
+for _k, _b in SWEEP:
+    _sets = ["cocreation_network.enabled=true", f"cocreation_network.support_scale={_k}",
+             f"cocreation_network.self_productivity={_b}"]
+    ARMS[f"sw_{_k}_{_b}"] = _sets
+    ARMS[f"sw_{_k}_{_b}_m0"] = _sets + ["customers.segments.0.effort_mean=0"]
+
 # (label, arm, reference arm): paired differences reported per outcome.
 CONTRASTS = [
     ("H3 on - off", "h3", "off"),
@@ -126,6 +135,14 @@ def main():
         for label, arm, ref in CONTRASTS:
             print(f"| {label} | " + " | ".join(fmt(col(sc, arm, m) - col(sc, ref, m), 3, sign=True)
                                              for m in OUTCOMES) + " |")
+        print()
+        print(f"**{sc}**: effort 0 - default effort with H3+H4 on, by support_scale and self_productivity\n")
+        print("| support_scale | self_productivity | " + " | ".join(OUTCOMES) + " |")
+        print("|---|---|" + "---|" * len(OUTCOMES))
+        for k, b in SWEEP:
+            arm = f"sw_{k}_{b}"
+            print(f"| {k} | {b} | " + " | ".join(fmt(col(sc, arm + "_m0", m) - col(sc, arm, m), 3, sign=True)
+                                                 for m in OUTCOMES) + " |")
         print()
 
 
