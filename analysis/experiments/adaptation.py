@@ -5,10 +5,11 @@ Arms on scenarios/baseline.toml and scenarios/baseline-v2.toml, same seeds: M13 
 each fitness ([adaptation] fitness = margin (v1, Eq. 55), customer-equity, cash; window 12, discount 0.01
 per step, the defaults); customer-equity with windows 6 and 24; and each fitness with the finite grant pool
 ([society] grant_pool, docs/MODEL.md 7.21, at its default pool), since v1 grants without limit make the
-nonprofit's customer equity grow with its clients. Reported at the last step: the live firms by strategy (summed over seeds, and the
-mean per seed with its 95% t-interval), and the share of the population held by each strategy. Strategies
-are the firms' strategies at the last step (/firms/strategy_id), so a firm that imitated counts under its
-new strategy. Output: Markdown on stdout (docs/VALIDATION.md, section "adaptation on long-run value").
+nonprofit's customer equity grow with its clients. Reported at the last step: the live firms by strategy
+(summed over seeds, and the mean per seed with its 95% t-interval), and the share of the population held by
+each strategy. Strategies are the firms' strategies at the last step (/firms/strategy_id), so a firm that
+imitated counts under its new strategy. Output: Markdown on stdout (docs/VALIDATION.md, section "co-creation
+effort and adaptation on long-run value").
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/adaptation.py \\
         [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120]
@@ -32,10 +33,12 @@ ARMS = {
                                   "adaptation.window=6"],
     "customer-equity, window 24": ["mechanisms.adaptation=true", 'adaptation.fitness="customer-equity"',
                                    "adaptation.window=24"],
-    "margin, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="margin"', "society.grant_pool=true"],
+    "margin, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="margin"',
+                           "society.grant_pool=true"],
     "customer-equity, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="customer-equity"',
                                     "society.grant_pool=true"],
-    "cash, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="cash"', "society.grant_pool=true"],
+    "cash, grant pool": ["mechanisms.adaptation=true", 'adaptation.fitness="cash"',
+                         "society.grant_pool=true"],
 }
 
 
@@ -82,11 +85,13 @@ def main():
 
     print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; strategies at the last step\n")
     for sc in scen:
-        print(f"**{sc}**: live firms by strategy, total over the {a.seeds} seeds (mean per seed [95% t-interval])\n")
+        print(f"**{sc}**: live firms by strategy, total over the {a.seeds} seeds "
+              f"(mean per seed [95% t-interval])\n")
         print("| adaptation | live | " + " | ".join(STRATEGIES) + " |")
         print("|---|---|" + "---|" * len(STRATEGIES))
         for arm in ARMS:
-            cells = [f"{int(col(sc, arm, 'n_' + s).sum())} ({fmt(col(sc, arm, 'n_' + s), 1)})" for s in STRATEGIES]
+            cells = [f"{int(col(sc, arm, 'n_' + s).sum())} ({fmt(col(sc, arm, 'n_' + s), 1)})"
+                     for s in STRATEGIES]
             print(f"| {arm} | {int(col(sc, arm, 'n_live').sum())} | " + " | ".join(cells) + " |")
         print(f"\n**{sc}**: share of the population by strategy, mean [95% t-interval]; last rows: paired "
               f"difference to the margin fitness\n")

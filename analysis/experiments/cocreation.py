@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Co-creation with network effects (issue 12 item 5, docs/MODEL.md 7.22, Eq. H3).
+"""Co-creation with network effects (issue 12 item 5, docs/MODEL.md 7.22, Eq. H3-H4).
 
 Arms on scenarios/baseline.toml and scenarios/baseline-v2.toml, same seeds: [cocreation_network] off (v1,
 Eq. 24-25), on with the network stock only (Eq. H3; self_productivity 1 keeps Eq. 25's additive effort) and
@@ -11,7 +11,8 @@ last step: success+synergy share of the population; mean customer success over t
 firms' customers; "size gap": mean success of the larger minus the smaller of the success and synergy firms
 alive (by customers), which a network effect should widen; nonprofit share. Paired differences with 95%
 t-intervals. Last, the effect of effort 0 with Eq. H4 at other support_scale and self_productivity values.
-Strategies are the firms' strategies at the last step (/firms/strategy_id), entrants included. Output: Markdown on stdout (docs/VALIDATION.md, section "co-creation with network effects").
+Strategies are the firms' strategies at the last step (/firms/strategy_id), entrants included. Output:
+Markdown on stdout (docs/VALIDATION.md, section "co-creation effort and adaptation on long-run value").
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/cocreation.py \
         [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--by-strategy]
@@ -172,7 +173,8 @@ def run_by_strategy(scenario, seed, sets, out, customers, steps):
             m = sid == strat.index(s)
             ok = m & np.isfinite(succ) & (cust > 0)
             res["share " + s] = float(share[m].sum())
-            res["success " + s] = float(np.sum(succ[ok] * cust[ok]) / np.sum(cust[ok])) if ok.any() else np.nan
+            res["success " + s] = (float(np.sum(succ[ok] * cust[ok]) / np.sum(cust[ok])) if ok.any()
+                                   else float("nan"))
     os.remove(out)
     return res
 
