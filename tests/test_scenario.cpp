@@ -600,6 +600,12 @@ TEST_CASE("scenario: enum values list the choices and suggest one", "[scenario]"
       "[[strategies]]\nname = \"x\"\npricing = \"profitmax\"\n" + kFirm,
       "key 'strategies.0.pricing' must be one of \"fixed\", \"market\", \"value\", \"profit-max\", "
       "\"subsidised\", got \"profitmax\"; did you mean 'profit-max'?");
+  // docs/MODEL.md 7.25: the adaptation fitness.
+  expect_error_with_firm("[adaptation]\nfitness = \"equity\"",
+                         "key 'adaptation.fitness' must be one of \"margin\", \"customer-equity\", \"cash\"");
+  CHECK(parse("[adaptation]\nfitness = \"customer-equity\"\n" + kFirm).adaptation_fitness ==
+        AdaptationFitness::CustomerEquity);
+  CHECK(parse(kFirm).adaptation_fitness == AdaptationFitness::Margin);
 }
 
 // ---- unknown keys ---------------------------------------------------------------

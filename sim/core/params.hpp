@@ -51,6 +51,13 @@ struct Mechanisms {
 
 enum class PricingRule { Fixed, Market, Value, ProfitMax, Subsidised };
 
+// [adaptation] fitness: what a firm compares with its rival's before imitating (docs/MODEL.md 7.13, 7.25).
+enum class AdaptationFitness {
+  Margin,          // Eq. 55: last step's profit margin (v1)
+  CustomerEquity,  // Eq. D1-D2: growth of customer equity over the window
+  Cash,            // Eq. D2-D3: growth of cash over the window
+};
+
 // A mission strategy: how a firm prices and spends. Built-ins live in
 // sim/strategies; scenarios can define more from the same fields.
 struct StrategyParams {
@@ -162,6 +169,10 @@ struct CocreationNetwork {
   bool enabled = false;  // switch; off gives v1 results bit for bit (mean contribution per customer, Eq. 24)
   double scale = 0.05;   // total contribution per member of the population at which the network value
                          // reaches 1 - 1/e (Eq. H3), > 0
+  double support_scale = 0.25;     // enablement + co-creation stock at which own effort is half as productive
+                                   // as it can be (Eq. H4) [progress/step], > 0
+  double self_productivity = 0.0;  // productivity of own effort with no enablement or platform (Eq. H4),
+                                   // 0..1; 1 gives Eq. 25's additive effort
 };
 
 // [cost_per_impact] comparable cost per unit of impact across embedded, donated and nonprofit impact
@@ -312,6 +323,10 @@ struct Params {
   // [adaptation] (M13)
   double adaptation_rate = 0.05;        // chance per step a firm compares itself with a rival, 0..1
   double adaptation_sensitivity = 5.0;  // Fermi-rule sensitivity to the profit-margin gap, 0..1000
+  // Long-run fitness (docs/MODEL.md 7.25, Eq. D1-D3); margin is v1 bit for bit.
+  AdaptationFitness adaptation_fitness = AdaptationFitness::Margin;
+  int adaptation_window = 12;         // steps over which a long-run fitness measures growth, 1..1200
+  double adaptation_discount = 0.01;  // discount rate per step in customer equity (Eq. D1), 0..1
 
   SuccessExpectations success_expectations;  // part C, Eq. C1-C4
   WomContent wom_content;                    // part C, Eq. C5-C6

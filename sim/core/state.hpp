@@ -65,6 +65,7 @@ struct Offer {
   double performance, efficacy, enablement, cocreation, pub_sat, pub_succ, values, price;
   bool alive;
   bool clients_only = false;  // Eq. S6: a grant-funded firm with society.nonprofit_clients on
+  double effort_productivity = 1.0;  // Eq. H4: own effort's productivity at this firm (1: v1, Eq. 25)
 };
 
 // Per-firm sums of one customer pass; joined in a fixed tree (deterministic).
@@ -135,6 +136,9 @@ struct Market {
   std::vector<std::uint8_t> offered;                // [A]
   std::vector<double> maturity;                     // [A]
   std::vector<std::vector<double>> leader_history;  // ring of best capability per attribute
+  // [adaptation] fitness customer-equity or cash (Eq. D2): ring [window][F] of each firm's value; empty
+  // with the margin fitness.
+  std::vector<std::vector<double>> fitness_history;
   double w_success = 0;          // weight customers put on success: w, or 0 when M4 is off (Eq. 27a)
   std::int64_t scale_floor = 1;  // smallest customer base an investment is spread over (Eq. 9a)
   double w = 0;                  // era weight (Eq. 8, 27); with part C on, the mean customer weight (Eq. C4)
@@ -225,6 +229,7 @@ struct Simulation::Impl {
   void release_customers_of_dead_firms();
   void enter();
   void adapt();
+  std::vector<double> long_run_fitness();  // Eq. D1-D3
   static void clear_flows(Firm& f);
   MarketView market_view() const;
   FirmView firm_view(const Firm& f, const MarketView& market) const;

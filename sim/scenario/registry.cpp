@@ -253,6 +253,12 @@ std::vector<Section> make_sections() {
            P("scale", cocreation_network.scale, positive(), "",
              "total contribution (effort * success summed over customers) per member of the population at "
              "which the network value reaches 1 - 1/e (Eq. H3)"),
+           P("support_scale", cocreation_network.support_scale, positive(), "progress/step",
+             "enablement plus co-creation stock at which a customer's own effort is half as productive as it "
+             "can be (Eq. H4)"),
+           P("self_productivity", cocreation_network.self_productivity, closed(0, 1), "",
+             "productivity of own effort at a firm with no enablement and no platform (Eq. H4); 1: effort "
+             "adds to progress whatever the firm, as in Eq. 25"),
        }},
       {"people",
        "Engagement that is paid for (docs/MODEL.md 7.24, Eq. E1-E6); off: v1 (Eq. 48: purpose raises "
@@ -401,7 +407,15 @@ std::vector<Section> make_sections() {
            P("rate", adaptation_rate, closed(0, 1), "1/step",
              "chance per step a firm compares itself with a rival"),
            P("sensitivity", adaptation_sensitivity, closed(0, 1000), "",
-             "Fermi-rule sensitivity to the profit-margin gap"),
+             "Fermi-rule sensitivity to the fitness gap (the profit-margin gap with fitness = \"margin\")"),
+           P("fitness", adaptation_fitness, unbounded(), "",
+             "what a firm compares with its rival's: margin (last step's profit margin, Eq. 55), "
+             "customer-equity (symmetric growth of customer equity over the window, Eq. D1-D2) or cash "
+             "(symmetric growth of cash over the window, Eq. D2-D3)"),
+           P("window", adaptation_window, closed(1, 1200), "step",
+             "steps over which customer-equity and cash fitness measure growth (Eq. D2)"),
+           P("discount_rate", adaptation_discount, closed(0, 1), "1/step",
+             "discount rate of future margins in customer equity (Eq. D1)"),
        }},
   };
 }
@@ -515,6 +529,11 @@ constexpr EnumName<PricingRule> kPricingRules[] = {
     {"value", PricingRule::Value},           {"profit-max", PricingRule::ProfitMax},
     {"subsidised", PricingRule::Subsidised},
 };
+constexpr EnumName<AdaptationFitness> kAdaptationFitness[] = {
+    {"margin", AdaptationFitness::Margin},
+    {"customer-equity", AdaptationFitness::CustomerEquity},
+    {"cash", AdaptationFitness::Cash},
+};
 
 template <class... Ts>
 struct Overloaded : Ts... {
@@ -571,6 +590,9 @@ const std::vector<Field<Event>>& event_fields() {
 std::span<const EnumName<ScheduleKind>> enum_names(const ScheduleKind*) { return kScheduleKinds; }
 std::span<const EnumName<NetworkKind>> enum_names(const NetworkKind*) { return kNetworkKinds; }
 std::span<const EnumName<PricingRule>> enum_names(const PricingRule*) { return kPricingRules; }
+std::span<const EnumName<AdaptationFitness>> enum_names(const AdaptationFitness*) {
+  return kAdaptationFitness;
+}
 
 bool Range::contains(double x) const {
   if (std::isnan(x)) return false;
@@ -693,6 +715,7 @@ std::vector<std::string> enum_choices(const ValueRef& ref) {
                         [](ScheduleKind* e) { return choices_of(e); },
                         [](NetworkKind* e) { return choices_of(e); },
                         [](PricingRule* e) { return choices_of(e); },
+                        [](AdaptationFitness* e) { return choices_of(e); },
                         [](auto*) { return std::vector<std::string>{}; },
                     },
                     ref);

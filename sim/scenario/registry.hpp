@@ -21,8 +21,9 @@
 namespace missionsim::scenario {
 
 // Where a key's value lives; the alternative decides the TOML type accepted.
-using ValueRef = std::variant<bool*, int*, std::int64_t*, std::uint64_t*, double*, std::string*,
-                              ScheduleKind*, NetworkKind*, PricingRule*, std::vector<std::string>*>;
+using ValueRef =
+    std::variant<bool*, int*, std::int64_t*, std::uint64_t*, double*, std::string*, ScheduleKind*,
+                 NetworkKind*, PricingRule*, AdaptationFitness*, std::vector<std::string>*>;
 
 // Valid values of a number: [lo, hi], either bound may be open or infinite.
 struct Range {
@@ -79,6 +80,7 @@ struct EnumName {
 std::span<const EnumName<ScheduleKind>> enum_names(const ScheduleKind*);
 std::span<const EnumName<NetworkKind>> enum_names(const NetworkKind*);
 std::span<const EnumName<PricingRule>> enum_names(const PricingRule*);
+std::span<const EnumName<AdaptationFitness>> enum_names(const AdaptationFitness*);
 
 // TOML text of the value behind `ref` ("0.05", "\"watts-strogatz\"", "[\"a\"]").
 std::string toml_value_text(const ValueRef& ref);

@@ -24,13 +24,17 @@ inline double cocreation(const Params& p, double stock, double platform, double 
   return (1 - p.cocreation_decay) * stock + p.cocreation_rate * platform * per_customer;
 }
 
-// Eq. 25-26: customer i of a firm with offer o makes progress; success follows its target.
+// Eq. 25-26: customer i of a firm with offer o makes progress; success follows its target. With
+// [cocreation_network] on, own effort counts at the firm's effort productivity (Eq. H4).
 // Returns the success after this step (unchanged when M4 is off).
 inline double progress(const CustomerContext& c, std::uint32_t i, const Offer& o) {
   double succ = c.success[i];
   if (!c.success_on) return succ;
   const Params& p = *c.p;
-  const double rate = o.efficacy + o.enablement + p.effort_weight * (c.effort[i] / 255.0) + o.cocreation;
+  const double own = p.effort_weight * (c.effort[i] / 255.0);
+  // Eq. H4 ([cocreation_network]): own effort works through the firm's enablement and platform.
+  const double rate = o.efficacy + o.enablement +
+                      (p.cocreation_network.enabled ? own * o.effort_productivity : own) + o.cocreation;
   const double target = 1.0f - std::exp(-static_cast<float>(rate) / c.difficulty[i]);
   succ += p.success_smoothing * (target - succ);
   c.success[i] = static_cast<float>(succ);

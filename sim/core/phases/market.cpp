@@ -9,6 +9,7 @@
 
 #include "core/draws.hpp"
 #include "core/mechanisms/adaptation.hpp"
+#include "core/mechanisms/adaptation_value.hpp"
 #include "core/mechanisms/era.hpp"
 #include "core/mechanisms/kano_lifecycle.hpp"
 #include "core/state.hpp"
@@ -57,9 +58,12 @@ void Simulation::Impl::enter() {
 }
 
 // M13 strategy adaptation: Fermi imitation of a better-performing rival (Eq. 55-56), all firms
-// deciding on this step's accounts before any strategy changes.
+// deciding on this step's accounts before any strategy changes. The fitness compared is the margin
+// (Eq. 55) or a long-run value's growth over the window (Eq. D1-D3).
 void Simulation::Impl::adapt() {
   if (!(p.adaptation_rate > 0)) return;
+  std::vector<double> fitness;  // empty: the margin (Eq. 55)
+  if (p.adaptation_fitness != AdaptationFitness::Margin) fitness = long_run_fitness();
   std::vector<int> live;
   for (std::size_t fi = 0; fi < firms.size(); ++fi)
     if (firms[fi].alive) live.push_back(static_cast<int>(fi));
@@ -74,11 +78,31 @@ void Simulation::Impl::adapt() {
     const auto self = static_cast<std::uint32_t>(std::find(live.begin(), live.end(), fi) - live.begin());
     const std::uint32_t k = Rng::index(words[draw::kRival], static_cast<std::uint32_t>(live.size() - 1));
     const int g = live[k >= self ? k + 1 : k];
-    const double gap = mech::margin(firms[g]) - mech::margin(firms[fi]);
+    const double gap = fitness.empty() ? mech::margin(firms[g]) - mech::margin(firms[fi])
+                                       : fitness[g] - fitness[fi];  // Eq. 56 on Eq. 55 or D2
     if (Rng::unit(words[draw::kAccept]) < mech::fermi(p.adaptation_sensitivity, gap))
       next[fi] = firms[g].strategy;
   }
   for (int fi : live) firms[fi].strategy = next[fi];
+}
+
+// Eq. D2: each live firm's growth of customer equity (Eq. D1) or cash (Eq. D3) over the last `window`
+// steps, from a ring of its values; a firm first seen less than `window` steps ago is measured from its
+// first value. Records this step's values. Makes no random draws.
+std::vector<double> Simulation::Impl::long_run_fitness() {
+  const auto W = static_cast<std::size_t>(p.adaptation_window);
+  if (m.fitness_history.empty()) m.fitness_history.assign(W, std::vector<double>(firms.size(), kNaN));
+  auto& slot = m.fitness_history[static_cast<std::size_t>(t) % W];  // the values of step t - W
+  std::vector<double> fitness(firms.size(), 0.0);
+  for (std::size_t fi = 0; fi < firms.size(); ++fi) {
+    if (!firms[fi].alive) continue;
+    const double now = mech::firm_value(p.adaptation_fitness, firms[fi], p.adaptation_discount);
+    if (std::isnan(slot[fi]))
+      for (auto& s : m.fitness_history) s[fi] = now;  // first seen: growth from here on
+    fitness[fi] = mech::symmetric_growth(now, slot[fi]);
+    slot[fi] = now;
+  }
+  return fitness;
 }
 
 // Keeps adopted_neighbours equal to the count over firm_next, touching only

@@ -106,6 +106,8 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   o.efficacy = f.efficacy;
   o.enablement = f.enablement;
   o.cocreation = f.cocreation;
+  if (p.cocreation_network.enabled)  // Eq. H4
+    o.effort_productivity = mech::effort_productivity(p.cocreation_network, f.enablement, f.cocreation);
   o.pub_sat = std::isnan(f.sat_mean) ? mean_sat : f.sat_mean;
   o.pub_succ = std::isnan(f.succ_mean) ? mean_succ : f.succ_mean;
   o.values = f.values;
