@@ -317,8 +317,21 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   const std::size_t step = points_ <= kMaxCheckedPoints ? 1 : points_;
   for (std::size_t point = 0; point < points_; point += step) (void)params(runs_[point * spec_.replicates]);
 
+  const Params base = parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed);
+  // Horizons: run.steps of the base, or the range a parameter gives it.
+  std::int64_t min_horizon = base.steps, max_horizon = base.steps;
+  for (std::size_t j = 0; j < d; ++j)
+    if (spec_.parameters[j].key == "run.steps")
+      for (std::size_t point = 0; point < points_; ++point) {
+        const double v = numbers_[point * d + j];
+        if (point == 0) min_horizon = max_horizon = static_cast<std::int64_t>(v);
+        min_horizon = std::min(min_horizon, static_cast<std::int64_t>(v));
+        max_horizon = std::max(max_horizon, static_cast<std::int64_t>(v));
+      }
+  outcome_steps_ = sweep::outcome_steps(spec_.outcomes, min_horizon, max_horizon);
+
   std::string canon = "missionsim-sweep 1\n[base]\n";
-  canon += to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
+  canon += to_toml(base);
   canon += "[design]\n" + std::string(design_name(spec_.design)) +
            " samples=" + std::to_string(spec_.samples) + " replicates=" + std::to_string(spec_.replicates) +
            " seed=" + std::to_string(spec_.seed) + "\n";

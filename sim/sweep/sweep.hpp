@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/params.hpp"
+#include "sweep/outcomes.hpp"
 
 namespace missionsim::sweep {
 
@@ -59,6 +60,9 @@ struct SweepSpec {
   std::size_t samples = 0;  // random, lhs: points; sobol: base samples N
   int replicates = 1;
   std::uint64_t seed = 0;  // base seed, 0 .. 2^63 - 1
+  // [outcomes]: when outcomes are taken and derived outcomes. Read by
+  // collect only: not part of the sweep's hash (it does not change any run).
+  OutcomesSpec outcomes;
 };
 
 // Reads and checks a sweep file; a relative base path is resolved against
@@ -138,6 +142,9 @@ class Plan {
   // SHA-256 of the resolved sweep (base scenario resolved with [sweep] set,
   // design, parameters, replicates, seed): equal hashes, equal runs.
   const std::string& sha256() const { return sha256_; }
+  // The steps of /outcomes/time (docs/SWEEP.md, "Outcomes"): ascending, the
+  // final step (run.steps; the largest when it is a parameter) last.
+  const std::vector<std::int64_t>& outcome_steps() const { return outcome_steps_; }
 
  private:
   SweepSpec spec_;
@@ -146,6 +153,7 @@ class Plan {
   std::vector<double> numbers_;     // [points x parameters]
   std::vector<Run> runs_;
   std::string sha256_;
+  std::vector<std::int64_t> outcome_steps_;
 };
 
 // ---- shards ---------------------------------------------------------------
