@@ -10,9 +10,9 @@
 """
 
 from .readers import (FORMAT, FORMAT_VERSION, TrajectoryError, by_strategy, load_run,
-                      scenario_value, strategy_at, strategies_in_run)
+                      scenario_value, segment_shares, strategy_at, strategies_in_run)
 from .sweep import SweepError, load_sweep, sweep_firms, sweep_run, sweep_runs
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "TrajectoryError", "SweepError", "by_strategy", "load_run",
-           "load_sweep", "scenario_value", "strategy_at", "strategies_in_run", "sweep_firms",
+           "load_sweep", "scenario_value", "segment_shares", "strategy_at", "strategies_in_run", "sweep_firms",
            "sweep_run", "sweep_runs"]

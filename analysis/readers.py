@@ -16,6 +16,12 @@
   (``first_step + k * every``) along ``time``, NaN at the other steps, with a
   second dimension ``custom_<name>_column`` for a vector reporter, and the
   dataset's attributes;
+- when the file has the ``/segments`` group (added within version 2; files
+  written before it load without): dimension ``segment`` [G] (segment
+  names), ``segment_customers`` and ``segment_values_customers``
+  [time, segment, firm] (``/segments/customers``, ``/segments/values_customers``)
+  and ``segment_population``, ``segment_values_population`` [segment];
+  ``segment_shares(ds)`` sums them by strategy;
 - ``ds.attrs``: ``scenario_toml`` (text), ``scenario`` (parsed dict),
   ``seed``, ``missionsim_version``, ``scenario_sha256``, ``created_utc``,
   ``complete``, ``format``, ``format_version``, ``strategy_names`` (the index
@@ -57,6 +63,8 @@ MARKET_FIELDS = (
     "adopters", "churn_rate", "hhi", "success_weight", "amplification", "expectation_mean",
     "disconfirmation_mean", "societal_value", "kano_maturity",
 )
+# The /segments group, added within version 2: optional.
+SEGMENT_FIELDS = ("name", "population", "values_population", "customers", "values_customers")
 ROOT_ATTRS = ("format", "format_version", "missionsim_version", "seed", "scenario_sha256",
               "created_utc", "complete", "content_sha256")
 REQUIRED = ("scenario", "time", "firms/name", "firms/strategy", "strategies/name") + \
@@ -513,6 +521,10 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
     with _open(path) as f:
         try:
             attrs = _check_header(f, path, allow_incomplete)
+            if attrs.get("complete") == 1:
+                # As sim/output/trajectory_reader.cpp: every object's metadata must be walkable
+                # (the digest reads every value, not every B-tree pointer).
+                f.visititems(lambda name, obj: None)
             missing = [name for name in REQUIRED if name not in f]
             if missing:
                 raise TrajectoryError(f"{path}: missing dataset(s) "
@@ -536,6 +548,15 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
                     series[(group, key)] = _read(f, f"{group}/{key}", path)
                     var_attrs[(group, key)] = {a: _text(obj.attrs[a]) for a in
                                                ("units", "long_name") if a in obj.attrs}
+            segments = {}
+            if "segments" in f and isinstance(f["segments"], h5py.Group) and (
+                    variables is None or any(str(v).startswith("segment") for v in variables)):
+                for key in SEGMENT_FIELDS:
+                    if key in f["segments"]:
+                        obj = f["segments"][key]
+                        segments[key] = (_strings(obj) if key == "name" else _read(f, f"segments/{key}", path),
+                                         {a: _text(obj.attrs[a]) for a in ("units", "long_name")
+                                          if a in obj.attrs})
             custom = {}
             if "custom" in f and isinstance(f["custom"], h5py.Group):
                 for key, obj in f["custom"].items():
@@ -590,6 +611,27 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
                                   f"expected [T, {n_firms}]")
     _check_values(path, time[:n_time], series, n_time, len(strategy_names))
 
+    segment_names = None
+    if segments:
+        if "name" not in segments:
+            raise TrajectoryError(f"{path}: /segments has no name dataset: damaged file")
+        segment_names = list(segments["name"][0])
+        n_seg = len(segment_names)
+        for key, (values, seg_attrs) in segments.items():
+            if key == "name":
+                continue
+            values = np.asarray(values)
+            if key in ("customers", "values_customers"):
+                if values.ndim != 3 or values.shape[1:] != (n_seg, n_firms) or values.shape[0] < n_time:
+                    raise TrajectoryError(f"{path}: /segments/{key} has shape {values.shape}, "
+                                          f"expected [T, {n_seg}, {n_firms}]")
+                data_vars[f"segment_{key}"] = (("time", "segment", "firm"), values[:n_time], seg_attrs)
+            else:
+                if values.shape != (n_seg,):
+                    raise TrajectoryError(f"{path}: /segments/{key} has shape {values.shape}, "
+                                          f"expected [{n_seg}]")
+                data_vars[f"segment_{key}"] = (("segment",), values, seg_attrs)
+
     for key, (values, custom_attrs) in custom.items():
         values = np.asarray(values, dtype=float)
         every, first = int(custom_attrs.get("every", 1)), int(custom_attrs.get("first_step", 0))
@@ -620,9 +662,39 @@ def load_run(path, allow_incomplete: bool = False, probe: bool = True,
             "firm": ("firm", names),
             "strategy": ("firm", strategies),
             "attribute": ("attribute", np.arange(n_attr)),
+            **({"segment": ("segment", segment_names)} if segment_names is not None else {}),
         },
         attrs=attrs,
     )
+
+
+def segment_shares(ds: xr.Dataset, values: bool | None = None) -> xr.DataArray:
+    """Each segment's share held by each strategy at each step [time, segment, strategy].
+
+    The customers of the firms following a strategy at step t (``strategy_id``
+    at t, as ``strategy_at``), over the segment's population. ``values=True``:
+    values-driven customers only, over the segment's values-driven population;
+    ``values=False``: the other customers, over the rest of the segment. NaN
+    for an empty population. Needs the ``/segments`` datasets (docs/OUTPUT.md).
+    """
+    if "segment_customers" not in ds:
+        raise KeyError("this run file has no /segments datasets (written before they were added)")
+    total = ds["segment_customers"].values.astype(float)
+    vals = ds["segment_values_customers"].values.astype(float)
+    pop = ds["segment_population"].values.astype(float)
+    vpop = ds["segment_values_population"].values.astype(float)
+    counts, denom = (total, pop) if values is None else (vals, vpop) if values else (total - vals, pop - vpop)
+    names = list(ds.attrs["strategy_names"])
+    ids = ds["strategy_id"].values.astype(np.int64)  # [time, firm]
+    out = np.zeros((counts.shape[0], counts.shape[1], len(names)))
+    for k in range(len(names)):
+        mask = (ids == k)[:, None, :]  # [time, 1, firm]
+        out[:, :, k] = np.where(mask, counts, 0.0).sum(axis=2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(denom[None, :, None] > 0, out / denom[None, :, None], np.nan)
+    return xr.DataArray(out, dims=("time", "segment", "strategy"),
+                        coords={"time": ds.time, "segment": ds.segment, "strategy": names},
+                        name="segment_share")
 
 
 def strategy_at(ds: xr.Dataset) -> xr.DataArray:

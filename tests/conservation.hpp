@@ -117,6 +117,35 @@ class OutputIdentities {
                    ", expected " + std::to_string(impact - harm_flow) + ")",
                o.step);
     }
+    // /segments: each firm's customers split by segment, the values-driven ones among them.
+    const RunInfo& info = sim.info();
+    const std::size_t G = info.segment_names.size();
+    c.expect(G > 0 && o.segment_customers.size() == G * F && o.values_customers.size() == G * F,
+             "segment counts are not [segments x firms]", o.step);
+    if (o.segment_customers.size() == G * F && o.values_customers.size() == G * F) {
+      std::int64_t population = 0;
+      for (std::size_t g = 0; g < G; ++g) {
+        std::int64_t in_segment = 0, values = 0;
+        for (std::size_t f = 0; f < F; ++f) {
+          in_segment += o.segment_customers[g * F + f];
+          values += o.values_customers[g * F + f];
+          c.expect(o.values_customers[g * F + f] >= 0 &&
+                       o.values_customers[g * F + f] <= o.segment_customers[g * F + f],
+                   "values-driven customers outside [0, customers] in segment " + std::to_string(g), o.step);
+        }
+        c.expect(in_segment <= info.segment_population[g] && values <= info.segment_values_population[g] &&
+                     info.segment_values_population[g] <= info.segment_population[g],
+                 "segment " + std::to_string(g) + " has more customers than its population", o.step);
+        population += info.segment_population[g];
+      }
+      c.expect(population == n, "segment populations do not sum to the population", o.step);
+      for (std::size_t f = 0; f < F; ++f) {
+        std::int64_t total = 0;
+        for (std::size_t g = 0; g < G; ++g) total += o.segment_customers[g * F + f];
+        c.expect(total == o.customers[f],
+                 "segment customers of firm " + std::to_string(f) + " do not sum to its customers", o.step);
+      }
+    }
     for (std::size_t a = 0; a < o.kano_maturity.size(); ++a) {
       c.expect(!prev || std::isnan(prev->kano_maturity[a]) || !std::isnan(o.kano_maturity[a]),
                "a discovered attribute became undiscovered", o.step);

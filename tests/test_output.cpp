@@ -54,6 +54,9 @@ RunInfo tiny_run_info() {
   info.attributes = 2;
   info.steps = 2;
   info.population = 1000;
+  info.segment_names = {"mainstream", "green"};
+  info.segment_population = {600, 400};
+  info.segment_values_population = {200, 300};
   return info;
 }
 
@@ -103,6 +106,8 @@ Observables tiny_observables(int t) {
   o.kano_maturity = {0.2 * t, kNaN};
   o.kano_better = {0.9 - 0.1 * t, kNaN};
   o.kano_worse = {-0.1 * t, kNaN};
+  o.segment_customers = {60 + t, 120, 0, 40, 80 + t, 0};  // [G x F]; sums over segments = customers
+  o.values_customers = {10, 20, 0, 30, 40 + t, 0};
   return o;
 }
 
@@ -355,9 +360,24 @@ TEST_CASE("output: every dataset has units, long_name and named dimensions", "[o
   CHECK(f.scale_name("/firms/name", 0) == "firm");
   CHECK(f.scale_name("/firms/strategy", 0) == "firm");
   CHECK(f.scale_name("/strategies/name", 0) == "strategy");
+  for (const char* p : {"/segments/customers", "/segments/values_customers"}) {
+    INFO(p);
+    CHECK(f.shape(p) == std::vector<hsize_t>{2, 2, 3});
+    CHECK(f.scale_name(p, 0) == "time");
+    CHECK(f.scale_name(p, 1) == "segment");
+    CHECK(f.scale_name(p, 2) == "firm");
+    CHECK(f.string_attribute(p, "units") == "customers");
+    CHECK_FALSE(f.string_attribute(p, "long_name").empty());
+  }
+  for (const char* p : {"/segments/name", "/segments/population", "/segments/values_population"}) {
+    INFO(p);
+    CHECK(f.shape(p) == std::vector<hsize_t>{2});
+    CHECK(f.scale_name(p, 0) == "segment");
+  }
+  CHECK(f.strings("/segments/name") == tiny_run_info().segment_names);
   CHECK(f.string_attribute("/firms/cash", "units") == "money");
   CHECK(f.string_attribute("/time", "units") == "step");
-  for (const char* scale : {"/time", "/firm", "/attribute", "/strategy"}) {
+  for (const char* scale : {"/time", "/firm", "/attribute", "/strategy", "/segment"}) {
     const hid_t d = H5Dopen2(f.id, scale, H5P_DEFAULT);
     CHECK(H5DSis_scale(d) > 0);
     H5Dclose(d);
@@ -458,6 +478,10 @@ TEST_CASE("output: malformed rows and provenance are rejected", "[output]") {
     Observables bad_id = tiny_observables(0);
     bad_id.strategy_id[1] = 2;
     CHECK_THROWS_WITH(writer.append(bad_id), Catch::Contains("strategy_id[1] = 2"));
+    Observables short_segments = tiny_observables(0);
+    short_segments.values_customers.pop_back();
+    CHECK_THROWS_WITH(writer.append(short_segments),
+                      Catch::Contains("values_customers has 5 values, expected 6 (segments x firms)"));
     writer.append(tiny_observables(0));
     CHECK_THROWS_WITH(writer.append(tiny_observables(0)), Catch::Contains("does not follow step 0"));
     writer.finish();

@@ -86,6 +86,8 @@ const std::vector<std::pair<std::string, RowWriter>>& row_datasets() {
       {"/market/kano_maturity", [](auto& b, const Observables& o) { append(b, o.kano_maturity); }},
       {"/market/kano_better", [](auto& b, const Observables& o) { append(b, o.kano_better); }},
       {"/market/kano_worse", [](auto& b, const Observables& o) { append(b, o.kano_worse); }},
+      {"/segments/customers", [](auto& b, const Observables& o) { append(b, o.segment_customers); }},
+      {"/segments/values_customers", [](auto& b, const Observables& o) { append(b, o.values_customers); }},
   };
   return d;
 }
@@ -106,6 +108,13 @@ std::vector<std::string> digest_lines(const Params& p, int threads) {
   lines.push_back("/firms/name static " + strings_digest(info.firm_names));
   lines.push_back("/firms/strategy static " + strings_digest(info.firm_strategies));
   lines.push_back("/strategies/name static " + strings_digest(info.strategy_names));
+  lines.push_back("/segments/name static " + strings_digest(info.segment_names));
+  {
+    std::string b;
+    append(b, info.segment_population);
+    append(b, info.segment_values_population);
+    lines.push_back("/segments/population,values_population static " + sha256_hex(b));
+  }
   const auto& sets = row_datasets();
   std::vector<std::string> bufs(sets.size());
   int t0 = 0;

@@ -1048,13 +1048,13 @@ TEST_CASE("footprint: the issue's large requests are estimated as large", "[scen
   CHECK(f.network_bytes >= 4 * 42 * 1e8);
   CHECK(f.memory_bytes >= 2 * 4 * 42 * 1e8);
   CHECK(f.memory_bytes < 40e9);
-  // 1,000 firms x 100,000 steps: 149 bytes per firm and step.
+  // 1,000 firms x 100,000 steps: 149 bytes per firm and step, and 16 per firm, segment and step.
   const Params wide = load_scenario(kSource + "/scenarios/tiny.toml",
                                     {"firms.0.count=997", "run.steps=100000", "customers.count=10"});
   const RunFootprint w = estimate_run(wide);
-  CHECK(w.output_bytes >= 1000 * 100001 * 149.0);
-  CHECK(w.output_bytes < 1000 * 100001 * 156.0);
-  CHECK(byte_text(w.output_bytes) == "14.9 GB");
+  CHECK(w.output_bytes >= 1000 * 100001 * 165.0);
+  CHECK(w.output_bytes < 1000 * 100001 * 172.0);
+  CHECK(byte_text(w.output_bytes) == "16.5 GB");
   CHECK(byte_text(512) == "512 bytes");
   CHECK(byte_text(1234567) == "1.23 MB");
 }

@@ -38,7 +38,8 @@ bool identical(const Observables& a, const Observables& b) {
                    {b.churn_rate, b.hhi, b.success_weight, b.amplification, b.expectation_mean,
                     b.disconfirmation_mean, b.societal_value}) &&
          same_bits(a.kano_maturity, b.kano_maturity) && same_bits(a.kano_better, b.kano_better) &&
-         same_bits(a.kano_worse, b.kano_worse);
+         same_bits(a.kano_worse, b.kano_worse) && a.segment_customers == b.segment_customers &&
+         a.values_customers == b.values_customers;
 }
 
 // The output identities of docs/OUTPUT.md, checked on every row of a run (tests/conservation.hpp).
@@ -435,4 +436,52 @@ TEST_CASE("simulation: customer and network views agree with the observables", "
   REQUIRE(net.offsets.size() == 801);
   CHECK(net.offsets.back() == net.neighbours.size());
   CHECK(net.neighbours.size() == sim.network_edges());
+}
+
+// /segments (docs/OUTPUT.md): every step, each firm's customers split by segment add up to its
+// customers, and so to each strategy's; the values-driven ones are a part of them, and the
+// segment sizes are those the customers were drawn with.
+TEST_CASE("simulation: segment counts sum to each firm's and each strategy's customers every step",
+          "[simulation][identities][segments]") {
+  Params p = load_scenario(std::string(MISSIONSIM_SOURCE_DIR) + "/tests/regression/all-on/scenario.toml");
+  p.segments[1].values_share = 0;  // a segment without values-driven customers
+  Simulation sim(p);
+  const RunInfo& info = sim.info();
+  const std::size_t G = p.segments.size(), F = info.firm_names.size(), S = info.strategy_names.size();
+  REQUIRE(G == 2);
+  REQUIRE(info.segment_names == std::vector<std::string>{p.segments[0].name, p.segments[1].name});
+  CHECK(info.segment_population[0] + info.segment_population[1] == p.customers);
+  CHECK(info.segment_values_population[1] == 0);
+  CHECK(info.segment_values_population[0] > 0);
+  // Segment sizes follow the shares (Eq. 2): binomial, within 5 standard deviations.
+  const double expect0 = p.segments[0].share / (p.segments[0].share + p.segments[1].share) * p.customers;
+  CHECK(std::fabs(static_cast<double>(info.segment_population[0]) - expect0) <=
+        5 * std::sqrt(expect0 * (1 - expect0 / p.customers)) + 1);
+  std::int64_t values_seen = 0, customers_seen = 0;
+  for (int t = 0; t <= p.steps; ++t) {
+    if (t > 0) sim.step();
+    const Observables& o = sim.observables();
+    REQUIRE(o.segment_customers.size() == G * F);
+    REQUIRE(o.values_customers.size() == G * F);
+    std::vector<std::int64_t> by_strategy(S, 0), by_strategy_segments(S, 0);
+    for (std::size_t f = 0; f < F; ++f) {
+      std::int64_t total = 0;
+      for (std::size_t g = 0; g < G; ++g) {
+        total += o.segment_customers[g * F + f];
+        REQUIRE(o.values_customers[g * F + f] >= 0);
+        REQUIRE(o.values_customers[g * F + f] <= o.segment_customers[g * F + f]);
+        if (o.strategy_id[f] >= 0) by_strategy_segments[o.strategy_id[f]] += o.segment_customers[g * F + f];
+      }
+      REQUIRE(o.values_customers[1 * F + f] == 0);
+      INFO("step " << t << ", firm " << f);
+      REQUIRE(total == o.customers[f]);
+      if (o.strategy_id[f] >= 0) by_strategy[o.strategy_id[f]] += o.customers[f];
+      values_seen += o.values_customers[f];
+      customers_seen += o.customers[f];
+    }
+    INFO("step " << t);
+    REQUIRE(by_strategy == by_strategy_segments);
+  }
+  CHECK(customers_seen > 0);
+  CHECK(values_seen > 0);
 }

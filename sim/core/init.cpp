@@ -86,6 +86,15 @@ Simulation::Impl::Impl(const Params& params, StrategyFactory factory)
   double acc = 0;
   for (const auto& s : p.segments) seg_cum.push_back(acc += s.share);
   init_customers(seg_cum);
+  // The segments as the trajectory describes them (/segments): names and sizes.
+  info.segment_population.assign(p.segments.size(), 0);
+  info.segment_values_population.assign(p.segments.size(), 0);
+  for (const auto& s : p.segments) info.segment_names.push_back(s.name);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::size_t g = c.traits[i] & draw::kSegmentMask;
+    ++info.segment_population[g];
+    if (c.traits[i] & draw::kValuesDriven) ++info.segment_values_population[g];
+  }
 
   // Eq. 27: the era weight at t = 0; Eq. 27a: the weight customers put on success.
   m.w = mech::schedule_value(p.era, 0);

@@ -17,6 +17,11 @@ struct RunInfo {
   int attributes = 0;                        // A, offered + latent
   int steps = 0;                             // planned steps (rows = steps + 1, t = 0 included)
   std::int64_t population = 0;
+  // Customer segments ([[segments]], docs/MODEL.md Eq. 2): names, customers in
+  // each and how many of them are values-driven. Empty: no /segments group.
+  std::vector<std::string> segment_names;               // [G]
+  std::vector<std::int64_t> segment_population;         // [G]
+  std::vector<std::int64_t> segment_values_population;  // [G]
 };
 
 struct Observables {
@@ -55,11 +60,15 @@ struct Observables {
   // Part C (Eq. C1-C4), NaN when [success_expectations] is off.
   double success_expectation_mean = std::numeric_limits<double>::quiet_NaN();  // mean success expectation
   double success_weight_mean = std::numeric_limits<double>::quiet_NaN();       // mean own weight on success
-  double non_buyers = 0;      // customers who chose the outside option this step (Eq. A1; 0 when off)
+  double non_buyers = 0;              // customers who chose the outside option this step (Eq. A1; 0 when off)
   std::vector<double> kano_maturity;  // [A]; NaN for attributes not yet discovered
   std::vector<double>
       kano_better;  // [A] Better = (A+O)/(A+O+M+I) of the virtual Kano questionnaire; NaN if undiscovered
   std::vector<double> kano_worse;  // [A] Worse = -(O+M)/(A+O+M+I); NaN if undiscovered
+  // Per segment and firm [G x F], row-major (g * F + f): customers of firm f in
+  // segment g, and the values-driven ones among them. Sum over g = customers.
+  std::vector<std::int64_t> segment_customers;
+  std::vector<std::int64_t> values_customers;
 };
 
 }  // namespace missionsim

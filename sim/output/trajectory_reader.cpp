@@ -17,10 +17,9 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "core/limits.hpp"
 #include "output/content_digest.hpp"
 #include "output/hdf5_guard.hpp"
-
-#include "core/limits.hpp"
 
 namespace missionsim {
 namespace {
@@ -188,6 +187,16 @@ Probe check_file(const std::string& path, bool as_published = false) {
         (changed.empty() ? "its content (a name, datatype, shape, value or attribute)" : changed) +
         " changed since the run finished (content_sha256 does not match)");
   }
+  // The digest reads every value, but not every byte of HDF5's bookkeeping:
+  // a damaged sibling pointer of a chunk B-tree, say, leaves every value
+  // intact yet makes h5py's visititems (which asks each object for its
+  // metadata size) fail. Walk the file as it does, so such a file is refused
+  // here instead of failing later in someone's analysis.
+  const auto walk = [](hid_t, const char*, const H5O_info_t*, void*) -> herr_t { return 0; };
+  if (H5Ovisit2(file.id, H5_INDEX_NAME, H5_ITER_NATIVE, walk, nullptr, H5O_INFO_ALL) < 0)
+    throw std::runtime_error("trajectory '" + path +
+                             "': damaged: HDF5 cannot walk its objects' metadata (object headers or "
+                             "B-trees)");
   return probe;
 }
 

@@ -4,18 +4,18 @@
 
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <sys/statvfs.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstddef>
+#include <cstring>
 #include <filesystem>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
-#include <sys/statvfs.h>
-#include <optional>
-#include <cstring>
-#include <cerrno>
 #include <utility>
 #include <vector>
 
@@ -158,6 +158,7 @@ struct Series {
   hid_t mem_type = H5I_INVALID_HID;
   bool per_row_vector = false;
   hsize_t width = 0;
+  hsize_t width2 = 0;  // a [T, width, width2] dataset when > 0 (rank 3)
 };
 
 }  // namespace
@@ -172,6 +173,7 @@ struct TrajectoryWriter::Impl {
   std::size_t firms = 0;
   std::size_t attributes = 0;
   std::size_t strategies = 0;
+  std::size_t segments = 0;  // 0: no /segments group (a RunInfo without segment names)
   int flush_every = 10;
   hsize_t rows = 0;
   int last_step = std::numeric_limits<int>::min();
@@ -179,8 +181,8 @@ struct TrajectoryWriter::Impl {
 
   // Declared first so it is closed last, after every object in it.
   Handle file;
-  Handle firm_scale, attribute_scale, strategy_scale;
-  Series time, customers, strategy_id, alive, adopters;
+  Handle firm_scale, attribute_scale, strategy_scale, segment_scale;
+  Series time, customers, strategy_id, alive, adopters, segment_customers, values_customers;
   std::vector<Series> attribute_f64;  // parallel to kAttributeF64
   std::vector<Series> firm_f64;       // parallel to kFirmF64
   std::vector<Series> market_f64;     // parallel to kMarketF64
@@ -320,25 +322,52 @@ struct TrajectoryWriter::Impl {
     return s;
   }
 
-  // Grows `s` to rows + 1 rows and writes `data` (width values) into the last one.
+  // Time-extendible [T, n1, n2] dataset (rank 3), scales on dimensions 1 and 2.
+  Series series3(const std::string& path, hid_t file_type, hid_t mem_type, hid_t scale1, std::size_t n1,
+                 hid_t scale2, std::size_t n2, const Meta& meta) const {
+    Series s;
+    s.mem_type = mem_type;
+    s.per_row_vector = true;
+    s.width = n1;
+    s.width2 = n2;
+    const hsize_t dims[3] = {0, n1, n2};
+    const hsize_t maxdims[3] = {H5S_UNLIMITED, n1, n2};
+    const hsize_t chunk[3] = {kChunkRows, std::max<hsize_t>(n1, 1), std::max<hsize_t>(n2, 1)};
+    Handle space = make(H5Screate_simple(3, dims, maxdims), H5Sclose, "cannot create dataspace for " + path);
+    Handle dcpl = dataset_props();
+    check(H5Pset_chunk(dcpl.get(), 3, chunk), "cannot set chunking of " + path);
+    check(H5Pset_fletcher32(dcpl.get()), "cannot set the checksum filter of " + path);
+    s.dset = make(
+        H5Dcreate2(file.get(), path.c_str(), file_type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+        H5Dclose, "cannot create dataset " + path);
+    describe(s.dset.get(), meta);
+    attach(s.dset.get(), time.dset.get(), 0, path);
+    attach(s.dset.get(), scale1, 1, path);
+    attach(s.dset.get(), scale2, 2, path);
+    return s;
+  }
+
+  // Grows `s` to rows + 1 rows and writes `data` (width values, or width x
+  // width2 row-major for rank 3) into the last one.
   void write_row(Series& s, const void* data, const char* name) const {
-    const hsize_t dims[2] = {rows + 1, s.width};
+    const hsize_t dims[3] = {rows + 1, s.width, s.width2};
     check(H5Dset_extent(s.dset.get(), dims), std::string("cannot extend ") + name);
-    if (s.per_row_vector && s.width == 0) return;
+    if (s.per_row_vector && s.width * (s.width2 > 0 ? s.width2 : 1) == 0) return;
     Handle space =
         make(H5Dget_space(s.dset.get()), H5Sclose, std::string("cannot get the dataspace of ") + name);
-    const hsize_t start[2] = {rows, 0};
-    const hsize_t count[2] = {1, s.width};
+    const hsize_t start[3] = {rows, 0, 0};
+    const hsize_t count[3] = {1, s.width, s.width2};
     check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
           std::string("cannot select the new row of ") + name);
-    const hsize_t mem_dims[1] = {s.per_row_vector ? s.width : 1};
+    const hsize_t mem_dims[1] = {s.per_row_vector ? s.width * (s.width2 > 0 ? s.width2 : 1) : 1};
     Handle mem = make(H5Screate_simple(1, mem_dims, nullptr), H5Sclose, "cannot create a row dataspace");
     check(H5Dwrite(s.dset.get(), s.mem_type, mem.get(), space.get(), H5P_DEFAULT, data),
           std::string("cannot write row ") + std::to_string(rows) + " of " + name);
   }
 
   void close_all() {
-    Series* all[] = {&time, &customers, &strategy_id, &alive, &adopters};
+    Series* all[] = {&time,     &customers,         &strategy_id,     &alive,
+                     &adopters, &segment_customers, &values_customers};
     for (Series& s : attribute_f64) s.dset.reset();
     for (Series* s : all) s->dset.reset();
     for (Series& s : firm_f64) s.dset.reset();
@@ -346,6 +375,7 @@ struct TrajectoryWriter::Impl {
     firm_scale.reset();
     attribute_scale.reset();
     strategy_scale.reset();
+    segment_scale.reset();
     if (file.reset() < 0) {
       hdf5_close_failed();
       fail("cannot close the file");
@@ -382,6 +412,13 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
   w.firms = info.firm_names.size();
   w.attributes = static_cast<std::size_t>(info.attributes);
   w.strategies = info.strategy_names.size();
+  w.segments = info.segment_names.size();
+  if (info.segment_population.size() != w.segments || info.segment_values_population.size() != w.segments) {
+    throw std::invalid_argument(
+        "TrajectoryWriter: RunInfo has " + std::to_string(w.segments) + " segment names but " +
+        std::to_string(info.segment_population.size()) + " segment populations and " +
+        std::to_string(info.segment_values_population.size()) + " values-driven populations");
+  }
 
   namespace fs = std::filesystem;
   const fs::path dir = fs::path(w.partial_path).parent_path();
@@ -485,6 +522,28 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
       w.attribute_f64.push_back(w.series(std::string("/market/") + f.name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
                                          w.attribute_scale.get(), w.attributes, f.meta));
     }
+    if (w.segments > 0) {
+      // Added within version 2 (docs/OUTPUT.md, "/segments"): customers by segment and values orientation.
+      Handle segments_group = w.create_group("segments");
+      w.segment_scale = w.index_scale("/segment", "segment", w.segments, {"1", "segment index"});
+      w.string_dataset("/segments/name", info.segment_names, w.segment_scale,
+                       {"", "segment name ([[segments]] of the scenario)"});
+      w.texts.push_back({"/segments/name", info.segment_names});
+      Handle pop = w.fixed_dataset("/segments/population", H5T_STD_I64LE, H5T_NATIVE_INT64, w.segments,
+                                   info.segment_population.data(), {"customers", "customers in the segment"});
+      w.attach(pop.get(), w.segment_scale.get(), 0, "/segments/population");
+      Handle vpop = w.fixed_dataset("/segments/values_population", H5T_STD_I64LE, H5T_NATIVE_INT64,
+                                    w.segments, info.segment_values_population.data(),
+                                    {"customers", "values-driven customers in the segment"});
+      w.attach(vpop.get(), w.segment_scale.get(), 0, "/segments/values_population");
+      w.segment_customers =
+          w.series3("/segments/customers", H5T_STD_I64LE, H5T_NATIVE_INT64, w.segment_scale.get(), w.segments,
+                    w.firm_scale.get(), w.firms, {"customers", "customers of each firm in each segment"});
+      w.values_customers = w.series3(
+          "/segments/values_customers", H5T_STD_I64LE, H5T_NATIVE_INT64, w.segment_scale.get(), w.segments,
+          w.firm_scale.get(), w.firms,
+          {"customers", "values-driven customers of each firm in each segment (docs/MODEL.md Eq. 2, 53)"});
+    }
     w.check(H5Fflush(root, H5F_SCOPE_LOCAL), "cannot flush the file");
     fault_point("after-create");
   } catch (...) {
@@ -534,6 +593,10 @@ void TrajectoryWriter::append(const Observables& obs) {
   expect(obs.alive.size(), w.firms, "alive", "firms");
   for (const AttributeF64& f : kAttributeF64)
     expect((obs.*f.field).size(), w.attributes, f.name, "attributes");
+  if (w.segments > 0) {
+    expect(obs.segment_customers.size(), w.segments * w.firms, "segment_customers", "segments x firms");
+    expect(obs.values_customers.size(), w.segments * w.firms, "values_customers", "segments x firms");
+  }
   for (std::size_t i = 0; i < w.firms; ++i) {
     const std::int32_t id = obs.strategy_id[i];
     if (id < -1 || id >= static_cast<std::int64_t>(w.strategies)) {
@@ -558,6 +621,10 @@ void TrajectoryWriter::append(const Observables& obs) {
   }
   for (std::size_t k = 0; k < kAttributeF64.size(); ++k) {
     w.write_row(w.attribute_f64[k], (obs.*kAttributeF64[k].field).data(), kAttributeF64[k].name);
+  }
+  if (w.segments > 0) {
+    w.write_row(w.segment_customers, obs.segment_customers.data(), "/segments/customers");
+    w.write_row(w.values_customers, obs.values_customers.data(), "/segments/values_customers");
   }
   ++w.rows;
   w.last_step = step;
@@ -614,7 +681,8 @@ void TrajectoryWriter::finish() {
     // text is compared with what was meant to be written.
     const TrajectoryReader back(w.partial_path, /*require_complete=*/false);
     for (const auto& [path, values] : w.texts)
-      if (back.strings(path) != values) throw std::runtime_error(path + " does not hold the text written to it");
+      if (back.strings(path) != values)
+        throw std::runtime_error(path + " does not hold the text written to it");
   } catch (const std::exception& e) {
     std::string why = e.what();
     struct statvfs fs {};

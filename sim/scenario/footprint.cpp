@@ -27,6 +27,12 @@ constexpr double kFirmRowBytes = 17 * 8 + 8 + 4 + 1;  // 149
 constexpr double kMarketRowBytes = 9 * 8 + 8 + 4;  // 84
 // Per attribute and step: kano_maturity, kano_better, kano_worse (float64).
 constexpr double kAttributeRowBytes = 3 * 8;
+// Per segment, firm and step: /segments/customers and /segments/values_customers (int64).
+constexpr double kSegmentFirmRowBytes = 2 * 8;
+// Measured: the /segments group adds 18 kB besides its rows to a 1-segment file
+// (group, scale, names, populations, chunk indexes, digest lines).
+constexpr double kSegmentsOverheadBytes = 24 << 10;
+constexpr double kFileBytesPerSegment = 256;
 constexpr double kChunkRows = 64;             // rows per HDF5 chunk; whole chunks are written
 constexpr double kChunkCacheBytes = 1 << 20;  // HDF5's default chunk cache per dataset
 // Measured: a 1-step, 4-firm file holds 115 kB besides its rows (attributes,
@@ -99,15 +105,17 @@ RunFootprint estimate_run(const Params& p, int threads) {
 
   // One chunk per dataset is cached while it fills (up to HDF5's default cache).
   auto cached = [](double row_bytes) { return std::min(kChunkCacheBytes, kChunkRows * row_bytes); };
+  const double G = static_cast<double>(p.segments.size());
   r.writer_bytes = 17 * cached(8 * F) + cached(8 * F) + cached(4 * F) + cached(F) + 9 * cached(8) +
-                   3 * cached(8 * A) + kWriterOverheadBytes;
+                   3 * cached(8 * A) + 2 * cached(8 * G * F) + kWriterOverheadBytes;
 
   r.memory_bytes =
       std::max(r.network_build_bytes, r.network_bytes + r.customer_bytes) + r.firm_bytes + r.writer_bytes;
 
   const double rows = std::ceil((p.steps + 1.0) / kChunkRows) * kChunkRows;
-  r.output_bytes = rows * (F * kFirmRowBytes + kMarketRowBytes + A * kAttributeRowBytes) +
-                   kFileOverheadBytes + F * kFileBytesPerFirm + text;
+  r.output_bytes =
+      rows * (F * kFirmRowBytes + kMarketRowBytes + A * kAttributeRowBytes + G * F * kSegmentFirmRowBytes) +
+      kFileOverheadBytes + F * kFileBytesPerFirm + kSegmentsOverheadBytes + G * kFileBytesPerSegment + text;
   return r;
 }
 

@@ -15,6 +15,7 @@
 #include "output/hdf5_error.hpp"
 #include "output/run_file.hpp"
 #include "output/trajectory_reader.hpp"
+#include "sweep/outcomes.hpp"
 #include "sweep/runner.hpp"
 
 namespace fs = std::filesystem;
@@ -137,6 +138,139 @@ void write_strings(hid_t loc, const std::string& path, const std::vector<std::st
   H5Dclose(d), H5Pclose(dcpl), H5Pclose(lcpl), H5Sclose(s), H5Tclose(t);
 }
 
+// Firm quantities of /outcomes_t/firm, in the order of Summary::firm_t.
+const std::vector<std::string> kFirmSeries = {"share",        "customers", "profit",         "cash",
+                                              "satisfaction", "success",   "societal_value", "alive"};
+// Market quantities of /outcomes_t/market.
+const std::vector<std::string> kMarketSeries = {"adopters_share", "hhi", "societal_value"};
+
+// Every row of one run file, with the sums over the run as running sums.
+struct RunRows {
+  std::size_t T = 0, F = 0;
+  std::vector<std::int64_t> steps;          // /time
+  std::vector<std::vector<double>> firm;    // kFirmSeries[q]: [T x F]
+  std::vector<double> strategy_id;          // [T x F], index into strategy_names
+  std::vector<std::vector<double>> market;  // kMarketSeries[q]: [T]
+  std::vector<std::string> strategy_names;
+  std::vector<std::string> firm_names;
+};
+
+RunRows read_rows(const TrajectoryReader& r) {
+  RunRows d;
+  d.firm_names = r.strings("/firms/name");
+  d.strategy_names = r.strings("/strategies/name");
+  const Table time = r.read("/time"), share = r.read("/firms/share"), customers = r.read("/firms/customers"),
+              profit = r.read("/firms/profit"), cash = r.read("/firms/cash"),
+              sat = r.read("/firms/satisfaction"), suc = r.read("/firms/success"),
+              impact = r.read("/firms/social_impact"), harm = r.read("/firms/harm"),
+              sid = r.read("/firms/strategy_id"), alive = r.read("/firms/alive"), hhi = r.read("/market/hhi"),
+              sv = r.read("/market/societal_value");
+  const std::size_t T = share.rows, F = share.cols;
+  d.T = T, d.F = F;
+  for (std::size_t t = 0; t < T; ++t) d.steps.push_back(static_cast<std::int64_t>(time.at(t)));
+  d.firm.assign(kFirmSeries.size(), std::vector<double>(T * F, kNaN));
+  d.market.assign(kMarketSeries.size(), std::vector<double>(T, kNaN));
+  d.strategy_id.assign(T * F, -1);
+  for (std::size_t f = 0; f < F; ++f) {
+    // Profit and impact summed over steps 1..t, in step order (as the final-step outcomes).
+    double total_profit = 0, total_impact = 0;
+    for (std::size_t t = 0; t < T; ++t) {
+      if (t > 0 && std::isfinite(profit.at(t, f))) total_profit += profit.at(t, f);
+      if (t > 0 && std::isfinite(impact.at(t, f))) total_impact += impact.at(t, f);
+      const std::size_t i = t * F + f;
+      d.firm[0][i] = share.at(t, f);
+      d.firm[1][i] = customers.at(t, f);
+      d.firm[2][i] = total_profit;
+      d.firm[3][i] = cash.at(t, f);
+      d.firm[4][i] = sat.at(t, f);
+      d.firm[5][i] = suc.at(t, f);
+      d.firm[6][i] = total_impact - (std::isfinite(harm.at(t, f)) ? harm.at(t, f) : 0.0);
+      d.firm[7][i] = alive.at(t, f);
+      d.strategy_id[i] = sid.at(t, f);
+    }
+  }
+  double total = 0;
+  for (std::size_t t = 0; t < T; ++t) {
+    double adopters_share = 0;
+    for (std::size_t f = 0; f < F; ++f)
+      if (std::isfinite(share.at(t, f))) adopters_share += share.at(t, f);
+    if (t > 0 && std::isfinite(sv.at(t))) total += sv.at(t);
+    d.market[0][t] = adopters_share;
+    d.market[1][t] = hhi.at(t);
+    d.market[2][t] = total;
+  }
+  return d;
+}
+
+// Strategy outcomes of one row: sums (share, customers, profit,
+// societal_value, firms) over the firms whose strategy on that row is k, and
+// customer-weighted means (satisfaction, success); `sid(f)` is firm f's
+// strategy index (< 0: none), `firm(q, f)` its kFirmSeries[q] value.
+struct StrategyRow {
+  std::vector<double> share, customers, profit, satisfaction, success, societal, firms;
+};
+template <class Sid, class FirmValue>
+StrategyRow strategy_row(std::size_t S, std::size_t F, Sid sid, FirmValue firm) {
+  StrategyRow o;
+  std::vector<double> sh(S, 0), cu(S, 0), pr(S, 0), so(S, 0), fi(S, 0), sat(S, 0), suc(S, 0);
+  for (std::size_t f = 0; f < F; ++f) {
+    const long k = sid(f);
+    if (k < 0 || static_cast<std::size_t>(k) >= S) continue;
+    const double c = std::isfinite(firm(1, f)) ? firm(1, f) : 0;
+    if (std::isfinite(firm(0, f))) sh[k] += firm(0, f);
+    cu[k] += c;
+    pr[k] += firm(2, f);
+    so[k] += firm(6, f);
+    fi[k] += firm(7, f) > 0 ? 1 : 0;
+    if (c > 0) sat[k] += c * firm(4, f), suc[k] += c * firm(5, f);
+  }
+  o.share = sh, o.customers = cu, o.profit = pr, o.societal = so, o.firms = fi;
+  for (std::size_t k = 0; k < S; ++k) {
+    o.satisfaction.push_back(cu[k] > 0 ? sat[k] / cu[k] : kNaN);
+    o.success.push_back(cu[k] > 0 ? suc[k] / cu[k] : kNaN);
+  }
+  return o;
+}
+
+// The series a derived outcome's reference names, over every row of the run.
+std::vector<double> reference_series(const RunRows& d, const Reference& ref) {
+  std::vector<double> v(d.T, kNaN);
+  if (ref.scope == Scope::Market) {
+    const auto q =
+        std::find(kMarketSeries.begin(), kMarketSeries.end(), ref.quantity) - kMarketSeries.begin();
+    return d.market[static_cast<std::size_t>(q)];
+  }
+  if (ref.scope == Scope::Firm) {
+    const auto f = std::find(d.firm_names.begin(), d.firm_names.end(), ref.name) - d.firm_names.begin();
+    if (static_cast<std::size_t>(f) >= d.F) return v;  // no such firm in this run: NaN
+    const auto q = std::find(kFirmSeries.begin(), kFirmSeries.end(), ref.quantity) - kFirmSeries.begin();
+    for (std::size_t t = 0; t < d.T; ++t)
+      v[t] = d.firm[static_cast<std::size_t>(q)][t * d.F + static_cast<std::size_t>(f)];
+    return v;
+  }
+  // A strategy: the firms that follow it on each row (none: sums 0, means NaN).
+  const auto k =
+      std::find(d.strategy_names.begin(), d.strategy_names.end(), ref.name) - d.strategy_names.begin();
+  for (std::size_t t = 0; t < d.T; ++t) {
+    const StrategyRow row = strategy_row(
+        1, d.F,
+        [&](std::size_t f) {
+          const double id = d.strategy_id[t * d.F + f];
+          return id == static_cast<double>(k) ? 0L : -1L;
+        },
+        [&](std::size_t q, std::size_t f) { return d.firm[q][t * d.F + f]; });
+    const std::string& q = ref.quantity;
+    v[t] = q == "share"          ? row.share[0]
+           : q == "customers"    ? row.customers[0]
+           : q == "profit"       ? row.profit[0]
+           : q == "satisfaction" ? row.satisfaction[0]
+           : q == "success"      ? row.success[0]
+           : q == "firms"        ? row.firms[0]
+                                 : row.societal[0];
+  }
+  return v;
+}
+
 // The summary of one done run.
 struct Summary {
   std::vector<std::string> firm_name, strategy_names;
@@ -144,9 +278,16 @@ struct Summary {
   std::vector<double> share, customers, profit, cash, satisfaction, success, societal, alive;
   std::vector<int> strategy;  // final strategy id
   double adopters_share = kNaN, hhi = kNaN, societal_total = kNaN;
+  // At each step of /outcomes/time (K): firm_t[q] is [K x F] for kFirmSeries[q],
+  // strategy_t [K x F] (index into strategy_names), market_t[q] [K].
+  std::vector<std::vector<double>> firm_t, market_t;
+  std::vector<double> strategy_t;
+  // Derived outcomes: [K] per time, [1] for an event.
+  std::vector<std::vector<double>> derived;
 };
 
-Summary summarise(const std::string& path) {
+Summary summarise(const std::string& path, const std::vector<std::int64_t>& times,
+                  const std::vector<DerivedOutcome>& derived) {
   const TrajectoryReader r(path);
   Summary s;
   s.firm_name = r.strings("/firms/name");
@@ -183,6 +324,44 @@ Summary summarise(const std::string& path) {
   for (std::size_t t = 1; t < T; ++t)
     if (std::isfinite(sv.at(t))) total += sv.at(t);
   s.societal_total = total;
+
+  // Outcomes over time: the row of each step (the run's last row for the final step).
+  const RunRows d = read_rows(r);
+  const std::size_t K = times.size();
+  std::vector<std::size_t> rows(K, T);  // T: the run has no such step (NaN)
+  for (std::size_t k = 0; k < K; ++k) {
+    if (k + 1 == K) {
+      rows[k] = last;
+      continue;
+    }
+    const auto it = std::lower_bound(d.steps.begin(), d.steps.end(), times[k]);
+    if (it != d.steps.end() && *it == times[k]) rows[k] = static_cast<std::size_t>(it - d.steps.begin());
+  }
+  s.firm_t.assign(kFirmSeries.size(), std::vector<double>(K * F, kNaN));
+  s.strategy_t.assign(K * F, -1);
+  s.market_t.assign(kMarketSeries.size(), std::vector<double>(K, kNaN));
+  for (std::size_t k = 0; k < K; ++k) {
+    if (rows[k] == T) continue;
+    for (std::size_t q = 0; q < kFirmSeries.size(); ++q)
+      for (std::size_t f = 0; f < F; ++f) s.firm_t[q][k * F + f] = d.firm[q][rows[k] * F + f];
+    for (std::size_t f = 0; f < F; ++f) s.strategy_t[k * F + f] = d.strategy_id[rows[k] * F + f];
+    for (std::size_t q = 0; q < kMarketSeries.size(); ++q) s.market_t[q][k] = d.market[q][rows[k]];
+  }
+
+  // Derived outcomes: per time at the rows above, events over every row.
+  for (const auto& out : derived) {
+    RunSeries series;
+    series.steps = d.steps;
+    for (const auto& ref : out.expression.references) series.series.push_back(reference_series(d, ref));
+    std::vector<double> v;
+    if (out.expression.event) {
+      v.push_back(evaluate_event(out.expression, series));
+    } else {
+      for (std::size_t k = 0; k < K; ++k)
+        v.push_back(rows[k] == T ? kNaN : evaluate_at(out.expression, series, rows[k]));
+    }
+    s.derived.push_back(std::move(v));
+  }
   return s;
 }
 
@@ -203,7 +382,7 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
   for (std::size_t i = 0; i < R; ++i) {
     if (states[i] != RunState::Done) continue;
     try {
-      sums[i] = summarise(run_file(dir, plan.run(i).id));
+      sums[i] = summarise(run_file(dir, plan.run(i).id), plan.outcome_steps(), plan.spec().outcomes.derived);
     } catch (const std::exception&) {
       final_states[i] = RunState::Damaged;  // vanished or damaged since the state check
       continue;
@@ -403,6 +582,113 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     write(file, "/outcomes/market/hhi", m_hhi, {R}, "1", "final Herfindahl-Hirschman index");
     write(file, "/outcomes/market/societal_value", m_soc, {R}, "impact",
           "market societal value summed over the run");
+
+    // Outcomes over time (docs/SWEEP.md, "Outcomes"): the same quantities at
+    // each step of /outcomes/time, the last row equal to the final-step outcomes.
+    const std::vector<std::int64_t>& times = plan.outcome_steps();
+    const std::size_t K = times.size();
+    write(file, "/outcomes/time", times, {K}, "step",
+          "steps at which /outcomes_t and per-time derived outcomes are taken; the last is the final step");
+    const std::vector<std::string> firm_units = {"1", "customers", "money", "money", "1", "1", "impact", "1"};
+    const std::vector<std::string> firm_meaning = {
+        "market share",
+        "customers",
+        "profit summed over steps 1..t",
+        "cash",
+        "mean satisfaction of the firm's customers",
+        "mean customer success of the firm's customers",
+        "impact delivered over steps 1..t minus the harm stock at t",
+        "1 if the firm operates at t"};
+    for (std::size_t q = 0; q < kFirmSeries.size(); ++q) {
+      std::vector<double> v(R * K * F, kNaN);
+      for (std::size_t i = 0; i < R; ++i)
+        if (final_states[i] == RunState::Done) {
+          const std::size_t Fi = sums[i].share.size();
+          for (std::size_t k = 0; k < K; ++k)
+            for (std::size_t f = 0; f < Fi; ++f) v[(i * K + k) * F + f] = sums[i].firm_t[q][k * Fi + f];
+        }
+      write(file, "/outcomes_t/firm/" + kFirmSeries[q], v, {R, K, F}, firm_units[q],
+            firm_meaning[q] + " at each step of /outcomes/time");
+    }
+    // Strategy of each firm at each time, as an index into /outcomes/strategy/name.
+    std::vector<std::int32_t> fstrat_t(R * K * F, -1);
+    for (std::size_t i = 0; i < R; ++i) {
+      if (final_states[i] != RunState::Done) continue;
+      const std::size_t Fi = sums[i].share.size();
+      for (std::size_t k = 0; k < K; ++k)
+        for (std::size_t f = 0; f < Fi; ++f) {
+          const double id = sums[i].strategy_t[k * Fi + f];
+          if (!(id >= 0) || id >= static_cast<double>(sums[i].strategy_names.size())) continue;
+          fstrat_t[(i * K + k) * F + f] =
+              static_cast<std::int32_t>(std::find(strategies.begin(), strategies.end(),
+                                                  sums[i].strategy_names[static_cast<std::size_t>(id)]) -
+                                        strategies.begin());
+        }
+    }
+    write(
+        file, "/outcomes_t/firm/strategy_id", fstrat_t, {R, K, F}, "1",
+        "strategy at each step of /outcomes/time, index into /outcomes/strategy/name; -1 for an empty slot");
+    {
+      std::vector<double> t_share(R * K * S, kNaN), t_cust(R * K * S, kNaN), t_profit(R * K * S, kNaN),
+          t_sat(R * K * S, kNaN), t_suc(R * K * S, kNaN), t_soc(R * K * S, kNaN), t_firms(R * K * S, kNaN);
+      for (std::size_t i = 0; i < R; ++i) {
+        if (final_states[i] != RunState::Done) continue;
+        const std::size_t Fi = sums[i].share.size();
+        for (std::size_t k = 0; k < K; ++k) {
+          const StrategyRow row = strategy_row(
+              S, Fi, [&](std::size_t f) { return static_cast<long>(fstrat_t[(i * K + k) * F + f]); },
+              [&](std::size_t q, std::size_t f) { return sums[i].firm_t[q][k * Fi + f]; });
+          for (std::size_t j = 0; j < S; ++j) {
+            const std::size_t at = (i * K + k) * S + j;
+            t_share[at] = row.share[j], t_cust[at] = row.customers[j], t_profit[at] = row.profit[j];
+            t_sat[at] = row.satisfaction[j], t_suc[at] = row.success[j], t_soc[at] = row.societal[j];
+            t_firms[at] = row.firms[j];
+          }
+        }
+      }
+      const std::string when = " at each step of /outcomes/time";
+      write(file, "/outcomes_t/strategy/share", t_share, {R, K, S}, "1",
+            "share of the firms with this strategy" + when);
+      write(file, "/outcomes_t/strategy/customers", t_cust, {R, K, S}, "customers", "customers" + when);
+      write(file, "/outcomes_t/strategy/profit", t_profit, {R, K, S}, "money",
+            "profit summed over steps 1..t and the firms" + when);
+      write(file, "/outcomes_t/strategy/satisfaction", t_sat, {R, K, S}, "1",
+            "satisfaction, customer-weighted" + when);
+      write(file, "/outcomes_t/strategy/success", t_suc, {R, K, S}, "1",
+            "customer success, customer-weighted" + when);
+      write(file, "/outcomes_t/strategy/societal_value", t_soc, {R, K, S}, "impact",
+            "sum of the firms' societal value up to t" + when);
+      write(file, "/outcomes_t/strategy/firms", t_firms, {R, K, S}, "firms", "firms alive" + when);
+    }
+    const std::vector<std::string> market_units = {"1", "1", "impact"};
+    const std::vector<std::string> market_meaning = {"adopters / population", "Herfindahl-Hirschman index",
+                                                     "market societal value summed over steps 1..t"};
+    for (std::size_t q = 0; q < kMarketSeries.size(); ++q) {
+      std::vector<double> v(R * K, kNaN);
+      for (std::size_t i = 0; i < R; ++i)
+        if (final_states[i] == RunState::Done)
+          for (std::size_t k = 0; k < K; ++k) v[i * K + k] = sums[i].market_t[q][k];
+      write(file, "/outcomes_t/market/" + kMarketSeries[q], v, {R, K}, market_units[q],
+            market_meaning[q] + " at each step of /outcomes/time");
+    }
+
+    // Derived outcomes.
+    const auto& derived = spec.outcomes.derived;
+    for (std::size_t j = 0; j < derived.size(); ++j) {
+      const bool event = derived[j].expression.event;
+      const std::size_t width = event ? 1 : K;
+      std::vector<double> v(R * width, kNaN);
+      for (std::size_t i = 0; i < R; ++i)
+        if (final_states[i] == RunState::Done)
+          for (std::size_t k = 0; k < width; ++k) v[i * width + k] = sums[i].derived[j][k];
+      const std::string path = "/outcomes/derived/" + derived[j].name;
+      write(file, path, v, event ? std::vector<hsize_t>{R} : std::vector<hsize_t>{R, K}, event ? "step" : "",
+            event ? "event time (NaN: never)" : "derived outcome at each step of /outcomes/time");
+      hid_t d = checked(H5Dopen2(file, path.c_str(), H5P_DEFAULT), path);
+      set_string_attr(d, "expression", derived[j].expression.text);
+      set_string_attr(d, "kind", event ? "event" : "per_time");
+      H5Dclose(d);
+    }
 
     // External links to the full trajectories (resolved relative to this file).
     hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);

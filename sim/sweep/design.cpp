@@ -353,7 +353,8 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   for (std::size_t point = 0; point < points_; point += step) (void)params(runs_[point * spec_.replicates]);
 
   // The identity: what an extension (more replicates or points) keeps.
-  const std::string base_toml = to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
+  const Params base = parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed);
+  const std::string base_toml = to_toml(base);
   std::string ident = "missionsim-sweep-identity 1\n[base]\n" + base_toml + "[design]\n" +
                       std::string(design_name(spec_.design)) + " method=" + spec_.points.method +
                       " seed=" + std::to_string(spec_.seed) + "\n";
@@ -370,6 +371,18 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   for (const auto& x : spec_.linked)
     params_text += "linked " + x.key + " = " + x.expression + (x.integer ? " integer" : "") + "\n";
   identity_sha256_ = sha256_hex(ident + params_text);
+
+  // Horizons: run.steps of the base, or the range a parameter gives it.
+  std::int64_t min_horizon = base.steps, max_horizon = base.steps;
+  for (std::size_t j = 0; j < d; ++j)
+    if (spec_.parameters[j].key == "run.steps")
+      for (std::size_t point = 0; point < points_; ++point) {
+        const double v = numbers_[point * d + j];
+        if (point == 0) min_horizon = max_horizon = static_cast<std::int64_t>(v);
+        min_horizon = std::min(min_horizon, static_cast<std::int64_t>(v));
+        max_horizon = std::max(max_horizon, static_cast<std::int64_t>(v));
+      }
+  outcome_steps_ = sweep::outcome_steps(spec_.outcomes, min_horizon, max_horizon);
 
   std::string canon = "missionsim-sweep 1\n[base]\n" + base_toml;
   canon += "[design]\n" + std::string(design_name(spec_.design)) +

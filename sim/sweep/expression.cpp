@@ -22,7 +22,7 @@ constexpr Function kFunctions[] = {{"min", 2}, {"max", 2},   {"abs", 1},  {"sqrt
 
 class Parser {
  public:
-  Parser(std::string_view text, const std::vector<std::string>& names, std::vector<Expression::Op>& out)
+  Parser(std::string_view text, const std::vector<std::string>& names, std::vector<Formula::Op>& out)
       : s_(text), names_(names), out_(out) {}
 
   void parse() {
@@ -33,7 +33,7 @@ class Parser {
 
  private:
   [[noreturn]] void fail(const std::string& msg, std::size_t at = std::string::npos) const {
-    throw ExpressionError(at == std::string::npos ? i_ : at, msg);
+    throw FormulaError(at == std::string::npos ? i_ : at, msg);
   }
   void skip() {
     while (i_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[i_]))) ++i_;
@@ -43,15 +43,15 @@ class Parser {
     if (i_ < s_.size() && s_[i_] == c) return ++i_, true;
     return false;
   }
-  void emit(Expression::Kind k, double v = 0, int index = 0) { out_.push_back({k, v, index}); }
+  void emit(Formula::Kind k, double v = 0, int index = 0) { out_.push_back({k, v, index}); }
 
   void expr() {
     term();
     for (;;) {
       if (eat('+'))
-        term(), emit(Expression::Kind::Add);
+        term(), emit(Formula::Kind::Add);
       else if (eat('-'))
-        term(), emit(Expression::Kind::Sub);
+        term(), emit(Formula::Kind::Sub);
       else
         return;
     }
@@ -60,18 +60,18 @@ class Parser {
     unary();
     for (;;) {
       if (eat('*'))
-        unary(), emit(Expression::Kind::Mul);
+        unary(), emit(Formula::Kind::Mul);
       else if (eat('/'))
-        unary(), emit(Expression::Kind::Div);
+        unary(), emit(Formula::Kind::Div);
       else
         return;
     }
   }
   void unary() {
-    if (eat('-')) return unary(), emit(Expression::Kind::Neg);
+    if (eat('-')) return unary(), emit(Formula::Kind::Neg);
     if (eat('+')) return unary();
     primary();
-    if (eat('^')) unary(), emit(Expression::Kind::Pow);
+    if (eat('^')) unary(), emit(Formula::Kind::Pow);
   }
   void primary() {
     skip();
@@ -89,7 +89,7 @@ class Parser {
       const double v = std::strtod(rest.c_str(), &end);
       if (end == rest.c_str()) fail("bad number");
       i_ += static_cast<std::size_t>(end - rest.c_str());
-      return emit(Expression::Kind::Const, v);
+      return emit(Formula::Kind::Const, v);
     }
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       const std::size_t start = i_;
@@ -110,10 +110,10 @@ class Parser {
           expr();
         }
         if (!eat(')')) fail("expected ')' after the arguments of '" + name + "'");
-        return emit(Expression::Kind::Call, 0, f);
+        return emit(Formula::Kind::Call, 0, f);
       }
       for (std::size_t k = 0; k < names_.size(); ++k)
-        if (names_[k] == name) return emit(Expression::Kind::Var, 0, static_cast<int>(k));
+        if (names_[k] == name) return emit(Formula::Kind::Var, 0, static_cast<int>(k));
       const std::string hint = scenario::nearest(name, names_);
       fail("unknown name '" + scenario::clip(name) +
                "' (an expression may use the swept parameters with numeric values and earlier "
@@ -126,19 +126,19 @@ class Parser {
 
   std::string_view s_;
   const std::vector<std::string>& names_;
-  std::vector<Expression::Op>& out_;
+  std::vector<Formula::Op>& out_;
   std::size_t i_ = 0;
 };
 
 }  // namespace
 
-Expression Expression::parse(std::string_view text, const std::vector<std::string>& names) {
-  Expression e;
+Formula Formula::parse(std::string_view text, const std::vector<std::string>& names) {
+  Formula e;
   Parser(text, names, e.program_).parse();
   return e;
 }
 
-double Expression::evaluate(const std::vector<double>& values) const {
+double Formula::evaluate(const std::vector<double>& values) const {
   std::vector<double> stack;
   stack.reserve(program_.size());
   auto pop = [&] {

@@ -14,6 +14,7 @@
 #include "scenario/registry.hpp"
 #include "scenario/scenario.hpp"
 #include "scenario/toml_text.hpp"
+#include "strategies/strategy.hpp"
 #include "sweep/sweep.hpp"
 
 namespace fs = std::filesystem;
@@ -190,7 +191,7 @@ class Reader {
                  const std::optional<std::string>& points_text_override) {
     SweepSpec spec;
     spec.source = source_;
-    check_keys(root, "", {"sweep", "base", "parameters", "slurm", "linked"});
+    check_keys(root, "", {"sweep", "base", "parameters", "slurm", "linked", "outcomes"});
     const toml::node* sweep_node = root.get("sweep");
     if (!sweep_node)
       fail(source_ + ":1:1", "sweep file has no [sweep] table; add one with at least 'design'");
@@ -328,6 +329,7 @@ class Reader {
       spec.points.path = path;
       spec.samples = spec.points.saltelli_n > 0 ? spec.points.saltelli_n : spec.points.rows;
     }
+    if (const toml::node* o = root.get("outcomes")) spec.outcomes = outcomes(*o);
     return spec;
   }
 
@@ -385,6 +387,60 @@ class Reader {
            "keys 'slurm.mem' and 'slurm.mem_per_cpu' exclude each other (as "
            "sbatch's --mem and --mem-per-cpu do); keep one");
     return s;
+  }
+
+  // [outcomes]: when outcomes are taken (at or every) and derived outcomes.
+  OutcomesSpec outcomes(const toml::node& node) const {
+    if (!node.is_table()) type_error(node, "outcomes", "a table ([outcomes])");
+    const toml::table& t = *node.as_table();
+    check_keys(t, "outcomes.", {"at", "every", "derived"});
+    OutcomesSpec o;
+    o.given = true;
+    const toml::node* at = t.get("at");
+    const toml::node* every = t.get("every");
+    if (at && every) fail(loc(*every), "both 'outcomes.at' and 'outcomes.every' are given; keep one");
+    if (at) {
+      if (!at->is_array() || at->as_array()->empty())
+        type_error(*at, "outcomes.at", "a non-empty array of steps, ascending (e.g. [60, 120, 180])");
+      std::size_t i = 0;
+      for (const auto& e : *at->as_array()) {
+        const std::string path = "outcomes.at." + std::to_string(i);
+        const std::int64_t v = integer(e, path, 0, 100'000);
+        if (!o.at.empty() && v <= o.at.back())
+          fail(loc(e), "key '" + path + "' must be greater than the step before it (" +
+                           std::to_string(o.at.back()) + "): steps are listed ascending, each once; got " +
+                           std::to_string(v));
+        o.at.push_back(v);
+        o.at_where.push_back(loc(e));
+        ++i;
+      }
+    }
+    if (every) {
+      o.every = integer(*every, "outcomes.every", 1, 100'000);
+      o.every_where = loc(*every);
+    }
+    if (const toml::node* d = t.get("derived")) {
+      if (!d->is_table()) type_error(*d, "outcomes.derived", "a table of name = \"expression\"");
+      for (const auto& [k, v] : *d->as_table()) {
+        const std::string name(k.str());
+        const std::string path = "outcomes.derived." + key_text(name);
+        if (!bare_key(name))
+          fail(loc(k.source()), "derived outcome name '" + scenario::clip(name) +
+                                    "' must be letters, digits, '_' or '-' (it names a dataset)");
+        const std::string text = string(v, path);
+        DerivedOutcome out;
+        out.name = name;
+        out.where = loc(v);
+        try {
+          out.expression = parse_expression(text);
+        } catch (const ExpressionError& e) {
+          fail(loc(v), "key '" + path + "' = " + scenario::quote_short(text) + ": at position " +
+                           std::to_string(e.position() + 1) + ": " + e.what());
+        }
+        o.derived.push_back(std::move(out));
+      }
+    }
+    return o;
   }
 
   Parameter parameter(const toml::table& t, std::size_t i, const SweepSpec& spec) const {
@@ -489,8 +545,8 @@ class Reader {
     }
     for (const auto& o : spec.linked) names.push_back(o.key);
     try {
-      x.program = Expression::parse(x.expression, names);
-    } catch (const ExpressionError& e) {
+      x.program = Formula::parse(x.expression, names);
+    } catch (const FormulaError& e) {
       // Column of the offending character: the string starts after its opening quote.
       const auto& r = expr->source();
       const std::string where = r.begin.line == 0 ? source_
@@ -522,6 +578,40 @@ class Reader {
   bool inline_base_ = false;
   std::vector<std::string> set_where_;
 };
+
+// The strategy and firm names of derived outcomes must exist in the base
+// scenario (a typo would otherwise give 0 or NaN in every run). Firm names
+// are checked only when no parameter changes the firms.
+void check_derived_names(const SweepSpec& spec, const Params& base) {
+  std::vector<std::string> strategies = builtin_strategy_names();
+  for (const auto& s : base.strategies) strategies.push_back(s.name);
+  std::vector<std::string> firms;
+  for (const auto& g : base.firms) {
+    const std::string name = g.name.empty() ? g.strategy : g.name;
+    for (int c = 0; c < g.count; ++c)
+      firms.push_back(g.count == 1 ? name : name + "-" + std::to_string(c + 1));
+  }
+  for (int e = 1; e <= base.max_entrants; ++e) firms.push_back("entrant-" + std::to_string(e));
+  bool firms_vary = false;
+  for (const auto& p : spec.parameters)
+    firms_vary = firms_vary || p.key.rfind("firms.", 0) == 0 || p.key == "economics.max_entrants";
+  for (const auto& d : spec.outcomes.derived)
+    for (const auto& r : d.expression.references) {
+      const bool strategy = r.scope == Scope::Strategy;
+      if (r.scope == Scope::Market || (!strategy && firms_vary)) continue;
+      const auto& known = strategy ? strategies : firms;
+      if (std::find(known.begin(), known.end(), r.name) != known.end()) continue;
+      std::string shown;
+      for (std::size_t i = 0; i < std::min<std::size_t>(known.size(), 12); ++i)
+        shown += (i ? ", " : "") + known[i];
+      if (known.size() > 12) shown += ", ...";
+      throw SweepError(d.where + ": key 'outcomes.derived." + key_text(d.name) +
+                       "' = " + scenario::quote_short(d.expression.text) + ": unknown " +
+                       (strategy ? "strategy " : "firm ") + scenario::quote_short(r.name) +
+                       did_you_mean(nearest(r.name, known)) + " (" + (strategy ? "strategies" : "firms") +
+                       ": " + shown + ")");
+    }
+}
 
 }  // namespace
 
@@ -561,11 +651,13 @@ SweepSpec parse_sweep(std::string_view text, const std::string& source, const st
   }
   SweepSpec spec = reader.read(root, base_text_override, points_text_override);
   // The base with the fixed overrides must be a valid scenario by itself.
+  Params base;
   try {
-    (void)parse_scenario(spec.base_text, spec.base_source, spec.fixed);
+    base = parse_scenario(spec.base_text, spec.base_source, spec.fixed);
   } catch (const ScenarioError& e) {
     reader.rethrow_base_error(e, spec);
   }
+  check_derived_names(spec, base);
   return spec;
 }
 

@@ -17,6 +17,7 @@
 
 #include "core/params.hpp"
 #include "sweep/slurm_settings.hpp"
+#include "sweep/outcomes.hpp"
 
 namespace missionsim::sweep {
 
@@ -52,20 +53,20 @@ struct Parameter {
 };
 
 // An arithmetic expression over named values (a linked parameter's formula).
-class ExpressionError : public std::runtime_error {
+class FormulaError : public std::runtime_error {
  public:
-  ExpressionError(std::size_t column, const std::string& msg) : std::runtime_error(msg), column_(column) {}
+  FormulaError(std::size_t column, const std::string& msg) : std::runtime_error(msg), column_(column) {}
   std::size_t column() const { return column_; }  // 0-based offset into the expression text
 
  private:
   std::size_t column_;
 };
 
-class Expression {
+class Formula {
  public:
   // Names are looked up in `names`; evaluate() takes their values in that order.
-  // Throws ExpressionError (with the offset) for a bad expression or an unknown name.
-  static Expression parse(std::string_view text, const std::vector<std::string>& names);
+  // Throws FormulaError (with the offset) for a bad expression or an unknown name.
+  static Formula parse(std::string_view text, const std::vector<std::string>& names);
   double evaluate(const std::vector<double>& values) const;
 
   enum class Kind { Const, Var, Neg, Add, Sub, Mul, Div, Pow, Call };
@@ -86,7 +87,7 @@ struct Linked {
   std::string key;
   std::string expression;  // as written
   bool integer = false;    // rounded to the nearest integer, written without a decimal point
-  Expression program;      // over [parameters..., earlier linked...]
+  Formula program;      // over [parameters..., earlier linked...]
   std::string where, where_key, where_expression;  // "FILE:LINE:COLUMN"
 };
 
@@ -121,6 +122,9 @@ struct SweepSpec {
   int replicates = 1;
   std::uint64_t seed = 0;  // base seed, 0 .. 2^63 - 1
   SlurmSettings slurm;     // [slurm]: site settings for `sweep slurm`; not part of sweep_sha256
+  // [outcomes]: when outcomes are taken and derived outcomes. Read by
+  // collect only: not part of the sweep's hash (it does not change any run).
+  OutcomesSpec outcomes;
 };
 
 // Reads and checks a sweep file; a relative base path is resolved against
@@ -207,6 +211,9 @@ class Plan {
   // points method, seed, parameters and linked parameters (not replicates,
   // samples or the points themselves).
   const std::string& identity_sha256() const { return identity_sha256_; }
+  // The steps of /outcomes/time (docs/SWEEP.md, "Outcomes"): ascending, the
+  // final step (run.steps; the largest when it is a parameter) last.
+  const std::vector<std::int64_t>& outcome_steps() const { return outcome_steps_; }
 
  private:
   SweepSpec spec_;
@@ -217,6 +224,7 @@ class Plan {
   std::vector<Run> runs_;
   std::string sha256_;
   std::string identity_sha256_;
+  std::vector<std::int64_t> outcome_steps_;
 };
 
 // ---- shards ---------------------------------------------------------------

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from analysis import FORMAT_VERSION, TrajectoryError, by_strategy, load_run, strategy_at
+from analysis import FORMAT_VERSION, TrajectoryError, by_strategy, load_run, segment_shares, strategy_at
 from conftest import copy_with, truncated_copy
 
 
@@ -137,3 +137,67 @@ def test_kano_questionnaire(ds):
     assert np.array_equal(np.isfinite(better), known) and np.array_equal(np.isfinite(worse), known)
     assert np.all((better[known] >= 0) & (better[known] <= 1))
     assert np.all((worse[known] >= -1) & (worse[known] <= 0))
+
+
+# ---------------------------------------------------------------- /segments (added within version 2)
+
+
+@pytest.fixture(scope="module")
+def segmented_run(tmp_path_factory):
+    """A run with two segments (one of them mostly values-driven) and imitation between firms."""
+    import subprocess
+
+    from conftest import REPO, missionsim_cli
+
+    out = tmp_path_factory.mktemp("segments") / "run.h5"
+    cmd = [missionsim_cli(), "run", str(REPO / "tests/regression/all-on/scenario.toml"), "-o", str(out), "-q",
+           "--set", "run.steps=40"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_segments_are_read_and_add_up(segmented_run):
+    import h5py
+
+    ds = load_run(segmented_run)
+    assert list(ds.segment.values) == ["mainstream", "activists"]
+    assert ds.segment_customers.dims == ("time", "segment", "firm")
+    assert ds.segment_values_customers.dims == ("time", "segment", "firm")
+    np.testing.assert_array_equal(ds.segment_customers.sum("segment").values, ds.customers.values)
+    assert (ds.segment_values_customers.values <= ds.segment_customers.values).all()
+    assert int(ds.segment_population.sum()) == ds.attrs["scenario"]["customers"]["count"]
+    with h5py.File(segmented_run, "r") as f:
+        customers = f["segments/customers"][:]
+        values = f["segments/values_customers"][:]
+        pop = f["segments/population"][:]
+        vpop = f["segments/values_population"][:]
+        ids = f["firms/strategy_id"][:]
+        names = list(f["strategies/name"].asstr()[:])
+    # segment_shares: each segment's customers by the strategy their firm follows at that step.
+    for values_arg, counts, denom in ((None, customers, pop), (True, values, vpop),
+                                      (False, customers - values, pop - vpop)):
+        shares = segment_shares(ds, values=values_arg)
+        assert shares.dims == ("time", "segment", "strategy")
+        assert list(shares.strategy.values) == names
+        for t in (0, 10, 40):
+            for g in range(len(pop)):
+                for k, name in enumerate(names):
+                    want = counts[t, g, ids[t] == k].sum() / denom[g]
+                    assert shares.sel(strategy=name).values[t, g] == pytest.approx(want, abs=1e-15)
+    # The mechanism acts where it should: activists are mostly values-driven, and customers do move.
+    assert vpop[1] / pop[1] > 0.8 > vpop[0] / pop[0]
+    assert customers[-1].sum() > customers[0].sum()
+
+
+def test_a_file_written_before_segments_were_added_still_loads(run_file, tmp_path):
+    def drop(f):
+        del f["segments"]
+        del f["segment"]
+
+    older = copy_with(run_file, tmp_path / "older.h5", drop, reseal=True)
+    ds = load_run(older)
+    assert "segment_customers" not in ds and "segment" not in ds.dims
+    assert ds.customers.dims == ("time", "firm")
+    with pytest.raises(KeyError, match="no /segments"):
+        segment_shares(ds)

@@ -163,7 +163,7 @@ def test_run_larger_than_memory_is_refused_with_the_estimate(cli, tiny_scenario,
 def test_output_larger_than_the_disk_is_refused_and_the_estimate_is_right(cli, tiny_scenario, tmp_path):
     out = tmp_path / "wide.h5"
     proc = limited(cli, "run", tiny_scenario, "-o", out, "-q", *WIDE_AND_LONG, disk=10e9)
-    assert_refused(proc, "this run will write about 14.9 GB", "more than the 10 GB free")
+    assert_refused(proc, "this run will write about 16.5 GB", "more than the 10 GB free")
     assert not out.exists()
     # The estimate matches a file actually written (200 firms x 500 steps).
     small = ["--set", "firms.0.count=197", "--set", "run.steps=500", "--set", "customers.count=50"]

@@ -1,5 +1,9 @@
 // Phase 7: observation (docs/MODEL.md 4.11 and 7.14-7.15): the row of the
 // trajectory after the step (or at t = 0).
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_reduce.h>
+
+#include "core/draws.hpp"
 #include "core/money.hpp"
 #include "core/state.hpp"
 
@@ -42,6 +46,29 @@ void Simulation::Impl::record() {
       hhi += s * s;  // Eq. 58
     }
   }
+  // Customers of each firm by segment, and the values-driven ones (Eq. 2), from
+  // each customer's firm after the step. Integer counts: the same sums in any order.
+  const std::size_t G = p.segments.size();
+  using Counts = std::vector<std::int64_t>;  // [2 G F]: by segment, then values-driven by segment
+  const Counts counts = tbb::parallel_reduce(
+      tbb::blocked_range<std::uint32_t>(0, n, kGrain), Counts(2 * G * F, 0),
+      [&](const tbb::blocked_range<std::uint32_t>& r, Counts acc) {
+        for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+          const std::uint16_t f = c.firm_next[i];
+          if (f == kNoFirm || !firms[f].alive) continue;
+          const std::size_t k = (c.traits[i] & draw::kSegmentMask) * F + f;
+          ++acc[k];
+          if (c.traits[i] & draw::kValuesDriven) ++acc[G * F + k];
+        }
+        return acc;
+      },
+      [](Counts a, const Counts& b) {
+        for (std::size_t k = 0; k < a.size(); ++k) a[k] += b[k];
+        return a;
+      });
+  o.segment_customers.assign(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(G * F));
+  o.values_customers.assign(counts.begin() + static_cast<std::ptrdiff_t>(G * F), counts.end());
+
   o.adopters = m.adopters;
   o.churn_rate = m.last_churn;
   o.hhi = hhi;
