@@ -305,10 +305,15 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       run.index = runs_.size();
       run.point = point;
       run.replicate = r;
-      // A repeated seed (odds 2^-63 per pair) is replaced by the next block's.
-      std::uint32_t block = 0;
-      do run.seed = run_seed_block(spec_.seed, point, r, block++);
-      while (!seeds.insert(run.seed).second);
+      if (spec_.paired && point > 0) {
+        // Common random numbers: the seed replicate r has at point 0.
+        run.seed = runs_[static_cast<std::size_t>(r)].seed;
+      } else {
+        // A repeated seed (odds 2^-63 per pair) is replaced by the next block's.
+        std::uint32_t block = 0;
+        do run.seed = run_seed_block(spec_.seed, point, r, block++);
+        while (!seeds.insert(run.seed).second);
+      }
       run.id = run_id(point, point_width, r, rep_width);
       runs_.push_back(std::move(run));
     }
@@ -321,7 +326,7 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   canon += to_toml(parse_scenario(spec_.base_text, spec_.base_source, spec_.fixed));
   canon += "[design]\n" + std::string(design_name(spec_.design)) +
            " samples=" + std::to_string(spec_.samples) + " replicates=" + std::to_string(spec_.replicates) +
-           " seed=" + std::to_string(spec_.seed) + "\n";
+           " seed=" + std::to_string(spec_.seed) + (spec_.paired ? " paired" : "") + "\n";
   for (const auto& p : spec_.parameters) {
     canon += p.key + (p.has_range
                           ? " range " + scenario::format_double(p.lo) + " " + scenario::format_double(p.hi) +

@@ -26,7 +26,7 @@ using scenario::nearest;
 using scenario::quote_string;
 
 const std::vector<std::string> kSweepKeys = {"name",       "base", "design", "samples",
-                                             "replicates", "seed", "set"};
+                                             "replicates", "seed", "paired", "set"};
 const std::vector<std::string> kParameterKeys = {"key", "range", "scale", "points", "levels"};
 const std::vector<std::string> kDesigns = {"grid", "random", "lhs", "sobol"};
 const std::vector<std::string> kScales = {"uniform", "log-uniform", "integer"};
@@ -262,6 +262,11 @@ class Reader {
     if (const auto* n = sw.get("seed"))
       spec.seed =
           static_cast<std::uint64_t>(integer(*n, "sweep.seed", 0, std::numeric_limits<std::int64_t>::max()));
+    if (const auto* n = sw.get("paired")) {
+      if (!n->is_boolean())
+        type_error(*n, "sweep.paired", "a boolean (true: every design point uses the same seeds)");
+      spec.paired = n->as_boolean()->get();
+    }
     if (const auto* n = sw.get("set")) {
       if (!n->is_array())
         type_error(*n, "sweep.set", "an array of strings (\"key.path=value\", as for --set)");

@@ -59,6 +59,9 @@ struct SweepSpec {
   std::size_t samples = 0;  // random, lhs: points; sobol: base samples N
   int replicates = 1;
   std::uint64_t seed = 0;  // base seed, 0 .. 2^63 - 1
+  // Common random numbers: replicate r has the same seed at every design point
+  // (the seed of point 0), so any two points can be compared run by run.
+  bool paired = false;
 };
 
 // Reads and checks a sweep file; a relative base path is resolved against
