@@ -6,6 +6,10 @@
 #   make demo    build, run scenarios/baseline.toml, plot it if analysis/plot_run.py exists
 #   make test    build and run every test (ctest)
 #   make bench   build and run the benchmarks
+#   make experiments [JOBS=N]   the essays' claims C1-C8 as paired experiments:
+#                scenarios/experiments/ -> docs/EXPERIMENTS.md, docs/figures/experiments/
+#   make experiments QUICK=1 [OUT=DIR]   smoke test at a tiny scale, written to DIR
+#                (default: a new temporary directory), never over docs/
 #   make clean   remove build/ and out/
 
 BUILD_DIR := build/release
@@ -13,7 +17,7 @@ JOBS      ?= $(shell nproc)
 # Debian's interpreter: the one that imports python3-h5py, numpy, matplotlib.
 PYTHON    := /usr/bin/python3
 
-.PHONY: all setup build demo test bench clean
+.PHONY: all setup build demo test bench experiments clean
 
 all: build
 
@@ -45,6 +49,16 @@ bench: build
 	  found=1; echo "== $$exe"; "$$exe"; \
 	done; \
 	[ $$found = 1 ] || echo "No benchmarks built (bench/bench_*.cpp)."
+
+# NOBUILD=1 skips the build and uses CLI (the ctest smoke test passes the built binary).
+CLI ?= $(BUILD_DIR)/missionsim
+experiments:
+ifndef NOBUILD
+	@[ -f $(BUILD_DIR)/CMakeCache.txt ] || cmake --preset release
+	cmake --build --preset release --target missionsim -j $(JOBS)
+endif
+	MISSIONSIM_CLI=$(CLI) $(PYTHON) analysis/experiments/claims.py --jobs $(JOBS) \
+	  $(if $(QUICK),--quick $(if $(OUT),--out $(OUT)),$(if $(OUT),--out $(OUT)))
 
 clean:
 	rm -rf build out
