@@ -87,14 +87,16 @@ def summarise(cells: list[tuple[str, int, str]], several_conditions: bool) -> st
         return f"**{order[0]}** at " + " and ".join(f"t = {h}" for h in horizons) + where + "."
     parts = []
     for v in order:
-        bits = []
-        for c in conditions:
-            hs = [h for cc, h, vv in cells if cc == c and vv == v]
-            if not hs:
-                continue
-            at = " and ".join(f"t = {h}" for h in hs)
-            bits.append(f"{c} at {at}" if several_conditions else at)
-        parts.append(f"**{v}** " + ("with " if several_conditions else "at ") + "; ".join(bits))
+        held = {c: [h for cc, h, vv in cells if cc == c and vv == v] for c in conditions}
+        held = {c: hs for c, hs in held.items() if hs}
+        if not several_conditions:
+            parts.append(f"**{v}** at " + " and ".join(f"t = {h}" for h in held[""]))
+        elif len(held) == len(conditions) and len({tuple(hs) for hs in held.values()}) == 1:
+            at = " and ".join(f"t = {h}" for h in next(iter(held.values())))
+            parts.append(f"**{v}** at {at} under every condition tested")
+        else:
+            parts.append(f"**{v}** " + " and ".join(
+                f"with {c} at " + " and ".join(f"t = {h}" for h in hs) for c, hs in held.items()))
     return "; ".join(parts) + "."
 
 
@@ -399,6 +401,28 @@ def run_sweep(sweep_file: str, out: str, jobs: int):
         raise SystemExit(f"claims: missionsim sweep collect {out} failed: {done.stderr.strip()}")
 
 
+def ledger_wall(sweep_dir: str) -> float:
+    """Seconds from the start of the first run to the end of the last, from the sweep's ledger
+    (so a sweep that was resumed or reused still reports what running it took; pauses between
+    resumptions count)."""
+    import datetime
+
+    first, last = None, None
+    for name in os.listdir(sweep_dir):
+        if not name.startswith("ledger"):
+            continue
+        with open(os.path.join(sweep_dir, name), encoding="utf-8") as fh:
+            for line in fh:
+                f = line.rstrip("\n").split("\t")
+                if len(f) != 7 or f[2] != "done":
+                    continue
+                end = datetime.datetime.fromisoformat(f[0].replace("Z", "+00:00")).timestamp()
+                start = end - float(f[4])
+                first = start if first is None else min(first, start)
+                last = end if last is None else max(last, end)
+    return 0.0 if first is None else last - first
+
+
 # ---- measurement -----------------------------------------------------------------------------
 
 @dataclasses.dataclass
@@ -515,6 +539,24 @@ def fmt_cell(c: Cell, d: int) -> str:
     return f"{c.effect:+.{d}f} [{c.low:+.{d}f}, {c.high:+.{d}f}]"
 
 
+def in_words(exp: Experiment, c: Cell) -> str:
+    """One cell in plain words, from its numbers."""
+    d = exp.primary.decimals
+    v = verdict(c.low, c.high, exp.primary.expected)
+    where = f"t = {c.horizon}" + (f", {c.condition}" if c.condition else "")
+    if not np.isfinite(c.effect):
+        return f"{where}: not measured (fewer than two paired replicates with a value)."
+    if v == NO_EFFECT:
+        change = (f"{exp.arm_labels[1]} does not change {exp.primary.label} detectably "
+                  f"(difference {c.effect:+.{d}f}, 95% interval {c.low:+.{d}f} to {c.high:+.{d}f})")
+    else:
+        rel = f", {abs(c.effect) / abs(c.control):.0%} of the {exp.arm_labels[0]} level" if c.control else ""
+        change = (f"{exp.arm_labels[1]} {'raises' if c.effect > 0 else 'lowers'} {exp.primary.label} by "
+                  f"{abs(c.effect):.{d}f} (95% interval {abs(c.low if c.effect > 0 else c.high):.{d}f} to "
+                  f"{abs(c.high if c.effect > 0 else c.low):.{d}f}{rel})")
+    return f"{where}: {change}; the claim is {v}." if v != NO_EFFECT else f"{where}: {change}."
+
+
 def write_doc(path, sections, meta):
     rel_fig = meta["figure_rel"]
     L = []
@@ -540,10 +582,11 @@ def write_doc(path, sections, meta):
     L.append(f"- Scale: {meta['customers']:,} customers, {meta['steps']} monthly steps, "
              f"{meta['replicates']} replicates per arm, horizons t = {meta['horizons'][0]} and "
              f"t = {meta['horizons'][1]}; {meta['runs']} runs in all.")
-    L.append(f"- Wall time: {meta['wall']:.0f} s for the whole command ({meta['sweep_wall']:.0f} s running sweeps"
-             f"{' (runs already present were reused)' if meta['reused'] else ''}), `--jobs {meta['jobs']}`, "
-             f"on a machine with {os.cpu_count()} cores shared with other work; missionsim "
-             f"{meta['version']}.")
+    L.append(f"- Wall time: running the sweeps took {meta['ledger_wall'] / 60:.1f} min (from their ledgers: the "
+             f"first run's start to the last run's end, summed over the {len(sections)} sweeps), "
+             f"`--jobs {meta['jobs']}`, on a machine with {os.cpu_count()} cores shared with other work; this "
+             f"command took {meta['wall']:.0f} s"
+             f"{', reusing the runs already present' if meta['reused'] else ''}. missionsim {meta['version']}.")
     L.append(f"- Command: `{meta['command']}`. On Slurm: `missionsim sweep slurm scenarios/experiments/<file> "
              "-o out/experiments/<name>` per file, then "
              "`/usr/bin/python3 analysis/experiments/claims.py --no-run` once every sweep is collected.")
@@ -588,6 +631,9 @@ def write_doc(path, sections, meta):
         L.append(f"![{exp.claim}]({rel_fig}/{s['figure']})")
         L.append("")
         L.append(f"**Verdict.** {s['summary']}")
+        L.append("")
+        for c in s["primary"]:
+            L.append("- " + in_words(exp, c))
         L.append("")
         if exp.secondary:
             L.append("Beside it (no verdict: the claim predicts nothing about these on their own):")
@@ -654,9 +700,13 @@ def main(argv=None):
             print(f"claims: {exp.claim} {sweep_file} -> {sdir}", flush=True)
             run_sweep(sweep_file, sdir, args.jobs)
             sweep_wall += time.time() - t0
+        elif not os.path.exists(os.path.join(sdir, "sweep.h5")):
+            done = subprocess.run([CLI, "sweep", "collect", sdir], capture_output=True, text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"claims: missionsim sweep collect {sdir} failed: {done.stderr.strip()}")
         prepared.append((exp, src, sdoc, sdir))
 
-    sections, runs, version = [], 0, ""
+    sections, runs, version, ledger_total = [], 0, "", 0.0
     meta_scale = None
     for exp, src, sdoc, sdir in prepared:
         result, c_levels, steps = measure(exp, sdir, sdoc)
@@ -675,6 +725,7 @@ def main(argv=None):
                              c_levels=c_levels, labels=labels, figure=fig_name, n=n,
                              t_levels=[level_text(v) for v in sdoc["parameters"][0]["levels"]],
                              summary=summarise(cells, bool(exp.condition))))
+        ledger_total += ledger_wall(sdir)
         set_keys = dict(s.split("=", 1) for s in sdoc["sweep"].get("set", []))
         reps = sdoc["sweep"]["replicates"]
         runs += reps * 2 * len(c_levels)
@@ -688,7 +739,7 @@ def main(argv=None):
     customers, steps, reps, horizons = meta_scale
     command = ("make experiments QUICK=1" if args.quick else "make experiments") + f" JOBS={args.jobs}"
     meta = dict(quick=args.quick, customers=customers, steps=steps, replicates=reps, horizons=horizons, runs=runs,
-                wall=time.time() - start, sweep_wall=sweep_wall, reused=reused, jobs=args.jobs, version=version,
+                wall=time.time() - start, sweep_wall=sweep_wall, ledger_wall=ledger_total, reused=reused, jobs=args.jobs, version=version,
                 command=command,
                 figure_rel=os.path.relpath(fig_dir, os.path.dirname(os.path.abspath(doc))))
     write_doc(doc, sections, meta)
