@@ -584,7 +584,8 @@ def write_doc(path, sections, meta):
              f"t = {meta['horizons'][1]}; {meta['runs']} runs in all.")
     L.append(f"- Wall time: running the sweeps took {meta['ledger_wall'] / 60:.1f} min (from their ledgers: the "
              f"first run's start to the last run's end, summed over the {len(sections)} sweeps), "
-             f"`--jobs {meta['jobs']}`, on a machine with {os.cpu_count()} cores shared with other work; this "
+             f"`--jobs {meta['jobs']}`, on a machine with {os.cpu_count()} cores shared with other work (load "
+             f"average over the last 15 min at the end: {os.getloadavg()[2]:.1f}); this "
              f"command took {meta['wall']:.0f} s"
              f"{', reusing the runs already present' if meta['reused'] else ''}. missionsim {meta['version']}.")
     L.append(f"- Command: `{meta['command']}`. On Slurm: `missionsim sweep slurm scenarios/experiments/<file> "
