@@ -577,7 +577,10 @@ def write_doc(path, sections, meta):
              "with its 95% t-interval; the verdict is computed from that interval: **supported** when it lies "
              "wholly on the side the claim predicts, **contradicted** when it lies wholly on the other side, "
              "**no detectable effect** when it contains 0. The model was not tuned to these claims: every "
-             "experiment runs `scenarios/baseline-v2.toml` as it is.")
+             "experiment runs `scenarios/baseline-v2.toml` as it is. In each sweep file the first parameter is the "
+             "treatment (levels [control, treatment]) and a second one, if any, the condition; the header's "
+             "Claim, Question, Design, Source and Refined by paragraphs are quoted below, and the outcome and "
+             "predicted sign of each claim are in `EXPERIMENTS` in analysis/experiments/claims.py.")
     L.append("")
     L.append(f"- Scale: {meta['customers']:,} customers, {meta['steps']} monthly steps, "
              f"{meta['replicates']} replicates per arm, horizons t = {meta['horizons'][0]} and "
