@@ -7,6 +7,10 @@
 #   make test    build and run every test (ctest)
 #   make bench   build and run the benchmarks
 #   make install [PREFIX=/usr/local]   build, then install missionsim into PREFIX/bin (docs/SWEEP.md, Install)
+#   make experiments [JOBS=N]   the essays' claims C1-C8 as paired experiments:
+#                scenarios/experiments/ -> docs/EXPERIMENTS.md, docs/figures/experiments/
+#   make experiments QUICK=1 [OUT=DIR]   smoke test at a tiny scale, written to DIR
+#                (default: a new temporary directory), never over docs/
 #   make clean   remove build/ and out/
 
 BUILD_DIR := build/release
@@ -15,7 +19,7 @@ JOBS      ?= $(shell nproc)
 PYTHON    := /usr/bin/python3
 PREFIX    ?= /usr/local
 
-.PHONY: all setup build demo test bench install clean
+.PHONY: all setup build demo test bench install experiments clean
 
 all: build
 
@@ -50,6 +54,16 @@ bench: build
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix "$(PREFIX)"
+
+# NOBUILD=1 skips the build and uses CLI (the ctest smoke test passes the built binary).
+CLI ?= $(BUILD_DIR)/missionsim
+experiments:
+ifndef NOBUILD
+	@[ -f $(BUILD_DIR)/CMakeCache.txt ] || cmake --preset release
+	cmake --build --preset release --target missionsim -j $(JOBS)
+endif
+	MISSIONSIM_CLI=$(CLI) $(PYTHON) analysis/experiments/claims.py --jobs $(JOBS) \
+	  $(if $(QUICK),--quick $(if $(OUT),--out $(OUT)),$(if $(OUT),--out $(OUT)))
 
 clean:
 	rm -rf build out

@@ -200,6 +200,29 @@ TEST_CASE("sweep: run seeds are distinct, stable and depend on the base seed", "
   CHECK(run_seed(2026, 1, 0) != run_seed(2026, 0, 1));
 }
 
+TEST_CASE("sweep: paired = true gives every design point the same seeds (common random numbers)", "[sweep]") {
+  const std::string params =
+      "[[parameters]]\nkey = \"word_of_mouth.talk_rate\"\nlevels = [0.1, 0.3]\n"
+      "[[parameters]]\nkey = \"network.kind\"\nlevels = [\"complete\", \"erdos-renyi\"]\n";
+  Plan paired(spec_of(sweep("design = \"grid\"\nreplicates = 4\nseed = 7\npaired = true", params)));
+  Plan plain(spec_of(sweep("design = \"grid\"\nreplicates = 4\nseed = 7", params)));
+  REQUIRE(paired.size() == 16);
+  std::set<std::uint64_t> first;
+  for (const auto& run : paired.runs()) {
+    // Replicate r runs with the seed it has at point 0 in an unpaired sweep.
+    CHECK(run.seed == paired.run(static_cast<std::size_t>(run.replicate)).seed);
+    CHECK(run.seed == run_seed(7, 0, run.replicate));
+    if (run.point == 0) first.insert(run.seed);
+  }
+  CHECK(first.size() == 4);  // replicates still differ
+  // Unpaired sweeps keep their seeds and hash; pairing changes the hash.
+  CHECK(plain.run(4).seed == run_seed(7, 1, 0));
+  CHECK(plain.run(4).seed != paired.run(4).seed);
+  CHECK(plain.sha256() != paired.sha256());
+  expect_sweep_error(sweep("design = \"grid\"\npaired = 1", params),
+                     {"t.toml:4:10: key 'sweep.paired'", "a boolean"});
+}
+
 TEST_CASE("sweep: shards partition the runs, each run exactly once", "[sweep]") {
   for (std::size_t runs : {1u, 7u, 100u})
     for (std::size_t n : {1u, 2u, 3u, 8u, 150u}) {

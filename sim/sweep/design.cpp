@@ -340,10 +340,15 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
       run.index = runs_.size();
       run.point = point;
       run.replicate = r;
-      // A repeated seed (odds 2^-63 per pair) is replaced by the next block's.
-      std::uint32_t block = 0;
-      do run.seed = run_seed_block(spec_.seed, point, r, block++);
-      while (!seeds.insert(run.seed).second);
+      if (spec_.paired && point > 0) {
+        // Common random numbers: the seed replicate r has at point 0.
+        run.seed = runs_[static_cast<std::size_t>(r)].seed;
+      } else {
+        // A repeated seed (odds 2^-63 per pair) is replaced by the next block's.
+        std::uint32_t block = 0;
+        do run.seed = run_seed_block(spec_.seed, point, r, block++);
+        while (!seeds.insert(run.seed).second);
+      }
       run.id = run_id(point, point_width, r, rep_width);
       runs_.push_back(std::move(run));
     }
@@ -357,7 +362,7 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   const std::string base_toml = to_toml(base);
   std::string ident = "missionsim-sweep-identity 1\n[base]\n" + base_toml + "[design]\n" +
                       std::string(design_name(spec_.design)) + " method=" + spec_.points.method +
-                      " seed=" + std::to_string(spec_.seed) + "\n";
+                      " seed=" + std::to_string(spec_.seed) + (spec_.paired ? " paired" : "") + "\n";
   std::string params_text;
   for (const auto& p : spec_.parameters) {
     params_text +=
@@ -387,7 +392,7 @@ Plan::Plan(SweepSpec spec) : spec_(std::move(spec)) {
   std::string canon = "missionsim-sweep 1\n[base]\n" + base_toml;
   canon += "[design]\n" + std::string(design_name(spec_.design)) +
            " samples=" + std::to_string(spec_.samples) + " replicates=" + std::to_string(spec_.replicates) +
-           " seed=" + std::to_string(spec_.seed) + "\n";
+           " seed=" + std::to_string(spec_.seed) + (spec_.paired ? " paired" : "") + "\n";
   canon += params_text;
   if (spec_.design == Design::Points) {
     // The points themselves (not the file's comments or formatting).

@@ -26,8 +26,8 @@ using scenario::format_double;
 using scenario::nearest;
 using scenario::quote_string;
 
-const std::vector<std::string> kSweepKeys = {"name",   "base",       "design", "samples",
-                                             "points", "replicates", "seed",   "set"};
+const std::vector<std::string> kSweepKeys = {"name",       "base", "design", "samples", "points",
+                                             "replicates", "seed", "paired", "set"};
 const std::vector<std::string> kParameterKeys = {"key", "range", "scale", "points", "levels"};
 const std::vector<std::string> kDesigns = {"grid", "random", "points"};
 const std::vector<std::string> kScales = {"uniform", "log-uniform", "integer"};
@@ -297,6 +297,11 @@ class Reader {
     if (const auto* n = sw.get("seed"))
       spec.seed =
           static_cast<std::uint64_t>(integer(*n, "sweep.seed", 0, std::numeric_limits<std::int64_t>::max()));
+    if (const auto* n = sw.get("paired")) {
+      if (!n->is_boolean())
+        type_error(*n, "sweep.paired", "a boolean (true: every design point uses the same seeds)");
+      spec.paired = n->as_boolean()->get();
+    }
     if (const auto* n = sw.get("set")) {
       if (!n->is_array())
         type_error(*n, "sweep.set", "an array of strings (\"key.path=value\", as for --set)");

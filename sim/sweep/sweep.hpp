@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "core/params.hpp"
-#include "sweep/slurm_settings.hpp"
 #include "sweep/outcomes.hpp"
+#include "sweep/slurm_settings.hpp"
 
 namespace missionsim::sweep {
 
@@ -87,7 +87,7 @@ struct Linked {
   std::string key;
   std::string expression;  // as written
   bool integer = false;    // rounded to the nearest integer, written without a decimal point
-  Formula program;      // over [parameters..., earlier linked...]
+  Formula program;         // over [parameters..., earlier linked...]
   std::string where, where_key, where_expression;  // "FILE:LINE:COLUMN"
 };
 
@@ -125,6 +125,9 @@ struct SweepSpec {
   // [outcomes]: when outcomes are taken and derived outcomes. Read by
   // collect only: not part of the sweep's hash (it does not change any run).
   OutcomesSpec outcomes;
+  // Common random numbers: replicate r has the same seed at every design point
+  // (the seed of point 0), so any two points can be compared run by run.
+  bool paired = false;
 };
 
 // Reads and checks a sweep file; a relative base path is resolved against
