@@ -25,11 +25,11 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 PREFIX = "/opt/missionsim-install-test"
 
 SWEEP = """
-# A copy of the shipped tiny-lhs sweep, made smaller, beside a copy of its base.
+# A small random-design sweep, beside a copy of its base.
 [sweep]
 name = "installed"
 base = "tiny.toml"
-design = "lhs"
+design = "random"
 samples = 3
 replicates = 2
 seed = 7

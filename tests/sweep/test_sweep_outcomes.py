@@ -17,7 +17,7 @@ SWEEP = """
 [sweep]
 name = "outcomes"
 base = "{base}"
-design = "lhs"
+design = "random"
 samples = 3
 replicates = 2
 seed = 11
