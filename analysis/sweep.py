@@ -797,3 +797,94 @@ def sweep_events(df: pd.DataFrame, adoption=(0.5,), exceeds=(), survival=()) -> 
             out[f"t_exit_{s}"] = survival_time(ds, s)
         rows.append(out)
     return pd.DataFrame(rows)
+
+
+# --- outcome expressions ---------------------------------------------------------------
+
+SHARE_LIKE = ("share", "adopters_share", "market_adopters_share")
+
+
+class ExpressionError(ValueError):
+    """An outcome expression that cannot be evaluated: the message says why."""
+
+
+def parse_outcome_expression(text: str):
+    """The syntax tree of an outcome expression, with strategy names quoted.
+
+    ``share[synergy] - share[philanthropy]``, ``profit[success] / 1000``,
+    ``market_hhi``: strategy outcomes indexed by a strategy, market and
+    derived per-time outcomes by name, numbers, ``+ - * /`` and parentheses
+    (the syntax of ``[outcomes.derived]`` in a sweep file).
+    """
+    import ast
+    import re
+
+    quoted = re.sub(r"\[\s*([^\]\"']+?)\s*\]", lambda m: '["' + m.group(1) + '"]', text)
+    try:
+        tree = ast.parse(quoted, mode="eval").body
+    except SyntaxError as err:
+        raise ExpressionError(f"outcome expression '{text}': {err.msg}") from None
+    return tree
+
+
+def evaluate_outcome(ds, text: str):
+    """Evaluate an outcome expression on a ``load_dataset`` Dataset: a DataArray [run, time].
+
+    Returns ``(values, share_like)``: ``share_like`` is True when the
+    expression only adds and subtracts shares (so it reads in percentage
+    points).
+    """
+    import ast
+
+    tree = parse_outcome_expression(text)
+    strategy_vars = [v for v in ds.data_vars if ds[v].dims == ("run", "time", "strategy")]
+    plain_vars = [v for v in ds.data_vars if ds[v].dims == ("run", "time")]
+    shares = [True]
+
+    def term(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) \
+                and not isinstance(node.value, bool):
+            shares[0] = False
+            return float(node.value)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) \
+                and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+            var, strategy = node.value.id, node.slice.value
+            if var not in strategy_vars:
+                raise ExpressionError(f"outcome expression '{text}': '{var}[...]' is not a "
+                                      f"strategy outcome; one of " + ", ".join(strategy_vars))
+            if strategy not in ds.strategy.values:
+                raise ExpressionError(f"outcome expression '{text}': no strategy '{strategy}' "
+                                      f"in this sweep; strategies: " +
+                                      ", ".join(ds.strategy.values.tolist()))
+            shares[0] &= var in SHARE_LIKE
+            return ds[var].sel(strategy=strategy, drop=True)
+        if isinstance(node, ast.Name):
+            name = node.id if node.id in plain_vars else f"market_{node.id}"
+            if name not in plain_vars:
+                raise ExpressionError(f"outcome expression '{text}': unknown name '{node.id}'; "
+                                      f"use a strategy outcome with its strategy "
+                                      f"(share[synergy]) or one of " + ", ".join(plain_vars))
+            shares[0] &= name in SHARE_LIKE
+            return ds[name]
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            value = term(node.operand)
+            return -value if isinstance(node.op, ast.USub) else value
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult,
+                                                               ast.Div)):
+            left, right = term(node.left), term(node.right)
+            if isinstance(node.op, ast.Add):
+                return left + right
+            if isinstance(node.op, ast.Sub):
+                return left - right
+            shares[0] = False
+            if isinstance(node.op, ast.Mult):
+                return left * right
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return left / right
+        raise ExpressionError(f"outcome expression '{text}': only numbers, outcome[strategy], "
+                              f"market or derived outcome names, + - * / and parentheses")
+
+    value = term(tree)
+    if not hasattr(value, "dims"):
+        raise ExpressionError(f"outcome expression '{text}' names no outcome")
+    return value.transpose("run", "time"), shares[0]
