@@ -15,7 +15,16 @@ DIR is a sweep directory after ``missionsim sweep collect DIR`` (or its
   all runs (median and 10-90 % band), read from the runs' files;
 - ``sobol_indices.png`` and ``sobol_indices.csv`` (``sobol`` designs only):
   first- and total-order Sobol indices of the outcome with 95 % bootstrap
-  intervals (analysis/sobol.py).
+  intervals (analysis/sobol.py);
+- with ``--x KEY`` (or ``--x time``) only ``interaction.png`` (or the file
+  ``-o`` names when it ends in ``.png``): the outcome against KEY, one line
+  per level of ``--by``, one panel per ``--at`` time and a row per level of
+  ``--facet``; each point the mean over the runs of its (x, by, facet) cell
+  with the 95 % t interval of that mean.
+
+``--outcome`` may also be a derived outcome of the sweep file or an
+expression such as ``"share[synergy] - share[philanthropy]"``; ``--at T``
+takes it at step T of ``/outcomes/time`` (default: the final step).
 
 A directory or file it cannot read ends it with one line, ``plot_sweep:
 error: ...``, and exit status 2.

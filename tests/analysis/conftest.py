@@ -198,9 +198,10 @@ def add_time_resolved(sweep_dir: Path, times, per_time=None, events=None) -> Pat
             d = f.create_dataset(f"outcomes/derived/{name}",
                                  data=np.array([fn(ds) for ds in runs], dtype=float))
             d.attrs["expression"], d.attrs["kind"] = text, "event"
-        for obj in [f["outcomes/time"]] + [f[f"outcomes_t/{g}/{n}"] for g in ("strategy", "firm", "market")
-                                           for n in f[f"outcomes_t/{g}"]] + \
-                [f[f"outcomes/derived/{n}"] for n in (f["outcomes/derived"] if "outcomes/derived" in f else [])]:
+        derived = list(f["outcomes/derived"].values()) if "outcomes/derived" in f else []
+        written = [f[f"outcomes_t/{g}/{n}"] for g in ("strategy", "firm", "market")
+                   for n in f[f"outcomes_t/{g}"]]
+        for obj in [f["outcomes/time"]] + written + derived:
             obj.attrs.create("units", "", dtype=h5py.string_dtype())
             obj.attrs.create("long_name", "test fixture", dtype=h5py.string_dtype())
         _reseal(f)

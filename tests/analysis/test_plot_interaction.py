@@ -18,8 +18,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from scipy import stats  # noqa: E402
 
-from analysis.plot_sweep import (DPI, Interaction, Outcome, UsageError, fig_interaction,  # noqa: E402
-                                 fig_outcome_vs_parameters, fig_sobol, figure_size,
+from analysis.plot_sweep import (DPI, Interaction, Outcome, fig_interaction,  # noqa: E402
+                                 fig_outcome_vs_parameters, figure_size,
                                  format_values, pixel_size)
 from analysis.sweep import load_dataset, load_sweep  # noqa: E402
 from conftest import _reseal, add_time_resolved, plot_sweep_cmd, png_size  # noqa: E402
@@ -242,26 +242,3 @@ def test_parameter_panels_use_readable_ticks_and_say_what_bands_are(known):
     assert "pooled over the other parameters" in texts
     assert "95 % t interval over its 4 replicates" in texts
     plt.close(fig)
-
-
-def test_sobol_legend_inside_the_figure(sobol_sweep):
-    df = load_sweep(sobol_sweep)
-    df.attrs["replicates"] = 2  # adds the seed-noise entry: the widest legend
-    for name in ("market:hhi", "share"):
-        out = Outcome(df, name)
-        fig = plt.figure(figsize=figure_size("sobol_indices", df, out), dpi=DPI,
-                         layout="constrained")
-        fig_sobol(df, fig, out)
-        fig.canvas.draw()
-        renderer = fig.canvas.get_renderer()
-        legends = [a.get_legend() for a in fig.axes if a.get_legend()]
-        assert len(legends) == 1
-        box = legends[0].get_window_extent(renderer)
-        assert box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y0 >= 0, (name, box)
-        texts = [t.get_text() for t in legends[0].get_texts()]
-        assert any("first order S1" in t for t in texts) and any("seed noise" in t for t in texts)
-        for a in fig.axes:
-            for t in a.texts:
-                b = t.get_window_extent(renderer)
-                assert b.x0 >= 0 and b.x1 <= fig.bbox.x1, t.get_text()
-        plt.close(fig)
