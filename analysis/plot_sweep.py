@@ -311,7 +311,7 @@ def _inches(name, df, outcome=None, layout=None):
     n_par = max(len(df.attrs["parameters"]), 1)
     if name == "interaction":
         ncols, nrows = layout or (1, 1)
-        return (max(5.6 * ncols + 0.8, 7.5), 4.4 * nrows + 1.3)
+        return (max(5.6 * ncols + 0.8, 8.5), 4.4 * nrows + 1.6)
     if name == "outcome_vs_parameters":
         ncols, nrows = _grid_shape(n_par)
         return (max(5.2 * ncols + 0.6, 10.0), 4.2 * nrows + 2.3)
@@ -947,11 +947,13 @@ def fig_interaction(df, fig, outcome, spec):
                       title=("\n".join(textwrap.wrap(spec.by, 40)) if spec.by else None),
                       title_fontsize="small")
     what = outcome.title.replace("final ", "")
+    if "[" not in what:  # an expression keeps its case
+        what = what[0].upper() + what[1:]
     against = "time" if spec.x == "time" else spec.x
-    head = f"{what[0].upper() + what[1:]} against {against}" + \
-        (f", one line per {spec.by}" if spec.by else "")
-    width = int(fig.get_figwidth() * 9)  # characters of a bold title line that fit
-    fig.suptitle("\n".join(textwrap.wrap(head, width) + [_describe(df)]), fontweight="bold")
+    head = f"{what} against {against}" + (f", one line per {spec.by}" if spec.by else "")
+    width = int(fig.get_figwidth() * 10)  # characters of a bold title line that fit
+    lines = textwrap.wrap(head, width) + textwrap.wrap(_describe(df), width)
+    fig.suptitle("\n".join(lines), fontweight="bold")
 
 
 def _time_cells(df, outcome, col, spec):

@@ -93,6 +93,11 @@ def test_difference_from_final_step_shares(small_example):
     assert "over the 2 runs at each design point" in legend[-1].replace("\n", " ")
     assert ax.get_legend().get_title().get_text() == VALUES
     assert "percentage points" in ax.get_ylabel()
+    # The long keys in the title are wrapped, not cut at the figure's edges.
+    renderer = fig.canvas.get_renderer()
+    for text in [fig._suptitle, ax.get_legend()] + ax.texts:
+        box = text.get_window_extent(renderer)
+        assert 0 <= box.x0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1, text
     plt.close(fig)
 
 

@@ -242,3 +242,18 @@ def test_parameter_panels_use_readable_ticks_and_say_what_bands_are(known):
     assert "pooled over the other parameters" in texts
     assert "95 % t interval over its 4 replicates" in texts
     plt.close(fig)
+
+
+def test_parameter_figures_at_a_chosen_time(over_time, tmp_path):
+    df = load_sweep(over_time)
+    ds = load_dataset(over_time)
+    out = Outcome(df, "success:share", ds)
+    at4 = out.at(df, 4, final=12)
+    np.testing.assert_array_equal(at4["success:share"], ds.share.sel(strategy="success",
+                                                                     time=4).values)
+    assert not np.array_equal(at4["success:share"], df["success:share"])
+    assert out.title.endswith("at t = 4") and "final" not in out.ylabel
+    proc = plot_sweep_cmd(over_time, "-o", tmp_path / "f", "--outcome", "success:share",
+                          "--at", "4", "--only", "outcome_vs_parameters")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [str(tmp_path / "f" / "outcome_vs_parameters.png")]
