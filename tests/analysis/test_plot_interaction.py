@@ -214,10 +214,13 @@ def test_cli_two_times_writes_two_panels(over_time, tmp_path):
     (["--x", "talk_rate", "--outcome", "share[nobody] - share[success]"], "no strategy 'nobody'"),
     (["--x", "talk_rate", "--at", "3"], "--at 3: outcomes were taken at t = 12"),
 ])
-def test_bad_interaction_options(known, tmp_path, args, message):
-    proc = plot_sweep_cmd(known, "-o", tmp_path / "f.png", *args)
-    assert proc.returncode == 2 and message in proc.stderr, proc.stderr
-    assert proc.stderr.count("\n") == 1
+def test_bad_interaction_options(known, tmp_path, capsys, args, message):
+    from analysis.plot_sweep import main
+
+    assert main([str(known), "-o", str(tmp_path / "f.png"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("plot_sweep: error: ") and err.count("\n") == 1, err
+    assert not (tmp_path / "f.png").exists()
 
 
 def test_format_values():
