@@ -15,12 +15,13 @@
 
 from .readers import (FORMAT, FORMAT_VERSION, TrajectoryError, by_strategy, load_run,
                       scenario_value, strategy_at, strategies_in_run)
-from .sweep import (SweepError, bootstrap_ci, first_time, firm_table, load_dataset, load_sweep,
-                    mean_ci, run_table, strategy_table, summarise, survival_time, sweep_events,
-                    sweep_firms, sweep_run, sweep_runs, time_share_exceeds, time_to_adoption)
+from .sweep import (SweepError, bootstrap_ci, evaluate_outcome, first_time, firm_table,
+                    load_dataset, load_sweep, mean_ci, run_table, strategy_table, summarise,
+                    survival_time, sweep_events, sweep_firms, sweep_run, sweep_runs,
+                    time_share_exceeds, time_to_adoption)
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "TrajectoryError", "SweepError", "bootstrap_ci",
-           "by_strategy", "first_time", "firm_table", "load_dataset", "load_run", "load_sweep",
-           "mean_ci", "run_table", "scenario_value", "strategy_at", "strategies_in_run",
-           "strategy_table", "summarise", "survival_time", "sweep_events", "sweep_firms",
+           "by_strategy", "evaluate_outcome", "first_time", "firm_table", "load_dataset",
+           "load_run", "load_sweep", "mean_ci", "run_table", "scenario_value", "strategy_at",
+           "strategies_in_run", "strategy_table", "summarise", "survival_time", "sweep_events", "sweep_firms",
            "sweep_run", "sweep_runs", "time_share_exceeds", "time_to_adoption"]
