@@ -134,8 +134,9 @@ def _share_by_strategy_stack(ax, ds, title="Market share by strategy"):
 # --- figures -------------------------------------------------------------------------
 
 
-def _firm_lines(ax, ds, var, scale=1.0):
-    """One line per firm that ever lives, coloured by its strategy, NaN while dead."""
+def _firm_lines(ax, ds, var, scale=1.0, styles=True):
+    """One line per firm that ever lives, coloured by its strategy, NaN while dead
+    (``styles``: firms of one strategy told apart by line style, else all solid)."""
     strategies = _firm_strategy(ds)
     seen = {}
     values = ds[var].values.astype(float) * scale
@@ -149,7 +150,7 @@ def _firm_lines(ax, ds, var, scale=1.0):
         seen[s] = k + 1
         ax.plot(ds.time.values, np.where(alive[:, j], values[:, j], np.nan),
                 color=strategy_colour(s),
-                linestyle="-" if many else LINESTYLES[k % len(LINESTYLES)],
+                linestyle="-" if many or not styles else LINESTYLES[k % len(LINESTYLES)],
                 linewidth=0.8 if many else 1.6,
                 label=None if many else (firm if firm.startswith(s) else f"{firm} ({s})"))
     if many:
@@ -225,17 +226,20 @@ def _kano_questionnaire(ds):
 
 # Berger et al. (1993) quadrants of the Better / |Worse| plane, split at 0.5.
 KANO_QUADRANTS = (
-    (0.25, 0.97, "attractive (A)\ndelights, not missed"),
-    (0.75, 0.97, "one-dimensional (O)\nmore is better"),
-    (0.75, 0.03, "must-be (M)\nexpected, only missed"),
-    (0.25, 0.03, "indifferent (I)"),
+    (0.25, 0.75, "attractive (A)\ndelights, not missed"),
+    (0.75, 0.75, "one-dimensional (O)\nmore is better"),
+    (0.75, 0.25, "must-be (M)\nexpected, only missed"),
+    (0.25, 0.25, "indifferent (I)"),
 )
+KANO_MARGIN = 0.06  # the plane is drawn from -margin to 1 + margin: paths at 0 or 1 stay whole
 
 
 def _kano_plane(ax, ds, colours):
     data = _kano_questionnaire(ds)
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+    ax.set_xlim(-KANO_MARGIN, 1 + KANO_MARGIN)
+    ax.set_ylim(-KANO_MARGIN, 1 + KANO_MARGIN)
+    ax.set_xticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
     ax.set_aspect("equal")
     ax.set_title("(b) Kano questionnaire: Better vs |Worse| over time")
     ax.set_xlabel("|Worse| [0–1] (dissatisfied when absent)")
@@ -248,9 +252,9 @@ def _kano_plane(ax, ds, colours):
     better, worse = data
     ax.axhline(0.5, color=ERA_MARK, linewidth=0.8)
     ax.axvline(0.5, color=ERA_MARK, linewidth=0.8)
-    for x, y, text in KANO_QUADRANTS:
-        ax.text(x, y, text, ha="center", va="top" if y > 0.5 else "bottom", fontsize="small",
-                color=E_COLOUR, style="italic")
+    for x, y, text in KANO_QUADRANTS:  # behind the paths, at the quadrant's centre
+        ax.text(x, y, text, ha="center", va="center", fontsize="small", color="#AAAAAA",
+                style="italic", zorder=0)
     t = ds.time.values
     shift = era_shift_time(ds)
     for a in range(better.shape[1]):
@@ -272,8 +276,7 @@ def _kano_plane(ax, ds, colours):
     if shift is not None:
         handles.append(Line2D([], [], color=ERA_MARK, marker="D", linestyle="none",
                               label=f"position at the era shift (t = {shift})"))
-    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.08), fontsize="small",
-              framealpha=0.85)
+    ax.legend(handles=handles, loc="lower left", fontsize="small", framealpha=0.9)
 
 
 def fig_kano(ds, fig):
@@ -330,18 +333,52 @@ def fig_adoption_bass(ds, fig):
                  fontweight="bold")
 
 
+CHURN_WINDOW = 12  # months over which the retention panel averages
+
+
+def churn_by_strategy(ds, window=CHURN_WINDOW):
+    """Customers lost per month as % of last month's customers, by strategy [time, strategy]:
+    sum of (1 - retention) x last month's customers over the last ``window`` months,
+    divided by the sum of last month's customers (NaN until a firm of it had customers)."""
+    import xarray as xr
+
+    retention = ds["retention"].values.astype(float)
+    cust = ds["customers"].values.astype(float)
+    lagged = np.vstack([np.zeros_like(cust[:1]), cust[:-1]])
+    alive = ds["alive"].values.astype(bool)
+    labels = strategy_at(ds).values
+    names = by_strategy(ds, "retention", "lagged").strategy.values.tolist()
+    out = np.full((len(ds.time), len(names)), np.nan)
+    kernel = np.ones(window)
+    for j, name in enumerate(names):
+        ok = alive & (labels == name) & np.isfinite(retention) & (lagged > 0)
+        lost = np.where(ok, (1.0 - retention) * lagged, 0.0).sum(axis=1)
+        base = np.where(ok, lagged, 0.0).sum(axis=1)
+        lost_w = np.convolve(lost, kernel)[:len(lost)]
+        base_w = np.convolve(base, kernel)[:len(base)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[:, j] = np.where(base_w > 0, 100.0 * lost_w / base_w, np.nan)
+    return xr.DataArray(out, dims=("time", "strategy"),
+                        coords={"time": ds.time, "strategy": names}, name="churn")
+
+
 def fig_service_profit_chain(ds, fig):
     axes = fig.subplots(2, 2, sharex=True).ravel()
     panels = [
         ("engagement", "customers", "1. Engagement", "engagement [0–1]"),
         ("satisfaction", "customers", "2. Customer satisfaction", "satisfaction S [0–1]"),
-        ("retention", "lagged", "3. Retention", "customers kept from last month [0–1]"),
+        ("churn", None, f"3. Retention, as churn: customers lost per month\n"
+                        f"({CHURN_WINDOW}-month mean; lower = better retention)",
+         "lost / last month's customers [%]"),
         ("revenue", "sum", "4. Revenue", f"revenue [{MONEY}/month]"),
     ]
     for ax, (var, how, title, ylabel) in zip(axes, panels):
-        _by_strategy_lines(ax, by_strategy(ds, var, how))
+        _by_strategy_lines(ax, churn_by_strategy(ds) if var == "churn" else
+                           by_strategy(ds, var, how))
         _mark_era(ax, ds, label=False)
         _finish(ax, title, ylabel, legend=(var == "revenue"))
+        if var == "churn":
+            ax.set_ylim(bottom=0)
     axes[0].legend(fontsize="small")
     fig.suptitle("Service-profit chain by strategy: engagement → satisfaction → retention → "
                  "revenue", fontweight="bold")
@@ -450,16 +487,17 @@ def fig_overview(ds, fig):
     _mark_era(axes[2], ds, label=False)
     _finish(axes[2], "(c) Satisfaction S (solid) and success s (dashed)",
             "mean over customers [0–1]", legend=False)
-    _firm_lines(axes[3], ds, "cash")
+    _firm_lines(axes[3], ds, "cash", styles=False)
     axes[3].axhline(0.0, color="black", linewidth=0.6)
     _mark_era(axes[3], ds, label=False)
-    _finish(axes[3], "(d) Cash by firm", f"cash [{MONEY}]", legend=False)
+    _finish(axes[3], "(d) Cash of every firm (one solid line each)", f"cash [{MONEY}]",
+            legend=False)
     # One legend for the figure: the strategy colours are the same in every panel.
     names = list(dict.fromkeys(satisfaction.strategy.values.tolist() + _firm_strategy(ds)))
     names = [s for s in names if s]
     handles = [Patch(color=strategy_colour(s), label=s) for s in names]
-    handles += [Line2D([], [], color="black", label="satisfaction S (c)"),
-                Line2D([], [], color="black", linestyle="--", label="success s (c)"),
+    handles += [Line2D([], [], color="black", label="(c) satisfaction S"),
+                Line2D([], [], color="black", linestyle="--", label="(c) success s"),
                 Line2D([], [], color=ERA_MARK, linestyle=":", label="era shift (w half-way)")]
     legend_ax.legend(handles=handles, loc="center", ncol=min(len(handles), 9), fontsize="small",
                      title="strategy (same colour in every panel and figure)", frameon=False)

@@ -15,7 +15,16 @@ DIR is a sweep directory after ``missionsim sweep collect DIR`` (or its
   all runs (median and 10-90 % band), read from the runs' files;
 - ``sobol_indices.png`` and ``sobol_indices.csv`` (``sobol`` designs only):
   first- and total-order Sobol indices of the outcome with 95 % bootstrap
-  intervals (analysis/sobol.py).
+  intervals (analysis/sobol.py);
+- with ``--x KEY`` (or ``--x time``) only ``interaction.png`` (or the file
+  ``-o`` names when it ends in ``.png``): the outcome against KEY, one line
+  per level of ``--by``, one panel per ``--at`` time and a row per level of
+  ``--facet``; each point the mean over the runs of its (x, by, facet) cell
+  with the 95 % t interval of that mean.
+
+``--outcome`` may also be a derived outcome of the sweep file or an
+expression such as ``"share[synergy] - share[philanthropy]"``; ``--at T``
+takes it at step T of ``/outcomes/time`` (default: the final step).
 
 A directory or file it cannot read ends it with one line, ``plot_sweep:
 error: ...``, and exit status 2.
@@ -45,7 +54,8 @@ from .readers import TrajectoryError, by_strategy  # noqa: E402
 from .design import MIN_SALTELLI_N  # noqa: E402
 from .sobol import SaltelliWarning, sobol_indices  # noqa: E402
 from .style import DPI, strategy_colour  # noqa: E402
-from .sweep import MARKET_OUTCOMES, STRATEGY_OUTCOMES, load_sweep, sweep_runs  # noqa: E402
+from .sweep import (MARKET_OUTCOMES, STRATEGY_OUTCOMES, ExpressionError,  # noqa: E402
+                    evaluate_outcome, load_dataset, load_sweep, mean_ci, sweep_runs)
 
 MARKET_COLOUR = "black"
 TIE_COLOUR = "#888888"
@@ -76,35 +86,95 @@ class UsageError(Exception):
 
 
 class Outcome:
-    """The columns plotted for one --outcome, with their colours and the axis label."""
+    """The columns plotted for one --outcome, with their colours and the axis label.
 
-    def __init__(self, df, name):
+    ``name``: a quantity for every strategy (``share``), one column
+    (``success:share``, ``market:hhi``), a derived outcome of the sweep
+    (``/outcomes/derived/<name>``) or an expression (``share[synergy] -
+    share[philanthropy]``). With ``ds`` (``load_dataset``) the outcome can be
+    taken at any time of ``/outcomes/time`` (``at``, ``arrays``); without, only
+    the final-step columns of ``df`` are known.
+    """
+
+    def __init__(self, df, name, ds=None):
         strategies = df.attrs["strategies"]
         self.name = name
+        self.arrays = {}     # column -> DataArray [run, time] (or [run] for an event)
+        self.event = False
+        quantity = None
+        derived = ds is not None and name in ds.data_vars and "kind" in ds[name].attrs
         if name in STRATEGY_OUTCOMES:
             quantity = name
             self.columns = [f"{s}:{name}" for s in strategies]
             self.labels = list(strategies)
             self.colours = [strategy_colour(s) for s in strategies]
+            if ds is not None:
+                self.arrays = {c: ds[name].sel(strategy=s, drop=True)
+                               for c, s in zip(self.columns, strategies)}
         elif name in MARKET_OUTCOMES and name not in STRATEGY_OUTCOMES:
-            return self.__init__(df, f"market:{name}")
+            return self.__init__(df, f"market:{name}", ds)
         elif name in df.attrs["outcomes"]:
             who, quantity = name.split(":", 1)
             self.columns = [name]
             self.labels = [name]
             self.colours = [MARKET_COLOUR if who == "market" else strategy_colour(who)]
+            if ds is not None:
+                self.arrays = {name: ds[f"market_{quantity}"] if who == "market" else
+                               ds[quantity].sel(strategy=who, drop=True)}
+        elif derived or (ds is not None and ("[" in name or any(op in name for op in "+-*/"))):
+            expression = ds[name].attrs.get("expression", "") if derived else name
+            share_like = False
+            try:
+                values, share_like = evaluate_outcome(ds, expression)
+            except ExpressionError as err:
+                if not derived:
+                    raise UsageError(str(err)) from None
+                values = None
+            if derived:
+                values = ds[name]
+                self.event = ds[name].attrs.get("kind") == "event"
+            self.columns = [name]
+            self.labels = [name]
+            self.colours = [MARKET_COLOUR]
+            self.arrays = {name: values}
+            pretty = expression.replace(" - ", " − ")
+            self.factor = 100.0 if share_like else 1.0
+            unit = ("percentage points" if "-" in expression else "% of population") \
+                if share_like else ""
+            what = (f"{name} = {pretty}" if derived and pretty else pretty or name)
+            self.title = what
+            self.ylabel = f"{pretty or name} [{unit}]" if unit else (pretty or name)
+            self.when = None
+            return
         else:
             choices = sorted(set(STRATEGY_OUTCOMES) | set(MARKET_OUTCOMES)) + df.attrs["outcomes"]
-            raise UsageError(f"unknown outcome '{name}'; one of: " + ", ".join(choices))
+            if ds is not None:
+                choices += [v for v in ds.data_vars if "kind" in ds[v].attrs]
+            raise UsageError(f"unknown outcome '{name}'; one of: " + ", ".join(choices) +
+                             ", or an expression such as 'share[success] - share[shareholder]'")
         text, unit, self.factor = QUANTITIES.get(quantity, (quantity, "", 1.0))
         if quantity == "societal_value" and self.columns == ["market:societal_value"]:
             text = "market societal value summed over the run"
         who = "" if len(self.columns) > 1 else self.columns[0].split(":")[0] + ": "
         self.title = who + text
         self.ylabel = f"{text} [{unit}]" if unit else text
+        self.when = None
 
     def values(self, df, column):
         return df[column].to_numpy(dtype=float) * self.factor
+
+    def at(self, df, t, final=None):
+        """``df`` with this outcome's columns taken at step ``t`` (a copy; labels say when)."""
+        out = df.copy()
+        out.attrs = dict(df.attrs)
+        for column, da in self.arrays.items():
+            v = da if "time" not in da.dims else da.sel(time=t)
+            out[column] = np.asarray(v.values, dtype=float)
+        if final is not None and t != final and not self.event:
+            self.title = self.title.replace("final ", "") + f" at t = {t}"
+            self.ylabel = self.ylabel.replace("final ", "")
+            self.when = t
+        return out
 
 
 def _scenario_doc():
@@ -150,6 +220,36 @@ def parameter_meaning(key):
         _DOC = _scenario_doc()
     parts = [p for p in key.split(".") if not p.isdigit()]
     return _DOC.get((".".join(parts[:-1]), parts[-1]), ("", ""))[1]
+
+
+def format_values(values, max_digits=6):
+    """Short tick labels for parameter values: the fewest significant digits (at most
+    ``max_digits``) that keep the values apart and each within 1 % of its value
+    (0.333333 -> 0.33, 0.2 -> 0.2, 1e-05 -> 1e-05, 12000.0 -> 12000).
+    Non-numbers are shown as they are (booleans as true/false)."""
+    out = []
+    numeric = [v for v in values if isinstance(v, (int, float, np.integer, np.floating))
+               and not isinstance(v, (bool, np.bool_))]
+    if len(numeric) != len(values):
+        return [str(v).lower() if isinstance(v, (bool, np.bool_)) else str(v) for v in values]
+    x = np.asarray(numeric, dtype=float)
+    for digits in range(1, max_digits + 1):
+        out = [_short(v, digits) for v in x]
+        close = all(not np.isfinite(v) or v == 0 or abs(float(t) - v) <= 0.01 * abs(v)
+                    for v, t in zip(x, out))
+        if close and len(set(out)) == len(set(x.tolist())):
+            return out
+    return out
+
+
+def _short(v, digits):
+    if not np.isfinite(v):
+        return str(v)
+    if v == int(v) and abs(v) < 1e6:
+        return str(int(v))
+    text = f"{v:.{digits}g}"
+    return text
+
 
 
 def _is_numeric(df, key):
@@ -200,19 +300,22 @@ def _grid_shape(n, ncols=3):
     return ncols, max(1, math.ceil(n / ncols))
 
 
-def figure_size(name, df, outcome=None):
+def figure_size(name, df, outcome=None, layout=None):
     """Figure size in inches of figure ``name`` for sweep ``df`` (a whole number of pixels)."""
-    w, h = _inches(name, df, outcome)
+    w, h = _inches(name, df, outcome, layout)
     # A hair over the pixel count, so that the PNG is exactly pixel_size() whether the
     # backend rounds or truncates width * dpi.
     return (round(w * DPI) + 0.01) / DPI, (round(h * DPI) + 0.01) / DPI
 
 
-def _inches(name, df, outcome=None):
+def _inches(name, df, outcome=None, layout=None):
     n_par = max(len(df.attrs["parameters"]), 1)
+    if name == "interaction":
+        ncols, nrows = layout or (1, 1)
+        return (max(5.6 * ncols + 0.8, 8.5), 4.4 * nrows + 1.6)
     if name == "outcome_vs_parameters":
         ncols, nrows = _grid_shape(n_par)
-        return (max(5.2 * ncols + 0.6, 10.0), 4.2 * nrows + 1.9)
+        return (max(5.2 * ncols + 0.6, 10.0), 4.2 * nrows + 2.3)
     if name == "winner_heatmap":
         return (13.0, 6.0)
     if name == "share_over_time":
@@ -220,13 +323,14 @@ def _inches(name, df, outcome=None):
     if name == "sobol_indices":
         n = len(outcome.columns) if outcome is not None else 1
         ncols, nrows = _grid_shape(n)
-        return (max(4.8 * ncols + 0.6, 11.0), 4.2 * nrows + 1.6)
+        return (max(4.8 * ncols + 0.6, 11.0), 4.2 * nrows + 1.9)
     raise KeyError(name)
 
 
-def pixel_size(name, df, outcome=None):
-    """(width, height) in pixels of figure ``name`` for sweep ``df``."""
-    w, h = _inches(name, df, outcome)
+def pixel_size(name, df, outcome=None, layout=None):
+    """(width, height) in pixels of figure ``name`` for sweep ``df`` (``layout``: the
+    interaction figure's (columns, rows) of panels, ``Interaction.layout``)."""
+    w, h = _inches(name, df, outcome, layout)
     return int(round(w * DPI)), int(round(h * DPI))
 
 
@@ -277,7 +381,11 @@ def _panel(ax, df, key, outcome, done):
             g = pd.DataFrame({"p": df.loc[ok, "point"].to_numpy(), "x": xd, "y": y}).groupby("p")
             stats = g.agg(x=("x", "first"), m=("y", "mean"), lo=("y", "min"), hi=("y", "max"),
                           n=("y", "size"))
-            stats = stats[stats.n > 1]
+            if reps >= 3:  # the t interval of the point's mean over its replicates
+                ci = g["y"].apply(lambda v: mean_ci(v.to_numpy())[1:3])
+                stats["lo"] = [c[0] for c in ci]
+                stats["hi"] = [c[1] for c in ci]
+            stats = stats[(stats.n > 1) & np.isfinite(stats.lo)]
             ax.errorbar(stats.x, stats.m, yerr=[stats.m - stats.lo, stats.hi - stats.m],
                         fmt="o", color=colour, markersize=4, elinewidth=0.8, capsize=2,
                         alpha=0.7, zorder=3)
@@ -300,9 +408,9 @@ def _panel(ax, df, key, outcome, done):
     if log:
         ax.set_xscale("log")
     if categorical:
-        ax.set_xticks(range(len(cats)), [str(c) for c in cats])
+        ax.set_xticks(range(len(cats)), format_values(cats))
     elif cats is not None and len(cats) <= MAX_DISCRETE:
-        ax.set_xticks(cats, [f"{c:g}" for c in cats])
+        ax.set_xticks(cats, format_values(cats))
         ax.minorticks_off()
     if y_seen:  # limits from the runs, so that a wide band cannot squash them
         y = np.concatenate(y_seen)
@@ -329,7 +437,7 @@ def _describe(df):
 def fig_outcome_vs_parameters(df, fig, outcome, pair=None):
     keys = df.attrs["parameters"]
     ncols, nrows = _grid_shape(len(keys))
-    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.0] * nrows + [0.12])
+    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.0] * nrows + [0.22])
     done = (df["status"] == "done").to_numpy()
     for i, key in enumerate(keys):
         ax = fig.add_subplot(grid[i // ncols, i % ncols])
@@ -340,14 +448,18 @@ def fig_outcome_vs_parameters(df, fig, outcome, pair=None):
                for c, l in zip(outcome.colours, outcome.labels)]
     handles.append(Line2D([], [], color="grey", marker="o", linestyle="none", markersize=3,
                           alpha=0.5, label="one run"))
-    if df.attrs["replicates"] > 1:
+    reps = df.attrs["replicates"]
+    if reps > 1:
+        what = (f"95 % t interval over its {reps} replicates" if reps >= 3 else
+                f"range over its {reps} replicates")
         handles.append(Line2D([], [], color="grey", marker="o", markersize=4, linestyle="-",
-                              linewidth=1.0, label="design point: mean, bar = range over "
-                                                   f"{df.attrs['replicates']} replicates"))
+                              linewidth=1.0, label=f"design point: mean, bar = {what}"))
+    pooled = "pooled over the other parameters" if len(df.attrs["parameters"]) > 1 else \
+        "all runs at it"
     handles.append(Patch(color="grey", alpha=0.3,
-                         label="line: mean over runs per value or bin; band: its 95 % CI "
-                               "(from 3 runs)"))
-    legend_ax.legend(handles=handles, loc="center", ncol=max(len(outcome.columns), 3),
+                         label=f"line: mean over the runs at each value or bin ({pooled});\n"
+                               "band: 95 % t interval of that mean (3 runs or more)"))
+    legend_ax.legend(handles=handles, loc="center", ncol=min(max(len(outcome.columns), 2), 4),
                      fontsize="small", frameon=False)
     fig.suptitle(f"{outcome.title[0].upper() + outcome.title[1:]} against each parameter\n"
                  f"{_describe(df)}", fontweight="bold")
@@ -371,7 +483,7 @@ def _axis_cells(df, key, done):
     if cats is not None:
         index = {v: i for i, v in enumerate(cats)}
         cells = np.array([index.get(v, -1) for v in df[key].tolist()])
-        return [f"{c:g}" if isinstance(c, float) else str(c) for c in cats], cells
+        return format_values(cats), cells
     x = df[key].to_numpy(dtype=float)
     lo, hi = df.attrs["lo"].get(key, np.nan), df.attrs["hi"].get(key, np.nan)
     if not (np.isfinite(lo) and np.isfinite(hi) and hi > lo):
@@ -380,8 +492,8 @@ def _axis_cells(df, key, done):
     log = df.attrs["scales"].get(key) == "log-uniform" and lo > 0
     edges = np.logspace(np.log10(lo), np.log10(hi), k + 1) if log else np.linspace(lo, hi, k + 1)
     cells = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, k - 1)
-    fmt = (lambda v: f"{v:.3g}")
-    return [f"{fmt(edges[i])}–{fmt(edges[i + 1])}" for i in range(k)], cells
+    text = format_values(list(edges), max_digits=3)
+    return [f"{text[i]}–{text[i + 1]}" for i in range(k)], cells
 
 
 def win_matrix(df):
@@ -590,7 +702,7 @@ def fig_sobol(df, fig, outcome, pair=None, table=None):
     table = sobol_table(df, outcome) if table is None else table
     keys = df.attrs["parameters"]
     ncols, nrows = _grid_shape(len(outcome.columns))
-    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.0] * nrows + [0.14])
+    grid = fig.add_gridspec(nrows + 1, ncols, height_ratios=[1.0] * nrows + [0.2])
     x = np.arange(len(keys))
     width = 0.38
     noise = replicate_noise(df, outcome)
@@ -646,12 +758,225 @@ def fig_sobol(df, fig, outcome, pair=None, table=None):
     else:
         note = ("every run has its own seed, so seed noise adds to every ST: ST ≈ 1 for all "
                 "parameters means run-to-run noise dominates (add replicates)")
-    legend_ax.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize="small",
+    # Two columns and a wrapped note: the legend stays inside the figure at any panel count.
+    legend_ax.legend(handles=handles, loc="upper center", ncol=2, fontsize="small",
                      frameon=False)
-    legend_ax.text(0.5, 0.0, note, ha="center", va="bottom", fontsize="small",
-                   transform=legend_ax.transAxes, color="#444444")
+    width = int(fig.get_figwidth() * 14)  # characters of small text across the figure
+    legend_ax.text(0.5, 0.0, "\n".join(textwrap.wrap(note, width)), ha="center", va="bottom",
+                   fontsize="small", transform=legend_ax.transAxes, color="#444444")
     fig.suptitle(f"Sobol sensitivity of {outcome.title} to each parameter\n{_describe(df)}",
                  fontweight="bold")
+
+
+
+# --- figure 5: interaction: outcome against one parameter (or time), a line per level ---
+
+
+class Interaction:
+    """What the interaction figure draws: x (a parameter or "time"), by, facet and times."""
+
+    def __init__(self, df, ds, outcome, x, by=None, facet=None, times=None):
+        keys = df.attrs["parameters"]
+        self.x = "time" if x == "time" else _parameter(df, x, "--x")
+        self.by = _parameter(df, by, "--by") if by else None
+        self.facet = _parameter(df, facet, "--facet") if facet else None
+        named = [k for k in (self.x, self.by, self.facet) if k and k != "time"]
+        if len(set(named)) != len(named):
+            raise UsageError("--x, --by and --facet must name different parameters")
+        if len(outcome.columns) > 1 and self.by:
+            raise UsageError(f"--by draws one line per level of {self.by}: give one column as "
+                             f"--outcome (e.g. {outcome.columns[0]}) or an expression, not "
+                             f"'{outcome.name}' ({len(outcome.columns)} strategies)")
+        if self.x == "time" and (ds is None or ds.sizes["time"] < 2):
+            raise UsageError("--x time needs outcomes at several times; this sweep.h5 has "
+                             "the final step only (collect a sweep with an [outcomes] table: "
+                             "at = [...] or every = k)")
+        if self.x == "time" and outcome.event:
+            raise UsageError(f"'{outcome.name}' is an event outcome (one value per run): it "
+                             f"has no time axis")
+        self.times = list(times) if times else [int(ds.time.values[-1])] if ds is not None \
+            else [None]
+        if self.x == "time":
+            self.times = [None]
+        # Parameters that vary but are neither x, by nor facet: the cells pool over them.
+        self.pooled = [k for k in keys if k not in named and df[k].nunique() > 1]
+
+    def layout(self, df):
+        """(columns, rows) of panels."""
+        facets = len(_levels(df, self.facet)[0]) if self.facet else 1
+        if self.x == "time":
+            return facets, 1
+        return len(self.times), facets
+
+
+def _parameter(df, name, option):
+    keys = df.attrs["parameters"]
+    hits = [k for k in keys if k == name] or [k for k in keys if k.endswith("." + name)]
+    if len(hits) != 1:
+        raise UsageError(f"{option}: '{name}' is {'ambiguous' if hits else 'not a parameter'} "
+                         f"of this sweep; parameters: " + ", ".join(keys))
+    return hits[0]
+
+
+def _levels(df, key, bins=3):
+    """(labels, level of every run) of a --by or --facet parameter: its values, or
+    ``bins`` bins of equal counts for a continuous one."""
+    done = (df["status"] == "done").to_numpy()
+    cats = _discrete_values(df[done], key)
+    if cats is not None:
+        index = {v: i for i, v in enumerate(cats)}
+        return format_values(cats), np.array([index.get(v, -1) for v in df[key].tolist()])
+    x = df[key].to_numpy(dtype=float)
+    edges = np.nanquantile(x[done], np.linspace(0, 1, bins + 1))
+    which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, bins - 1)
+    text = format_values(list(edges), max_digits=3)
+    return [f"{text[i]}–{text[i + 1]}" for i in range(bins)], which
+
+
+def interaction_cells(df, y, spec):
+    """Mean and 95 % t interval of ``y`` in every (x, by, facet) cell of the done runs.
+
+    One row per cell: ``x`` (position), ``by``, ``facet`` (level indices, 0
+    without), ``n``, ``mean``, ``lo``, ``hi``. With every varied parameter in
+    x, by or facet a cell holds the replicates of one design point.
+    """
+    done = (df["status"] == "done").to_numpy() & np.isfinite(y)
+    by = _levels(df, spec.by)[1] if spec.by else np.zeros(len(df), dtype=int)
+    facet = _levels(df, spec.facet)[1] if spec.facet else np.zeros(len(df), dtype=int)
+    cats = _discrete_values(df[done], spec.x) if done.any() else None
+    x, categorical = _x_positions(df, spec.x, cats)
+    if cats is None:  # continuous x: equal-width bins on its scale, at the mean of each bin
+        log = df.attrs["scales"].get(spec.x) == "log-uniform"
+        edges = _bins(x[done], log, df.loc[done, "point"].nunique())
+        which = np.clip(np.searchsorted(edges, x, side="right") - 1, 0, len(edges) - 2)
+        centre = pd.Series(x[done]).groupby(which[done]).mean()
+        x = centre.reindex(which).to_numpy()
+    rows = []
+    table = pd.DataFrame({"x": x, "by": by, "facet": facet, "y": y})[done]
+    for (xv, b, f_), g in table.groupby(["x", "by", "facet"], sort=True):
+        ci = mean_ci(g["y"].to_numpy())
+        rows.append(dict(x=xv, by=b, facet=f_, n=ci.n, mean=ci.mean, lo=ci.lo, hi=ci.hi))
+    return pd.DataFrame(rows, columns=["x", "by", "facet", "n", "mean", "lo", "hi"]), cats, \
+        categorical
+
+
+def _band_text(df, spec, cells):
+    n = cells["n"]
+    reps = f"{n.min()}" if n.min() == n.max() else f"{n.min()}–{n.max()}"
+    where = "at each design point" if not spec.pooled else "in each cell"
+    text = f"band: 95 % t interval of the mean over the {reps} runs {where}"
+    if spec.pooled:
+        text += " (pooled over " + ", ".join(spec.pooled) + ")"
+    elif df.attrs["replicates"] > 1:
+        text += " (its replicates, each with its own seed)"
+    return "\n".join(textwrap.wrap(text, 60))
+
+
+def fig_interaction(df, fig, outcome, spec):
+    ncols, nrows = spec.layout(df)
+    by_labels = _levels(df, spec.by)[0] if spec.by else [None]
+    facet_labels = _levels(df, spec.facet)[0] if spec.facet else [None]
+    axes = np.atleast_2d(fig.subplots(nrows, ncols, sharey=True, squeeze=False))
+    if spec.by:
+        colours = [plt.get_cmap("viridis")(0.9 * i / max(len(by_labels) - 1, 1))
+                   for i in range(len(by_labels))]
+        series = [(outcome.columns[0], outcome.labels[0], None)]
+    else:
+        colours = None
+        series = list(zip(outcome.columns, outcome.labels, outcome.colours))
+    all_cells = []
+    ymin, ymax = np.inf, -np.inf
+    for r in range(nrows):
+        for c in range(ncols):
+            ax = axes[r, c]
+            f_idx = r if spec.x != "time" else c
+            t = spec.times[c] if spec.x != "time" else None
+            if spec.x == "time":
+                frame = None
+            else:
+                frame = outcome.at(df, t) if outcome.arrays else df
+            for col, label, colour in series:
+                if spec.x == "time":
+                    cells, cats = _time_cells(df, outcome, col, spec), None
+                    categorical = False
+                else:
+                    y = outcome.values(frame, col)
+                    cells, cats, categorical = interaction_cells(frame, y, spec)
+                cells = cells[cells["facet"] == (f_idx if spec.facet else 0)]
+                all_cells.append(cells)
+                for b in range(len(by_labels)):
+                    cb = cells[cells["by"] == b].sort_values("x")
+                    if cb.empty:
+                        continue
+                    colour_b = colours[b] if spec.by else colour
+                    name = (f"{by_labels[b]}" if spec.by else label)
+                    ax.plot(cb["x"], cb["mean"], color=colour_b, marker="o", markersize=4,
+                            linewidth=2.0, label=name)
+                    ax.fill_between(cb["x"], cb["lo"], cb["hi"], color=colour_b, alpha=0.2,
+                                    linewidth=0)
+                    finite = cb[["mean", "lo", "hi"]].to_numpy(dtype=float)
+                    if np.isfinite(finite).any():
+                        ymin = min(ymin, np.nanmin(finite))
+                        ymax = max(ymax, np.nanmax(finite))
+            if spec.x == "time":
+                ax.set_xlabel("time [months]")
+            else:
+                scale = df.attrs["scales"].get(spec.x)
+                ax.set_xlabel(parameter_label(spec.x, scale))
+                if scale == "log-uniform" and not categorical:
+                    ax.set_xscale("log")
+                if categorical:
+                    ax.set_xticks(range(len(cats)), format_values(cats))
+                elif cats is not None and len(cats) <= MAX_DISCRETE:
+                    ax.set_xticks(cats, format_values(cats))
+                    ax.minorticks_off()
+            title = []
+            if t is not None:
+                final = int(outcome.arrays[col].time.values[-1]) if outcome.arrays and \
+                    "time" in outcome.arrays[col].dims else None
+                title.append(f"t = {t}" + (" (final step)" if t == final else ""))
+            if spec.facet:
+                title.append(f"{spec.facet} = {facet_labels[f_idx]}")
+            ax.set_title(", ".join(title), fontsize="medium")
+            if c == 0:
+                ax.set_ylabel(outcome.ylabel.replace("final ", ""))
+            ax.grid(True, alpha=0.3)
+    if np.isfinite(ymin) and ymin < 0 < ymax:
+        for ax in axes.ravel():
+            ax.axhline(0.0, color="black", linewidth=0.8, zorder=1)
+    cells = pd.concat(all_cells) if all_cells else pd.DataFrame(columns=["n"])
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    if cells.size:
+        handles.append(Patch(color="grey", alpha=0.3, label=_band_text(df, spec, cells)))
+    axes[0, 0].legend(handles=handles, loc="best", fontsize="small", framealpha=0.9,
+                      title=("\n".join(textwrap.wrap(spec.by, 40)) if spec.by else None),
+                      title_fontsize="small")
+    what = outcome.title.replace("final ", "")
+    if "[" not in what:  # an expression keeps its case
+        what = what[0].upper() + what[1:]
+    against = "time" if spec.x == "time" else spec.x
+    head = f"{what} against {against}" + (f", one line per {spec.by}" if spec.by else "")
+    width = int(fig.get_figwidth() * 10)  # characters of a bold title line that fit
+    lines = textwrap.wrap(head, width) + textwrap.wrap(_describe(df), width)
+    fig.suptitle("\n".join(lines), fontweight="bold")
+
+
+def _time_cells(df, outcome, col, spec):
+    """Cells over time: mean and 95 % t interval across the runs of each (by, facet) level."""
+    done = (df["status"] == "done").to_numpy()
+    by = _levels(df, spec.by)[1] if spec.by else np.zeros(len(df), dtype=int)
+    facet = _levels(df, spec.facet)[1] if spec.facet else np.zeros(len(df), dtype=int)
+    da = outcome.arrays[col]
+    values = np.asarray(da.values, dtype=float) * outcome.factor
+    rows = []
+    for b in np.unique(by[done]):
+        for f_ in np.unique(facet[done]):
+            member = done & (by == b) & (facet == f_)
+            for k, t in enumerate(da["time"].values):
+                ci = mean_ci(values[member, k])
+                rows.append(dict(x=float(t), by=b, facet=f_, n=ci.n, mean=ci.mean, lo=ci.lo,
+                                 hi=ci.hi))
+    return pd.DataFrame(rows, columns=["x", "by", "facet", "n", "mean", "lo", "hi"])
 
 
 FIGURES = {
@@ -678,12 +1003,37 @@ def check_pair(df, pair):
     return tuple(out)
 
 
-def plot_sweep(df, outdir, outcome="share", pair=None, only=None):
-    """Write the figures for sweep ``df`` into ``outdir``; return the paths written."""
-    outcome = outcome if isinstance(outcome, Outcome) else Outcome(df, outcome)
+def plot_sweep(df, outdir, outcome="share", pair=None, only=None, ds=None, at=None,
+               interaction=None):
+    """Write the figures for sweep ``df`` into ``outdir``; return the paths written.
+
+    ``ds``: ``load_dataset`` of the sweep (for outcomes at ``at``, derived
+    outcomes and expressions); ``at``: the step of the per-parameter figures
+    (default: the final step); ``interaction``: an ``Interaction`` (--x),
+    drawn as ``interaction.png``, or at ``outdir`` itself when it ends in
+    ``.png`` (then only that figure is drawn).
+    """
+    outcome = outcome if isinstance(outcome, Outcome) else Outcome(df, outcome, ds)
     pair = check_pair(df, pair)
-    os.makedirs(outdir, exist_ok=True)
+    single = str(outdir).endswith(".png")
+    os.makedirs(os.path.dirname(os.path.abspath(outdir)) if single else outdir, exist_ok=True)
     written = []
+    if interaction is not None:
+        layout = interaction.layout(df)
+        fig = plt.figure(figsize=figure_size("interaction", df, outcome, layout), dpi=DPI,
+                         layout="constrained")
+        try:
+            fig_interaction(df, fig, outcome, interaction)
+            path = outdir if single else os.path.join(outdir, "interaction.png")
+            fig.savefig(path, dpi=DPI)
+        finally:
+            plt.close(fig)
+        written.append(path)
+        if single or only is None:
+            return written
+    if outcome.arrays and ds is not None:
+        final = int(ds.time.values[-1])
+        df = outcome.at(df, final if at is None else at, final)
     for name, draw in FIGURES.items():
         if only and name not in only:
             continue
@@ -691,6 +1041,9 @@ def plot_sweep(df, outdir, outcome="share", pair=None, only=None):
             continue
         if name != "sobol_indices" and not df.attrs["parameters"] and name != "share_over_time":
             continue
+        if name in ("winner_heatmap", "share_over_time") and outcome.columns[0] not in \
+                df.attrs["outcomes"] and outcome.name not in STRATEGY_OUTCOMES and only is None:
+            continue  # figures of the strategies' shares: not about a derived outcome
         fig = plt.figure(figsize=figure_size(name, df, outcome), dpi=DPI, layout="constrained")
         try:
             if name == "sobol_indices":
@@ -710,17 +1063,43 @@ def plot_sweep(df, outdir, outcome="share", pair=None, only=None):
     return written
 
 
+def check_times(ds, at):
+    """The steps of --at, each one of the sweep's outcome times."""
+    if not at:
+        return None
+    times = ds.time.values.tolist()
+    for t in at:
+        if t not in times:
+            how = ("this sweep.h5 has outcomes at the final step only; for others collect a "
+                   "sweep with an [outcomes] table (at = [...] or every = k, docs/SWEEP.md)"
+                   if not ds.attrs["time_resolved"] else "")
+            raise UsageError(f"--at {t}: outcomes were taken at t = " +
+                             ", ".join(str(v) for v in times) + (f"; {how}" if how else ""))
+    return list(at)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python3 -m analysis.plot_sweep",
                                      description="Figures of a collected missionsim sweep (PNG).")
     parser.add_argument("sweep", help="sweep directory (after 'missionsim sweep collect') or "
                         "its sweep.h5")
-    parser.add_argument("-o", "--outdir", help="output folder (default: DIR + '-figures')")
+    parser.add_argument("-o", "--outdir", help="output folder (default: DIR + '-figures'); "
+                        "with --x, a file name ending in .png writes that one figure there")
     parser.add_argument("--outcome", default="share",
                         help="what to plot: a quantity for every strategy (share, customers, "
-                             "profit, societal_value, satisfaction, success, firms), or one "
-                             "column such as success:share, market:hhi, market:adopters_share "
-                             "(default: share)")
+                             "profit, societal_value, satisfaction, success, firms), one "
+                             "column such as success:share, market:hhi, market:adopters_share, "
+                             "a derived outcome of the sweep file, or an expression such as "
+                             "'share[synergy] - share[philanthropy]' (default: share)")
+    parser.add_argument("--at", nargs="+", type=int, metavar="T",
+                        help="the step(s) at which to take the outcome (default: the final "
+                             "step); with --x, one panel per step")
+    parser.add_argument("--x", metavar="KEY",
+                        help="draw interaction.png: the outcome against this parameter (or "
+                             "'time'), mean and 95 %% CI across the runs of each cell")
+    parser.add_argument("--by", metavar="KEY", help="with --x: one line per level of KEY")
+    parser.add_argument("--facet", metavar="KEY", help="with --x: one row of panels per level "
+                        "of KEY")
     parser.add_argument("--pair", nargs=2, metavar=("KEY1", "KEY2"),
                         help="parameters of the winner heatmap (x, y); default: the first two "
                              "numeric ones")
@@ -730,11 +1109,21 @@ def main(argv=None):
                         help="draw only these figures: " + ", ".join(FIGURES))
     args = parser.parse_args(argv)
     try:
+        if (args.by or args.facet) and not args.x:
+            raise UsageError("--by and --facet go with --x (the parameter on the x axis)")
+        if args.outdir and args.outdir.endswith(".png") and not args.x:
+            raise UsageError("-o FILE.png is for the one figure of --x; give a folder")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore" if args.allow_missing else "default")
             df = load_sweep(args.sweep, allow_missing=args.allow_missing)
-        outcome = Outcome(df, args.outcome)
+            ds = load_dataset(args.sweep, allow_missing=args.allow_missing, probe=False)
+        outcome = Outcome(df, args.outcome, ds)
         pair = check_pair(df, args.pair)
+        at = check_times(ds, args.at)
+        spec = (Interaction(df, ds, outcome, args.x, args.by, args.facet, at) if args.x
+                else None)
+        if spec is None and at and len(at) > 1:
+            raise UsageError("several --at times go with --x (one panel per time)")
     except (TrajectoryError, UsageError) as err:
         print(f"plot_sweep: error: {err}", file=sys.stderr)
         return 2
@@ -743,12 +1132,14 @@ def main(argv=None):
         base = os.path.dirname(base) or "."
     outdir = args.outdir or base + "-figures"
     try:
-        for path in plot_sweep(df, outdir, outcome, pair, args.only):
+        for path in plot_sweep(df, outdir, outcome, pair, args.only, ds=ds,
+                               at=at[0] if at else None, interaction=spec):
             print(path)
     except TrajectoryError as err:  # a run file damaged after collection
         print(f"plot_sweep: error: {err}", file=sys.stderr)
         return 2
-    if df.attrs["design"] != "sobol" and (not args.only or "sobol_indices" in args.only):
+    if spec is None and df.attrs["design"] != "sobol" and \
+            (not args.only or "sobol_indices" in args.only):
         print(f"plot_sweep: note: design '{df.attrs['design']}' is not sobol: no Sobol "
               f"indices", file=sys.stderr)
     return 0

@@ -134,3 +134,75 @@ def png_size(path):
         head = f.read(24)
     assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
     return struct.unpack(">II", head[16:24])
+
+
+def add_time_resolved(sweep_dir: Path, times, per_time=None, events=None) -> Path:
+    """Give a collected sweep the time-resolved outcomes of the agreed schema (docs/SWEEP.md).
+
+    Writes ``/outcomes/time`` = ``times`` (the last must be the final step),
+    ``/outcomes_t/{strategy,firm,market}/<x>`` [R, K(, S|F)] and
+    ``/outcomes/derived/<name>``, then reseals the content digest. Shares,
+    customers and adopters at each time are the run files' values; the other
+    quantities are the final value scaled by t / T (the schema, not the
+    engine's numbers); row K-1 is the final-step dataset. ``per_time``:
+    {name: (expression, function of {outcome: [R, K, S] array} -> [R, K])};
+    ``events``: {name: (expression, function of a run Dataset -> float)}.
+    """
+    from analysis.readers import by_strategy, load_run
+    from analysis.sweep import FIRM_OUTCOMES, MARKET_OUTCOMES, STRATEGY_OUTCOMES, load_sweep
+
+    df = load_sweep(sweep_dir)
+    times = np.asarray(times, dtype=np.int64)
+    strategies = df.attrs["strategies"]
+    with h5py.File(sweep_dir / "sweep.h5", "r+") as f:
+        n_runs, n_firm = f["outcomes/firm/name"].shape
+        final_t = int(times[-1])
+        runs = [load_run(p) for p in df["file"]]
+        assert all(int(ds.time.values[-1]) == final_t for ds in runs)
+        scale = times.astype(float) / final_t
+
+        def build(group, name, width):
+            final = f[f"outcomes/{group}/{name}"][()].astype(float)
+            if width is None:
+                out = final[:, None] * scale[None, :]
+            else:
+                out = final[:, None, :] * scale[None, :, None]
+            for r, ds in enumerate(runs):
+                for k, t in enumerate(times[:-1]):
+                    if group == "strategy" and name in ("share", "customers"):
+                        da = by_strategy(ds, name).sel(time=t).fillna(0.0)
+                        for s_idx, s in enumerate(strategies):
+                            out[r, k, s_idx] = float(da.sel(strategy=s)) if s in da.strategy else 0.0
+                    elif group == "firm" and name == "share":
+                        width_run = ds.sizes["firm"]
+                        out[r, k, :width_run] = ds["share"].sel(time=t).values
+                    elif group == "market" and name == "adopters_share":
+                        pop = float(ds.attrs["scenario"]["customers"]["count"])
+                        out[r, k] = float(ds["adopters"].sel(time=t)) / pop
+            out[:, -1, ...] = final
+            return out
+
+        f.create_dataset("outcomes/time", data=times)
+        made = {}
+        for name in STRATEGY_OUTCOMES:
+            made[name] = build("strategy", name, len(strategies))
+            f.create_dataset(f"outcomes_t/strategy/{name}", data=made[name])
+        for name in FIRM_OUTCOMES:
+            f.create_dataset(f"outcomes_t/firm/{name}", data=build("firm", name, n_firm))
+        for name in MARKET_OUTCOMES:
+            f.create_dataset(f"outcomes_t/market/{name}", data=build("market", name, None))
+        for name, (text, fn) in (per_time or {}).items():
+            d = f.create_dataset(f"outcomes/derived/{name}", data=np.asarray(fn(made), dtype=float))
+            d.attrs["expression"], d.attrs["kind"] = text, "per_time"
+        for name, (text, fn) in (events or {}).items():
+            d = f.create_dataset(f"outcomes/derived/{name}",
+                                 data=np.array([fn(ds) for ds in runs], dtype=float))
+            d.attrs["expression"], d.attrs["kind"] = text, "event"
+        derived = list(f["outcomes/derived"].values()) if "outcomes/derived" in f else []
+        written = [f[f"outcomes_t/{g}/{n}"] for g in ("strategy", "firm", "market")
+                   for n in f[f"outcomes_t/{g}"]]
+        for obj in [f["outcomes/time"]] + written + derived:
+            obj.attrs.create("units", "", dtype=h5py.string_dtype())
+            obj.attrs.create("long_name", "test fixture", dtype=h5py.string_dtype())
+        _reseal(f)
+    return sweep_dir

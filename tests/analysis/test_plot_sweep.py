@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from analysis.plot_sweep import Outcome, pixel_size
+from analysis.plot_sweep import DPI, Outcome, fig_sobol, figure_size, pixel_size
 from analysis.sweep import load_sweep
 from conftest import plot_sweep_cmd, png_size
 
@@ -88,3 +88,32 @@ def test_bad_options_are_one_line_and_exit_2(lhs_sweep, tmp_path, args, message)
     proc = plot_sweep_cmd(lhs_sweep, "-o", tmp_path / "fig", *args)
     assert proc.returncode == 2 and message in proc.stderr, proc.stderr
     assert proc.stderr.count("\n") == 1
+
+
+def test_sobol_legend_inside_the_figure(sobol_sweep):
+    """With replicates (the widest legend) and one panel, the legend fits the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    df = load_sweep(sobol_sweep)
+    df.attrs["replicates"] = 2  # adds the seed-noise entry: the widest legend
+    for name in ("market:hhi", "share"):
+        out = Outcome(df, name)
+        fig = plt.figure(figsize=figure_size("sobol_indices", df, out), dpi=DPI,
+                         layout="constrained")
+        fig_sobol(df, fig, out)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        legends = [a.get_legend() for a in fig.axes if a.get_legend()]
+        assert len(legends) == 1
+        box = legends[0].get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= fig.bbox.x1 and box.y0 >= 0, (name, box)
+        texts = [t.get_text() for t in legends[0].get_texts()]
+        assert any("first order S1" in t for t in texts) and any("seed noise" in t for t in texts)
+        for a in fig.axes:
+            for t in a.texts:
+                b = t.get_window_extent(renderer)
+                assert b.x0 >= 0 and b.x1 <= fig.bbox.x1, t.get_text()
+        plt.close(fig)
