@@ -1,4 +1,5 @@
-"""Overhead of strategies written in Python against the same rules in C++, on scenarios/baseline.toml.
+"""Overhead of strategies written in Python against the same rules in C++, on scenarios/baseline-v1.toml
+(the v1 model).
 
 Every firm of the baseline follows a [[strategies]] copy of its built-in
 ("m_<name>", base = "<name>"); run A keeps the C++ rules, run B binds each
@@ -24,7 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 def mirrored_baseline():
-    text = (ROOT / "scenarios" / "baseline.toml").read_text()
+    text = (ROOT / "scenarios" / "baseline-v1.toml").read_text()
     names = sorted(set(re.findall(r'^strategy = "(\w+)"', text, flags=re.M)))
     for n in names:
         text = re.sub(rf'^strategy = "{n}"$', f'strategy = "m_{n}"\nname = "{n}"', text, flags=re.M)

@@ -334,7 +334,8 @@ Params everything_changed() {
   return p;
 }
 
-const char* const kShipped[] = {"baseline.toml", "six-strategies.toml", "tiny.toml", "bench-1m.toml"};
+const char* const kShipped[] = {"baseline.toml", "baseline-v1.toml", "six-strategies.toml", "tiny.toml",
+                                "bench-1m.toml"};
 
 }  // namespace
 
@@ -478,25 +479,60 @@ TEST_CASE("scenario: the shipped scenarios load and round-trip", "[scenario]") {
     CHECK_FALSE(p.firms.empty());
     require_equal(parse_scenario(to_toml(p), "resolved.toml"), p);
   }
-  Params baseline = load_scenario(kSource + "/scenarios/baseline.toml");
-  CHECK(baseline.customers == 20000);
-  CHECK(baseline.steps == 120);
-  CHECK(baseline.network.kind == NetworkKind::WattsStrogatz);
-  CHECK(baseline.network.mean_degree == 10.0);
-  CHECK(baseline.era.kind == ScheduleKind::Logistic);
-  CHECK(baseline.era.start == 0.1);
-  CHECK(baseline.era.end == 0.7);
-  CHECK(baseline.era.t0 == 60.0);
-  CHECK(baseline.max_entrants == 4);
-  int firms = 0;
-  for (const auto& f : baseline.firms) firms += f.count;
-  CHECK(firms == 12);
-  for (const auto& b : builtin_strategy_names()) {
-    int n = 0;
-    for (const auto& f : baseline.firms)
-      if (f.strategy == b) n += f.count;
-    CHECK(n == 2);
+  // The v2 baseline (the default) and the v1 baseline share the market: twelve firms, two per built-in
+  // strategy, 20,000 customers, the same network, era schedule and entry.
+  for (const char* name : {"baseline.toml", "baseline-v1.toml"}) {
+    INFO(name);
+    Params baseline = load_scenario(kSource + "/scenarios/" + name);
+    CHECK(baseline.customers == 20000);
+    CHECK(baseline.steps == 120);
+    CHECK(baseline.network.kind == NetworkKind::WattsStrogatz);
+    CHECK(baseline.network.mean_degree == 10.0);
+    CHECK(baseline.era.kind == ScheduleKind::Logistic);
+    CHECK(baseline.era.start == 0.1);
+    CHECK(baseline.era.end == 0.7);
+    CHECK(baseline.era.t0 == 60.0);
+    CHECK(baseline.max_entrants == 4);
+    int firms = 0;
+    for (const auto& f : baseline.firms) firms += f.count;
+    CHECK(firms == 12);
+    for (const auto& b : builtin_strategy_names()) {
+      int n = 0;
+      for (const auto& f : baseline.firms)
+        if (f.strategy == b) n += f.count;
+      CHECK(n == 2);
+    }
   }
+  // baseline-v1.toml is the v1 model: every v2 switch at its default (off).
+  const Params v1 = load_scenario(kSource + "/scenarios/baseline-v1.toml");
+  const Params d;
+  CHECK(v1.outside_option == d.outside_option);
+  CHECK(v1.needs.heterogeneous == d.needs.heterogeneous);
+  CHECK(v1.wom_content.enabled == d.wom_content.enabled);
+  CHECK(v1.grant_pool == d.grant_pool);
+  CHECK(v1.nonprofit_clients == d.nonprofit_clients);
+  CHECK(v1.people.enabled == d.people.enabled);
+  CHECK(v1.segments.size() == 1);
+  // baseline.toml is the v2 baseline: demand side, society, people, co-creation and harm on, with a
+  // client segment for the nonprofits.
+  const Params v2 = load_scenario(kSource + "/scenarios/baseline.toml");
+  CHECK(v2.outside_option);
+  CHECK(v2.needs.kano_asymmetric);
+  CHECK(v2.needs.heterogeneous);
+  CHECK(v2.wom_content.enabled);
+  CHECK_FALSE(v2.success_expectations.enabled);
+  CHECK(v2.grant_pool);
+  CHECK(v2.nonprofit_clients);
+  CHECK(v2.cost_per_impact.enabled);
+  CHECK(v2.people.enabled);
+  CHECK(v2.cocreation_network.enabled);
+  CHECK(v2.harm_cost.enabled);
+  int clients = 0;
+  for (const auto& seg : v2.segments) {
+    CHECK(seg.values_share == Segment{}.values_share);  // about one in three weigh a firm's values
+    if (seg.nonprofit_client) ++clients;
+  }
+  CHECK(clients == 1);
   Params bench = load_scenario(kSource + "/scenarios/bench-1m.toml");
   CHECK(bench.customers == 1000000);
   int bench_firms = 0;

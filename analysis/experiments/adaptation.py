@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Strategy adaptation on long-run value (issue 12 item 6, docs/MODEL.md 7.13 and 7.25, Eq. D1-D3).
 
-Arms on scenarios/baseline.toml and scenarios/baseline-v2.toml, same seeds: M13 adaptation off, and on with
+Arms on scenarios/baseline-v1.toml and scenarios/baseline.toml, same seeds: M13 adaptation off, and on with
 each fitness ([adaptation] fitness = margin (v1, Eq. 55), customer-equity, cash; window 12, discount 0.01
 per step, the defaults); customer-equity with windows 6 and 24; and each fitness with the finite grant pool
 ([society] grant_pool, docs/MODEL.md 7.21, at its default pool), since v1 grants without limit make the
@@ -65,7 +65,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline,baseline-v2")
+    ap.add_argument("--scenarios", default="baseline-v1,baseline")
     a = ap.parse_args()
     seeds = range(1, a.seeds + 1)
     scen = [x for x in a.scenarios.split(",") if x]

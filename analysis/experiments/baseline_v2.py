@@ -1,14 +1,16 @@
 #!/usr/bin/python3
-"""Model v2 demand side combined (issue 11): the checks of issue 11 measured on scenarios/baseline-v2.toml.
+"""Model v2 demand side combined (issue 11): the checks of issue 11 measured on scenarios/baseline.toml
+(before the re-tune it was scenarios/baseline-v2.toml: demand side only).
 
 Paired seeds (the same seeds in every arm), 20,000 customers and t = 120 unless --customers/--steps say
 otherwise; each comparison is the mean paired difference with its 95% t-interval. Output: a Markdown report
-on stdout (docs/VALIDATION.md, section "Model v2 demand side combined: scenarios/baseline-v2.toml").
+on stdout (docs/VALIDATION.md, section "Model v2 demand side combined: scenarios/baseline-v2.toml", measured
+there on the pre-retune scenarios/baseline-v2.toml).
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/baseline_v2.py \
         [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120]
 
-Arms (all on scenarios/baseline-v2.toml, overrides by --set):
+Arms (all on scenarios/baseline.toml, overrides by --set):
   v2        the scenario as written
   nowom     mechanisms.word_of_mouth = false            (word of mouth off)
   noneg     wom_content.negative = false                (negative word of mouth off)
@@ -20,7 +22,7 @@ Arms (all on scenarios/baseline-v2.toml, overrides by --set):
   se_nosucc as se, without the success and synergy firms (entrants draw from the remaining strategies)
   se_t0r5   as se with tolerance 0 and ratchet_rate 5 (part C's strongest measured setting); and
   se_t0r5_nosucc without the success and synergy firms
-  v1        scenarios/baseline.toml (the v1 reference, every v2 switch off)
+  v1        scenarios/baseline-v1.toml (the v1 reference, every v2 switch off)
   noA4A5    diagnostic: continuous_marketing and continuous_budget off (v1 first-choice rule and launch budget)
   nogrants  diagnostic: mechanisms.society = false (no grants to the nonprofit)
   mu1       diagnostic: choice.logit_scale = 1 (a price gap of 8 is worth e^0.16 in the logit, not e^1.6)
@@ -35,7 +37,7 @@ import h5py
 import numpy as np
 from common import ROOT, fmt, names, run_cli
 
-SCENARIO = os.path.join(ROOT, "scenarios/baseline-v2.toml")
+SCENARIO = os.path.join(ROOT, "scenarios/baseline.toml")
 STRATEGIES = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
 
 ARMS = {
@@ -60,7 +62,7 @@ ARMS = {
 
 
 def without_success_firms(tmp):
-    """baseline-v2.toml with its success and synergy [[firms]] groups removed."""
+    """baseline.toml with its success and synergy [[firms]] groups removed."""
     path = os.path.join(tmp, "baseline-v2-nosuccess.toml")
     with open(SCENARIO) as f:
         text = f.read()
@@ -128,7 +130,7 @@ def main():
             for arm in arms:
                 sc = nosucc if arm.endswith("_nosucc") else SCENARIO
                 if arm == "v1":
-                    sc = os.path.join(ROOT, "scenarios/baseline.toml")
+                    sc = os.path.join(ROOT, "scenarios/baseline-v1.toml")
                 n = 5000 if arm == "n5k" else a.customers
                 sets = [s for s in ARMS[arm] if not s.startswith("customers.count")]
                 for s in seeds:
@@ -143,7 +145,7 @@ def main():
 
     have = set(arms)
     print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; mean [95% t-interval]\n")
-    print("| quantity | baseline-v2 | arm | arm - baseline-v2 (paired) |")
+    print("| quantity | baseline | arm | arm - baseline (paired) |")
     print("|---|---|---|---|")
     for k in ("nps", "p95_all", "p95_200", "adopters", "non_buyers") + STRATEGIES + ("success+synergy",):
         print(f"| {k} | {fmt(col('v2', k), 4)} | | |")
@@ -173,7 +175,7 @@ def main():
     print()
     print("| success side (t = 120) | value |")
     print("|---|---|")
-    print(f"| scheduled era weight w(120), baseline-v2 | {fmt(col('v2', 'w_sched'))} |")
+    print(f"| scheduled era weight w(120), baseline | {fmt(col('v2', 'w_sched'))} |")
     for arm, label in (("se", "with success+synergy firms"), ("se_nosucc", "without success+synergy firms"),
                        ("se_t0r5", "tolerance 0, ratchet 5, with them"),
                        ("se_t0r5_nosucc", "tolerance 0, ratchet 5, without them")):

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Model v2, part A (issue 11): outside option, continuous marketing, money per customer.
 
-Paired-seed experiments through the command-line tool on scenarios/baseline.toml (20,000 customers,
+Paired-seed experiments through the command-line tool on scenarios/baseline-v1.toml (20,000 customers,
 t = 120 unless stated); every comparison uses the same seeds on and off and reports the mean paired
 difference with its 95% t-interval. Output: a Markdown report on stdout (docs/VALIDATION.md, section
 "Model v2 part A").
@@ -22,7 +22,7 @@ from scipy import stats
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CLI = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
-BASELINE = os.path.join(ROOT, "scenarios/baseline.toml")
+BASELINE = os.path.join(ROOT, "scenarios/baseline-v1.toml")
 STRATEGIES = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
 
 
@@ -210,7 +210,7 @@ def main():
     ap.add_argument("--only", default="outside,marketing,scale,combined")
     a = ap.parse_args()
     seeds = list(range(1, a.seeds + 1))
-    print(f"Seeds 1..{a.seeds}, scenarios/baseline.toml, t = 120; mean ± 95% t half-width.\n")
+    print(f"Seeds 1..{a.seeds}, scenarios/baseline-v1.toml, t = 120; mean ± 95% t half-width.\n")
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as pool:
         for part in a.only.split(","):
             {"outside": outside, "marketing": marketing, "scale": scale, "combined": combined}[part](pool, seeds, tmp)

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Co-creation with network effects (issue 12 item 5, docs/MODEL.md 7.22, Eq. H3-H4).
 
-Arms on scenarios/baseline.toml and scenarios/baseline-v2.toml, same seeds: [cocreation_network] off (v1,
+Arms on scenarios/baseline-v1.toml and scenarios/baseline.toml, same seeds: [cocreation_network] off (v1,
 Eq. 24-25), on with the network stock only (Eq. H3; self_productivity 1 keeps Eq. 25's additive effort) and
 on with effort working through the firm's support (Eq. H3-H4, the defaults); each with customers' own-effort
 weight success.effort_weight at its default (0.5) and at 0 ("weight 0": effort still feeds the platform), and
@@ -109,7 +109,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline,baseline-v2")
+    ap.add_argument("--scenarios", default="baseline-v1,baseline")
     ap.add_argument("--by-strategy", action="store_true",
                     help="only the cause table: effort weight 0 in v1 per strategy, with and without grants")
     a = ap.parse_args()

@@ -2,7 +2,7 @@
 """Harm without a clamp (issue 12 item 4, docs/MODEL.md 7.22, Eq. H1-H2): does more harm cost the harming firms?
 
 The harm key is social.harm_per_cost (harm per money of externalised serving cost; only the shareholder
-strategy externalises, cost_cutting 0.3). For each scenario (scenarios/baseline.toml, scenarios/baseline-v2.toml)
+strategy externalises, cost_cutting 0.3). For each scenario (scenarios/baseline-v1.toml, scenarios/baseline.toml)
 and each harm_cost arm (off = v1 clamp; on = Eq. H1-H2 at their defaults; on with cost_per_harm 0 = the
 values-driven customers' channel alone) the script runs harm x1, x10 and
 x1000 on the same seeds and reports the shareholder firms' outcomes at the last step with paired differences
@@ -11,7 +11,7 @@ when it died (docs/OUTPUT.md); its harm per customer is then its harm stock. Out
 section "Model v2 firms and society: harm without a clamp").
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/harm.py \
-        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--scenarios baseline,baseline-v2]
+        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--scenarios baseline-v1,baseline]
 """
 import argparse
 import concurrent.futures as cf
@@ -57,7 +57,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline,baseline-v2")
+    ap.add_argument("--scenarios", default="baseline-v1,baseline")
     a = ap.parse_args()
     seeds = range(1, a.seeds + 1)
     scen = [x for x in a.scenarios.split(",") if x]

@@ -2,7 +2,7 @@
 """Comparable cost per unit of impact (issue 12 item 2, docs/MODEL.md 7.23, Eq. S8-S9).
 
 Paired seeds (the same seeds in every arm), 20,000 customers, t = 120 unless told otherwise. On a scenario
-(default scenarios/baseline-v2.toml) it runs v1 ([cost_per_impact] off) and, with [cost_per_impact] on,
+(default scenarios/baseline.toml) it runs v1 ([cost_per_impact] off) and, with [cost_per_impact] on,
 embedded = nonprofit = 1 money per unit of impact and donated = ratio x 1 for each cost ratio (default 1, 3,
 10, 30, 100), at two visibilities of donated impact (social.philanthropy_visibility = 1: seen like embedded
 impact; and 0.3, the default). Per arm it reports the impact the synergy firms and the philanthropy firms
@@ -11,7 +11,7 @@ over the whole run, and both strategies' shares of adopters. Output: Markdown on
 section "Model v2 society: nonprofit clients and comparable cost per impact").
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/impact_cost.py \\
-        [--scenario scenarios/baseline-v2.toml] [--seeds 10] [--jobs 2] [--ratios 1,3,10,30,100]
+        [--scenario scenarios/baseline.toml] [--seeds 10] [--jobs 2] [--ratios 1,3,10,30,100]
 """
 import argparse
 import concurrent.futures as cf
@@ -46,7 +46,7 @@ def run(scenario, seed, sets, out, customers, steps):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", default=os.path.join(ROOT, "scenarios/baseline-v2.toml"))
+    ap.add_argument("--scenario", default=os.path.join(ROOT, "scenarios/baseline.toml"))
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--customers", type=int, default=20000)

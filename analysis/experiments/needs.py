@@ -29,7 +29,7 @@ import numpy as np
 from scipy import stats
 
 CLI = os.environ.get("MISSIONSIM_CLI", "build/release/missionsim")
-BASELINE = "scenarios/baseline.toml"
+BASELINE = "scenarios/baseline-v1.toml"
 ASYM = ["needs.kano_asymmetric=true"]
 HET = ["needs.kano_asymmetric=true", "needs.heterogeneous=true"]
 

@@ -10,14 +10,14 @@ Three parts, each on paired seeds 1..N with 95% t-intervals:
    and satisfaction_t with engagement_{t+L} (reverse), and of satisfaction_t with revenue_{t+L} and
    revenue_t with satisfaction_{t+L}; one value per seed, forward - reverse paired by seed. Further arms
    keep [people] on with both lag rates 0.5 and 0.1, and without the lags (both rates 1).
-2. purpose: on scenarios/baseline.toml and baseline-v2.toml, the satisfaction strategy's purpose 0.3 -> 0.9
+2. purpose: on scenarios/baseline-v1.toml and baseline.toml, the satisfaction strategy's purpose 0.3 -> 0.9
    (paired seeds) in three arms: [people] off (v1), [people] on without people investment (share_service 0,
    people_investment 0), [people] on with investment (share_service 0.2 and people_investment 1 per
    customer). Outcomes at the last step: the satisfaction firms' share of the population, their mean
    engagement and cash.
 3. pressure: people-chain.toml with every firm's metric pressure 0.7 against 0: cost per customer served in
    steps 2-4 (short-run output) and in the last 12 steps, engagement, satisfaction, revenue and cash.
-4. baselines: baseline.toml and baseline-v2.toml with [people] off, on, and employees (M10) off: shares by
+4. baselines: baseline-v1.toml and baseline.toml with [people] off, on, and employees (M10) off: shares by
    initial strategy, adopters, engagement and the nonprofits' survival at the last step.
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/people.py \
@@ -240,7 +240,7 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline,baseline-v2")
+    ap.add_argument("--scenarios", default="baseline-v1,baseline")
     ap.add_argument("--parts", default="chain,purpose,pressure,baselines")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(args.jobs) as pool:

@@ -2,7 +2,8 @@
 """Society as a customer with a finite budget (issue 12 item 1, docs/MODEL.md 7.21, Eq. S1-S7).
 
 Paired seeds (the same seeds in every arm), 20,000 customers, t = 120 unless told otherwise. For a scenario
-(default scenarios/baseline-v2.toml) it runs the grant pool off (v1, Eq. 54) and on at pool multipliers
+(default scenarios/baseline.toml, with its client segment switched off: society.nonprofit_clients = false in
+every arm) it runs the grant pool off (v1, Eq. 54) and on at pool multipliers
 0.75, 0.875, 1, 1.125, 1.25 of society.grant_pool_per_customer, and reports per arm: nonprofit survival
 (nonprofit firms alive at the end over nonprofit firms that ever operated), the nonprofits' share of adopters,
 adopters, grants paid per step at the end and the largest ratio grants paid / pool over all steps; plus paired
@@ -10,7 +11,7 @@ differences (arm - pool off) with 95% t-intervals. Output: Markdown on stdout (d
 "Model v2 society: the grant pool").
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/society.py \
-        [--scenario scenarios/baseline-v2.toml] [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120]
+        [--scenario scenarios/baseline.toml] [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120]
 
 With --clients (scenario scenarios/v2/society-clients.toml, where nonprofits serve only their client segment
 within the capacity their share of the pool funds, Eq. S4-S7) the reference arm "v1" switches both the pool
@@ -73,7 +74,7 @@ def run(scenario, seed, sets, out, customers, steps, pool):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", default=os.path.join(ROOT, "scenarios/baseline-v2.toml"))
+    ap.add_argument("--scenario", default=os.path.join(ROOT, "scenarios/baseline.toml"))
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--customers", type=int, default=20000)
@@ -88,11 +89,13 @@ def main():
     a = ap.parse_args()
     seeds = range(1, a.seeds + 1)
     if a.clients:
-        if a.scenario == os.path.join(ROOT, "scenarios/baseline-v2.toml"):
+        if a.scenario == os.path.join(ROOT, "scenarios/baseline.toml"):
             a.scenario = os.path.join(ROOT, "scenarios/v2/society-clients.toml")
         arms = {"v1": (a.set + ["society.grant_pool=false", "society.nonprofit_clients=false"], None)}
     else:
-        arms = {"off": (list(a.set), None)}
+        # The pool alone: nonprofits sell to anyone (the client segment needs the pool: off in every arm).
+        a.set = a.set + ["society.nonprofit_clients=false"]
+        arms = {"off": (a.set + ["society.grant_pool=false"], None)}
     ref = next(iter(arms))
     for m in MULTIPLIERS:
         pool = a.pool * m
