@@ -284,8 +284,9 @@ EXPERIMENTS = [
                Outcome("social impact delivered by the two mission firms since t = 1 (thousands)",
                        named_cumulative_impact("mission"), decimals=2, expected=1),
                [Outcome("mission firms' share of adopters", named_share_of_adopters("mission"))],
-               condition="social.impact_visibility",
-               condition_labels={"1.0": "impact visible (visibility 1)", "0.0": "impact invisible (visibility 0)"},
+               condition="cost_per_impact.donated",
+               condition_labels={"1.0": "equal cost per unit of impact (1 : 1)",
+                                 "100.0": "donated impact 100 times dearer (default)"},
                arm_labels=("philanthropy", "synergy")),
     Experiment("C7", "c7-harm.toml", "social.harm_per_cost",
                Outcome("shareholder customers / population", share_of_population("shareholder"), expected=-1),
@@ -299,8 +300,8 @@ EXPERIMENTS = [
                Outcome("nonprofit clients / population", share_of_population("nonprofit"), expected=1),
                [Outcome("nonprofit firms alive", firms_alive("nonprofit"), decimals=2),
                 Outcome("nonprofit share of adopters", share_of_adopters("nonprofit"))],
-               condition="society.grant_pool",
-               condition_labels={"false": "grants without limit (v1)", "true": "finite grant pool (0.5)"},
+               condition="society.grant_pool_per_customer",
+               condition_labels={"0.25": "grant pool 0.25 per customer", "1.0": "grant pool 1 per customer"},
                arm_labels=("no grants", "grants")),
 ]
 
@@ -309,7 +310,7 @@ EXPERIMENTS = [
 
 def read_header(path: str) -> dict:
     """The leading comment block of a sweep file: its title line and its labelled paragraphs
-    ("Claim:", "Question:", "Design:", "Source:", "Refined by:")."""
+    ("Claim:", "Question:", "Design:", "Source:", "Model v2:")."""
     lines = []
     with open(path, encoding="utf-8") as fh:
         for line in fh:
@@ -319,7 +320,7 @@ def read_header(path: str) -> dict:
     out = {"title": lines[0] if lines else ""}
     key = None
     for line in lines[1:]:
-        m = re.match(r"^(Claim|Question|Design|Source|Refined by):\s*(.*)$", line)
+        m = re.match(r"^(Claim|Question|Design|Source|Model v2):\s*(.*)$", line)
         if m:
             key = m.group(1).lower()
             out[key] = m.group(2)
@@ -327,7 +328,7 @@ def read_header(path: str) -> dict:
             key = None
         elif key:
             out[key] += " " + line
-    for need in ("claim", "question", "design", "source", "refined by"):
+    for need in ("claim", "question", "design", "source", "model v2"):
         if not out.get(need):
             raise SystemExit(f"{path}: the header has no '{need.capitalize()}:' paragraph")
     return out
@@ -570,16 +571,16 @@ def write_doc(path, sections, meta):
                  "the intervals are wide and the verdicts say little. Run `make experiments` for the document "
                  "of record.")
         L.append("")
-    L.append("Each claim C1-C8 of the essays (docs/MODEL.md, /work/shared/MODEL-BRIEF.md's table) is one sweep "
+    L.append("Each claim C1-C8 of the essays (docs/MODEL.md, section 1) is one sweep "
              "in `scenarios/experiments/`: a treatment and a paired control (the same seeds in both arms, "
              "`[sweep] paired = true`; one mechanism or parameter changed), sometimes under two conditions. "
              "The effect is the paired difference treatment - control of the claim's outcome, per replicate, "
              "with its 95% t-interval; the verdict is computed from that interval: **supported** when it lies "
              "wholly on the side the claim predicts, **contradicted** when it lies wholly on the other side, "
              "**no detectable effect** when it contains 0. The model was not tuned to these claims: every "
-             "experiment runs `scenarios/baseline-v2.toml` as it is. In each sweep file the first parameter is the "
+             "experiment runs `scenarios/baseline.toml` as it is. In each sweep file the first parameter is the "
              "treatment (levels [control, treatment]) and a second one, if any, the condition; the header's "
-             "Claim, Question, Design, Source and Refined by paragraphs are quoted below, and the outcome and "
+             "Claim, Question, Design, Source and Model v2 paragraphs are quoted below, and the outcome and "
              "predicted sign of each claim are in `EXPERIMENTS` in analysis/experiments/claims.py.")
     L.append("")
     L.append(f"- Scale: {meta['customers']:,} customers, {meta['steps']} monthly steps, "
@@ -653,7 +654,7 @@ def write_doc(path, sections, meta):
             L.append("")
         L.append(f"**Source.** {hd['source']}")
         L.append("")
-        L.append(f"**Refined by.** {hd['refined by']}")
+        L.append(f"**Model v2.** {hd['model v2']}")
         L.append("")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("\n".join(L))
