@@ -448,8 +448,9 @@ def load_dataset(path, allow_missing: bool = False, probe: bool = True):
     ``/outcomes/time``), ``strategy`` (names), ``firm`` (slot index), and on
     ``run``: ``index``, ``point``, ``replicate``, ``seed``, ``status`` and one
     coordinate per varied parameter, named by its scenario key. A sweep
-    collected without an ``[outcomes]`` table (no ``/outcomes/time``) has one
-    time, the final step (``ds.attrs["time_resolved"]`` is False); quantities
+    collected without an ``[outcomes]`` table (``/outcomes/time`` holds the
+    final step only, or is absent in files from before it) has one time, the
+    final step (``ds.attrs["time_resolved"]`` is False: K = 1); quantities
     summed over the run are running sums up to each time.
 
     ``ds.attrs``: the provenance of ``load_sweep`` (``name``, ``design``,
@@ -553,7 +554,7 @@ def load_dataset(path, allow_missing: bool = False, probe: bool = True):
             "sweep_sha256", "missionsim_version", "created_utc", "path")
     ds.attrs.update({k: df.attrs[k] for k in keep if k in df.attrs})
     ds.attrs.update(parameters=list(df.attrs["parameters"]), strategies=strategies,
-                    scales=dict(df.attrs["scales"]), time_resolved=bool(resolved))
+                    scales=dict(df.attrs["scales"]), time_resolved=bool(time.size > 1))
     return ds
 
 

@@ -156,6 +156,9 @@ def add_time_resolved(sweep_dir: Path, times, per_time=None, events=None) -> Pat
     strategies = df.attrs["strategies"]
     with h5py.File(sweep_dir / "sweep.h5", "r+") as f:
         n_runs, n_firm = f["outcomes/firm/name"].shape
+        for name in ("outcomes/time", "outcomes_t", "outcomes/derived"):  # collect's K = 1 ones
+            if name in f:
+                del f[name]
         final_t = int(times[-1])
         runs = [load_run(p) for p in df["file"]]
         assert all(int(ds.time.values[-1]) == final_t for ds in runs)
