@@ -14,7 +14,7 @@ packages=(
   catch2 libtomlplusplus-dev librandom123-dev libssl-dev
   # analysis and integration tests (Debian's interpreter, /usr/bin/python3)
   python3 python3-h5py python3-numpy python3-pandas python3-xarray
-  python3-matplotlib python3-scipy python3-pytest
+  python3-matplotlib python3-scipy python3-pytest python3-yaml
   # Python API (pybind11 module) and the executed notebook
   pybind11-dev python3-dev python3-nbconvert python3-ipykernel
   # parameter sweeps (MPI and Slurm launchers)

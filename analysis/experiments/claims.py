@@ -14,8 +14,8 @@ refinement).
     /usr/bin/python3 analysis/experiments/claims.py --jobs 2            # full, writes docs/
     /usr/bin/python3 analysis/experiments/claims.py --quick --out DIR   # smoke test, writes DIR/
 
-``--quick`` runs 2 replicates of 500 customers for 12 steps (horizons 6 and
-12) into DIR (a fresh temporary directory by default), never over docs/.
+``--quick`` runs 3 replicates of 1,000 customers for 36 steps (horizons 18
+and 36: long enough for adoption to start in the v2 baseline) into DIR (a fresh temporary directory by default), never over docs/.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ if ROOT not in sys.path:
 from analysis.experiments.common import CLI, ci  # noqa: E402
 
 EXPERIMENTS_DIR = os.path.join(ROOT, "scenarios", "experiments")
-QUICK = {"replicates": 2, "customers": 500, "steps": 12}
+QUICK = {"replicates": 3, "customers": 1000, "steps": 36}
 
 SUPPORTED, CONTRADICTED, NO_EFFECT, NOT_MEASURED = ("supported", "contradicted", "no detectable effect",
                                                     "not measured")

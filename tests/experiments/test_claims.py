@@ -1,6 +1,6 @@
 """`make experiments QUICK=1` as a smoke test, and the verdict rule of docs/EXPERIMENTS.md.
 
-The quick run (2 replicates, 500 customers, 12 steps) writes to a temporary
+The quick run (3 replicates, 1,000 customers, 36 steps) writes to a temporary
 directory; the document it writes must hold all eight claims, each with its
 paired effects, 95% intervals and verdicts, and every verdict in it must be the
 one the printed interval gives. The verdict function is also fed synthetic
