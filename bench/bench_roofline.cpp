@@ -9,6 +9,7 @@
 //       (set-up, stepping and the HDF5 trajectory included);
 // and prints the floor (a) + (b), the engine as a multiple of it, and the
 // customer-steps per second, as medians of --repeats runs with min and max.
+// Figures and how to read them: docs/PERFORMANCE.md, "Where the time goes".
 //
 //   bench_roofline [SCENARIO.toml] [--repeats N] [--customers N] [--steps N] [--threads N]
 //                  [--stream-mib M] [--no-hdf5]
