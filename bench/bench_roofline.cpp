@@ -1,0 +1,317 @@
+// Roofline of a customer-step: measures, in one run on one machine,
+//   (a) the counter-based draws one customer-step makes: Philox4x32-10 blocks,
+//       scalar, with the counter layout of sim/core/draws.hpp;
+//   (b) streaming the customer state one step touches: the bytes per customer
+//       the customer pass reads and writes (sizeof of the arrays in
+//       sim/core/state.hpp), over a buffer larger than the last-level cache;
+//   (c) the engine's own time per customer-step, --threads 1 by default:
+//       stepping only (set-up and HDF5 excluded) and a whole run_to_file
+//       (set-up, stepping and the HDF5 trajectory included);
+// and prints the floor (a) + (b), the engine as a multiple of it, and the
+// customer-steps per second, as medians of --repeats runs with min and max.
+// Figures and how to read them: docs/PERFORMANCE.md, "Where the time goes".
+//
+//   bench_roofline [SCENARIO.toml] [--repeats N] [--customers N] [--steps N] [--threads N]
+//                  [--stream-mib M] [--no-hdf5]
+//
+// The draw count: block 0 of Purpose::Customer is drawn for every customer
+// every step (draws.hpp); block 1 only when a customer needs one of its
+// words (a referral or warning heard, an adoption, a reconsideration), and
+// blocks 5 and 12 only with demand.outside_option or
+// society.nonprofit_clients. The floor counts only the block every
+// customer-step is sure to draw (block 0), so it is a lower bound; the line
+// "floor with block 1 always" gives the floor if every customer-step drew
+// block 1 too (an upper bound on the draws of bench-1m).
+#include <Random123/philox.h>
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/draws.hpp"
+#include "core/rng.hpp"
+#include "core/simulation.hpp"
+#include "core/state.hpp"
+#include "output/run_file.hpp"
+#include "scenario/scenario.hpp"
+
+using namespace missionsim;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct Summary {
+  double median, min, max;
+};
+
+Summary summarise(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return {v[v.size() / 2], v.front(), v.back()};
+}
+
+void print_row(const char* label, const Summary& s, const char* unit) {
+  std::printf("%-34s %9.2f %s  (min %.2f, max %.2f)\n", label, s.median, unit, s.min, s.max);
+}
+
+// (a) `steps` x `customers` Philox4x32-10 blocks with the counter of Purpose::Customer block 0, one at a
+// time as Rng::words makes them. The empty asm takes every word in a register, so the compiler can neither
+// drop a block nor vectorise the loop across customers (the engine does neither).
+double draw_seconds(std::uint64_t seed, std::uint32_t customers, int steps, std::uint32_t block) {
+  const r123::Philox4x32::key_type key = {
+      {static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
+  r123::Philox4x32 philox;
+  const auto t0 = Clock::now();
+  for (int t = 1; t <= steps; ++t) {
+    for (std::uint32_t i = 0; i < customers; ++i) {
+      const r123::Philox4x32::ctr_type ctr = {
+          {i, static_cast<std::uint32_t>(t), block, static_cast<std::uint32_t>(Purpose::Customer)}};
+      const auto r = philox(ctr, key);
+      asm volatile("" : : "r"(r.v[0]), "r"(r.v[1]), "r"(r.v[2]), "r"(r.v[3]));
+    }
+  }
+  return seconds_since(t0);
+}
+
+// (b) Bytes per customer the customer pass touches in its own arrays, from the element types of state.hpp
+// (K consideration slots). Reads of a neighbour's firm_prev, voice_prev and network row are random
+// accesses to data the stream does not model; they are left out, so this is a floor.
+struct StateTraffic {
+  std::size_t read_only = 0;   // read, not written
+  std::size_t read_write = 0;  // read and written back
+  std::size_t write_only = 0;  // written without being read
+};
+
+StateTraffic state_traffic(int K) {
+  const Customers c;
+  auto sz = [](const auto& v) { return sizeof(v[0]); };
+  StateTraffic s;
+  // firm_prev[i], difficulty, effort, traits, adopted_neighbours[i], the network's offsets[i] (degree).
+  s.read_only = sz(c.firm_prev) + sz(c.difficulty) + sz(c.effort) + sz(c.traits) + sz(c.adopted_neighbours) +
+                sizeof(std::uint32_t);
+  // tenure, expectation, satisfaction, success, K consideration slots and K reputations.
+  s.read_write = sz(c.tenure) + sz(c.expectation) + sz(c.satisfaction) + sz(c.success) +
+                 static_cast<std::size_t>(K) * (sz(c.consider) + sz(c.reputation));
+  // firm_next[i], voice_next[i].
+  s.write_only = sz(c.firm_next) + sz(c.voice_next);
+  return s;
+}
+
+// Seconds per byte of three streaming kernels over `words` 64-bit words: a read (sum), a read-modify-write
+// and a write. Several accumulators keep the read bound by memory, not by an add chain.
+struct StreamCost {
+  double read, read_write, write;  // seconds per byte
+};
+
+StreamCost stream_seconds_per_byte(std::vector<std::uint64_t>& buf) {
+  const std::size_t n = buf.size();
+  const double bytes = static_cast<double>(n) * sizeof(std::uint64_t);
+  std::uint64_t* a = buf.data();
+  StreamCost c{};
+
+  auto t0 = Clock::now();
+  std::uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (std::size_t i = 0; i + 4 <= n; i += 4) {
+    s0 += a[i];
+    s1 += a[i + 1];
+    s2 += a[i + 2];
+    s3 += a[i + 3];
+  }
+  std::uint64_t sum = s0 + s1 + s2 + s3;
+  asm volatile("" : : "r"(sum));
+  c.read = seconds_since(t0) / bytes;
+
+  t0 = Clock::now();
+  for (std::size_t i = 0; i < n; ++i) a[i] = a[i] * 3 + 1;
+  asm volatile("" : : "r"(a) : "memory");
+  c.read_write = seconds_since(t0) / bytes;
+
+  t0 = Clock::now();
+  const std::uint64_t v = sum | 1;
+  for (std::size_t i = 0; i < n; ++i) a[i] = v + i;
+  asm volatile("" : : "r"(a) : "memory");
+  c.write = seconds_since(t0) / bytes;
+  return c;
+}
+
+std::size_t last_level_cache_bytes() {
+  for (int name : {_SC_LEVEL4_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE, _SC_LEVEL2_CACHE_SIZE}) {
+    const long v = sysconf(name);
+    if (v > 0) return static_cast<std::size_t>(v);
+  }
+  return std::size_t{32} << 20;  // unknown: assume 32 MiB
+}
+
+void usage() {
+  std::printf(
+      "bench_roofline: the engine's time per customer-step as a multiple of its floor\n"
+      "(the Philox blocks a customer-step draws + streaming the customer state it touches).\n\n"
+      "usage: bench_roofline [SCENARIO.toml] [options]\n"
+      "  SCENARIO.toml      scenario to run (default scenarios/bench-1m.toml)\n"
+      "  --repeats N        repetitions; medians, min and max are printed (default 5)\n"
+      "  --customers N      override customers.count (a smaller copy of the scenario)\n"
+      "  --steps N          override run.steps\n"
+      "  --threads N        engine threads (default 1; the floor is per core)\n"
+      "  --stream-mib M     streaming buffer in MiB (default: twice the last-level cache, at least 64)\n"
+      "  --no-hdf5          skip the run with set-up and HDF5 included\n"
+      "  --help             this text\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string path = "scenarios/bench-1m.toml";
+  int repeats = 5, threads = 1, steps = -1;
+  long long customers = -1, stream_mib = -1;
+  bool hdf5 = true;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    auto next = [&]() -> long long {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "bench_roofline: %s needs a value\n", a.c_str());
+        std::exit(2);
+      }
+      char* end = nullptr;
+      const long long v = std::strtoll(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || v < 1) {
+        std::fprintf(stderr, "bench_roofline: %s needs a positive integer, got '%s'\n", a.c_str(), argv[i]);
+        std::exit(2);
+      }
+      return v;
+    };
+    if (a == "--help" || a == "-h") {
+      usage();
+      return 0;
+    } else if (a == "--repeats") {
+      repeats = static_cast<int>(next());
+    } else if (a == "--threads") {
+      threads = static_cast<int>(next());
+    } else if (a == "--steps") {
+      steps = static_cast<int>(next());
+    } else if (a == "--customers") {
+      customers = next();
+    } else if (a == "--stream-mib") {
+      stream_mib = next();
+    } else if (a == "--no-hdf5") {
+      hdf5 = false;
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "bench_roofline: unknown option %s (see --help)\n", a.c_str());
+      return 2;
+    } else {
+      path = a;
+    }
+  }
+  try {
+    std::vector<std::string> sets;
+    if (steps > 0) sets.push_back("run.steps=" + std::to_string(steps));
+    if (customers > 0) sets.push_back("customers.count=" + std::to_string(customers));
+    const Params p = load_scenario(path, sets);
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    const auto n = static_cast<std::uint32_t>(p.customers);
+    const double customer_steps = static_cast<double>(n) * p.steps;
+    const int K = std::clamp(p.consideration_size, 1, 8);
+    const StateTraffic traffic = state_traffic(K);
+
+    const std::size_t llc = last_level_cache_bytes();
+    const std::size_t stream_bytes = stream_mib > 0 ? static_cast<std::size_t>(stream_mib) << 20
+                                                    : std::max(2 * llc, std::size_t{64} << 20);
+    std::vector<std::uint64_t> buf(stream_bytes / sizeof(std::uint64_t), 1);  // touched: pages are mapped
+
+    const std::string h5 =
+        (std::filesystem::temp_directory_path() / ("bench_roofline-" + std::to_string(getpid()) + ".h5"))
+            .string();
+
+    std::vector<double> draw_ns, draw1_ns, stream_ns, floor_ns, floor2_ns, engine_ns, full_ns, setup_s;
+    std::vector<double> read_gbs, rw_gbs, write_gbs;
+    for (int r = 0; r < repeats; ++r) {
+      // (a) one block per customer-step (block 0), as many as the run makes.
+      const double a = draw_seconds(p.seed, n, p.steps, draw::kCustomerBlock0) / customer_steps * 1e9;
+      draw_ns.push_back(a);
+      const double a1 = draw_seconds(p.seed, n, p.steps, draw::kCustomerBlock1) / customer_steps * 1e9;
+      draw1_ns.push_back(a1);
+      // (b) the customer state, bytes per customer at the measured cost per byte.
+      const StreamCost sc = stream_seconds_per_byte(buf);
+      const double b = 1e9 * (static_cast<double>(traffic.read_only) * sc.read +
+                              static_cast<double>(traffic.read_write) * sc.read_write +
+                              static_cast<double>(traffic.write_only) * sc.write);
+      stream_ns.push_back(b);
+      read_gbs.push_back(1e-9 / sc.read);
+      rw_gbs.push_back(1e-9 / sc.read_write);
+      write_gbs.push_back(1e-9 / sc.write);
+      floor_ns.push_back(a + b);
+      floor2_ns.push_back(a + a1 + b);
+      // (c) the engine: stepping only, then a whole run into an HDF5 trajectory.
+      auto t0 = Clock::now();
+      {
+        Simulation sim(p);
+        setup_s.push_back(seconds_since(t0));
+        t0 = Clock::now();
+        for (int t = 0; t < p.steps; ++t) sim.step();
+        engine_ns.push_back(seconds_since(t0) / customer_steps * 1e9);
+      }
+      if (hdf5) {
+        t0 = Clock::now();
+        run_to_file(p, h5, RunFileOptions{path, 10, {}, {}});
+        full_ns.push_back(seconds_since(t0) / customer_steps * 1e9);
+        std::filesystem::remove(h5);
+      }
+      std::printf("run %d: floor %.2f ns (draws %.2f + state %.2f), engine %.2f ns", r + 1, a + b, a, b,
+                  engine_ns.back());
+      if (hdf5) std::printf(", with set-up and HDF5 %.2f ns", full_ns.back());
+      std::printf(" per customer-step\n");
+      std::fflush(stdout);
+    }
+
+    const Summary fl = summarise(floor_ns), en = summarise(engine_ns);
+    std::vector<double> ratio, ratio_full;
+    for (std::size_t r = 0; r < engine_ns.size(); ++r) ratio.push_back(engine_ns[r] / floor_ns[r]);
+    for (std::size_t r = 0; r < full_ns.size(); ++r) ratio_full.push_back(full_ns[r] / floor_ns[r]);
+
+    int firm_count = 0;
+    for (const auto& g : p.firms) firm_count += g.count;
+    std::printf("\nscenario   %s (%u customers, %d firms, %d steps), %d engine thread(s), medians of %d\n",
+                path.c_str(), n, firm_count, p.steps, threads, repeats);
+    std::printf(
+        "draws      1 Philox4x32-10 block per customer-step (Purpose::Customer block 0, every customer;\n"
+        "           block 1 only on demand), %u x %d blocks per repetition, scalar\n",
+        n, p.steps);
+    std::printf(
+        "state      %zu bytes per customer: %zu read, %zu read and written, %zu written (K = %d);\n"
+        "           stream buffer %.0f MiB (last-level cache %.0f MiB)\n",
+        traffic.read_only + traffic.read_write + traffic.write_only, traffic.read_only, traffic.read_write,
+        traffic.write_only, K, static_cast<double>(stream_bytes) / (1 << 20),
+        static_cast<double>(llc) / (1 << 20));
+    print_row("bandwidth read", summarise(read_gbs), "GB/s");
+    print_row("bandwidth read+write", summarise(rw_gbs), "GB/s (bytes of the array)");
+    print_row("bandwidth write", summarise(write_gbs), "GB/s");
+    print_row("(a) draws", summarise(draw_ns), "ns per customer-step");
+    print_row("(b) state", summarise(stream_ns), "ns per customer-step");
+    print_row("floor (a)+(b)", fl, "ns per customer-step");
+    print_row("floor with block 1 always", summarise(floor2_ns), "ns per customer-step");
+    print_row("engine, stepping only", en, "ns per customer-step");
+    print_row("engine set-up", summarise(setup_s), "s");
+    if (hdf5) print_row("engine, set-up and HDF5 included", summarise(full_ns), "ns per customer-step");
+    print_row("ratio engine/floor", summarise(ratio), "x (stepping only)");
+    if (hdf5)
+      print_row("ratio engine/floor, with HDF5", summarise(ratio_full), "x (set-up and HDF5 included)");
+    std::printf("%-34s %9.2f M  (floor %.2f M)\n", "customer-steps/s, stepping only", 1e3 / en.median,
+                1e3 / fl.median);
+    if (hdf5) std::printf("%-34s %9.2f M\n", "customer-steps/s, with HDF5", 1e3 / summarise(full_ns).median);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_roofline: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
