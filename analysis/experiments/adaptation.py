@@ -14,14 +14,11 @@ effort and adaptation on long-run value").
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/adaptation.py \\
         [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120]
 """
-import argparse
-import concurrent.futures as cf
 import os
 import tempfile
 
 import h5py
-import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import column, fmt, names, parser, run_cli, run_jobs, scenario_path
 
 STRATEGIES = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
 ARMS = {
@@ -60,28 +57,17 @@ def run(scenario, seed, sets, out, customers, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline-v1,baseline")
+    ap = parser(__doc__, scenarios="baseline-v1,baseline")
     a = ap.parse_args()
     seeds = range(1, a.seeds + 1)
     scen = [x for x in a.scenarios.split(",") if x]
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = {}
-        with cf.ThreadPoolExecutor(a.jobs) as pool:
-            for sc in scen:
-                path = os.path.join(ROOT, "scenarios", sc + ".toml")
-                for arm, sets in ARMS.items():
-                    for s in seeds:
-                        out = os.path.join(tmp, f"{sc}-{arm}-{s}.h5")
-                        jobs[(sc, arm, s)] = pool.submit(run, path, s, sets, out, a.customers, a.steps)
-            r = {key: fut.result() for key, fut in jobs.items()}
+        r = run_jobs(a.jobs, {(sc, arm, s): (run, scenario_path(sc), s, sets, os.path.join(tmp, f"{sc}-{arm}-{s}.h5"),
+                                             a.customers, a.steps)
+                              for sc in scen for arm, sets in ARMS.items() for s in seeds})
 
     def col(sc, arm, m):
-        return np.array([r[(sc, arm, s)][m] for s in seeds])
+        return column(r, seeds, (sc, arm), m)
 
     print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; strategies at the last step\n")
     for sc in scen:

@@ -27,17 +27,15 @@ Arms (overrides by --set on scenarios/baseline.toml):
   nowom+<arm>  diagnostic: word of mouth off with one mechanism off (<arm> one of nodemand, nosociety,
                nopeople, nococreation, noharm), to find which mechanism absorbs the word-of-mouth effect
 """
-import argparse
-import concurrent.futures as cf
 import os
 import tempfile
 
 import h5py
 import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import column, fmt, names, parser, run_cli, run_jobs, scenario_path
 
-SCENARIO = os.path.join(ROOT, "scenarios/baseline.toml")
-V1 = os.path.join(ROOT, "scenarios/baseline-v1.toml")
+SCENARIO = scenario_path("baseline")
+V1 = scenario_path("baseline-v1")
 STRATEGIES = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
 CLIENT_SHARE = 0.2  # the client segment's share in scenarios/baseline.toml
 
@@ -102,27 +100,19 @@ def run(scenario, seed, sets, out, customers, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
+    ap = parser(__doc__)
     ap.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms (base always runs)")
     a = ap.parse_args()
     arms = ["base"] + [x for x in a.arms.split(",") if x and x != "base"]
     seeds = range(1, a.seeds + 1)
-    with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as pool:
-        jobs = {}
-        for arm in arms:
-            sc = V1 if arm == "v1" else SCENARIO
-            n = 5000 if arm == "n5k" else a.customers
-            for s in seeds:
-                out = os.path.join(tmp, f"{arm}-{s}.h5")
-                jobs[(arm, s)] = pool.submit(run, sc, s, ARMS[arm], out, n, a.steps)
-        r = {k: f.result() for k, f in jobs.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run_jobs(a.jobs, {(arm, s): (run, V1 if arm == "v1" else SCENARIO, s, ARMS[arm],
+                                         os.path.join(tmp, f"{arm}-{s}.h5"),
+                                         5000 if arm == "n5k" else a.customers, a.steps)
+                              for arm in arms for s in seeds})
 
     def col(arm, key):
-        return np.array([r[(arm, s)][key] for s in seeds])
+        return column(r, seeds, (arm,), key)
 
     def diff(arm, key, d=3):
         return fmt(col(arm, key) - col("base", key), d, sign=True)

@@ -27,17 +27,15 @@ Arms (all on scenarios/baseline.toml, overrides by --set):
   nogrants  diagnostic: mechanisms.society = false (no grants to the nonprofit)
   mu1       diagnostic: choice.logit_scale = 1 (a price gap of 8 is worth e^0.16 in the logit, not e^1.6)
 """
-import argparse
-import concurrent.futures as cf
 import os
 import re
 import tempfile
 
 import h5py
 import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import column, fmt, names, parser, run_cli, run_jobs, scenario_path
 
-SCENARIO = os.path.join(ROOT, "scenarios/baseline.toml")
+SCENARIO = scenario_path("baseline")
 STRATEGIES = ("shareholder", "satisfaction", "success", "synergy", "philanthropy", "nonprofit")
 
 ARMS = {
@@ -114,31 +112,23 @@ def run(scenario, seed, sets, out, customers, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
+    ap = parser(__doc__)
     ap.add_argument("--arms", default=",".join(ARMS), help="comma-separated subset of the arms")
     a = ap.parse_args()
     arms = [x for x in a.arms.split(",") if x]
     seeds = range(1, a.seeds + 1)
     with tempfile.TemporaryDirectory() as tmp:
         nosucc = without_success_firms(tmp)
-        jobs = {}
-        with cf.ThreadPoolExecutor(a.jobs) as pool:
-            for arm in arms:
-                sc = nosucc if arm.endswith("_nosucc") else SCENARIO
-                if arm == "v1":
-                    sc = os.path.join(ROOT, "scenarios/baseline-v1.toml")
-                n = 5000 if arm == "n5k" else a.customers
-                sets = [s for s in ARMS[arm] if not s.startswith("customers.count")]
-                for s in seeds:
-                    jobs[(arm, s)] = pool.submit(run, sc, s, sets, os.path.join(tmp, f"{arm}-{s}.h5"), n, a.steps)
-            r = {k: f.result() for k, f in jobs.items()}
+        scenario = {arm: scenario_path("baseline-v1") if arm == "v1" else
+                    nosucc if arm.endswith("_nosucc") else SCENARIO for arm in arms}
+        r = run_jobs(a.jobs, {(arm, s): (run, scenario[arm], s,
+                                         [x for x in ARMS[arm] if not x.startswith("customers.count")],
+                                         os.path.join(tmp, f"{arm}-{s}.h5"),
+                                         5000 if arm == "n5k" else a.customers, a.steps)
+                              for arm in arms for s in seeds})
 
     def col(arm, key):
-        return np.array([r[(arm, s)][key] for s in seeds])
+        return column(r, seeds, (arm,), key)
 
     def diff(a1, a2, key):
         return col(a1, key) - col(a2, key)

@@ -20,14 +20,12 @@ Markdown on stdout (docs/VALIDATION.md, section "co-creation effort and adaptati
 --by-strategy prints only the cause table: in v1, effort weight 0 minus 0.5 per strategy (share and
 customers' success), with and without grants.
 """
-import argparse
-import concurrent.futures as cf
 import os
 import tempfile
 
 import h5py
 import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import column, fmt, names, parser, run_cli, run_jobs, scenario_path
 
 ARMS = {
     "off": ["cocreation_network.enabled=false"],
@@ -104,12 +102,7 @@ def run(scenario, seed, sets, out, customers, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline-v1,baseline")
+    ap = parser(__doc__, scenarios="baseline-v1,baseline")
     ap.add_argument("--by-strategy", action="store_true",
                     help="only the cause table: effort weight 0 in v1 per strategy, with and without grants")
     a = ap.parse_args()
@@ -119,18 +112,10 @@ def main():
         by_strategy(a, scen, seeds)
         return
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = {}
-        with cf.ThreadPoolExecutor(a.jobs) as pool:
-            for sc in scen:
-                path = with_segment(os.path.join(ROOT, "scenarios", sc + ".toml"), tmp)
-                for arm, sets in ARMS.items():
-                    for s in seeds:
-                        out = os.path.join(tmp, f"{sc}-{arm}-{s}.h5")
-                        jobs[(sc, arm, s)] = pool.submit(run, path, s, sets, out, a.customers, a.steps)
-            r = {key: fut.result() for key, fut in jobs.items()}
+        r = run_arms(a, tmp, run, scen, ARMS, seeds)
 
     def col(sc, arm, m):
-        return np.array([r[(sc, arm, s)][m] for s in seeds])
+        return column(r, seeds, (sc, arm), m)
 
     print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; success and synergy firms "
           f"(share, customers' success, size gap) and nonprofits (share) at the last step; "
@@ -179,20 +164,19 @@ def run_by_strategy(scenario, seed, sets, out, customers, steps):
     return res
 
 
+def run_arms(a, tmp, fn, scen, arms, seeds):
+    """fn on every (scenario, arm, seed), each scenario with the values-driven segment of with_segment."""
+    paths = {sc: with_segment(scenario_path(sc), tmp) for sc in scen}
+    return run_jobs(a.jobs, {(sc, arm, s): (fn, paths[sc], s, sets, os.path.join(tmp, f"{sc}-{arm}-{s}.h5"),
+                                            a.customers, a.steps)
+                             for sc in scen for arm, sets in arms.items() for s in seeds})
+
+
 def by_strategy(a, scen, seeds):
     """The cause table: effort weight 0 in v1 (Eq. 25), with and without grants, per strategy."""
     arms = ("off", "off_e0", "ns_off", "ns_off_e0")
     with tempfile.TemporaryDirectory() as tmp:
-        with cf.ThreadPoolExecutor(a.jobs) as pool:
-            jobs = {}
-            for sc in scen:
-                path = with_segment(os.path.join(ROOT, "scenarios", sc + ".toml"), tmp)
-                for arm in arms:
-                    for s in seeds:
-                        out = os.path.join(tmp, f"{sc}-{arm}-{s}.h5")
-                        jobs[(sc, arm, s)] = pool.submit(run_by_strategy, path, s, ARMS[arm], out,
-                                                         a.customers, a.steps)
-            r = {key: fut.result() for key, fut in jobs.items()}
+        r = run_arms(a, tmp, run_by_strategy, scen, {arm: ARMS[arm] for arm in arms}, seeds)
     print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; v1 (cocreation_network off): "
           f"effort weight 0 minus 0.5, per strategy at the last step; mean [95% t-interval] (NaN: no firm of "
           f"the strategy with customers in some seed)\n")

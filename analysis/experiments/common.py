@@ -1,6 +1,9 @@
-"""What the experiment scripts share: running the CLI on a scenario and the
-paired 95% t-interval they report (mean [low, high])."""
+"""What the experiment scripts share: their command line, running the CLI on
+a scenario (one run, or many paired runs on a thread pool), and the paired
+95% t-interval they report (mean [low, high])."""
 
+import argparse
+import concurrent.futures as cf
 import os
 import subprocess
 import sys
@@ -22,6 +25,38 @@ def run_cli(who, scenario, seed, sets, out, customers, steps):
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         sys.exit(f"{who}: {' '.join(cmd)} failed: {done.stderr.strip()}")
+
+
+def parser(doc, scenarios=None, scenario=None):
+    """The options every script takes (--seeds, --jobs, --customers, --steps), plus --scenarios
+    (comma-separated names under scenarios/) or --scenario (a path) when a default is given."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    if scenario is not None:
+        ap.add_argument("--scenario", default=scenario)
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--customers", type=int, default=20000)
+    ap.add_argument("--steps", type=int, default=120)
+    if scenarios is not None:
+        ap.add_argument("--scenarios", default=scenarios)
+    return ap
+
+
+def scenario_path(name):
+    """scenarios/<name>.toml in the repository."""
+    return os.path.join(ROOT, "scenarios", name + ".toml")
+
+
+def run_jobs(jobs, tasks):
+    """Run {key: (function, *args)} on `jobs` threads (each run is its own process); {key: result}."""
+    with cf.ThreadPoolExecutor(jobs) as pool:
+        futures = {key: pool.submit(*task) for key, task in tasks.items()}
+        return {key: f.result() for key, f in futures.items()}
+
+
+def column(results, seeds, key, metric):
+    """One metric over the paired seeds: results[(*key, seed)][metric] as an array."""
+    return np.array([results[(*key, s)][metric] for s in seeds])
 
 
 def names(dataset):

@@ -13,14 +13,12 @@ section "Model v2 firms and society: harm without a clamp").
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/harm.py \
         [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--scenarios baseline-v1,baseline]
 """
-import argparse
-import concurrent.futures as cf
 import os
 import tempfile
 
 import h5py
 import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import column, fmt, names, parser, run_cli, run_jobs, scenario_path
 
 BASE_HARM = 0.01  # the default social.harm_per_cost
 FACTORS = (1, 10, 1000)
@@ -52,30 +50,19 @@ def run(scenario, seed, sets, out, customers, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline-v1,baseline")
+    ap = parser(__doc__, scenarios="baseline-v1,baseline")
     a = ap.parse_args()
     seeds = range(1, a.seeds + 1)
     scen = [x for x in a.scenarios.split(",") if x]
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = {}
-        with cf.ThreadPoolExecutor(a.jobs) as pool:
-            for sc in scen:
-                path = os.path.join(ROOT, "scenarios", sc + ".toml")
-                for on in MODES:
-                    for k in FACTORS:
-                        sets = [f"social.harm_per_cost={BASE_HARM * k:g}"] + MODES[on]
-                        for s in seeds:
-                            out = os.path.join(tmp, f"{sc}-{list(MODES).index(on)}-{k}-{s}.h5")
-                            jobs[(sc, on, k, s)] = pool.submit(run, path, s, sets, out, a.customers, a.steps)
-            r = {key: fut.result() for key, fut in jobs.items()}
+        r = run_jobs(a.jobs, {(sc, on, k, s): (run, scenario_path(sc), s,
+                                               [f"social.harm_per_cost={BASE_HARM * k:g}"] + MODES[on],
+                                               os.path.join(tmp, f"{sc}-{list(MODES).index(on)}-{k}-{s}.h5"),
+                                               a.customers, a.steps)
+                              for sc in scen for on in MODES for k in FACTORS for s in seeds})
 
     def col(sc, on, k, m):
-        return np.array([r[(sc, on, k, s)][m] for s in seeds])
+        return column(r, seeds, (sc, on, k), m)
 
     print(f"seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; shareholder firms (the only ones "
           f"that externalise cost) at the last step; mean [95% t-interval]\n")

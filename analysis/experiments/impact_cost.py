@@ -13,14 +13,11 @@ section "Model v2 society: nonprofit clients and comparable cost per impact").
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/impact_cost.py \\
         [--scenario scenarios/baseline.toml] [--seeds 10] [--jobs 2] [--ratios 1,3,10,30,100]
 """
-import argparse
-import concurrent.futures as cf
 import os
 import tempfile
 
 import h5py
-import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import ROOT, column, fmt, names, parser, run_cli, run_jobs, scenario_path
 
 
 def run(scenario, seed, sets, out, customers, steps):
@@ -45,12 +42,7 @@ def run(scenario, seed, sets, out, customers, steps):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", default=os.path.join(ROOT, "scenarios/baseline.toml"))
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
+    ap = parser(__doc__, scenario=scenario_path("baseline"))
     ap.add_argument("--ratios", default="1,3,10,30,100", help="donated / embedded cost per unit of impact")
     ap.add_argument("--visibilities", default="1,0.3", help="social.philanthropy_visibility values")
     ap.add_argument("--set", action="append", default=[], help="extra --set for every arm")
@@ -64,14 +56,13 @@ def main():
             arms[(v, q)] = a.set + ["cost_per_impact.enabled=true", "cost_per_impact.embedded=1",
                                     "cost_per_impact.nonprofit=1", f"cost_per_impact.donated={q!r}",
                                     f"social.philanthropy_visibility={v!r}"]
-    with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as ex:
-        jobs = {(arm, s): ex.submit(run, a.scenario, s, sets, os.path.join(tmp, f"{hash(arm)}-{s}.h5"),
-                                    a.customers, a.steps)
-                for arm, sets in arms.items() for s in seeds}
-        r = {k: f.result() for k, f in jobs.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run_jobs(a.jobs, {(arm, s): (run, a.scenario, s, sets, os.path.join(tmp, f"{hash(arm)}-{s}.h5"),
+                                         a.customers, a.steps)
+                              for arm, sets in arms.items() for s in seeds})
 
     def col(arm, key):
-        return np.array([r[(arm, s)][key] for s in seeds])
+        return column(r, seeds, (arm,), key)
 
     print(f"{os.path.relpath(a.scenario, ROOT)}, seeds 1..{a.seeds} paired, {a.customers} customers, "
           f"t = {a.steps}{', ' + ', '.join(a.set) if a.set else ''}; embedded = nonprofit = 1 money per unit "

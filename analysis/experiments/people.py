@@ -23,7 +23,6 @@ Three parts, each on paired seeds 1..N with 95% t-intervals:
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/people.py \
         [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--parts chain,purpose,pressure,baselines]
 """
-import argparse
 import concurrent.futures as cf
 import os
 import re
@@ -31,7 +30,7 @@ import tempfile
 
 import h5py
 import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import ROOT, fmt, names, parser, run_cli, scenario_path
 
 LAGS = (1, 3, 6, 12)
 FROM = 25  # first step of the pooled window, as in validation case 6b
@@ -219,7 +218,7 @@ def baselines(args, pool, tmp):
     print("| scenario | outcome | [people] off | [people] on | on - off | employees off |")
     print("|---|---|---|---|---|---|")
     for scen in args.scenarios.split(","):
-        path = os.path.join(ROOT, f"scenarios/{scen}.toml")
+        path = scenario_path(scen)
         res = {}
         for arm, sets in (("off", []), ("on", ["people.enabled=true"]), ("m10off", ["mechanisms.employees=false"])):
             futs = [pool.submit(baseline_run, path, s, sets, os.path.join(tmp, f"b{scen}{arm}-{s}.h5"),
@@ -235,12 +234,7 @@ def baselines(args, pool, tmp):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
-    ap.add_argument("--scenarios", default="baseline-v1,baseline")
+    ap = parser(__doc__, scenarios="baseline-v1,baseline")
     ap.add_argument("--parts", default="chain,purpose,pressure,baselines")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(args.jobs) as pool:

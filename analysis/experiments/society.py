@@ -20,14 +20,12 @@ arm keeps the scenario's switches; the tables add the nonprofits' clients at t, 
 segment (--client-share) and the nonprofits' net cost (costs - sales) over the pool. --scan G1,G2,... adds a
 coarse scan of the pool per customer (survival and clients per value).
 """
-import argparse
-import concurrent.futures as cf
 import os
 import tempfile
 
 import h5py
 import numpy as np
-from common import ROOT, fmt, names, run_cli
+from common import ROOT, column, fmt, names, parser, run_cli, run_jobs, scenario_path
 
 BASE_POOL = 0.5  # society.grant_pool_per_customer default (docs/MODEL.md 9.15)
 MULTIPLIERS = (0.75, 0.875, 1.0, 1.125, 1.25)
@@ -73,12 +71,7 @@ def run(scenario, seed, sets, out, customers, steps, pool):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", default=os.path.join(ROOT, "scenarios/baseline.toml"))
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--customers", type=int, default=20000)
-    ap.add_argument("--steps", type=int, default=120)
+    ap = parser(__doc__, scenario=scenario_path("baseline"))
     ap.add_argument("--pool", type=float, default=BASE_POOL, help="pool per customer at multiplier 1")
     ap.add_argument("--growth", type=float, default=0.0, help="society.grant_pool_growth")
     ap.add_argument("--set", action="append", default=[], help="extra --set for every arm")
@@ -89,8 +82,8 @@ def main():
     a = ap.parse_args()
     seeds = range(1, a.seeds + 1)
     if a.clients:
-        if a.scenario == os.path.join(ROOT, "scenarios/baseline.toml"):
-            a.scenario = os.path.join(ROOT, "scenarios/v2/society-clients.toml")
+        if a.scenario == scenario_path("baseline"):
+            a.scenario = scenario_path("v2/society-clients")
         arms = {"v1": (a.set + ["society.grant_pool=false", "society.nonprofit_clients=false"], None)}
     else:
         # The pool alone: nonprofits sell to anyone (the client segment needs the pool: off in every arm).
@@ -101,14 +94,13 @@ def main():
         pool = a.pool * m
         arms[f"x{m}"] = (a.set + ["society.grant_pool=true", f"society.grant_pool_per_customer={pool!r}",
                                   f"society.grant_pool_growth={a.growth!r}"], (pool, a.growth))
-    with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as ex:
-        jobs = {(arm, s): ex.submit(run, a.scenario, s, sets, os.path.join(tmp, f"{arm}-{s}.h5"), a.customers,
-                                    a.steps, pool)
-                for arm, (sets, pool) in arms.items() for s in seeds}
-        r = {k: f.result() for k, f in jobs.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run_jobs(a.jobs, {(arm, s): (run, a.scenario, s, sets, os.path.join(tmp, f"{arm}-{s}.h5"), a.customers,
+                                         a.steps, pool)
+                              for arm, (sets, pool) in arms.items() for s in seeds})
 
     def col(arm, key):
-        return np.array([r[(arm, s)][key] for s in seeds])
+        return column(r, seeds, (arm,), key)
 
     print(f"{os.path.relpath(a.scenario, ROOT)}, seeds 1..{a.seeds} paired, {a.customers} customers, "
           f"t = {a.steps}, pool at x1 = {a.pool} per customer per step, growth {a.growth}"
@@ -143,19 +135,19 @@ def main():
 def scan(a, seeds):
     """Survival, nonprofit share and clients at t over a coarse grid of the pool per customer."""
     values = [float(v) for v in a.scan.split(",")]
-    with tempfile.TemporaryDirectory() as tmp, cf.ThreadPoolExecutor(a.jobs) as ex:
-        jobs = {(g, s): ex.submit(run, a.scenario, s,
-                                  a.set + ["society.grant_pool=true", f"society.grant_pool_per_customer={g!r}",
-                                           f"society.grant_pool_growth={a.growth!r}"],
-                                  os.path.join(tmp, f"scan-{g}-{s}.h5"), a.customers, a.steps, (g, a.growth))
-                for g in values for s in seeds}
-        r = {k: f.result() for k, f in jobs.items()}
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run_jobs(a.jobs, {(g, s): (run, a.scenario, s,
+                                       a.set + ["society.grant_pool=true", f"society.grant_pool_per_customer={g!r}",
+                                                f"society.grant_pool_growth={a.growth!r}"],
+                                       os.path.join(tmp, f"scan-{g}-{s}.h5"), a.customers, a.steps, (g, a.growth))
+                              for g in values for s in seeds})
     print("\nCoarse scan of the pool per customer g (same seeds):\n")
     print("| g | nonprofit survival | nonprofit share of adopters | nonprofit clients at t | "
           "nonprofit net cost / pool |")
     print("|---|---|---|---|---|")
     for g in values:
-        c = lambda key: np.array([r[(g, s)][key] for s in seeds])  # noqa: E731
+        def c(key, g=g):
+            return column(r, seeds, (g,), key)
         print(f"| {g} | {fmt(c('survival'), 2)} | {fmt(c('share'), 3)} | {fmt(c('clients'), 0)} | "
               f"{fmt(c('net_over_pool'), 3)} |")
 
