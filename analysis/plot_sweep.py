@@ -222,6 +222,16 @@ def parameter_meaning(key):
     return _DOC.get((".".join(parts[:-1]), parts[-1]), ("", ""))[1]
 
 
+def _parameter_ticks(ax, cats, categorical):
+    """x ticks at a parameter's values: by position for categories, at the values themselves for a
+    numeric parameter with at most MAX_DISCRETE of them (no minor ticks), else matplotlib's."""
+    if categorical:
+        ax.set_xticks(range(len(cats)), format_values(cats))
+    elif cats is not None and len(cats) <= MAX_DISCRETE:
+        ax.set_xticks(cats, format_values(cats))
+        ax.minorticks_off()
+
+
 def format_values(values, max_digits=6):
     """Short tick labels for parameter values: the fewest significant digits (at most
     ``max_digits``) that keep the values apart and each within 1 % of its value
@@ -407,11 +417,7 @@ def _panel(ax, df, key, outcome, done):
                         zorder=1)
     if log:
         ax.set_xscale("log")
-    if categorical:
-        ax.set_xticks(range(len(cats)), format_values(cats))
-    elif cats is not None and len(cats) <= MAX_DISCRETE:
-        ax.set_xticks(cats, format_values(cats))
-        ax.minorticks_off()
+    _parameter_ticks(ax, cats, categorical)
     if y_seen:  # limits from the runs, so that a wide band cannot squash them
         y = np.concatenate(y_seen)
         lo, hi = float(y.min()), float(y.max())
@@ -925,11 +931,7 @@ def fig_interaction(df, fig, outcome, spec):
                 ax.set_xlabel(parameter_label(spec.x, scale))
                 if scale == "log-uniform" and not categorical:
                     ax.set_xscale("log")
-                if categorical:
-                    ax.set_xticks(range(len(cats)), format_values(cats))
-                elif cats is not None and len(cats) <= MAX_DISCRETE:
-                    ax.set_xticks(cats, format_values(cats))
-                    ax.minorticks_off()
+                _parameter_ticks(ax, cats, categorical)
             title = []
             if t is not None:
                 final = int(outcome.arrays[col].time.values[-1]) if outcome.arrays and \

@@ -32,7 +32,7 @@ import tempfile
 
 import h5py
 import numpy as np
-from common import column, fmt, names, parser, run_cli, run_jobs, scenario_path
+from common import column, fmt, names, nps_summary, parser, run_cli, run_jobs, scenario_path
 
 SCENARIO = scenario_path("baseline")
 V1 = scenario_path("baseline-v1")
@@ -82,20 +82,7 @@ def run(scenario, seed, sets, out, customers, steps):
     res["np_survival"] = float(last.sum() / ever.sum()) if ever.sum() else float("nan")
     res["np_clients_seg"] = float(cust[-1][last].sum()) / (CLIENT_SHARE * customers)
     res["firms_alive"] = float(alive[-1].sum())
-    # Industry NPS at the last step: firm NPS weighted by the customers it was measured over.
-    T = nps.shape[0]
-    w, v = cust[T - 2], nps[T - 1]
-    ok = np.isfinite(v) & (w > 0)
-    res["nps"] = float(np.sum(v[ok] * w[ok]) / np.sum(w[ok]))
-    # 95th percentile of a firm's month-to-month |change of NPS|: all firms with customers in both months,
-    # and firms with at least 200 customers in both.
-    for key, lo in (("p95_all", 1), ("p95_200", 200)):
-        changes = []
-        for t in range(2, T):
-            big = (cust[t - 2] >= lo) & (cust[t - 1] >= lo)
-            d = np.abs(nps[t] - nps[t - 1])
-            changes.extend(d[big & np.isfinite(d)])
-        res[key] = float(np.percentile(changes, 95)) if changes else float("nan")
+    res.update(nps_summary(nps, cust))
     return res
 
 

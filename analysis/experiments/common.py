@@ -59,6 +59,25 @@ def column(results, seeds, key, metric):
     return np.array([results[(*key, s)][metric] for s in seeds])
 
 
+def nps_summary(nps, cust):
+    """Industry NPS at the last step (firm NPS weighted by the customers it was measured over,
+    /firms/customers one step earlier) and the 95th percentile of a firm's month-to-month |change
+    of NPS|: "p95_all" over firms with customers in both months, "p95_200" over firms with at
+    least 200 in both. nps, cust: [T, F] arrays of /firms/nps and /firms/customers."""
+    T = nps.shape[0]
+    w, v = cust[T - 2], nps[T - 1]
+    ok = np.isfinite(v) & (w > 0)
+    res = {"nps": float(np.sum(v[ok] * w[ok]) / np.sum(w[ok]))}
+    for key, lo in (("p95_all", 1), ("p95_200", 200)):
+        changes = []
+        for t in range(2, T):
+            big = (cust[t - 2] >= lo) & (cust[t - 1] >= lo)
+            d = np.abs(nps[t] - nps[t - 1])
+            changes.extend(d[big & np.isfinite(d)])
+        res[key] = float(np.percentile(changes, 95)) if changes else float("nan")
+    return res
+
+
 def names(dataset):
     """A string dataset as a list of str."""
     return [n.decode() if isinstance(n, bytes) else n for n in dataset[()]]
