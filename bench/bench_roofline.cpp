@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_scenario.hpp"
 #include "core/draws.hpp"
 #include "core/rng.hpp"
 #include "core/simulation.hpp"
@@ -214,10 +215,7 @@ int main(int argc, char** argv) {
     }
   }
   try {
-    std::vector<std::string> sets;
-    if (steps > 0) sets.push_back("run.steps=" + std::to_string(steps));
-    if (customers > 0) sets.push_back("customers.count=" + std::to_string(customers));
-    const Params p = load_scenario(path, sets);
+    const Params p = bench::load_bench_scenario(path, steps, customers);
     tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     const auto n = static_cast<std::uint32_t>(p.customers);
     const double customer_steps = static_cast<double>(n) * p.steps;

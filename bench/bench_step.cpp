@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_scenario.hpp"
 #include "core/simulation.hpp"
 #include "scenario/scenario.hpp"
 
@@ -63,10 +64,7 @@ int main(int argc, char** argv) {
       path = a;
   }
   try {
-    std::vector<std::string> sets;
-    if (steps > 0) sets.push_back("run.steps=" + std::to_string(steps));
-    if (customers > 0) sets.push_back("customers.count=" + std::to_string(customers));
-    const Params p = load_scenario(path, sets);
+    const Params p = bench::load_bench_scenario(path, steps, customers);
     tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     std::vector<double> rates, inits, cpu_rates;
     std::size_t state = 0, edges = 0;
