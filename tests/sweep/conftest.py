@@ -19,16 +19,8 @@ def cli():
     return Cli(cli_path(), timeout=120, popen_output=subprocess.DEVNULL)
 
 
-SMALL_SWEEP = """
-[sweep]
-name = "small"
-base = "{base}"
-design = "random"
-samples = 4
-replicates = 2
-seed = 99
-set = ["run.steps={steps}", "customers.count=150"]
-
+# Two ranged parameters of the tiny scenario: a log-uniform rate and an integer.
+TWO_RANGES = """
 [[parameters]]
 key = "choice.churn_base"
 range = [0.005, 0.05]
@@ -39,6 +31,17 @@ key = "economics.bankrupt_after"
 range = [2, 9]
 scale = "integer"
 """
+
+SMALL_SWEEP = """
+[sweep]
+name = "small"
+base = "{base}"
+design = "random"
+samples = 4
+replicates = 2
+seed = 99
+set = ["run.steps={steps}", "customers.count=150"]
+""" + TWO_RANGES
 
 
 def write_sweep(tmp_path, steps=6, name="small.toml"):

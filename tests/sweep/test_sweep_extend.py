@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO, identical_runs, run_files
+from conftest import REPO, TWO_RANGES, identical_runs, run_files
 
 SWEEP = """
 [sweep]
@@ -16,17 +16,7 @@ design = "{design}"
 replicates = {replicates}
 seed = {seed}
 set = ["run.steps=4", "customers.count=120"]
-
-[[parameters]]
-key = "choice.churn_base"
-range = [0.005, 0.05]
-scale = "log-uniform"
-
-[[parameters]]
-key = "economics.bankrupt_after"
-range = [2, 9]
-scale = "integer"
-"""
+""" + TWO_RANGES
 
 
 def write(path, design="random", size="samples = 3", replicates=2, seed=7):
