@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "sweep/outcomes.hpp"
 #include "sweep/runner.hpp"
 #include "sweep/sweep.hpp"
 
@@ -419,7 +420,8 @@ TEST_CASE("sweep: linked-parameter errors name the file, line, column and key", 
        "did you mean 'customers.segments.0.share'?"});
   expect_sweep_error(linked("customers.segments.1.share", "1 - (customers.segments.0.share"),
                      {"t.toml:9:46: key 'linked.0.expression'", "expected ')'"});
-  expect_sweep_error(linked("customers.segments.1.share", "1 -"), {"t.toml:9:18:", "expression ends early"});
+  expect_sweep_error(linked("customers.segments.1.share", "1 -"),
+                     {"t.toml:9:18:", "expected a name, a number or '(', got the end"});
   expect_sweep_error(linked("customers.segments.1.share", "lg(customers.segments.0.share)"),
                      {"t.toml:9:15:", "unknown function 'lg'"});
   expect_sweep_error(linked("customers.segments.0.share", "0.5"),
@@ -433,4 +435,52 @@ TEST_CASE("sweep: linked-parameter errors name the file, line, column and key", 
                      {"t.toml:8:7: linked.0 'customers.segments.1.share'", "must be in [0, 1]"});
   expect_sweep_error(segment_sweep("[[linked]]\nkey = \"customers.segments.1.share\"\n"),
                      {"t.toml:7:1: missing key 'linked.0.expression'"});
+}
+
+TEST_CASE("sweep: linked parameters and derived outcomes share one expression grammar", "[sweep]") {
+  using missionsim::sweep::ExpressionError;
+  using missionsim::sweep::Formula;
+  using missionsim::sweep::parse_expression;
+  using missionsim::sweep::RunSeries;
+  const std::vector<std::string> names = {"a", "b.c"};
+  auto formula = [&](const std::string& text) { return Formula::parse(text, names).evaluate({2.0, 0.25}); };
+  CHECK(formula("2 ^ 3 ^ 2") == 512.0);  // right-associative
+  CHECK(formula("-a ^ 2") == -4.0);      // '^' binds tighter than unary minus
+  CHECK(formula("max(a, b.c) - min(a, 3 * b.c) + sqrt(4) * round(2.4)") == Approx(2.0 - 0.75 + 4.0));
+  CHECK(formula("1e1 / (a + 8)") == 1.0);
+
+  // The same arithmetic, functions and '^' in a derived outcome, over run series.
+  RunSeries s;
+  s.steps = {0, 10, 20};
+  const auto e = parse_expression("max(share[success], 0.1) ^ 2 + abs(market.hhi - 1)");
+  REQUIRE(e.references.size() == 2);
+  s.series = {{0.0, 0.5, 0.2}, {1.0, 0.5, 3.0}};  // in the order of e.references
+  CHECK(missionsim::sweep::evaluate_at(e, s, 0) == Approx(0.01));
+  CHECK(missionsim::sweep::evaluate_at(e, s, 1) == Approx(0.75));
+  const auto ev = parse_expression("time_to(sqrt(share[success]) > 0.6)");
+  s.series = {{0.0, 0.5, 0.2}};
+  CHECK(ev.event);
+  CHECK(missionsim::sweep::evaluate_event(ev, s) == 10.0);
+
+  // Errors, with the 0-based position of the offending character.
+  auto error_at = [](auto&& parse) -> std::pair<std::size_t, std::string> {
+    try {
+      parse();
+    } catch (const ExpressionError& x) {
+      return {x.position(), x.what()};
+    }
+    return {std::string::npos, ""};
+  };
+  auto [p1, m1] = error_at([&] { (void)Formula::parse("a > 1", names); });
+  CHECK(p1 == 2);
+  CHECK_THAT(m1, Catch::Contains("comparison"));
+  auto [p2, m2] = error_at([] { (void)parse_expression("min(hhi)"); });
+  CHECK(p2 == 7);
+  CHECK_THAT(m2, Catch::Contains("'min' takes 2 arguments"));
+  auto [p3, m3] = error_at([] { (void)parse_expression("lg(hhi)"); });
+  CHECK(p3 == 0);
+  CHECK_THAT(m3, Catch::Contains("unknown function 'lg'"));
+  auto [p4, m4] = error_at([&] { (void)Formula::parse("a +* 2", names); });
+  CHECK(p4 == 3);
+  CHECK_THAT(m4, Catch::Contains("expected a name, a number or '('"));
 }

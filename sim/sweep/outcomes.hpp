@@ -6,7 +6,8 @@
 // one fails before any run starts, and evaluated by `sweep collect` on each
 // run file:
 //
-//   per time  arithmetic (+ - * / parentheses, numbers) over outcome names,
+//   per time  arithmetic (sweep/expression.hpp: + - * / ^, parentheses, numbers,
+//             min, max, abs, sqrt, exp, log, floor, ceil, round) over outcome names,
 //             evaluated at every step of /outcomes/time:
 //               share[synergy] - share[philanthropy]      strategy outcomes
 //               firm.cash[acme]                           firm outcomes (by firm name)
@@ -22,9 +23,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "sweep/expression.hpp"
 
 namespace missionsim::sweep {
 
@@ -32,17 +34,6 @@ namespace missionsim::sweep {
 const std::vector<std::string>& firm_outcome_names();      // firm.<x>[<firm>]
 const std::vector<std::string>& strategy_outcome_names();  // <x>[<strategy>] or strategy.<x>[<strategy>]
 const std::vector<std::string>& market_outcome_names();    // <x> or market.<x>
-
-// A parse error at a 0-based character position of the expression.
-class ExpressionError : public std::runtime_error {
- public:
-  ExpressionError(std::size_t position, const std::string& message)
-      : std::runtime_error(message), position_(position) {}
-  std::size_t position() const { return position_; }
-
- private:
-  std::size_t position_;
-};
 
 enum class Scope { Firm, Strategy, Market };
 
@@ -54,17 +45,9 @@ struct Reference {
   bool operator==(const Reference&) const = default;
 };
 
-struct Node {
-  enum class Kind { Number, Ref, Neg, Add, Sub, Mul, Div, Lt, Le, Gt, Ge, Eq, Ne, TimeTo, Survival };
-  Kind kind = Kind::Number;
-  double number = 0;
-  std::size_t ref = 0;  // index into Expression::references
-  std::unique_ptr<Node> a, b;
-};
-
 struct Expression {
   std::string text;
-  std::unique_ptr<Node> root;
+  std::unique_ptr<ExprNode> root;
   std::vector<Reference> references;  // distinct
   bool event = false;                 // kind "event" (one value per run) or "per_time"
 };

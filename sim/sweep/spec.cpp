@@ -134,6 +134,14 @@ class Reader {
     return source_ + ":" + std::to_string(r.begin.line) + ":" + std::to_string(r.begin.column);
   }
   std::string loc(const toml::node& n) const { return loc(n.source()); }
+  // The location of an expression error: the column of the offending character of a one-line basic
+  // string (its text starts after the opening quote).
+  std::string loc(const toml::node& n, const ExpressionError& e) const {
+    const auto& r = n.source();
+    if (r.begin.line == 0) return source_;
+    return source_ + ":" + std::to_string(r.begin.line) + ":" +
+           std::to_string(r.begin.column + 1 + e.position());
+  }
   [[noreturn]] void fail(const std::string& where, const std::string& msg) const {
     throw SweepError(where + ": " + msg);
   }
@@ -439,8 +447,8 @@ class Reader {
         try {
           out.expression = parse_expression(text);
         } catch (const ExpressionError& e) {
-          fail(loc(v), "key '" + path + "' = " + scenario::quote_short(text) + ": at position " +
-                           std::to_string(e.position() + 1) + ": " + e.what());
+          fail(loc(v, e), "key '" + path + "' = " + scenario::quote_short(text) + ": at position " +
+                              std::to_string(e.position() + 1) + ": " + e.what());
         }
         o.derived.push_back(std::move(out));
       }
@@ -551,13 +559,9 @@ class Reader {
     for (const auto& o : spec.linked) names.push_back(o.key);
     try {
       x.program = Formula::parse(x.expression, names);
-    } catch (const FormulaError& e) {
-      // Column of the offending character: the string starts after its opening quote.
-      const auto& r = expr->source();
-      const std::string where = r.begin.line == 0 ? source_
-                                                  : source_ + ":" + std::to_string(r.begin.line) + ":" +
-                                                        std::to_string(r.begin.column + 1 + e.column());
-      fail(where, "key '" + prefix + "expression' \"" + scenario::clip(x.expression) + "\": " + e.what());
+    } catch (const ExpressionError& e) {
+      fail(loc(*expr, e),
+           "key '" + prefix + "expression' \"" + scenario::clip(x.expression) + "\": " + e.what());
     }
     return x;
   }

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "core/params.hpp"
+#include "sweep/expression.hpp"
 #include "sweep/outcomes.hpp"
 #include "sweep/slurm_settings.hpp"
 
@@ -52,32 +54,17 @@ struct Parameter {
   std::string where_value;            // ... of its range or levels
 };
 
-// An arithmetic expression over named values (a linked parameter's formula).
-class FormulaError : public std::runtime_error {
- public:
-  FormulaError(std::size_t column, const std::string& msg) : std::runtime_error(msg), column_(column) {}
-  std::size_t column() const { return column_; }  // 0-based offset into the expression text
-
- private:
-  std::size_t column_;
-};
-
+// A linked parameter's formula: an expression (sweep/expression.hpp) over
+// named values. Copies share the parsed tree.
 class Formula {
  public:
   // Names are looked up in `names`; evaluate() takes their values in that order.
-  // Throws FormulaError (with the offset) for a bad expression or an unknown name.
+  // Throws ExpressionError (with the offset) for a bad expression or an unknown name.
   static Formula parse(std::string_view text, const std::vector<std::string>& names);
   double evaluate(const std::vector<double>& values) const;
 
-  enum class Kind { Const, Var, Neg, Add, Sub, Mul, Div, Pow, Call };
-  struct Op {
-    Kind kind;
-    double value;
-    int index;  // variable or function
-  };
-
  private:
-  std::vector<Op> program_;  // postfix
+  std::shared_ptr<const ExprNode> root_;
 };
 
 // A linked parameter: a scenario key set from the swept parameters at each
