@@ -2,6 +2,7 @@
 // the same bytes for every input, so these tests sweep inputs (all reputation bytes, every bucket edge of
 // a lookup table, random consideration sets) with K = 4, the slot count the word-wide paths serve, and
 // with other K where a kernel has a general path too.
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -65,5 +66,67 @@ TEST_CASE("decay_reputation: the word-wide path gives r * keep / 256 toward zero
         CHECK(s.reputation[b] == static_cast<std::int8_t>(before[b] * keep / 256));
       }
     }
+  }
+}
+
+namespace {
+
+// Eq. 34 as first written: one scan that returns at the first slot holding g.
+void reference_hear(Slots& s, std::uint32_t i, std::uint16_t g, int delta) {
+  std::uint16_t* slots = s.consider.data() + static_cast<std::size_t>(i) * s.K;
+  std::int8_t* rep = s.reputation.data() + static_cast<std::size_t>(i) * s.K;
+  int free_slot = -1, worst = -1;
+  for (int k = 0; k < s.K; ++k) {
+    if (slots[k] == g) {
+      rep[k] = static_cast<std::int8_t>(std::clamp(rep[k] + delta, -127, 127));
+      return;
+    }
+    const bool stale = slots[k] == kNoFirm || !s.offers[slots[k]].alive;
+    if (stale && free_slot < 0) free_slot = k;
+    if (!stale && slots[k] != s.firm_prev[i] && (worst < 0 || rep[k] < rep[worst])) worst = k;
+  }
+  if (delta < 0) return;
+  const int k = free_slot >= 0 ? free_slot : worst;
+  if (k < 0) return;
+  slots[k] = g;
+  rep[k] = static_cast<std::int8_t>(std::clamp(delta, -127, 127));
+}
+
+}  // namespace
+
+TEST_CASE("hear: the known-firm test and the slot choice match the one-scan definition (Eq. 34)",
+          "[mechanisms][word_of_mouth][paths]") {
+  // Random consideration sets over 6 firm slots (2 dead) with free slots, repeated firms, incumbents and
+  // every reputation byte including -128; each customer hears one random (firm, delta).
+  for (int K : {4, 1, 2, 3, 5, 8}) {
+    const std::uint32_t n = 4000;
+    Slots fast(K, n, 6), ref(K, n, 6);
+    fast.offers[2].alive = fast.offers[5].alive = false;
+    ref.offers = fast.offers;
+    const Rng rng(7);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      Stream st(rng, Purpose::Kano, i, static_cast<std::uint32_t>(K));
+      for (int k = 0; k < K; ++k) {
+        const std::uint32_t f = st.index(8);  // 6, 7: a free slot
+        fast.consider[i * K + k] = f < 6 ? static_cast<std::uint16_t>(f) : kNoFirm;
+        fast.reputation[i * K + k] = static_cast<std::int8_t>(st.word() & 0xFF);
+      }
+      const std::uint32_t inc = st.index(7);
+      fast.firm_prev[i] = inc < 6 ? static_cast<std::uint16_t>(inc) : kNoFirm;
+    }
+    ref.consider = fast.consider;
+    ref.reputation = fast.reputation;
+    ref.firm_prev = fast.firm_prev;
+    const auto c = fast.ctx(256);
+    for (std::uint32_t i = 0; i < n; ++i) {
+      Stream st(rng, Purpose::Kano, i, 100 + static_cast<std::uint32_t>(K));
+      const auto g = static_cast<std::uint16_t>(st.index(6));
+      const int delta = std::array{0, 16, -16, 127}[st.index(4)];
+      mech::hear(c, i, g, delta);
+      reference_hear(ref, i, g, delta);
+    }
+    INFO("K " << K);
+    CHECK(fast.consider == ref.consider);
+    CHECK(fast.reputation == ref.reputation);
   }
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 
@@ -22,24 +23,46 @@ inline double talk_probability(double talk_rate, double amplification) {
 // Eq. 35: share of reputation kept per step, in 1/256.
 inline int reputation_keep(double decay) { return static_cast<int>(std::lround(256.0 * (1.0 - decay))); }
 
+// The slot of firm g among K consideration slots, or -1. With K = 4 the slots are one 64-bit word: a
+// slot equal to g is a zero 16-bit lane of word ^ g...g, and the lowest lane the zero-lane test flags is
+// the first such slot (a borrow can flag a lane only above a zero one), so one compare replaces the
+// loop's four data-dependent branches.
+inline int slot_of(const std::uint16_t* slots, int K, std::uint16_t g) {
+  if (K == 4 && std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kLow = 0x0001000100010001ULL, kHigh = 0x8000800080008000ULL;
+    std::uint64_t w;
+    std::memcpy(&w, slots, sizeof w);
+    const std::uint64_t x = w ^ (kLow * g);
+    const std::uint64_t zero = (x - kLow) & ~x & kHigh;
+    return zero ? std::countr_zero(zero) >> 4 : -1;
+  }
+  for (int k = 0; k < K; ++k)
+    if (slots[k] == g) return k;
+  return -1;
+}
+
 // Eq. 34: customer i hears about firm g with reputation change delta (units of 1/16). A known firm's
 // reputation moves; an unknown firm takes a free (or stale) slot, else the worst-reputed one that is
-// not the incumbent; a warning about a firm one does not consider changes nothing.
+// not the incumbent; a warning about a firm one does not consider changes nothing. Hearing of a known
+// firm with delta 0 (marketing, a first purchase) changes nothing either, unless its reputation is
+// -128, which the clamp lifts to -127: then it stores as the clamp says.
 inline void hear(const CustomerContext& c, std::uint32_t i, std::uint16_t g, int delta) {
   const int K = c.K;
   std::uint16_t* slots = c.consider + static_cast<std::size_t>(i) * K;
   std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * K;
+  const int known = slot_of(slots, K, g);
+  if (known >= 0) {
+    if (delta != 0 || rep[known] < -127)
+      rep[known] = static_cast<std::int8_t>(std::clamp(rep[known] + delta, -127, 127));
+    return;
+  }
+  if (delta < 0) return;
   int free_slot = -1, worst = -1;
   for (int k = 0; k < K; ++k) {
-    if (slots[k] == g) {
-      rep[k] = static_cast<std::int8_t>(std::clamp(rep[k] + delta, -127, 127));
-      return;
-    }
     const bool stale = slots[k] == kNoFirm || !c.off[slots[k]].alive;
     if (stale && free_slot < 0) free_slot = k;
     if (!stale && slots[k] != c.firm_prev[i] && (worst < 0 || rep[k] < rep[worst])) worst = k;
   }
-  if (delta < 0) return;
   const int k = free_slot >= 0 ? free_slot : worst;
   if (k < 0) return;  // every slot holds the incumbent (K = 1)
   slots[k] = g;
