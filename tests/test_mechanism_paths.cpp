@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/mechanisms/word_of_mouth.hpp"
@@ -129,4 +131,28 @@ TEST_CASE("hear: the known-firm test and the slot choice match the one-scan defi
     CHECK(fast.consider == ref.consider);
     CHECK(fast.reputation == ref.reputation);
   }
+}
+
+TEST_CASE("Chance: word < below() exactly when Rng::unit(word) < p", "[mechanisms][paths]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> ps = {0.0, -0.5, 1e-300, 0x1p-33, 0x1p-32, 1e-9, 0.0025, 0.3, 0.5, 0.7, 1.0, 1.5, nan};
+  for (std::uint32_t w : {0u, 1u, 12345u, 0x80000000u, 0xFFFFFFFEu, 0xFFFFFFFFu}) {  // p on a unit value
+    const double u = Rng::unit(w);
+    ps.insert(ps.end(), {u, std::nextafter(u, 0.0), std::nextafter(u, 2.0)});
+  }
+  const Rng rng(3);
+  for (double p : ps) {
+    const mech::Chance chance(p);
+    std::vector<std::uint32_t> words = {0u, 1u, 0xFFFFFFFFu};
+    for (std::int64_t dw = -2; dw <= 1; ++dw) {
+      const std::int64_t w = static_cast<std::int64_t>(chance.below()) + dw;
+      if (w >= 0 && w <= 0xFFFFFFFF) words.push_back(static_cast<std::uint32_t>(w));
+    }
+    for (std::uint32_t k = 0; k < 1000; ++k) words.push_back(rng.words(Purpose::Kano, k, 0, 0)[0]);
+    for (std::uint32_t w : words) {
+      INFO("p " << p << " word " << w);
+      CHECK(chance(w) == (Rng::unit(w) < p));
+    }
+  }
+  CHECK(mech::Chance::always()(0xFFFFFFFFu));
 }

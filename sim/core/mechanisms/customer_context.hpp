@@ -16,6 +16,38 @@
 
 namespace missionsim::mech {
 
+// A fixed probability p as a threshold on one random word: Rng::unit(w) < p exactly when w < below().
+// unit(w) = (w + 1/2) 2^-32 is exact and strictly increasing in w, so the words that draw below p are
+// the ones under the first that does not, found once by bisection: the per-customer test is one
+// integer compare instead of a conversion, a multiply and a floating-point compare. NaN p: no word.
+class Chance {
+ public:
+  Chance(double p = 0.0) : p_(p), below_(first_not_below(p)) {}  // implicit: set from a probability
+  static Chance always() {
+    Chance c(1.0);
+    c.below_ = std::uint64_t{1} << 32;
+    return c;
+  }
+  bool operator()(std::uint32_t word) const { return word < below_; }
+  double p() const { return p_; }
+  std::uint64_t below() const { return below_; }
+
+ private:
+  static std::uint64_t first_not_below(double p) {
+    std::uint64_t lo = 0, hi = std::uint64_t{1} << 32;  // the answer lies in [lo, hi]
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (Rng::unit(static_cast<std::uint32_t>(mid)) < p)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
+  }
+  double p_;
+  std::uint64_t below_;
+};
+
 struct CustomerContext {
   // Customers.
   const std::uint16_t* __restrict firm_prev;
@@ -44,7 +76,7 @@ struct CustomerContext {
   double p_eff;                   // Eq. 11
   double adopted_share_complete;  // N/M of the Bass recursion on a complete network
   double w_success;               // Eq. 27a
-  double talk;                    // Eq. 33
+  Chance talk;                    // Eq. 33: has a conversation, from the word kTalk
   int keep;                       // Eq. 35: reputation kept per step, in 1/256
   const std::int8_t* decayed;     // Eq. 35: decayed[uint8(r)] = r * keep / 256 for every int8 r
   const double* seg_ps;           // price sensitivity per segment

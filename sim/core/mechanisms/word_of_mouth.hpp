@@ -82,7 +82,7 @@ inline double reputation_of(const CustomerContext& c, std::uint32_t i, std::uint
 // its firm, a detractor warns about it (voice and firm of j at the end of t-1). Returns what i heard:
 // +1 a referral, -1 a warning, 0 nothing (read by Eq. C5-C6).
 inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, CustomerDraws& d) {
-  if (degree == 0 || !(Rng::unit(d[draw::kTalk]) < c.talk)) return 0;
+  if (degree == 0 || !c.talk(d[draw::kTalk])) return 0;
   const std::uint32_t j = c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree));
   const std::uint16_t fj = c.firm_prev[j];
   const std::int8_t vj = c.voice_prev[j];
