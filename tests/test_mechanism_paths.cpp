@@ -10,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/mechanisms/adoption.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/rng.hpp"
 #include "core/state.hpp"
@@ -155,4 +156,61 @@ TEST_CASE("Chance: word < below() exactly when Rng::unit(word) < p", "[mechanism
     }
   }
   CHECK(mech::Chance::always()(0xFFFFFFFFu));
+}
+
+namespace {
+
+// A market of F firms with the given cumulative reach for Eq. 12.
+struct Reach {
+  std::vector<double> cum;
+  std::vector<Offer> offers;
+  Params p;
+  explicit Reach(std::vector<double> c)
+      : cum(std::move(c)), offers(cum.size(), Offer{0, 0, 0, 0, 0, 0, 0, 0, true}) {}
+  mech::CustomerContext ctx() {
+    mech::CustomerContext c{};
+    c.off = offers.data();
+    c.reach_cum = cum.data();
+    c.n_firms = static_cast<std::uint32_t>(cum.size());
+    c.reach_total = cum.empty() ? 0.0 : cum.back();
+    c.p = &p;
+    return c;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("awareness table: every word finds the firm Eq. 12 gives it", "[mechanisms][adoption][paths]") {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  // Small and large total reach, a total above 1 (the scale), firms without reach, a dead firm, a
+  // boundary on a bucket edge (0.25 of the words), unsorted and NaN reach (no table), no reach at all.
+  const std::vector<std::vector<double>> cases = {
+      {0.01, 0.02, 0.05, 0.18}, {0.3, 0.3, 0.6, 0.9}, {0.5, 1.2, 1.3, 2.5}, {0.25, 0.5},
+      {0.0, 0.0, 0.0, 0.0},     {0.1, 0.05, 0.2},     {0.1, nan, 0.3},      {1e-12, 2e-12},
+      {0.2 / 3, 0.4 / 3, 0.2},  {0.999999, 1.0, 1.0}};
+  const Rng rng(5);
+  int tables = 0;
+  for (std::size_t n = 0; n < cases.size(); ++n) {
+    for (bool dead : {false, true}) {
+      Reach r(cases[n]);
+      if (dead) r.offers[1].alive = false;
+      mech::CustomerContext c = r.ctx();
+      mech::AdoptionTables t;
+      t.attach(c);
+      tables += c.awareness != nullptr;
+      const mech::CustomerContext plain = r.ctx();
+      std::vector<std::uint32_t> words;
+      const std::uint64_t span = std::uint64_t{1} << (32 - mech::kAwarenessBits);  // words per bucket
+      for (std::uint64_t first = 0; first < (std::uint64_t{1} << 32); first += span) {
+        for (std::uint64_t w : {first, first + 1, first + span / 2, first + span - 2, first + span - 1})
+          words.push_back(static_cast<std::uint32_t>(w));
+      }
+      for (std::uint32_t k = 0; k < 20000; ++k) words.push_back(rng.words(Purpose::Kano, k, 1, 0)[0]);
+      for (std::uint32_t w : words) {
+        INFO("case " << n << " dead " << dead << " word " << w);
+        REQUIRE(mech::marketing_notice(c, w) == mech::noticed_firm(plain, w));
+      }
+    }
+  }
+  CHECK(tables == 16);  // all but the unsorted and the NaN reach
 }

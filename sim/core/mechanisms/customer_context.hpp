@@ -48,6 +48,10 @@ class Chance {
   std::uint64_t below_;
 };
 
+// Eq. 12 looked up by the awareness word's top bits (AdoptionTables in adoption.hpp).
+inline constexpr int kAwarenessBits = 10;
+inline constexpr std::uint16_t kAwarenessMixed = 0xFFFE;  // the bucket holds more than one outcome
+
 struct CustomerContext {
   // Customers.
   const std::uint16_t* __restrict firm_prev;
@@ -95,6 +99,8 @@ struct CustomerContext {
   const std::uint8_t* seg_client = nullptr;
   const std::uint16_t* referral = nullptr;  // Eq. S6: live grant-funded firms, ascending (clients know them)
   std::uint32_t n_referral = 0;
+  // Per-step shortcuts set by AdoptionTables::attach (adoption.hpp); the defaults take the long way.
+  const std::uint16_t* awareness = nullptr;  // Eq. 12 per bucket of the word kAwareness, or kAwarenessMixed
 };
 
 // The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.
