@@ -14,8 +14,10 @@
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/rng.hpp"
 #include "core/state.hpp"
+#include "mini_market.hpp"
 
 using namespace missionsim;
+using missionsim::test::MiniMarket;
 
 namespace {
 
@@ -213,4 +215,37 @@ TEST_CASE("awareness table: every word finds the firm Eq. 12 gives it", "[mechan
     }
   }
   CHECK(tables == 16);  // all but the unsorted and the NaN reach
+}
+
+TEST_CASE("adoption ceiling: a hazard word at or above it never adopts; referrals bypass it (Eq. 13, C5)",
+          "[mechanisms][adoption][paths]") {
+  // Two markets in lockstep, one with the step's shortcuts and one without, over many steps' draws;
+  // the hazard reaches its ceiling (all neighbours adopted), and [wom_content] lifts it for a referral.
+  for (bool wom : {false, true}) {
+    for (double share : {0.0, 0.4, 1.0}) {
+      MiniMarket fast, ref;
+      for (MiniMarket* m : {&fast, &ref}) {
+        m->p.bass_q = 0.45;
+        m->p_eff = 0.3;
+        m->adopted_share_complete = share;
+        m->p.wom_content.enabled = wom;
+        m->p.wom_content.referral_lift = 0.5;
+      }
+      mech::AdoptionTables t;
+      for (std::uint32_t step = 1; step <= 3000; ++step) {
+        const int heard = static_cast<int>(step % 3) - 1;
+        mech::CustomerContext cf = fast.ctx();
+        t.attach(cf);
+        REQUIRE(cf.adoption_ceiling.p() == 0.75);
+        mech::CustomerDraws df(fast.rng, 0, step), dr(ref.rng, 0, step);
+        const std::uint16_t a = mech::adopt(cf, 0, 1, 0.02, 0, df, heard);
+        const std::uint16_t b = mech::adopt(ref.ctx(), 0, 1, 0.02, 0, dr, heard);
+        INFO("wom " << wom << " share " << share << " step " << step);
+        REQUIRE(a == b);
+        REQUIRE(fast.consider == ref.consider);
+        fast.consider.assign(fast.consider.size(), kNoFirm);
+        ref.consider.assign(ref.consider.size(), kNoFirm);
+      }
+    }
+  }
 }

@@ -93,6 +93,7 @@ inline bool buys_first(const CustomerContext& c, std::uint32_t i, std::uint16_t 
 inline std::uint16_t adopt(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, double ps,
                            double vw, CustomerDraws& d, int heard = 0, bool* outside = nullptr) {
   if (c.n_live == 0) return kNoFirm;
+  if (heard == 0 && !c.adoption_ceiling(d[draw::kHazard])) return kNoFirm;  // above any h: as below
   const double h = hazard_after_word_of_mouth(c.p->wom_content,
                                               c.p_eff + c.p->bass_q * adopted_fraction(c, i, degree), heard);
   if (!(Rng::unit(d[draw::kHazard]) < h)) return kNoFirm;
@@ -122,16 +123,25 @@ inline std::uint16_t adopt(const CustomerContext& c, std::uint32_t i, std::uint3
   return f1;
 }
 
-// What the customer pass computes once per step so that most customers skip Eq. 12's arithmetic;
-// attach() points a context at it. Per bucket of 2^(32 - kAwarenessBits) words kAwareness, the outcome
-// of Eq. 12 when the whole bucket shares it, else kAwarenessMixed (the word is then worked out):
-// u * scale is non-decreasing in the word and so is the firm at it on a non-decreasing cumulative
-// reach, so the contact (kNoFirm past the total reach) is the same for the whole bucket when it is the
-// same at its two ends. With a cumulative reach that is not non-decreasing (or NaN) there is no table.
+// What the customer pass computes once per step so that most customers skip Eq. 12-13's arithmetic;
+// attach() points a context at them. Both give exactly the outcomes of the definitions above:
+// - awareness: per bucket of 2^(32 - kAwarenessBits) words kAwareness, the outcome of Eq. 12 when the
+//   whole bucket shares it, else kAwarenessMixed (the word is then worked out). u * scale is
+//   non-decreasing in the word and so is the firm at it on a non-decreasing cumulative reach, so the
+//   contact (kNoFirm past the total reach) is the same for the whole bucket when it is the same at its
+//   two ends; with a cumulative reach that is not non-decreasing (or NaN) there is no table.
+// - adoption ceiling: the hazard p_eff + q f of Eq. 13 with 0 <= f <= 1 (f = adopted neighbours over
+//   degree, or adopters over customers on a complete network) is at most max(p_eff, p_eff + q) in
+//   floating point too (rounding is monotone; the adopted neighbours are counted over i's own row, so
+//   never more than its degree), so a hazard word not below that does not adopt. It
+//   serves customers who heard nothing (Eq. C5-C6 move h), and only for finite p_eff and q.
 class AdoptionTables {
  public:
   void attach(CustomerContext& c) {
     c.awareness = nullptr;
+    c.adoption_ceiling = Chance::always();
+    const double lo = c.p_eff + c.p->bass_q * 0.0, hi = c.p_eff + c.p->bass_q * 1.0;
+    if (std::isfinite(lo) && std::isfinite(hi)) c.adoption_ceiling = Chance(std::max(lo, hi));
     for (std::uint32_t f = 1; f < c.n_firms; ++f)
       if (!(c.reach_cum[f - 1] <= c.reach_cum[f])) return;
     if (c.n_firms > 0 && std::isnan(c.reach_cum[0])) return;

@@ -100,7 +100,8 @@ struct CustomerContext {
   const std::uint16_t* referral = nullptr;  // Eq. S6: live grant-funded firms, ascending (clients know them)
   std::uint32_t n_referral = 0;
   // Per-step shortcuts set by AdoptionTables::attach (adoption.hpp); the defaults take the long way.
-  const std::uint16_t* awareness = nullptr;  // Eq. 12 per bucket of the word kAwareness, or kAwarenessMixed
+  const std::uint16_t* awareness = nullptr;    // Eq. 12 per bucket of the word kAwareness, or kAwarenessMixed
+  Chance adoption_ceiling = Chance::always();  // Eq. 13: no word at or above it adopts (without C5-C6)
 };
 
 // The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.

@@ -176,7 +176,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
     ctx_c.referral = referral.data();
     ctx_c.n_referral = static_cast<std::uint32_t>(referral.size());
   }
-  mech::AdoptionTables adoption_tables;  // Eq. 12 by table this step (same outcomes)
+  mech::AdoptionTables adoption_tables;  // Eq. 12-13 shortcuts of this step (same outcomes)
   adoption_tables.attach(ctx_c);
   Pass pass(ctx_c, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
