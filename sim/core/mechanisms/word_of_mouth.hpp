@@ -86,9 +86,13 @@ inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t deg
   const std::uint32_t j = c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree));
   const std::uint16_t fj = c.firm_prev[j];
   const std::int8_t vj = c.voice_prev[j];
-  if (fj == kNoFirm || !c.off[fj].alive) return 0;
-  hear_success_story(c, i, j);  // Eq. C2 (no-op when part C is off)
-  if (vj == 0) return 0;
+  if (c.success_expectation) {  // part C: a story is heard from any customer of a live firm (Eq. C2)
+    if (fj == kNoFirm || !c.off[fj].alive) return 0;
+    hear_success_story(c, i, j);
+    if (vj == 0) return 0;
+  } else if (vj == 0 || fj == kNoFirm || !c.off[fj].alive) {  // a passive neighbour first: most are
+    return 0;
+  }
   const double u = Rng::unit(d[draw::kReferWarn]);
   if (vj > 0 && u < c.p->refer_prob) {
     hear(c, i, fj, static_cast<int>(kRepUnit));
