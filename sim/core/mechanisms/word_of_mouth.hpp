@@ -41,6 +41,36 @@ inline int slot_of(const std::uint16_t* slots, int K, std::uint16_t g) {
   return -1;
 }
 
+// Eq. 34: the slot an unknown firm g takes: the first free (or stale) slot, else the worst-reputed one
+// that is not the incumbent (the first of equals); -1 when there is none. With K = 4 the four slots
+// are judged without branches: a mask of the stale ones (its lowest bit is the first) and the least of
+// the keys 4 (rep + 128) + k of the candidates (least reputation, then least k).
+inline int slot_for_new(const CustomerContext& c, std::uint32_t i, std::uint16_t g,
+                        const std::uint16_t* slots, const std::int8_t* rep) {
+  const std::uint16_t incumbent = c.firm_prev[i];
+  if (c.K == 4) {
+    unsigned stale = 0;
+    int least = 1 << 11;  // above every key
+    for (int k = 0; k < 4; ++k) {
+      const std::uint16_t s = slots[k];
+      const bool firm = s != kNoFirm;
+      const bool live = firm & c.off[firm ? s : g].alive;  // g: a valid index whatever s is
+      stale |= static_cast<unsigned>(!live) << k;
+      const int key = (live & (s != incumbent)) ? ((rep[k] + 128) << 2 | k) : 1 << 11;
+      least = std::min(least, key);
+    }
+    if (stale) return std::countr_zero(stale);
+    return least < (1 << 11) ? (least & 3) : -1;
+  }
+  int free_slot = -1, worst = -1;
+  for (int k = 0; k < c.K; ++k) {
+    const bool stale = slots[k] == kNoFirm || !c.off[slots[k]].alive;
+    if (stale && free_slot < 0) free_slot = k;
+    if (!stale && slots[k] != incumbent && (worst < 0 || rep[k] < rep[worst])) worst = k;
+  }
+  return free_slot >= 0 ? free_slot : worst;
+}
+
 // Eq. 34: customer i hears about firm g with reputation change delta (units of 1/16). A known firm's
 // reputation moves; an unknown firm takes a free (or stale) slot, else the worst-reputed one that is
 // not the incumbent; a warning about a firm one does not consider changes nothing. Hearing of a known
@@ -57,13 +87,7 @@ inline void hear(const CustomerContext& c, std::uint32_t i, std::uint16_t g, int
     return;
   }
   if (delta < 0) return;
-  int free_slot = -1, worst = -1;
-  for (int k = 0; k < K; ++k) {
-    const bool stale = slots[k] == kNoFirm || !c.off[slots[k]].alive;
-    if (stale && free_slot < 0) free_slot = k;
-    if (!stale && slots[k] != c.firm_prev[i] && (worst < 0 || rep[k] < rep[worst])) worst = k;
-  }
-  const int k = free_slot >= 0 ? free_slot : worst;
+  const int k = slot_for_new(c, i, g, slots, rep);
   if (k < 0) return;  // every slot holds the incumbent (K = 1)
   slots[k] = g;
   rep[k] = static_cast<std::int8_t>(std::clamp(delta, -127, 127));
