@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/mechanisms/adoption.hpp"
+#include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/rng.hpp"
 #include "core/state.hpp"
@@ -247,5 +248,14 @@ TEST_CASE("adoption ceiling: a hazard word at or above it never adopts; referral
         ref.consider.assign(ref.consider.size(), kNoFirm);
       }
     }
+  }
+}
+
+TEST_CASE("kEffortShare: the compile-time table holds the run-time e / 255.0 (Eq. 25)",
+          "[mechanisms][success][paths]") {
+  volatile double divisor = 255.0;  // a division the compiler cannot fold
+  for (int e = 0; e < 256; ++e) {
+    INFO("e " << e);
+    CHECK(mech::kEffortShare[e] == e / divisor);
   }
 }
