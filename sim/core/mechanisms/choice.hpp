@@ -99,27 +99,31 @@ inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint
   if (nc == 0 && nr == 0) return kNoFirm;
   const bool out = c.p->outside_option;
   const double u0 = c.p->outside_utility;
+  // Each option's utility is computed once and then replaced by its exp term, which the sum and the
+  // cumulative draw both read: the same values as computing them in each pass, half the exp calls.
+  double term[2 * kMaxFirmSlots];  // candidates [0, nc), then referrals [nc, nc + nr)
   double umax = out ? u0 : -std::numeric_limits<double>::infinity();
   for (int k = 0; k < nc; ++k)
-    if (available(c, i, cand[k], out)) umax = std::max(umax, utility(c, i, cand[k], f0, ps, vw));
-  for (int r = 0; r < nr; ++r)
-    if (referred(r) && available(c, i, ref[r], out)) umax = std::max(umax, utility(c, i, ref[r], f0, ps, vw));
-  double sum = 0;
-  for (int k = 0; k < nc; ++k)
-    if (available(c, i, cand[k], out)) sum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+    if (available(c, i, cand[k], out)) umax = std::max(umax, term[k] = utility(c, i, cand[k], f0, ps, vw));
   for (int r = 0; r < nr; ++r)
     if (referred(r) && available(c, i, ref[r], out))
-      sum += std::exp((utility(c, i, ref[r], f0, ps, vw) - umax) / mu);
+      umax = std::max(umax, term[nc + r] = utility(c, i, ref[r], f0, ps, vw));
+  double sum = 0;
+  for (int k = 0; k < nc; ++k)
+    if (available(c, i, cand[k], out)) sum += term[k] = std::exp((term[k] - umax) / mu);
+  for (int r = 0; r < nr; ++r)
+    if (referred(r) && available(c, i, ref[r], out))
+      sum += term[nc + r] = std::exp((term[nc + r] - umax) / mu);
   if (out) sum += std::exp((u0 - umax) / mu);  // Eq. A1
   double target = u * sum, cum = 0;
   for (int k = 0; k < nc; ++k) {
     if (!available(c, i, cand[k], out)) continue;
-    cum += std::exp((utility(c, i, cand[k], f0, ps, vw) - umax) / mu);
+    cum += term[k];
     if (target < cum) return cand[k];
   }
   for (int r = 0; r < nr; ++r) {
     if (!referred(r) || !available(c, i, ref[r], out)) continue;
-    cum += std::exp((utility(c, i, ref[r], f0, ps, vw) - umax) / mu);
+    cum += term[nc + r];
     if (target < cum) return ref[r];
   }
   if (out) {

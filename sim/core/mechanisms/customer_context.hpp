@@ -16,6 +16,42 @@
 
 namespace missionsim::mech {
 
+// A fixed probability p as a threshold on one random word: Rng::unit(w) < p exactly when w < below().
+// unit(w) = (w + 1/2) 2^-32 is exact and strictly increasing in w, so the words that draw below p are
+// the ones under the first that does not, found once by bisection: the per-customer test is one
+// integer compare instead of a conversion, a multiply and a floating-point compare. NaN p: no word.
+class Chance {
+ public:
+  Chance(double p = 0.0) : p_(p), below_(first_not_below(p)) {}  // implicit: set from a probability
+  static Chance always() {
+    Chance c(1.0);
+    c.below_ = std::uint64_t{1} << 32;
+    return c;
+  }
+  bool operator()(std::uint32_t word) const { return word < below_; }
+  double p() const { return p_; }
+  std::uint64_t below() const { return below_; }
+
+ private:
+  static std::uint64_t first_not_below(double p) {
+    std::uint64_t lo = 0, hi = std::uint64_t{1} << 32;  // the answer lies in [lo, hi]
+    while (lo < hi) {
+      const std::uint64_t mid = lo + (hi - lo) / 2;
+      if (Rng::unit(static_cast<std::uint32_t>(mid)) < p)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    return lo;
+  }
+  double p_;
+  std::uint64_t below_;
+};
+
+// Eq. 12 looked up by the awareness word's top bits (AdoptionTables in adoption.hpp).
+inline constexpr int kAwarenessBits = 10;
+inline constexpr std::uint16_t kAwarenessMixed = 0xFFFE;  // the bucket holds more than one outcome
+
 struct CustomerContext {
   // Customers.
   const std::uint16_t* __restrict firm_prev;
@@ -44,7 +80,7 @@ struct CustomerContext {
   double p_eff;                   // Eq. 11
   double adopted_share_complete;  // N/M of the Bass recursion on a complete network
   double w_success;               // Eq. 27a
-  double talk;                    // Eq. 33
+  Chance talk;                    // Eq. 33: has a conversation, from the word kTalk
   int keep;                       // Eq. 35: reputation kept per step, in 1/256
   const std::int8_t* decayed;     // Eq. 35: decayed[uint8(r)] = r * keep / 256 for every int8 r
   const double* seg_ps;           // price sensitivity per segment
@@ -63,6 +99,9 @@ struct CustomerContext {
   const std::uint8_t* seg_client = nullptr;
   const std::uint16_t* referral = nullptr;  // Eq. S6: live grant-funded firms, ascending (clients know them)
   std::uint32_t n_referral = 0;
+  // Per-step shortcuts set by AdoptionTables::attach (adoption.hpp); the defaults take the long way.
+  const std::uint16_t* awareness = nullptr;    // Eq. 12 per bucket of the word kAwareness, or kAwarenessMixed
+  Chance adoption_ceiling = Chance::always();  // Eq. 13: no word at or above it adopts (without C5-C6)
 };
 
 // The random words of one customer and step (draws.hpp): block 0 always, block 1 on first use.

@@ -3,6 +3,7 @@
 // customer's progress rate (Eq. 25) and realised success (Eq. 26).
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 
@@ -24,6 +25,15 @@ inline double cocreation(const Params& p, double stock, double platform, double 
   return (1 - p.cocreation_decay) * stock + p.cocreation_rate * platform * per_customer;
 }
 
+// Own effort as a share, e / 255 for the stored byte e, every value worked out at compile time (division
+// of exact doubles is correctly rounded at compile time as at run time: the same bits, without a
+// division per customer).
+inline constexpr std::array<double, 256> kEffortShare = [] {
+  std::array<double, 256> t{};
+  for (int e = 0; e < 256; ++e) t[e] = e / 255.0;
+  return t;
+}();
+
 // Eq. 25-26: customer i of a firm with offer o makes progress; success follows its target. With
 // [cocreation_network] on, own effort counts at the firm's effort productivity (Eq. H4).
 // Returns the success after this step (unchanged when M4 is off).
@@ -31,7 +41,7 @@ inline double progress(const CustomerContext& c, std::uint32_t i, const Offer& o
   double succ = c.success[i];
   if (!c.success_on) return succ;
   const Params& p = *c.p;
-  const double own = p.effort_weight * (c.effort[i] / 255.0);
+  const double own = p.effort_weight * kEffortShare[c.effort[i]];
   // Eq. H4 ([cocreation_network]): own effort works through the firm's enablement and platform.
   const double rate = o.efficacy + o.enablement +
                       (p.cocreation_network.enabled ? own * o.effort_productivity : own) + o.cocreation;

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
 
 #include "core/mechanisms/customer_context.hpp"
 #include "core/mechanisms/success_expectations.hpp"
@@ -21,25 +23,71 @@ inline double talk_probability(double talk_rate, double amplification) {
 // Eq. 35: share of reputation kept per step, in 1/256.
 inline int reputation_keep(double decay) { return static_cast<int>(std::lround(256.0 * (1.0 - decay))); }
 
+// The slot of firm g among K consideration slots, or -1. With K = 4 the slots are one 64-bit word: a
+// slot equal to g is a zero 16-bit lane of word ^ g...g, and the lowest lane the zero-lane test flags is
+// the first such slot (a borrow can flag a lane only above a zero one), so one compare replaces the
+// loop's four data-dependent branches.
+inline int slot_of(const std::uint16_t* slots, int K, std::uint16_t g) {
+  if (K == 4 && std::endian::native == std::endian::little) {
+    constexpr std::uint64_t kLow = 0x0001000100010001ULL, kHigh = 0x8000800080008000ULL;
+    std::uint64_t w;
+    std::memcpy(&w, slots, sizeof w);
+    const std::uint64_t x = w ^ (kLow * g);
+    const std::uint64_t zero = (x - kLow) & ~x & kHigh;
+    return zero ? std::countr_zero(zero) >> 4 : -1;
+  }
+  for (int k = 0; k < K; ++k)
+    if (slots[k] == g) return k;
+  return -1;
+}
+
+// Eq. 34: the slot an unknown firm g takes: the first free (or stale) slot, else the worst-reputed one
+// that is not the incumbent (the first of equals); -1 when there is none. With K = 4 the four slots
+// are judged without branches: a mask of the stale ones (its lowest bit is the first) and the least of
+// the keys 4 (rep + 128) + k of the candidates (least reputation, then least k).
+inline int slot_for_new(const CustomerContext& c, std::uint32_t i, std::uint16_t g,
+                        const std::uint16_t* slots, const std::int8_t* rep) {
+  const std::uint16_t incumbent = c.firm_prev[i];
+  if (c.K == 4) {
+    unsigned stale = 0;
+    int least = 1 << 11;  // above every key
+    for (int k = 0; k < 4; ++k) {
+      const std::uint16_t s = slots[k];
+      const bool firm = s != kNoFirm;
+      const bool live = firm & c.off[firm ? s : g].alive;  // g: a valid index whatever s is
+      stale |= static_cast<unsigned>(!live) << k;
+      const int key = (live & (s != incumbent)) ? ((rep[k] + 128) << 2 | k) : 1 << 11;
+      least = std::min(least, key);
+    }
+    if (stale) return std::countr_zero(stale);
+    return least < (1 << 11) ? (least & 3) : -1;
+  }
+  int free_slot = -1, worst = -1;
+  for (int k = 0; k < c.K; ++k) {
+    const bool stale = slots[k] == kNoFirm || !c.off[slots[k]].alive;
+    if (stale && free_slot < 0) free_slot = k;
+    if (!stale && slots[k] != incumbent && (worst < 0 || rep[k] < rep[worst])) worst = k;
+  }
+  return free_slot >= 0 ? free_slot : worst;
+}
+
 // Eq. 34: customer i hears about firm g with reputation change delta (units of 1/16). A known firm's
 // reputation moves; an unknown firm takes a free (or stale) slot, else the worst-reputed one that is
-// not the incumbent; a warning about a firm one does not consider changes nothing.
+// not the incumbent; a warning about a firm one does not consider changes nothing. Hearing of a known
+// firm with delta 0 (marketing, a first purchase) changes nothing either, unless its reputation is
+// -128, which the clamp lifts to -127: then it stores as the clamp says.
 inline void hear(const CustomerContext& c, std::uint32_t i, std::uint16_t g, int delta) {
   const int K = c.K;
   std::uint16_t* slots = c.consider + static_cast<std::size_t>(i) * K;
   std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * K;
-  int free_slot = -1, worst = -1;
-  for (int k = 0; k < K; ++k) {
-    if (slots[k] == g) {
-      rep[k] = static_cast<std::int8_t>(std::clamp(rep[k] + delta, -127, 127));
-      return;
-    }
-    const bool stale = slots[k] == kNoFirm || !c.off[slots[k]].alive;
-    if (stale && free_slot < 0) free_slot = k;
-    if (!stale && slots[k] != c.firm_prev[i] && (worst < 0 || rep[k] < rep[worst])) worst = k;
+  const int known = slot_of(slots, K, g);
+  if (known >= 0) {
+    if (delta != 0 || rep[known] < -127)
+      rep[known] = static_cast<std::int8_t>(std::clamp(rep[known] + delta, -127, 127));
+    return;
   }
   if (delta < 0) return;
-  const int k = free_slot >= 0 ? free_slot : worst;
+  const int k = slot_for_new(c, i, g, slots, rep);
   if (k < 0) return;  // every slot holds the incumbent (K = 1)
   slots[k] = g;
   rep[k] = static_cast<std::int8_t>(std::clamp(delta, -127, 127));
@@ -58,13 +106,17 @@ inline double reputation_of(const CustomerContext& c, std::uint32_t i, std::uint
 // its firm, a detractor warns about it (voice and firm of j at the end of t-1). Returns what i heard:
 // +1 a referral, -1 a warning, 0 nothing (read by Eq. C5-C6).
 inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, CustomerDraws& d) {
-  if (degree == 0 || !(Rng::unit(d[draw::kTalk]) < c.talk)) return 0;
+  if (degree == 0 || !c.talk(d[draw::kTalk])) return 0;
   const std::uint32_t j = c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree));
   const std::uint16_t fj = c.firm_prev[j];
   const std::int8_t vj = c.voice_prev[j];
-  if (fj == kNoFirm || !c.off[fj].alive) return 0;
-  hear_success_story(c, i, j);  // Eq. C2 (no-op when part C is off)
-  if (vj == 0) return 0;
+  if (c.success_expectation) {  // part C: a story is heard from any customer of a live firm (Eq. C2)
+    if (fj == kNoFirm || !c.off[fj].alive) return 0;
+    hear_success_story(c, i, j);
+    if (vj == 0) return 0;
+  } else if (vj == 0 || fj == kNoFirm || !c.off[fj].alive) {  // a passive neighbour first: most are
+    return 0;
+  }
   const double u = Rng::unit(d[draw::kReferWarn]);
   if (vj > 0 && u < c.p->refer_prob) {
     hear(c, i, fj, static_cast<int>(kRepUnit));
@@ -85,9 +137,24 @@ inline std::array<std::int8_t, 256> decay_table(int keep) {
 }
 
 // Eq. 35: every slot's reputation decays toward zero (integer, so below 1/512 of a unit it is gone).
+// With K = 4 the slots are one 32-bit word: most customers have heard nothing lately, and a zero word
+// stays zero, so they cost one load and a compare; otherwise each byte goes through the table and the
+// word is stored once (the same bytes as the loop, without reloading the table after each byte store).
 inline void decay_reputation(const CustomerContext& c, std::uint32_t i) {
   if (c.keep >= 256) return;
   std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * c.K;
+  if (c.K == 4) {
+    std::uint32_t w;
+    std::memcpy(&w, rep, sizeof w);
+    if (w == 0) return;
+    const std::int8_t* t = c.decayed;
+    auto byte = [&](int shift) {
+      return static_cast<std::uint32_t>(static_cast<std::uint8_t>(t[(w >> shift) & 0xFF])) << shift;
+    };
+    w = byte(0) | byte(8) | byte(16) | byte(24);
+    std::memcpy(rep, &w, sizeof w);
+    return;
+  }
   for (int k = 0; k < c.K; ++k) rep[k] = c.decayed[static_cast<std::uint8_t>(rep[k])];
 }
 

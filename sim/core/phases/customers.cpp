@@ -66,7 +66,8 @@ inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::ui
   if (f0 != kNoFirm && !c.off[f0].alive) f0 = kNoFirm;  // released by a bankruptcy
   const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
   const double ps = c.seg_ps[seg];
-  const double vw = (c.traits[i] & draw::kValuesDriven) ? c.seg_vw[seg] : 0.0;
+  const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
+  const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
   const std::uint32_t degree = c.net->degree(i);
 
   const int heard = mech::converse(c, i, degree, d);  // M7, Eq. 33-34
@@ -176,6 +177,8 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
     ctx_c.referral = referral.data();
     ctx_c.n_referral = static_cast<std::uint32_t>(referral.size());
   }
+  mech::AdoptionTables adoption_tables;  // Eq. 12-13 shortcuts of this step (same outcomes)
+  adoption_tables.attach(ctx_c);
   Pass pass(ctx_c, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
