@@ -63,7 +63,7 @@ inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t deg
   const std::uint16_t fj = c.firm_prev[j];
   const std::int8_t vj = c.voice_prev[j];
   if (fj == kNoFirm || !c.off[fj].alive) return 0;
-  hear_success_story(c, i, j);  // Eq. C2 (no-op when part C is off)
+  hear_success_story(c, i, j, fj);  // Eq. C2, C7 (no-op when part C is off)
   if (vj == 0) return 0;
   const double u = Rng::unit(d[draw::kReferWarn]);
   if (vj > 0 && u < c.p->refer_prob) {
