@@ -7,6 +7,7 @@
 #include "core/mechanisms/success_expectations.hpp"
 #include "core/mechanisms/wom_content.hpp"
 #include "core/simulation.hpp"
+#include "scenario/scenario.hpp"
 #include "sim_helpers.hpp"
 
 using namespace missionsim;
@@ -279,6 +280,23 @@ TEST_CASE("success expectations: the new switches change nothing with the mechan
     CHECK(off[t].share == still_off[t].share);
     CHECK(off[t].adopters == still_off[t].adopters);
   }
+}
+
+TEST_CASE("success expectations: the new keys are read and bad values named with file, line and key",
+          "[success_expectations]") {
+  const std::string firm = "[[firms]]\nstrategy = \"success\"\n";
+  const Params p = parse_scenario(
+      "[success_expectations]\nenabled = true\nadjust_stories = true\njudged = true\nonboarding = 6\n" + firm,
+      "ok.toml", {});
+  CHECK(p.success_expectations.adjust_stories);
+  CHECK(p.success_expectations.judged);
+  CHECK(p.success_expectations.onboarding == 6);
+  CHECK_THROWS_WITH(parse_scenario("[success_expectations]\njudged = 3\n" + firm, "bad.toml", {}),
+                    Catch::Contains("bad.toml:2") && Catch::Contains("success_expectations.judged") &&
+                        Catch::Contains("boolean"));
+  CHECK_THROWS_WITH(parse_scenario("[success_expectations]\nonboarding = -1\n" + firm, "bad.toml", {}),
+                    Catch::Contains("bad.toml:2") && Catch::Contains("success_expectations.onboarding") &&
+                        Catch::Contains("[0, 1000]"));
 }
 
 TEST_CASE("word of mouth content: a referral raises, a warning lowers the adoption hazard (Eq. C5-C6)",
