@@ -513,14 +513,17 @@ TEST_CASE("scenario: the shipped scenarios load and round-trip", "[scenario]") {
   CHECK(v1.nonprofit_clients == d.nonprofit_clients);
   CHECK(v1.people.enabled == d.people.enabled);
   CHECK(v1.segments.size() == 1);
-  // baseline.toml is the v2 baseline: demand side, society, people, co-creation and harm on, with a
-  // client segment for the nonprofits.
+  // baseline.toml is the v2 baseline: demand side, success expectations, society, people, co-creation and
+  // harm on, with a client segment for the nonprofits.
   const Params v2 = load_scenario(kSource + "/scenarios/baseline.toml");
   CHECK(v2.outside_option);
   CHECK(v2.needs.kano_asymmetric);
   CHECK(v2.needs.heterogeneous);
   CHECK(v2.wom_content.enabled);
-  CHECK_FALSE(v2.success_expectations.enabled);
+  CHECK(v2.success_expectations.enabled);  // the emergent era, with the part C refinements (Eq. C2', C3', C8)
+  CHECK(v2.success_expectations.adjust_stories);
+  CHECK(v2.success_expectations.judged);
+  CHECK(v2.success_expectations.onboarding > 0);
   CHECK(v2.grant_pool);
   CHECK(v2.nonprofit_clients);
   CHECK(v2.cost_per_impact.enabled);

@@ -20,12 +20,13 @@ Arms (overrides by --set on scenarios/baseline.toml):
   nopeople     people.enabled = false (v1 engagement: purpose raises it at no cost)
   nococreation cocreation_network.enabled = false (v1 co-creation stock, Eq. 24)
   noharm       harm_cost.enabled = false (v1 values score clamped at +-5)
+  nosuccess    success_expectations.enabled = false (the [era] schedule instead of customers' own weights)
   nowom        mechanisms.word_of_mouth = false
   noneg        wom_content.negative = false (warnings do not lower the adoption hazard)
   n5k          customers.count = 5000 (money is per customer, demand.scale_money)
   v1           scenarios/baseline-v1.toml (the v1 model, every v2 switch off), for reference
   nowom+<arm>  diagnostic: word of mouth off with one mechanism off (<arm> one of nodemand, nosociety,
-               nopeople, nococreation, noharm), to find which mechanism absorbs the word-of-mouth effect
+               nopeople, nococreation, noharm, nosuccess), to find which mechanism absorbs the word-of-mouth effect
 """
 import os
 import tempfile
@@ -49,13 +50,14 @@ ARMS = {
     "nopeople": ["people.enabled=false"],
     "nococreation": ["cocreation_network.enabled=false"],
     "noharm": ["harm_cost.enabled=false"],
+    "nosuccess": ["success_expectations.enabled=false"],
     "nowom": ["mechanisms.word_of_mouth=false"],
     "noneg": ["wom_content.negative=false"],
     "n5k": [],
     "v1": [],
 }
 SWITCHES = (("nodemand", "demand side"), ("nosociety", "society"), ("nopeople", "people"),
-            ("nococreation", "co-creation"), ("noharm", "harm cost"))
+            ("nococreation", "co-creation"), ("noharm", "harm cost"), ("nosuccess", "success expectations"))
 for _arm, _ in SWITCHES:
     ARMS[f"nowom+{_arm}"] = ARMS[_arm] + ARMS["nowom"]
 
@@ -70,7 +72,8 @@ def run(scenario, seed, sets, out, customers, steps):
         nps = f["firms/nps"][()]  # over the customers at the start of the step
         m = f["market"]
         n = float(m["adopters"][-1])
-        res = {"adopters": n / customers, "non_buyers": float(m["non_buyers"][-1]) / customers}
+        res = {"adopters": n / customers, "non_buyers": float(m["non_buyers"][-1]) / customers,
+               "w": float(m["success_weight"][-1]), "es": float(m["success_expectation_mean"][-1])}
     os.remove(out)
     for s in STRATEGIES:
         k = strategy_names.index(s) if s in strategy_names else -2
@@ -117,7 +120,9 @@ def main():
              ("p95_200", "the same, firms with >= 200 customers", 1),
              ("np_survival", "nonprofit survival (alive at t / ever operated)", 2),
              ("np_clients_seg", "nonprofits' clients at t / (0.2 x population)", 3),
-             ("firms_alive", "firms alive at t", 1)]
+             ("firms_alive", "firms alive at t", 1),
+             ("w", "market weight on success at t (mean of customers' weights, or the [era] schedule)", 3),
+             ("es", "mean success expectation at t (NaN with [success_expectations] off)", 3)]
     for key, label, d in rows:
         v1 = fmt(col("v1", key), d) if "v1" in have else ""
         print(f"| {label} | {fmt(col('base', key), d)} | {v1} |")
@@ -127,7 +132,7 @@ def main():
         print("\nEach mechanism switched off, paired difference (switch off - baseline):\n")
         print("| quantity | " + " | ".join(f"{lab} off" for _, lab in sw) + " |")
         print("|---|" + "---|" * len(sw))
-        for key, label, d in rows[:8] + [rows[9], rows[12], rows[13]]:
+        for key, label, d in rows[:8] + [rows[9], rows[12], rows[13], rows[15]]:
             print(f"| {label} | " + " | ".join(diff(arm, key, d) for arm, _ in sw) + " |")
 
     wom = [(arm, lab) for arm, lab in (("nowom", "word of mouth off"), ("noneg", "negative WOM off"))

@@ -14,11 +14,15 @@ and for --part wom, on wom-content.toml (baseline firms, scheduled era, [wom_con
   noneg     [wom_content] negative = false
   v1        [wom_content] off (Bass hazard)
   v1nowom   [wom_content] off and M7 off
+With --base baseline the --part success arms are built from scenarios/baseline.toml (the model v2
+baseline) instead: "with" is the baseline with [success_expectations] on, "without" drops its success and
+synergy [[firms]], "noenable" gives them share_enablement = 0 (as in the scenarios/v2/ files), "off" has
+[success_expectations] off (the [era] schedule); the other [success_expectations] keys as in the file.
 Prints each claim as a mean paired difference with a 95% t-interval.
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/success.py \
-        [--part success|wom|all] [--seeds 10] [--customers 20000] [--steps 120] [--jobs 2]
-        [--set KEY=VALUE ...]
+        [--part success|wom|all] [--base v2|baseline] [--seeds 10] [--customers 20000] [--steps 120]
+        [--jobs 2] [--set KEY=VALUE ...]
 """
 import argparse
 import os
@@ -30,6 +34,8 @@ from concurrent.futures import ThreadPoolExecutor
 import h5py
 import numpy as np
 from scipy import stats
+
+from common import nps_summary
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ARMS = {
@@ -48,8 +54,44 @@ WOM_ARMS = {
 SUCCESS_STRATEGIES = {"success", "synergy", "success-noenable", "synergy-noenable"}
 
 
+BASELINE_ARMS = {
+    "with": ("baseline-with.toml", ["success_expectations.enabled=true"]),
+    "without": ("baseline-without.toml", ["success_expectations.enabled=true"]),
+    "noenable": ("baseline-noenable.toml", ["success_expectations.enabled=true"]),
+    "off": ("baseline-with.toml", ["success_expectations.enabled=false"]),
+}
+NOENABLE_STRATEGIES = """
+[[strategies]]
+name = "success-noenable"
+base = "success"
+share_enablement = 0.0
+
+[[strategies]]
+name = "synergy-noenable"
+base = "synergy"
+share_enablement = 0.0
+"""
+
+
+def baseline_variants(tmp):
+    """Writes the --base baseline arms' scenarios (see the module text) into tmp."""
+    with open(os.path.join(ROOT, "scenarios", "baseline.toml")) as f:
+        text = f.read()
+    cut = text.index("\n[[firms]]")
+    head, blocks = text[:cut + 1], ["[[firms]]" + b for b in text[cut + 1:].split("[[firms]]")[1:]]
+    strategy = lambda b: b.split('strategy = "')[1].split('"')[0]
+    without = [b for b in blocks if strategy(b) not in ("success", "synergy")]
+    noenable = [b.replace(f'strategy = "{strategy(b)}"', f'strategy = "{strategy(b)}-noenable"')
+                if strategy(b) in ("success", "synergy") else b for b in blocks]
+    for name, body in (("with", head + "".join(blocks)),
+                       ("without", head + "".join(without)),
+                       ("noenable", head + NOENABLE_STRATEGIES + "\n" + "".join(noenable))):
+        with open(os.path.join(tmp, f"baseline-{name}.toml"), "w") as f:
+            f.write(body)
+
+
 def run(cli, scenario, seed, sets, out, customers, steps):
-    cmd = [cli, "run", os.path.join(ROOT, "scenarios", "v2", scenario), "-o", out, "--seed", str(seed),
+    cmd = [cli, "run", scenario, "-o", out, "-q", "--threads", "1", "--seed", str(seed),
            "--set", f"customers.count={customers}", "--set", f"run.steps={steps}"]
     for s in sets:
         cmd += ["--set", s]
@@ -64,7 +106,7 @@ def run(cli, scenario, seed, sets, out, customers, steps):
             "w0": float(m["success_weight"][0]), "w": float(m["success_weight"][-1]),
             "wmean": float(m["success_weight_mean"][-1]), "wmean0": float(m["success_weight_mean"][0]),
             "es": float(m["success_expectation_mean"][-1]), "es0": float(m["success_expectation_mean"][0]),
-            "adopters": float(m["adopters"][-1]) / customers, "succ_share": succ_share,
+            "adopters": float(m["adopters"][-1]) / customers, "succ_share": succ_share, **nps_summary(f["firms/nps"][()], f["firms/customers"][()]),
         }
     os.remove(out)
     return res
@@ -79,6 +121,8 @@ def interval(d):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--part", choices=("success", "wom", "all"), default="all")
+    ap.add_argument("--base", choices=("v2", "baseline"), default="v2",
+                    help="--part success arms: scenarios/v2/success-*.toml, or built from scenarios/baseline.toml")
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--customers", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=120)
@@ -88,17 +132,21 @@ def main():
     cli = os.environ.get("MISSIONSIM_CLI", os.path.join(ROOT, "build/release/missionsim"))
     seeds = list(range(1, a.seeds + 1))
     arms = {}
+    v2 = os.path.join(ROOT, "scenarios", "v2")
     if a.part in ("success", "all"):
-        arms.update(ARMS)
+        arms.update({k: (os.path.join(v2, sc), sets) for k, (sc, sets) in ARMS.items()})
     if a.part in ("wom", "all"):
-        arms.update(WOM_ARMS)
+        arms.update({k: (os.path.join(v2, sc), sets) for k, (sc, sets) in WOM_ARMS.items()})
     with tempfile.TemporaryDirectory() as tmp, ThreadPoolExecutor(a.jobs) as pool:
+        if a.base == "baseline" and a.part in ("success", "all"):
+            baseline_variants(tmp)
+            arms.update({k: (os.path.join(tmp, sc), sets) for k, (sc, sets) in BASELINE_ARMS.items()})
         futs = {(arm, s): pool.submit(run, cli, sc, s, sets + a.set, os.path.join(tmp, f"{arm}-{s}.h5"),
                                       a.customers, a.steps)
                 for arm, (sc, sets) in arms.items() for s in seeds}
         r = {k: v.result() for k, v in futs.items()}
     col = lambda arm, key: np.array([r[(arm, s)][key] for s in seeds])
-    print(f"seeds 1..{a.seeds}, {a.customers} customers, t = {a.steps}, extra sets {a.set}; "
+    print(f"seeds 1..{a.seeds}, {a.customers} customers, t = {a.steps}, base {a.base}, extra sets {a.set}; "
           "mean [95% t-interval]")
     if a.part in ("wom", "all"):
         print("adoption (adopters/customers) at t, WOM content on             :", interval(col("wom", "adopters")))
@@ -120,6 +168,9 @@ def main():
     print("mean success expectation, with - no enablement (paired)    :", interval(col("with", "es") - col("noenable", "es")))
     print("market w at t=120, off (scheduled era) for reference       :", interval(col("off", "w")))
     print("adopters/customers at t=120, with - off                    :", interval(col("with", "adopters") - col("off", "adopters")))
+    print("industry NPS at t=120, with                                :", interval(col("with", "nps")))
+    print("industry NPS at t=120, with - off (paired)                 :", interval(col("with", "nps") - col("off", "nps")))
+    print("p95 of a firm's monthly NPS change, with                   :", interval(col("with", "p95_all")))
     return 0
 
 

@@ -136,12 +136,16 @@ struct Event {
 // expectation of success and a weight on success of their own that ratchets with the gap between the
 // success they hear of and the success they get. Off: v1 (one market weight w(t) from [era]).
 struct SuccessExpectations {
-  bool enabled = false;       // switch; off gives v1 results bit for bit
-  double own_rate = 0.1;      // speed of the success expectation toward own success (Eq. C1), 0..1
-  double story_rate = 0.1;    // speed toward a heard success story (Eq. C2), 0..1
-  double ratchet_rate = 0.5;  // rise of the success weight per unit of gap beyond tolerance (Eq. C3), 0..10
-  double tolerance = 0.1;     // zone of tolerance: gap that leaves the weight unchanged (Eq. C3), 0..1
-  double initial = 0.0;       // success expectation at t = 0, 0..1
+  bool enabled = false;         // switch; off gives v1 results bit for bit
+  double own_rate = 0.1;        // speed of the success expectation toward own success (Eq. C1), 0..1
+  double story_rate = 0.1;      // speed toward a heard success story (Eq. C2), 0..1
+  double ratchet_rate = 0.5;    // rise of the success weight per unit of gap beyond tolerance (Eq. C3), 0..100
+  double tolerance = 0.1;       // zone of tolerance: gap that leaves the weight unchanged (Eq. C3), 0..1
+  double initial = 0.0;         // success expectation at t = 0, 0..1
+  bool adjust_stories = false;  // Eq. C2': a story is translated to the listener's difficulty and effort
+  double onboarding =
+      0;                // Eq. C3': steps with a provider before the ratchet runs (0: from the first), 0..1000
+  bool judged = false;  // Eq. C8: success enters the experience value judged against Es (Eq. 21's form)
 };
 
 // [wom_content] (part C of model v2, docs/MODEL.md 7.18, Eq. C5-C6): a referral or a warning heard in a

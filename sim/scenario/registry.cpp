@@ -211,12 +211,21 @@ std::vector<Section> make_sections() {
            P("story_rate", success_expectations.story_rate, closed(0, 1), "1/story",
              "speed of the success expectation toward a neighbour's success heard in a conversation (Eq. "
              "C2)"),
-           P("ratchet_rate", success_expectations.ratchet_rate, closed(0, 10), "1/step",
+           P("ratchet_rate", success_expectations.ratchet_rate, closed(0, 100), "1/step",
              "rise of the success weight per unit of gap between expected and own success beyond the "
              "tolerance (Eq. C3)"),
            P("tolerance", success_expectations.tolerance, closed(0, 1), "",
              "zone of tolerance: a gap up to this leaves the success weight unchanged (Eq. C3)"),
            P("initial", success_expectations.initial, closed(0, 1), "", "success expectation at t = 0"),
+           P("adjust_stories", success_expectations.adjust_stories, unbounded(), "",
+             "a heard story counts as what the neighbour's provider would achieve for the listener: the "
+             "neighbour's success translated to the listener's goal difficulty and own effort (Eq. C2', C7)"),
+           P("onboarding", success_expectations.onboarding, closed(0, 1000), "steps",
+             "steps with a provider before the gap ratchets the success weight: a customer still in its "
+             "provider's onboarding does not yet judge its success (Eq. C3'); 0: from the first step"),
+           P("judged", success_expectations.judged, unbounded(), "",
+             "success enters the experience value (voice, reconsideration) as a satisfaction with success "
+             "judged against the success expectation, in Eq. 21's form (Eq. C8)"),
        }},
       {"wom_content",
        "Word of mouth that drives adoption (model v2 part C, Eq. C5-C6); off: Bass hazard only.",

@@ -110,9 +110,9 @@ inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t deg
   const std::uint32_t j = c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree));
   const std::uint16_t fj = c.firm_prev[j];
   const std::int8_t vj = c.voice_prev[j];
-  if (c.success_expectation) {  // part C: a story is heard from any customer of a live firm (Eq. C2)
+  if (c.success_expectation) {  // part C: a story is heard from any customer of a live firm (Eq. C2, C7)
     if (fj == kNoFirm || !c.off[fj].alive) return 0;
-    hear_success_story(c, i, j);
+    hear_success_story(c, i, j, fj);
     if (vj == 0) return 0;
   } else if (vj == 0 || fj == kNoFirm || !c.off[fj].alive) {  // a passive neighbour first: most are
     return 0;

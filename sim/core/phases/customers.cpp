@@ -40,9 +40,9 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
                            : o.performance;
   const mech::Experience e = mech::experience(c, i, P);  // M3, Eq. 20-21
   const double succ = mech::progress(c, i, o);           // M4, Eq. 25-26
-  mech::compare_success(c, i, succ);                     // Eq. C1, C3
-  const double x = mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, succ);  // Eq. 28
-  const std::int8_t voice = mech::voice(x);                                                      // Eq. 32
+  const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
+  const double x = mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x);  // Eq. 28
+  const std::int8_t voice = mech::voice(x);                                                     // Eq. 32
   tally(st, f0, e, succ, voice, c.effort[i] / 255.0);
   c.voice_next[i] = voice;
   bool outside = false;
