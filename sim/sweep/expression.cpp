@@ -77,7 +77,10 @@ bool ExpressionParser::eat(std::string_view op) {
 
 std::string ExpressionParser::got() const {
   if (pos_ >= s_.size()) return "the end of the expression";
-  return "'" + std::string(1, s_[pos_]) + "'";
+  std::string out = "'";  // appended, not operator+: GCC 12 warns falsely (-Wrestrict) on "'" + string
+  out += s_[pos_];
+  out += '\'';
+  return out;
 }
 
 std::string ExpressionParser::identifier() {
