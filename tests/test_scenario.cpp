@@ -9,6 +9,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include "core/simulation.hpp"
@@ -450,11 +452,78 @@ TEST_CASE("scenario: to_toml round-trips every field exactly", "[scenario]") {
   INFO(text);
   Params q = parse_scenario(text, "resolved.toml");
   require_equal(p, q);
+  CHECK(q == p);  // every field, also those require_equal does not list
   CHECK(to_toml(q) == text);
   CHECK_THAT(text, Contains("initial_adopted = 0.30000000000000004"));
   CHECK_THAT(text, Contains("initial_cash = 123456.78901234567"));
   CHECK_THAT(text, Contains("seed = 9223372036854775807"));
   CHECK_THAT(text, Contains("fixed_cost = 1e+12"));
+}
+
+// A valid value of a number key other than `d`: halfway to the upper bound (or d + 1), else to the lower.
+double other_value(double d, const scenario::Range& r, bool integer) {
+  auto fit = [&](double x) { return integer ? std::floor(x) : x; };
+  const double up = std::isfinite(r.hi) ? fit(d + (r.hi - d) / 2) : fit(d + 1);
+  if (up != d && r.contains(up)) return up;
+  const double down = std::isfinite(r.lo) ? fit(d - (d - r.lo) / 2) : fit(d - 1);
+  if (down != d && r.contains(down)) return down;
+  return integer ? (r.contains(d + 1) ? d + 1 : d - 1) : d;
+}
+
+TEST_CASE("scenario: every registry key changes one field and reads back what to_toml writes", "[scenario]") {
+  // Field-for-field equality (the defaulted operator== of every Params struct), so a key whose value is
+  // written or read wrongly, or reaches the wrong member, fails here whatever section it is in.
+  const Params base = parse("[[firms]]\nstrategy = \"shareholder\"\n");
+  int keys = 0;
+  std::vector<std::string> refused;
+  for (const auto& section : scenario::sections()) {
+    for (const auto& f : section.fields) {
+      const std::string key = std::string(section.name) + "." + std::string(f.key);
+      INFO(key);
+      Params p = base;
+      std::visit(
+          [&](auto* v) {
+            using T = std::remove_pointer_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, bool>) {
+              *v = !*v;
+            } else if constexpr (std::is_same_v<T, double>) {
+              *v = other_value(*v, f.range, false);
+            } else if constexpr (std::is_same_v<T, int> || std::is_same_v<T, std::int64_t> ||
+                                 std::is_same_v<T, std::uint64_t>) {
+              *v = static_cast<T>(other_value(static_cast<double>(*v), f.range, true));
+            } else if constexpr (std::is_same_v<T, std::string>) {
+              *v += "x";
+            } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+              *v = {"nonprofit"};
+            } else {  // an enum: the next of its names
+              const auto names = scenario::enum_names(v);
+              for (std::size_t k = 0; k < names.size(); ++k)
+                if (names[k].value == *v) {
+                  *v = names[(k + 1) % names.size()].value;
+                  break;
+                }
+            }
+          },
+          f.ref(p));
+      CHECK_FALSE(p == base);  // the key reaches a member
+      Params q;
+      try {
+        q = parse_scenario(to_toml(p), "resolved.toml");
+      } catch (const std::exception& e) {
+        // A value the scenario's cross-checks refuse on its own (e.g. a schedule end before its start).
+        INFO(e.what());
+        CHECK_THAT(std::string(e.what()), Contains("resolved.toml:"));
+        refused.push_back(key);
+        continue;
+      }
+      CHECK(q == p);
+      ++keys;
+    }
+  }
+  INFO("refused on their own: " << refused.size());
+  for (const auto& k : refused) UNSCOPED_INFO(k);
+  CHECK(refused.size() <= 3);
+  CHECK(keys >= 140);  // the registry's section keys (146 when this test was written)
 }
 
 TEST_CASE("scenario: to_toml writes defaults, custom strategies and firms", "[scenario]") {
@@ -1063,10 +1132,10 @@ TEST_CASE("footprint: customer and network memory match what a Simulation holds"
   // estimate must cover it (a refusal errs on the safe side) and stay close.
   for (const char* kind : {"watts-strogatz", "erdos-renyi", "barabasi-albert", "complete"})
     for (const char* degree : {"4", "10"}) {
-      const Params p = load_scenario(kSource + "/scenarios/tiny.toml",
-                                     {"customers.count=3000", std::string("network.kind=") + kind,
-                                      std::string("network.mean_degree=") + degree,
-                                      "customers.consideration_size=3", "run.steps=1"});
+      const Params p = load_scenario(
+          kSource + "/scenarios/tiny.toml",
+          {"customers.count=3000", std::string("network.kind=") + kind,
+           std::string("network.mean_degree=") + degree, "customers.consideration_size=3", "run.steps=1"});
       const Simulation sim(p);
       const RunFootprint f = estimate_run(p);
       const double held = static_cast<double>(sim.state_bytes());
@@ -1110,8 +1179,8 @@ TEST_CASE("scenario: an endogenous era needs rate <= 1 (Eq. 27 is stable and sta
   // The same rate is a logistic steepness elsewhere, where it is not bounded.
   CHECK(parse("[era]\nkind = \"logistic\"\nrate = 3\n" + kFirm).era.rate == 3);
   // At the bound the weight stays in [0, 1] on every step.
-  const Params p = load_scenario(kSource + "/scenarios/tiny.toml",
-                                 {"era.kind=endogenous", "era.rate=1", "run.steps=24"});
+  const Params p =
+      load_scenario(kSource + "/scenarios/tiny.toml", {"era.kind=endogenous", "era.rate=1", "run.steps=24"});
   Simulation sim(p);
   for (int t = 0; t < p.steps; ++t) {
     sim.step();
@@ -1143,7 +1212,8 @@ TEST_CASE("scenario: firm names are unique once groups are numbered, and not an 
   expect_scenario_error(
       "[[firms]]\nname = \"x\"\nstrategy = \"success\"\ncount = 2\n"
       "[[firms]]\nname = \"x-1\"\nstrategy = \"synergy\"\n",
-      "test.toml:6:8: firm name \"x-1\" of firms.1 is also a firm of firms.0 (count 2 expands \"x\" to -1 .. -2)");
+      "test.toml:6:8: firm name \"x-1\" of firms.1 is also a firm of firms.0 (count 2 expands \"x\" to -1 .. "
+      "-2)");
   expect_scenario_error(
       "[[firms]]\nname = \"x-2\"\nstrategy = \"synergy\"\n"
       "[[firms]]\nname = \"x\"\nstrategy = \"success\"\ncount = 3\n",
@@ -1160,17 +1230,20 @@ TEST_CASE("scenario: firm names are unique once groups are numbered, and not an 
             .firms[0]
             .name == "entrant-2");
   // With distinct names an event names exactly one firm.
-  CHECK_NOTHROW(parse("[[firms]]\nname = \"x\"\nstrategy = \"success\"\ncount = 2\n[[firms]]\nname = \"y-1\"\n"
-                      "strategy = \"synergy\"\n[[events]]\nstep = 1\nfirm = \"x-1\"\ncapability = 0.9\n"));
+  CHECK_NOTHROW(
+      parse("[[firms]]\nname = \"x\"\nstrategy = \"success\"\ncount = 2\n[[firms]]\nname = \"y-1\"\n"
+            "strategy = \"synergy\"\n[[events]]\nstep = 1\nfirm = \"x-1\"\ncapability = 0.9\n"));
 }
 
 TEST_CASE("scenario: names and other strings refuse control characters", "[scenario]") {
   expect_scenario_error("[[firms]]\nname = \"a\\u0000b\"\nstrategy = \"success\"\n",
                         "test.toml:2:8: key 'firms.0.name' must not contain control characters, got "
                         "\"a\\u0000b\"");
-  expect_error_with_firm("[run]\nname = \"two\\nlines\"", "key 'run.name' must not contain control characters");
-  expect_error_with_firm("[[customers.segments]]\nname = \"tab\\there\"",
-                         "key 'customers.segments.0.name' must not contain control characters, got \"tab\\there\"");
+  expect_error_with_firm("[run]\nname = \"two\\nlines\"",
+                         "key 'run.name' must not contain control characters");
+  expect_error_with_firm(
+      "[[customers.segments]]\nname = \"tab\\there\"",
+      "key 'customers.segments.0.name' must not contain control characters, got \"tab\\there\"");
   expect_scenario_error("[[strategies]]\nname = \"s\\u007f\"\n" + kFirm,
                         "key 'strategies.0.name' must not contain control characters");
   expect_override_error("run.name=\"a\\u0001\"", "key 'run.name' must not contain control characters");
@@ -1181,21 +1254,23 @@ TEST_CASE("scenario: names and other strings refuse control characters", "[scena
 TEST_CASE("scenario: what Simulation would refuse is refused with file position and key", "[scenario]") {
   // The network rounds the degree: 9.6 is 10 = customers.count, which Network::build refuses.
   const std::string er = "[customers]\ncount = 10\n[network]\nkind = \"erdos-renyi\"\nmean_degree = ";
-  expect_error_with_firm(er + "9.6", "test.toml:5:15: key 'network.mean_degree' must be < customers.count (10), "
-                                     "got 9.6 (rounded to 10)");
+  expect_error_with_firm(er + "9.6",
+                         "test.toml:5:15: key 'network.mean_degree' must be < customers.count (10), "
+                         "got 9.6 (rounded to 10)");
   const Params ok = parse(er + "9.4\n" + kFirm);
   CHECK_NOTHROW(Simulation(ok));
   // 16 segments at most (4 bits per customer).
   auto segments = [](int n) {
     std::string t;
     for (int i = 0; i < n; ++i)
-      t += "[[customers.segments]]\nname = \"s" + std::to_string(i) + "\"\nshare = " +
-           scenario::format_double(1.0 / n) + "\n";
+      t += "[[customers.segments]]\nname = \"s" + std::to_string(i) +
+           "\"\nshare = " + scenario::format_double(1.0 / n) + "\n";
     return t;
   };
-  expect_error_with_firm(segments(17),
-                         "test.toml:49:1: key 'customers.segments' must have at most 16 segments (a customer's "
-                         "segment is 4 bits), got 17");
+  expect_error_with_firm(
+      segments(17),
+      "test.toml:49:1: key 'customers.segments' must have at most 16 segments (a customer's "
+      "segment is 4 bits), got 17");
   const Params sixteen = parse(segments(16) + kFirm);
   CHECK(sixteen.segments.size() == 16);
   CHECK_NOTHROW(Simulation(sixteen));

@@ -21,6 +21,8 @@ struct Schedule {
   double t0 = 0.0;     // step where the change starts (linear, step) or midpoint (logistic) [step], >= 0
   double t1 = 0.0;     // step where a linear change ends [step], >= t0
   double rate = 0.1;   // logistic steepness, or endogenous adjustment speed [1/step], > 0
+
+  bool operator==(const Schedule&) const = default;
 };
 
 enum class NetworkKind { Complete, ErdosRenyi, WattsStrogatz, BarabasiAlbert };
@@ -29,6 +31,8 @@ struct NetworkParams {
   NetworkKind kind = NetworkKind::WattsStrogatz;
   double mean_degree = 10.0;  // mean number of neighbours, 2..1000 (even for watts-strogatz)
   double rewire = 0.1;        // Watts-Strogatz rewiring probability, 0..1
+
+  bool operator==(const NetworkParams&) const = default;
 };
 
 // Which mechanisms of docs/MODEL.md run. Each can be switched off to isolate
@@ -47,6 +51,8 @@ struct Mechanisms {
   bool social = true;         // M11 embedded impact, philanthropy, harm
   bool society = true;        // M12 grants to nonprofits
   bool adaptation = false;    // M13 strategy imitation between firms
+
+  bool operator==(const Mechanisms&) const = default;
 };
 
 enum class PricingRule { Fixed, Market, Value, ProfitMax, Subsidised };
@@ -86,6 +92,8 @@ struct StrategyParams {
   // [people] (docs/MODEL.md 7.24, Eq. E1, E6): wages, training and tools paid per customer served; used
   // only with people.enabled [money/customer/step], 0..1e6.
   double people_investment = 0.0;
+
+  bool operator==(const StrategyParams&) const = default;
 };
 
 struct Segment {
@@ -104,6 +112,8 @@ struct Segment {
   // Society (docs/MODEL.md 7.21, Eq. S4-S6): with society.nonprofit_clients the segment's members are the
   // nonprofits' clients (people who cannot pay the market price); nobody else can choose a grant-funded firm.
   bool nonprofit_client = false;
+
+  bool operator==(const Segment&) const = default;
 };
 
 // Part B of model v2, demand side (docs/MODEL.md 7.19): asymmetric Kano value and heterogeneous needs.
@@ -114,12 +124,16 @@ struct Needs {
   double segment_contrast = 0.5;  // segment importance weight 1 + contrast * (2u - 1) per attribute, 0..1
   double taste_spread = 0.5;      // customer importance multiplier 1 + spread * (2u - 1) per attribute, 0..1
   double fit_spread = 0.1;        // sd of a customer's idiosyncratic fit with a firm's product, 0..1
+
+  bool operator==(const Needs&) const = default;
 };
 
 struct FirmGroup {
   std::string name;      // firm name, or prefix for a group ("name-1", "name-2", ...)
   std::string strategy;  // a built-in or scenario-defined strategy name
   int count = 1;         // number of firms, 1..1000
+
+  bool operator==(const FirmGroup&) const = default;
 };
 
 // A scheduled capability change (shocks, validation experiments): at the start
@@ -130,22 +144,25 @@ struct Event {
   std::string firm;         // firm name as in /firms/name
   int attribute = -1;       // attribute index, -1..31 (-1: every offered attribute)
   double capability = 0.5;  // new capability, 0..1
+
+  bool operator==(const Event&) const = default;
 };
 
 // [success_expectations] (part C of model v2, docs/MODEL.md 7.17, Eq. C1-C4): customers hold an
 // expectation of success and a weight on success of their own that ratchets with the gap between the
 // success they hear of and the success they get. Off: v1 (one market weight w(t) from [era]).
 struct SuccessExpectations {
-  bool enabled = false;         // switch; off gives v1 results bit for bit
-  double own_rate = 0.1;        // speed of the success expectation toward own success (Eq. C1), 0..1
-  double story_rate = 0.1;      // speed toward a heard success story (Eq. C2), 0..1
-  double ratchet_rate = 0.5;    // rise of the success weight per unit of gap beyond tolerance (Eq. C3), 0..100
-  double tolerance = 0.1;       // zone of tolerance: gap that leaves the weight unchanged (Eq. C3), 0..1
-  double initial = 0.0;         // success expectation at t = 0, 0..1
+  bool enabled = false;       // switch; off gives v1 results bit for bit
+  double own_rate = 0.1;      // speed of the success expectation toward own success (Eq. C1), 0..1
+  double story_rate = 0.1;    // speed toward a heard success story (Eq. C2), 0..1
+  double ratchet_rate = 0.5;  // rise of the success weight per unit of gap beyond tolerance (Eq. C3), 0..100
+  double tolerance = 0.1;     // zone of tolerance: gap that leaves the weight unchanged (Eq. C3), 0..1
+  double initial = 0.0;       // success expectation at t = 0, 0..1
   bool adjust_stories = false;  // Eq. C2': a story is translated to the listener's difficulty and effort
-  double onboarding =
-      0;                // Eq. C3': steps with a provider before the ratchet runs (0: from the first), 0..1000
+  double onboarding = 0;        // Eq. C3': steps with a provider before the ratchet runs, 0..1000
   bool judged = false;  // Eq. C8: success enters the experience value judged against Es (Eq. 21's form)
+
+  bool operator==(const SuccessExpectations&) const = default;
 };
 
 // [wom_content] (part C of model v2, docs/MODEL.md 7.18, Eq. C5-C6): a referral or a warning heard in a
@@ -156,6 +173,8 @@ struct WomContent {
       0.125;  // share of the headroom 1 - h a referral adds (Eq. C5; Keller Fay: 1 in 8), 0..1
   double warning_ratio = 2.0;  // a warning's proportional effect relative to a referral's (Eq. C6), 0..100
   bool negative = true;        // warnings lower the hazard (off: they do not)
+
+  bool operator==(const WomContent&) const = default;
 };
 
 // [harm_cost] harm that costs the firm through its stakeholders (docs/MODEL.md 7.22, Eq. H1-H2).
@@ -166,6 +185,8 @@ struct HarmCost {
   double values_scale = 1.0;   // harm per customer at which the penalty is values_penalty * ln 2 [harm], > 0
   double cost_per_harm = 0.5;  // societal (regulatory, reputation) cost per unit of harm stock (Eq. H2)
                                // [money/harm/step], 0..1e6
+
+  bool operator==(const HarmCost&) const = default;
 };
 
 // [cocreation_network] co-creation with network effects (docs/MODEL.md 7.22, Eq. H3).
@@ -177,6 +198,8 @@ struct CocreationNetwork {
                                    // as it can be (Eq. H4) [progress/step], > 0
   double self_productivity = 0.0;  // productivity of own effort with no enablement or platform (Eq. H4),
                                    // 0..1; 1 gives Eq. 25's additive effort
+
+  bool operator==(const CocreationNetwork&) const = default;
 };
 
 // [cost_per_impact] comparable cost per unit of impact across embedded, donated and nonprofit impact
@@ -187,6 +210,8 @@ struct CostPerImpact {
   double embedded = 1.0;   // money per unit of impact embedded in a business's product (Eq. S8), 0..1e6
   double donated = 100.0;  // money donated per unit of philanthropic impact (Eq. S9), > 0
   double nonprofit = 1.0;  // money per unit of impact a grant-funded firm delivers (Eq. S8), 0..1e6
+
+  bool operator==(const CostPerImpact&) const = default;
 };
 
 // [people] engagement that is paid for (docs/MODEL.md 7.24, Eq. E1-E6).
@@ -200,6 +225,8 @@ struct People {
   double pressure_output = 0.1;     // serving cost saved at once per unit of metric pressure (Eq. E4), 0..1
   double quality_rate = 0.25;       // speed of service quality toward engagement (Eq. E3) [1/step], (0, 1]
   double satisfaction_rate = 0.25;  // speed of cumulative satisfaction (Eq. E5) [1/step], (0, 1]
+
+  bool operator==(const People&) const = default;
 };
 
 struct Params {
@@ -350,6 +377,8 @@ struct Params {
   std::vector<StrategyParams> strategies;  // scenario-defined strategies (built-ins are implicit)
   std::vector<FirmGroup> firms;            // at least one
   std::vector<Event> events;               // [[events]], applied in plan order
+
+  bool operator==(const Params&) const = default;
 };
 
 }  // namespace missionsim
