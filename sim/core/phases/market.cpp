@@ -6,6 +6,7 @@
 #include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <vector>
 
 #include "core/draws.hpp"
 #include "core/mechanisms/adaptation.hpp"
@@ -107,47 +108,55 @@ std::vector<double> Simulation::Impl::long_run_fitness() {
 
 // Keeps adopted_neighbours equal to the count over firm_next, touching only the neighbours of the
 // customers whose adoption status changed this step (status_changed, listed by record(); about 1% of
-// the customers), instead of every customer scanning every neighbour. No atomics: the customers are cut
-// into as many target ranges as there are threads, and each task walks every changed row but writes only
-// the counts in its own range. Integer increments commute, so the result does not depend on the thread
-// count.
+// the customers), instead of every customer scanning every neighbour. No atomics: on one thread a plain
+// loop; on P threads the changed customers are cut into P chunks, each chunk sorts its increments into P
+// buckets by target range (range of j: j P / n), then each range applies its buckets from every chunk.
+// Integer increments commute, so the result does not depend on the thread count.
 void Simulation::Impl::update_adopted_neighbours() {
   if (net.complete() || status_changed.empty()) return;
   const std::uint32_t* changed = status_changed.data();
   const std::size_t changes = status_changed.size();
-  std::uint32_t* count = c.adopted_neighbours.data();
-  auto apply = [&](std::uint32_t lo, std::uint32_t hi) {
-    const std::uint32_t width = hi - lo;
-    const std::uint32_t* offsets = net.offsets().data();
-    for (std::size_t k = 0; k < changes; ++k) {
+  const std::uint32_t* offsets = net.offsets().data();
+  const std::uint16_t* firm = c.firm_next.data();
+  // Visits the increments of changed customers [k0, k1): add(j, delta), delta +1 or -1 (mod 2^32).
+  auto each_increment = [&](std::size_t k0, std::size_t k1, auto&& add) {
+    for (std::size_t k = k0; k < k1; ++k) {
       // Scattered customers: fetch their offsets and firm ahead, then their rows (latency, not bandwidth).
-      if (k + 16 < changes) {
+      if (k + 16 < k1) {
         __builtin_prefetch(offsets + changed[k + 16]);
-        __builtin_prefetch(c.firm_next.data() + changed[k + 16]);
+        __builtin_prefetch(firm + changed[k + 16]);
       }
-      if (k + 8 < changes) __builtin_prefetch(net.row(changed[k + 8]));
+      if (k + 8 < k1) __builtin_prefetch(net.row(changed[k + 8]));
       const std::uint32_t i = changed[k];
-      const std::uint32_t delta = c.firm_next[i] != kNoFirm ? 1u : ~0u;  // +1 or -1 (mod 2^32)
+      const std::uint32_t delta = firm[i] != kNoFirm ? 1u : ~0u;
       const std::uint32_t* row = net.row(i);
       const std::uint32_t degree = net.degree(i);
-      for (std::uint32_t e = 0; e < degree; ++e) {
-        const std::uint32_t j = row[e];
-        if (j - lo < width) count[j] += delta;
-      }
+      for (std::uint32_t e = 0; e < degree; ++e) add(row[e], delta);
     }
   };
+  std::uint32_t* count = c.adopted_neighbours.data();
   const std::size_t threads =
       std::min(static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()),
                tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
-  const auto parts =
-      static_cast<std::uint32_t>(std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, n / kGrain)));
+  const std::size_t parts = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, changes / 32));
   if (parts == 1) {
-    apply(0, n);
+    each_increment(0, changes, [count](std::uint32_t j, std::uint32_t delta) { count[j] += delta; });
     return;
   }
-  tbb::parallel_for(std::uint32_t{0}, parts, [&](std::uint32_t part) {
-    apply(static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / parts),
-          static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / parts));
+  struct Increment {
+    std::uint32_t j, delta;
+  };
+  std::vector<std::vector<Increment>> buckets(parts * parts);  // [chunk][range]
+  tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t chunk) {
+    std::vector<Increment>* mine = buckets.data() + chunk * parts;
+    each_increment(changes * chunk / parts, changes * (chunk + 1) / parts,
+                   [&](std::uint32_t j, std::uint32_t delta) {
+                     mine[static_cast<std::uint64_t>(j) * parts / n].push_back({j, delta});
+                   });
+  });
+  tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t range) {
+    for (std::size_t chunk = 0; chunk < parts; ++chunk)
+      for (const Increment& inc : buckets[chunk * parts + range]) count[inc.j] += inc.delta;
   });
 }
 
