@@ -1,3 +1,5 @@
+#include <tbb/global_control.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 
@@ -66,4 +68,19 @@ TEST_CASE("network: complete mixing stores no edges", "[network]") {
   CHECK(net.degree(7) == 49);
   CHECK(net.neighbour(7, 6) == 6);
   CHECK(net.neighbour(7, 7) == 8);
+}
+
+// The set-up fills edges and sorts rows in parallel; the graph must not depend on the thread count.
+TEST_CASE("network: the same graph at 1 and 4 threads", "[network][determinism]") {
+  const std::uint32_t n = 30000;  // several tasks of 4096
+  for (const NetworkKind kind : {NetworkKind::WattsStrogatz, NetworkKind::ErdosRenyi}) {
+    auto build = [&](int threads) {
+      tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+      return Network::build({kind, 10, 0.2}, n, Rng(7));
+    };
+    const Network one = build(1), four = build(4);
+    REQUIRE(one.offsets() == four.offsets());
+    REQUIRE(one.neighbours() == four.neighbours());
+    require_symmetric_simple(one);
+  }
 }

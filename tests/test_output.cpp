@@ -409,6 +409,27 @@ TEST_CASE("output: abandon and the destructor keep the .partial file with comple
   CHECK(f.int64s("/market/adopters") == std::vector<std::int64_t>{300, 302});
 }
 
+// Rows are written to the file in batches at each flush; the rows appended since the last flush must still
+// reach the .partial file when the run is abandoned or the writer destroyed.
+TEST_CASE("output: rows appended after the last flush are written by abandon and the destructor",
+          "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  SECTION("abandon") {
+    TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), 4);
+    for (int t = 0; t < 6; ++t) writer.append(tiny_observables(t));  // rows 0-3 flushed, 4-5 pending
+    writer.abandon();
+  }
+  SECTION("destructor") {
+    TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), 4);
+    for (int t = 0; t < 6; ++t) writer.append(tiny_observables(t));
+  }
+  H5File f(path + ".partial");
+  CHECK(f.complete() == 0);
+  CHECK(f.read<int>("/time", H5T_NATIVE_INT) == std::vector<int>{0, 1, 2, 3, 4, 5});
+  CHECK(f.int64s("/market/adopters") == std::vector<std::int64_t>{300, 302, 304, 306, 308, 310});
+}
+
 TEST_CASE("output: rows flushed before a crash are readable from the .partial file", "[output]") {
   TempDir dir;
   const std::string path = dir.file("run.h5");

@@ -137,6 +137,40 @@ TEST_CASE("simulation: same seed gives bit-identical trajectories for 1, 2 and 4
   for (std::size_t t = 0; t < one.size(); ++t) REQUIRE(identical(one[t], again[t]));
 }
 
+// The adopted-neighbour counts (Eq. 13 input) are kept up to date incrementally from the customers whose
+// status changed; after every step they must equal a full recount over the network, at any thread count.
+TEST_CASE("simulation: adopted-neighbour counts equal a recount after every step at 1, 2 and 4 threads",
+          "[simulation][determinism][network]") {
+  auto p = tiny_params(20000, 20);  // several target ranges at 2 and 4 threads
+  p.network.kind = NetworkKind::WattsStrogatz;
+  p.network.mean_degree = 10;
+  p.entry_rate = 0.3;
+  for (int threads : {1, 2, 4}) {
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    Simulation sim(p);
+    std::int64_t changes = 0;
+    std::vector<std::uint16_t> before(sim.customers().firm.begin(), sim.customers().firm.end());
+    for (int t = 0; t <= p.steps; ++t) {
+      if (t > 0) sim.step();
+      const CustomerArrays a = sim.customers();
+      const NetworkCsr net = sim.network();
+      REQUIRE(a.adopted_neighbours.size() == a.firm.size());
+      std::int64_t wrong = 0;
+      for (std::size_t i = 0; i < a.firm.size(); ++i) {
+        std::uint32_t count = 0;
+        for (std::uint32_t k = net.offsets[i]; k < net.offsets[i + 1]; ++k)
+          count += a.firm[net.neighbours[k]] != 0xFFFF;
+        wrong += count != a.adopted_neighbours[i];
+        changes += (before[i] != 0xFFFF) != (a.firm[i] != 0xFFFF);
+        before[i] = a.firm[i];
+      }
+      INFO(threads << " thread(s), step " << t);
+      REQUIRE(wrong == 0);
+    }
+    CHECK(changes > 1000);  // the incremental update had work to do
+  }
+}
+
 TEST_CASE("simulation: a different seed gives a different trajectory", "[simulation][determinism]") {
   auto p = tiny_params(2000, 10);
   const auto a = run_all(p, 2);

@@ -88,6 +88,7 @@ CustomerArrays Simulation::customers() const {
   a.traits = c.traits;
   a.consider = c.consider;
   a.reputation = c.reputation;
+  a.adopted_neighbours = c.adopted_neighbours;
   a.consideration_slots = impl_->K;
   return a;
 }

@@ -36,6 +36,7 @@ struct CustomerArrays {
   std::span<const std::uint8_t> traits;     // segment (low bits) and values-driven flag
   std::span<const std::uint16_t> consider;  // [n K] known firms
   std::span<const std::int8_t> reputation;  // [n K] heard reputation, units of 1/16
+  std::span<const std::uint32_t> adopted_neighbours;  // neighbours with a firm (Eq. 13); empty when complete
   int consideration_slots = 0;              // K
 };
 

@@ -198,6 +198,9 @@ struct Simulation::Impl {
   Market m;
   std::vector<double> pool_grants;            // each firm's grant from the pool this step (Eq. S3) [money]
   std::vector<std::int64_t> client_capacity;  // Eq. S5 per firm this step; -1: no limit (empty when off)
+  // Customers whose adoption status changed in the last step, in customer order: listed by record()'s
+  // pass over the customers, consumed by update_adopted_neighbours (phases/record.cpp, market.cpp).
+  std::vector<std::uint32_t> status_changed;
 
   explicit Impl(const Params& params, StrategyFactory strategy_factory = {});
   void step();
@@ -220,6 +223,13 @@ struct Simulation::Impl {
   void enter_and_adapt();
   void record();
   void update_adopted_neighbours();
+  // record()'s pass over the customers: counts [2][G][F + 1] by values-driven flag, segment and firm
+  // (column F: no live firm), and the customers whose adoption status changed (empty on a complete network).
+  struct CustomerScan {
+    std::vector<std::int64_t> counts;
+    std::vector<std::uint32_t> changed;
+  };
+  CustomerScan scan_customers() const;
 
   // Helpers of the phases.
   void apply_events();

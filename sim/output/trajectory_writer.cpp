@@ -16,6 +16,7 @@
 #include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -175,7 +176,12 @@ struct TrajectoryWriter::Impl {
   std::size_t strategies = 0;
   std::size_t segments = 0;  // 0: no /segments group (a RunInfo without segment names)
   int flush_every = 10;
-  hsize_t rows = 0;
+  hsize_t rows = 0;      // rows written to the file
+  hsize_t appended = 0;  // rows appended: rows + pending.size()
+  // Rows appended since the last flush, written to the file together at the next flush (one extend and
+  // one write per dataset instead of one per row and dataset). Rows after the last flush were never
+  // guaranteed to survive a kill; finish() and abandon() write them first.
+  std::vector<Observables> pending;
   int last_step = std::numeric_limits<int>::min();
   State state = State::open;
 
@@ -347,22 +353,107 @@ struct TrajectoryWriter::Impl {
     return s;
   }
 
-  // Grows `s` to rows + 1 rows and writes `data` (width values, or width x
-  // width2 row-major for rank 3) into the last one.
-  void write_row(Series& s, const void* data, const char* name) const {
-    const hsize_t dims[3] = {rows + 1, s.width, s.width2};
+  // Grows `s` by `k` rows (to rows + k) and writes `data` (k rows of width values, or width x width2
+  // row-major for rank 3, one row after the other) into them.
+  void write_rows(Series& s, hsize_t k, const void* data, const char* name) const {
+    const hsize_t dims[3] = {rows + k, s.width, s.width2};
     check(H5Dset_extent(s.dset.get(), dims), std::string("cannot extend ") + name);
-    if (s.per_row_vector && s.width * (s.width2 > 0 ? s.width2 : 1) == 0) return;
+    const hsize_t row_values = s.per_row_vector ? s.width * (s.width2 > 0 ? s.width2 : 1) : 1;
+    if (row_values == 0) return;
     Handle space =
         make(H5Dget_space(s.dset.get()), H5Sclose, std::string("cannot get the dataspace of ") + name);
     const hsize_t start[3] = {rows, 0, 0};
-    const hsize_t count[3] = {1, s.width, s.width2};
+    const hsize_t count[3] = {k, s.width, s.width2};
     check(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-          std::string("cannot select the new row of ") + name);
-    const hsize_t mem_dims[1] = {s.per_row_vector ? s.width * (s.width2 > 0 ? s.width2 : 1) : 1};
+          std::string("cannot select the new rows of ") + name);
+    const hsize_t mem_dims[1] = {k * row_values};
     Handle mem = make(H5Screate_simple(1, mem_dims, nullptr), H5Sclose, "cannot create a row dataspace");
     check(H5Dwrite(s.dset.get(), s.mem_type, mem.get(), space.get(), H5P_DEFAULT, data),
-          std::string("cannot write row ") + std::to_string(rows) + " of " + name);
+          std::string("cannot write rows ") + std::to_string(rows) + " to " + std::to_string(rows + k - 1) +
+              " of " + name);
+  }
+
+  // The values of `get(obs)` (a scalar, or a vector of `width` values) of the pending rows, row after row.
+  template <class T, class Get>
+  std::vector<T> gather(Get get, std::size_t width) const {
+    std::vector<T> out;
+    out.reserve(pending.size() * width);
+    for (const Observables& o : pending) {
+      const auto& v = get(o);
+      if constexpr (std::is_arithmetic_v<std::decay_t<decltype(v)>>)
+        out.push_back(v);
+      else
+        out.insert(out.end(), v.begin(), v.end());
+    }
+    return out;
+  }
+
+  // Writes the pending rows to the file (no flush).
+  void write_pending() {
+    if (pending.empty()) return;
+    const hsize_t k = pending.size();
+    write_rows(time, k, gather<int>([](const Observables& o) -> const int& { return o.step; }, 1).data(),
+               "/time");
+    write_rows(customers, k,
+               gather<std::int64_t>(
+                   [](const Observables& o) -> const auto& { return o.customers; }, firms)
+                   .data(),
+               "/firms/customers");
+    for (std::size_t f = 0; f < kFirmF64.size(); ++f) {
+      const auto field = kFirmF64[f].field;
+      write_rows(firm_f64[f], k,
+                 gather<double>(
+                     [field](const Observables& o) -> const auto& { return o.*field; }, firms)
+                     .data(),
+                 kFirmF64[f].name);
+      if (f == kFirmF64.size() / 2)
+        for (hsize_t r = rows; r < rows + k; ++r) fault_point("row", static_cast<long long>(r));
+    }
+    write_rows(strategy_id, k,
+               gather<std::int32_t>(
+                   [](const Observables& o) -> const auto& { return o.strategy_id; }, firms)
+                   .data(),
+               "/firms/strategy_id");
+    write_rows(alive, k,
+               gather<std::uint8_t>(
+                   [](const Observables& o) -> const auto& { return o.alive; }, firms)
+                   .data(),
+               "/firms/alive");
+    write_rows(adopters, k,
+               gather<std::int64_t>(
+                   [](const Observables& o) -> const auto& { return o.adopters; }, 1)
+                   .data(),
+               "/market/adopters");
+    for (std::size_t f = 0; f < kMarketF64.size(); ++f) {
+      const auto field = kMarketF64[f].field;
+      write_rows(market_f64[f], k,
+                 gather<double>(
+                     [field](const Observables& o) -> const auto& { return o.*field; }, 1)
+                     .data(),
+                 kMarketF64[f].name);
+    }
+    for (std::size_t f = 0; f < kAttributeF64.size(); ++f) {
+      const auto field = kAttributeF64[f].field;
+      write_rows(attribute_f64[f], k,
+                 gather<double>(
+                     [field](const Observables& o) -> const auto& { return o.*field; }, attributes)
+                     .data(),
+                 kAttributeF64[f].name);
+    }
+    if (segments > 0) {
+      write_rows(segment_customers, k,
+                 gather<std::int64_t>(
+                     [](const Observables& o) -> const auto& { return o.segment_customers; }, segments* firms)
+                     .data(),
+                 "/segments/customers");
+      write_rows(values_customers, k,
+                 gather<std::int64_t>(
+                     [](const Observables& o) -> const auto& { return o.values_customers; }, segments* firms)
+                     .data(),
+                 "/segments/values_customers");
+    }
+    rows += k;
+    pending.clear();
   }
 
   void close_all() {
@@ -583,7 +674,7 @@ void TrajectoryWriter::append(const Observables& obs) {
                                   std::to_string(want) + " (" + dim + ")");
     }
   };
-  if (w.rows > 0 && obs.step <= w.last_step) {
+  if (w.appended > 0 && obs.step <= w.last_step) {
     throw std::invalid_argument("TrajectoryWriter::append: step " + std::to_string(obs.step) +
                                 " does not follow step " + std::to_string(w.last_step));
   }
@@ -606,32 +697,14 @@ void TrajectoryWriter::append(const Observables& obs) {
     }
   }
 
-  const int step = obs.step;
-  w.write_row(w.time, &step, "/time");
-  w.write_row(w.customers, obs.customers.data(), "/firms/customers");
-  for (std::size_t k = 0; k < kFirmF64.size(); ++k) {
-    w.write_row(w.firm_f64[k], (obs.*kFirmF64[k].field).data(), kFirmF64[k].name);
-    if (k == kFirmF64.size() / 2) fault_point("row", static_cast<long long>(w.rows));
-  }
-  w.write_row(w.strategy_id, obs.strategy_id.data(), "/firms/strategy_id");
-  w.write_row(w.alive, obs.alive.data(), "/firms/alive");
-  w.write_row(w.adopters, &obs.adopters, "/market/adopters");
-  for (std::size_t k = 0; k < kMarketF64.size(); ++k) {
-    w.write_row(w.market_f64[k], &(obs.*kMarketF64[k].field), kMarketF64[k].name);
-  }
-  for (std::size_t k = 0; k < kAttributeF64.size(); ++k) {
-    w.write_row(w.attribute_f64[k], (obs.*kAttributeF64[k].field).data(), kAttributeF64[k].name);
-  }
-  if (w.segments > 0) {
-    w.write_row(w.segment_customers, obs.segment_customers.data(), "/segments/customers");
-    w.write_row(w.values_customers, obs.values_customers.data(), "/segments/values_customers");
-  }
-  ++w.rows;
-  w.last_step = step;
-  if (w.rows % static_cast<hsize_t>(w.flush_every) == 0) {
+  w.pending.push_back(obs);
+  ++w.appended;
+  w.last_step = obs.step;
+  if (w.appended % static_cast<hsize_t>(w.flush_every) == 0) {
+    w.write_pending();
     w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
   }
-  fault_point("after-row", static_cast<long long>(w.rows - 1));
+  fault_point("after-row", static_cast<long long>(w.appended - 1));
 }
 
 void TrajectoryWriter::finish() {
@@ -642,6 +715,7 @@ void TrajectoryWriter::finish() {
                            "' is already finished or abandoned");
   }
   w.state = Impl::State::finished;
+  w.write_pending();
   w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
   fault_point("before-complete");
   {
@@ -708,9 +782,16 @@ void TrajectoryWriter::abandon() {
   Impl& w = *impl_;
   if (w.state != Impl::State::open) return;
   w.state = Impl::State::abandoned;
+  std::string written;  // why the pending rows could not be written, if they could not
+  try {
+    w.write_pending();
+  } catch (const std::exception& e) {
+    written = e.what();
+  }
   const bool flushed = H5Fflush(w.file.get(), H5F_SCOPE_LOCAL) >= 0;
   const std::string detail = flushed ? "" : hdf5_error_detail();
   w.close_all();
+  if (!written.empty()) throw std::runtime_error(written);
   if (!flushed)
     throw std::runtime_error("HDF5 trajectory '" + w.partial_path + "': cannot flush the file: " + detail);
 }

@@ -1,7 +1,8 @@
 // HDF5 trajectory writer, schema version 1 (docs/OUTPUT.md).
 //
 // Writes into `<path>.partial`: extendible chunked datasets along time, one row
-// per append(), flushed every `flush_every` rows. finish() writes the root
+// per append(); every `flush_every` rows the rows appended since the last flush
+// are written together and the file is flushed. finish() writes the root
 // attribute complete = 1 last and renames the file to `<path>`. abandon()
 // (interrupt) flushes, leaves complete = 0 and keeps the `.partial` name.
 // The destructor of an unfinished writer behaves like abandon().

@@ -1,11 +1,12 @@
 // Phases 5 and 6: the market (M2 maturity, M5 endogenous era) and the firm
 // population (M8 entry, M13 adaptation), docs/MODEL.md 3, rows 5-6; and the
 // adopted-neighbour counts the next step's adoption reads (Eq. 13).
-#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
-#include <atomic>
+#include <vector>
 
 #include "core/draws.hpp"
 #include "core/mechanisms/adaptation.hpp"
@@ -105,26 +106,57 @@ std::vector<double> Simulation::Impl::long_run_fitness() {
   return fitness;
 }
 
-// Keeps adopted_neighbours equal to the count over firm_next, touching only
-// the neighbours of customers whose adoption status changed this step (a few
-// percent), instead of every customer scanning every neighbour. Integer
-// increments commute, so the result does not depend on the thread count.
+// Keeps adopted_neighbours equal to the count over firm_next, touching only the neighbours of the
+// customers whose adoption status changed this step (status_changed, listed by record(); about 1% of
+// the customers), instead of every customer scanning every neighbour. No atomics: on one thread a plain
+// loop; on P threads the changed customers are cut into P chunks, each chunk sorts its increments into P
+// buckets by target range (range of j: j P / n), then each range applies its buckets from every chunk.
+// Integer increments commute, so the result does not depend on the thread count.
 void Simulation::Impl::update_adopted_neighbours() {
-  if (net.complete()) return;
-  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
-    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-      const bool before = c.firm_prev[i] != kNoFirm;
-      const bool after = c.firm_next[i] != kNoFirm;
-      if (before == after) continue;
-      const std::uint32_t* row = net.row(i);
-      for (std::uint32_t k = 0; k < net.degree(i); ++k) {
-        std::atomic_ref<std::uint32_t> count(c.adopted_neighbours[row[k]]);
-        if (after)
-          count.fetch_add(1, std::memory_order_relaxed);
-        else
-          count.fetch_sub(1, std::memory_order_relaxed);
+  if (net.complete() || status_changed.empty()) return;
+  const std::uint32_t* changed = status_changed.data();
+  const std::size_t changes = status_changed.size();
+  const std::uint32_t* offsets = net.offsets().data();
+  const std::uint16_t* firm = c.firm_next.data();
+  // Visits the increments of changed customers [k0, k1): add(j, delta), delta +1 or -1 (mod 2^32).
+  auto each_increment = [&](std::size_t k0, std::size_t k1, auto&& add) {
+    for (std::size_t k = k0; k < k1; ++k) {
+      // Scattered customers: fetch their offsets and firm ahead, then their rows (latency, not bandwidth).
+      if (k + 16 < k1) {
+        __builtin_prefetch(offsets + changed[k + 16]);
+        __builtin_prefetch(firm + changed[k + 16]);
       }
+      if (k + 8 < k1) __builtin_prefetch(net.row(changed[k + 8]));
+      const std::uint32_t i = changed[k];
+      const std::uint32_t delta = firm[i] != kNoFirm ? 1u : ~0u;
+      const std::uint32_t* row = net.row(i);
+      const std::uint32_t degree = net.degree(i);
+      for (std::uint32_t e = 0; e < degree; ++e) add(row[e], delta);
     }
+  };
+  std::uint32_t* count = c.adopted_neighbours.data();
+  const std::size_t threads =
+      std::min(static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()),
+               tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+  const std::size_t parts = std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, changes / 32));
+  if (parts == 1) {
+    each_increment(0, changes, [count](std::uint32_t j, std::uint32_t delta) { count[j] += delta; });
+    return;
+  }
+  struct Increment {
+    std::uint32_t j, delta;
+  };
+  std::vector<std::vector<Increment>> buckets(parts * parts);  // [chunk][range]
+  tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t chunk) {
+    std::vector<Increment>* mine = buckets.data() + chunk * parts;
+    each_increment(changes * chunk / parts, changes * (chunk + 1) / parts,
+                   [&](std::uint32_t j, std::uint32_t delta) {
+                     mine[static_cast<std::uint64_t>(j) * parts / n].push_back({j, delta});
+                   });
+  });
+  tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t range) {
+    for (std::size_t chunk = 0; chunk < parts; ++chunk)
+      for (const Increment& inc : buckets[chunk * parts + range]) count[inc.j] += inc.delta;
   });
 }
 

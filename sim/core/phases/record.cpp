@@ -3,11 +3,118 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
 
+#include <algorithm>
+#include <array>
+#include <utility>
+#include <vector>
+
 #include "core/draws.hpp"
 #include "core/money.hpp"
 #include "core/state.hpp"
 
 namespace missionsim {
+
+namespace {
+
+// One pass over the customers after a step: counts by (values-driven, segment, firm column) and the
+// customers whose adoption status changed (firm_prev vs firm_next), in customer order. Integer counts
+// and an ordered join: the same result for any thread count.
+struct ScanBody {
+  const std::uint16_t* prev;
+  const std::uint16_t* next;
+  const std::uint8_t* traits;
+  const std::uint32_t* bucket;  // [256]: traits -> first count of its (values-driven, segment) row
+  const std::uint16_t* column;  // [F + 1]: firm f -> f if alive, else F (kNoFirm is clamped to F)
+  std::size_t F;
+  std::size_t size;  // 2 G (F + 1): rows not values-driven, then values-driven, by segment
+  bool track;        // list status changes (false on a complete network: nothing reads them)
+  // kLanes interleaved copies of the counts: customer i adds to copy i % kLanes, so runs of customers
+  // in the same bucket (non-adopters, mostly) do not wait on one memory add after another. A count is
+  // at most n < 2^32.
+  static constexpr std::size_t kLanes = 4;
+  std::vector<std::uint32_t> counts;
+  std::vector<std::uint32_t> changed;
+
+  ScanBody(const std::uint16_t* p, const std::uint16_t* nx, const std::uint8_t* tr, const std::uint32_t* bk,
+           const std::uint16_t* col, std::size_t f, std::size_t sz, bool tk)
+      : prev(p),
+        next(nx),
+        traits(tr),
+        bucket(bk),
+        column(col),
+        F(f),
+        size(sz),
+        track(tk),
+        counts(kLanes * sz, 0) {}
+  ScanBody(const ScanBody& o, tbb::split)
+      : ScanBody(o.prev, o.next, o.traits, o.bucket, o.column, o.F, o.size, o.track) {}
+
+  void operator()(const tbb::blocked_range<std::uint32_t>& r) {
+    // Locals: the counts could alias the members, which would then be reloaded every customer.
+    const std::uint16_t* const pv = prev;
+    const std::uint16_t* const nx = next;
+    const std::uint8_t* const tr = traits;
+    const std::uint32_t* const bk = bucket;
+    const std::uint16_t* const col = column;
+    const std::size_t nf = F;
+    std::uint32_t* const acc0 = counts.data();
+    std::uint32_t* const acc1 = acc0 + size;
+    std::uint32_t* const acc2 = acc1 + size;
+    std::uint32_t* const acc3 = acc2 + size;
+    auto key = [&](std::uint32_t i) { return bk[tr[i]] + col[std::min<std::size_t>(nx[i], nf)]; };
+    std::uint32_t i = r.begin();
+    for (; i + kLanes <= r.end(); i += kLanes) {
+      ++acc0[key(i)];
+      ++acc1[key(i + 1)];
+      ++acc2[key(i + 2)];
+      ++acc3[key(i + 3)];
+    }
+    for (; i != r.end(); ++i) ++acc0[key(i)];
+    if (!track) return;
+    // About 1% of the customers change status: test blocks of 32 with a loop the compiler vectorises.
+    constexpr std::uint32_t kBlock = 32;
+    i = r.begin();
+    for (; i + kBlock <= r.end(); i += kBlock) {
+      unsigned any = 0;
+      for (std::uint32_t j = i; j < i + kBlock; ++j) any |= (pv[j] == kNoFirm) ^ (nx[j] == kNoFirm);
+      if (any)
+        for (std::uint32_t j = i; j < i + kBlock; ++j)
+          if ((pv[j] == kNoFirm) != (nx[j] == kNoFirm)) changed.push_back(j);
+    }
+    for (; i != r.end(); ++i)
+      if ((pv[i] == kNoFirm) != (nx[i] == kNoFirm)) changed.push_back(i);
+  }
+  void join(ScanBody& rhs) {  // rhs covers the customers after this body's
+    for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += rhs.counts[k];
+    changed.insert(changed.end(), rhs.changed.begin(), rhs.changed.end());
+  }
+};
+
+}  // namespace
+
+Simulation::Impl::CustomerScan Simulation::Impl::scan_customers() const {
+  const std::size_t F = firms.size(), F1 = F + 1, G = p.segments.size(), half = G * F1;
+  std::vector<std::uint16_t> column(F1, static_cast<std::uint16_t>(F));
+  for (std::size_t fi = 0; fi < F; ++fi)
+    if (firms[fi].alive) column[fi] = static_cast<std::uint16_t>(fi);
+  std::array<std::uint32_t, 256> bucket{};
+  for (std::size_t t = 0; t < bucket.size(); ++t) {
+    const std::size_t g = std::min<std::size_t>(t & draw::kSegmentMask, G - 1);  // traits hold g < G
+    bucket[t] = static_cast<std::uint32_t>(((t & draw::kValuesDriven) ? half : 0) + g * F1);
+  }
+  ScanBody body(c.firm_prev.data(), c.firm_next.data(), c.traits.data(), bucket.data(), column.data(), F,
+                2 * half, !net.complete());
+  tbb::parallel_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), body);
+  // counts [2][G][F + 1]: all customers, then the values-driven ones.
+  std::vector<std::int64_t> counts(2 * half, 0);
+  for (std::size_t l = 0; l < ScanBody::kLanes; ++l)
+    for (std::size_t k = 0; k < half; ++k) {
+      const std::int64_t plain = body.counts[l * 2 * half + k], values = body.counts[l * 2 * half + half + k];
+      counts[k] += plain + values;
+      counts[half + k] += values;
+    }
+  return {std::move(counts), std::move(body.changed)};
+}
 
 void Simulation::Impl::record() {
   const std::size_t F = firms.size();
@@ -47,27 +154,19 @@ void Simulation::Impl::record() {
     }
   }
   // Customers of each firm by segment, and the values-driven ones (Eq. 2), from
-  // each customer's firm after the step. Integer counts: the same sums in any order.
+  // each customer's firm after the step; the same pass lists the customers whose
+  // adoption status changed, for update_adopted_neighbours (Eq. 13 input).
   const std::size_t G = p.segments.size();
-  using Counts = std::vector<std::int64_t>;  // [2 G F]: by segment, then values-driven by segment
-  const Counts counts = tbb::parallel_reduce(
-      tbb::blocked_range<std::uint32_t>(0, n, kGrain), Counts(2 * G * F, 0),
-      [&](const tbb::blocked_range<std::uint32_t>& r, Counts acc) {
-        for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-          const std::uint16_t f = c.firm_next[i];
-          if (f == kNoFirm || !firms[f].alive) continue;
-          const std::size_t k = (c.traits[i] & draw::kSegmentMask) * F + f;
-          ++acc[k];
-          if (c.traits[i] & draw::kValuesDriven) ++acc[G * F + k];
-        }
-        return acc;
-      },
-      [](Counts a, const Counts& b) {
-        for (std::size_t k = 0; k < a.size(); ++k) a[k] += b[k];
-        return a;
-      });
-  o.segment_customers.assign(counts.begin(), counts.begin() + static_cast<std::ptrdiff_t>(G * F));
-  o.values_customers.assign(counts.begin() + static_cast<std::ptrdiff_t>(G * F), counts.end());
+  CustomerScan scan = scan_customers();
+  o.segment_customers.resize(G * F);
+  o.values_customers.resize(G * F);
+  const std::size_t F1 = F + 1;  // column F counts customers of no live firm; dropped here
+  for (std::size_t g = 0; g < G; ++g)
+    for (std::size_t fi = 0; fi < F; ++fi) {
+      o.segment_customers[g * F + fi] = scan.counts[g * F1 + fi];
+      o.values_customers[g * F + fi] = scan.counts[(G + g) * F1 + fi];
+    }
+  status_changed = std::move(scan.changed);
 
   o.adopters = m.adopters;
   o.churn_rate = m.last_churn;
