@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <numbers>
 
+#include "core/philox_batch.hpp"
+
 namespace missionsim {
 
 // Independent streams; never renumber a purpose (it would change every result).
@@ -40,6 +42,14 @@ class Rng {
     r123::Philox4x32::ctr_type ctr = {{agent, step, block, static_cast<std::uint32_t>(purpose)}};
     auto r = philox_(ctr, key_);
     return {r.v[0], r.v[1], r.v[2], r.v[3]};
+  }
+
+  // The same block for the n agents first, first + 1, ...: out.w[w][j] = words(purpose, first + j, step,
+  // block)[w], bit for bit, made with SIMD across the agents (philox_batch.hpp).
+  void words_run(Purpose purpose, std::uint32_t first, std::uint32_t step, std::uint32_t block, std::size_t n,
+                 philox::WordRows out) const {
+    philox::words_run(key_.v[0], key_.v[1], {first, step, block, static_cast<std::uint32_t>(purpose)}, n,
+                      out);
   }
 
   // Uniform in the open interval (0, 1) from one word: (x + 0.5) / 2^32.

@@ -6,6 +6,9 @@
 #include <tbb/parallel_reduce.h>
 #include <tbb/partitioner.h>
 
+#include <algorithm>
+#include <array>
+
 #include "core/mechanisms/adoption.hpp"
 #include "core/mechanisms/choice.hpp"
 #include "core/mechanisms/customer_context.hpp"
@@ -60,8 +63,10 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
 }
 
 // One customer's step, in the order of docs/MODEL.md 3.
-inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::uint32_t i) {
-  mech::CustomerDraws d(*c.rng, i, c.step);
+// w0: block 0 of the customer's draws (draws.hpp), made beforehand for a run of customers.
+inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::uint32_t i,
+                          const std::array<std::uint32_t, 4>& w0) {
+  mech::CustomerDraws d(*c.rng, i, c.step, w0);
   std::uint16_t f0 = c.firm_prev[i];
   if (f0 != kNoFirm && !c.off[f0].alive) f0 = kNoFirm;  // released by a bankruptcy
   const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
@@ -90,6 +95,9 @@ inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::ui
   }
 }
 
+// Customers whose block-0 draws are made together.
+constexpr std::uint32_t kRun = 64;
+
 // tbb::parallel_deterministic_reduce body: one PassStats per leaf, joined in a fixed tree.
 struct Pass {
   const mech::CustomerContext& ctx;
@@ -103,7 +111,15 @@ struct Pass {
     const Rng rng = *ctx.rng;
     mech::CustomerContext c = ctx;
     c.rng = &rng;
-    for (std::uint32_t i = r.begin(); i != r.end(); ++i) customer_step(c, st, i);
+    // Block 0 of Purpose::Customer for kRun customers at a time, with SIMD across them (philox_batch.hpp):
+    // the same words as one Rng::words per customer, so the run length changes nothing.
+    alignas(64) std::uint32_t w[4][kRun];
+    for (std::uint32_t first = r.begin(); first < r.end(); first += kRun) {
+      const std::uint32_t m = std::min<std::uint32_t>(kRun, r.end() - first);
+      rng.words_run(Purpose::Customer, first, c.step, draw::kCustomerBlock0, m, {{w[0], w[1], w[2], w[3]}});
+      for (std::uint32_t k = 0; k < m; ++k)
+        customer_step(c, st, first + k, {w[0][k], w[1][k], w[2][k], w[3][k]});
+    }
   }
 };
 
