@@ -62,40 +62,7 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   return f1;
 }
 
-// One customer's step, in the order of docs/MODEL.md 3.
-// w0: block 0 of the customer's draws (draws.hpp), made beforehand for a run of customers.
-inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::uint32_t i,
-                          const std::array<std::uint32_t, 4>& w0) {
-  mech::CustomerDraws d(*c.rng, i, c.step, w0);
-  std::uint16_t f0 = c.firm_prev[i];
-  if (f0 != kNoFirm && !c.off[f0].alive) f0 = kNoFirm;  // released by a bankruptcy
-  const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
-  const double ps = c.seg_ps[seg];
-  const double vw = (c.traits[i] & draw::kValuesDriven) ? c.seg_vw[seg] : 0.0;
-  const std::uint32_t degree = c.net->degree(i);
-
-  const int heard = mech::converse(c, i, degree, d);  // M7, Eq. 33-34
-  mech::notice_marketing(c, i, d);                    // M1, Eq. 12
-  mech::decay_reputation(c, i);                       // M7, Eq. 35
-  std::uint16_t f1;
-  if (f0 == kNoFirm) {
-    bool outside = false;
-    f1 = mech::adopt(c, i, degree, ps, vw, d, heard, &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
-    st.non_buyers += outside;
-    c.voice_next[i] = 0;
-  } else {
-    f1 = serve(c, st, i, f0, ps, vw, d);
-  }
-  c.firm_next[i] = f1;
-  if (f1 != kNoFirm) st.count_end[f1] += 1;
-  st.sum_expectation += c.expectation[i];
-  if (c.success_expectation) {
-    st.sum_success_expectation += c.success_expectation[i];
-    st.sum_success_weight += c.success_weight[i];
-  }
-}
-
-// Customers whose block-0 draws are made together.
+// Customers whose block-0 draws are made together and whose steps go phase by phase (Pass::run).
 constexpr std::uint32_t kRun = 64;
 
 // tbb::parallel_deterministic_reduce body: one PassStats per leaf, joined in a fixed tree.
@@ -111,14 +78,110 @@ struct Pass {
     const Rng rng = *ctx.rng;
     mech::CustomerContext c = ctx;
     c.rng = &rng;
-    // Block 0 of Purpose::Customer for kRun customers at a time, with SIMD across them (philox_batch.hpp):
-    // the same words as one Rng::words per customer, so the run length changes nothing.
+    for (std::uint32_t first = r.begin(); first < r.end(); first += kRun)
+      run(c, first, std::min<std::uint32_t>(kRun, r.end() - first));
+  }
+
+  // The steps of customers first .. first + m - 1 (m <= kRun), in the order of docs/MODEL.md 3 for each
+  // customer: conversation (Eq. 33-34), marketing (Eq. 12), reputation decay (Eq. 35), then adoption
+  // (Eq. 13-14) or experience and reconsideration (serve). A customer's step reads and writes only its
+  // own entries (and firm_prev, voice_prev of others), so the run goes phase by phase: each phase visits
+  // only the customers it concerns, from index lists made without branches, so that the outcome of
+  // one customer's draws (talks?, notices?, adopter?) does not steer a branch the CPU must guess. Every
+  // customer's own sequence and every sum's order (customer order) are unchanged, so the results are
+  // the same bits as one customer_step after another.
+  void run(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m) {
+    // Block 0 of Purpose::Customer with SIMD across the run (philox_batch.hpp): the same words as one
+    // Rng::words per customer.
     alignas(64) std::uint32_t w[4][kRun];
-    for (std::uint32_t first = r.begin(); first < r.end(); first += kRun) {
-      const std::uint32_t m = std::min<std::uint32_t>(kRun, r.end() - first);
-      rng.words_run(Purpose::Customer, first, c.step, draw::kCustomerBlock0, m, {{w[0], w[1], w[2], w[3]}});
-      for (std::uint32_t k = 0; k < m; ++k)
-        customer_step(c, st, first + k, {w[0][k], w[1][k], w[2][k], w[3][k]});
+    c.rng->words_run(Purpose::Customer, first, c.step, draw::kCustomerBlock0, m, {{w[0], w[1], w[2], w[3]}});
+    auto words = [&](std::uint32_t k) {
+      return std::array<std::uint32_t, 4>{w[0][k], w[1][k], w[2][k], w[3][k]};
+    };
+    std::uint32_t degree[kRun];
+    std::int8_t heard[kRun];
+    std::uint8_t list[kRun];
+
+    // M7, Eq. 33-34: the customers who talk (converse's own test, which converse repeats) converse.
+    std::uint32_t n = 0;
+    for (std::uint32_t k = 0; k < m; ++k) {
+      degree[k] = c.net->degree(first + k);
+      heard[k] = 0;
+      list[n] = static_cast<std::uint8_t>(k);
+      n += degree[k] > 0 && Rng::unit(w[draw::kTalk][k]) < c.talk;
+    }
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const std::uint32_t k = list[t];
+      mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
+      heard[k] = static_cast<std::int8_t>(mech::converse(c, first + k, degree[k], d));
+    }
+
+    // M1, Eq. 12: the customers whom marketing reaches (notice_marketing's own test, repeated there).
+    if (c.reach_total > 0) {
+      const double scale = std::max(1.0, c.reach_total);
+      n = 0;
+      for (std::uint32_t k = 0; k < m; ++k) {
+        list[n] = static_cast<std::uint8_t>(k);
+        n += Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total;
+      }
+      for (std::uint32_t t = 0; t < n; ++t) {
+        const std::uint32_t k = list[t];
+        mech::notice_marketing(c, first + k, mech::CustomerDraws(*c.rng, first + k, c.step, words(k)));
+      }
+    }
+
+    // M7, Eq. 35: the run's reputations are contiguous ([n K]).
+    if (c.keep < 256) {
+      std::int8_t* rep = c.reputation + static_cast<std::size_t>(first) * c.K;
+      const std::size_t bytes = static_cast<std::size_t>(m) * c.K;
+      for (std::size_t b = 0; b < bytes; ++b) rep[b] = c.decayed[static_cast<std::uint8_t>(rep[b])];
+    }
+
+    // Customers without a (live) firm, then adopters, each in customer order.
+    std::uint8_t adopters[kRun];
+    std::uint16_t f0s[kRun];
+    n = 0;
+    std::uint32_t na = 0;
+    for (std::uint32_t k = 0; k < m; ++k) {
+      std::uint16_t f0 = c.firm_prev[first + k];
+      if (f0 != kNoFirm && !c.off[f0].alive) f0 = kNoFirm;  // released by a bankruptcy
+      f0s[k] = f0;
+      list[n] = adopters[na] = static_cast<std::uint8_t>(k);
+      n += f0 == kNoFirm;
+      na += f0 != kNoFirm;
+    }
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const std::uint32_t k = list[t], i = first + k;
+      const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
+      const double ps = c.seg_ps[seg];
+      const double vw = (c.traits[i] & draw::kValuesDriven) ? c.seg_vw[seg] : 0.0;
+      mech::CustomerDraws d(*c.rng, i, c.step, words(k));
+      bool outside = false;
+      const std::uint16_t f1 =
+          mech::adopt(c, i, degree[k], ps, vw, d, heard[k], &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
+      st.non_buyers += outside;
+      c.voice_next[i] = 0;
+      c.firm_next[i] = f1;
+      if (f1 != kNoFirm) st.count_end[f1] += 1;
+    }
+    for (std::uint32_t t = 0; t < na; ++t) {
+      const std::uint32_t k = adopters[t], i = first + k;
+      const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
+      const double ps = c.seg_ps[seg];
+      const double vw = (c.traits[i] & draw::kValuesDriven) ? c.seg_vw[seg] : 0.0;
+      mech::CustomerDraws d(*c.rng, i, c.step, words(k));
+      const std::uint16_t f1 = serve(c, st, i, f0s[k], ps, vw, d);
+      c.firm_next[i] = f1;
+      if (f1 != kNoFirm) st.count_end[f1] += 1;
+    }
+
+    // Sums over every customer, in customer order.
+    for (std::uint32_t k = 0; k < m; ++k) st.sum_expectation += c.expectation[first + k];
+    if (c.success_expectation) {
+      for (std::uint32_t k = 0; k < m; ++k) {
+        st.sum_success_expectation += c.success_expectation[first + k];
+        st.sum_success_weight += c.success_weight[first + k];
+      }
     }
   }
 };
