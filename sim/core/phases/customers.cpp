@@ -110,6 +110,14 @@ struct Pass {
       list[n] = static_cast<std::uint8_t>(k);
       n += degree[k] > 0 && Rng::unit(w[draw::kTalk][k]) < c.talk;
     }
+    // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
+    // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const std::uint32_t k = list[t];
+      const std::uint32_t j = c.net->neighbour(first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
+      __builtin_prefetch(c.firm_prev + j);
+      __builtin_prefetch(c.voice_prev + j);
+    }
     for (std::uint32_t t = 0; t < n; ++t) {
       const std::uint32_t k = list[t];
       mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
