@@ -15,6 +15,7 @@
 #include "core/mechanisms/experience.hpp"
 #include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
+#include "core/phases/customer_run.hpp"
 #include "core/state.hpp"
 
 namespace missionsim {
@@ -139,11 +140,8 @@ struct Pass {
     }
 
     // M7, Eq. 35: the run's reputations are contiguous ([n K]).
-    if (c.keep < 256) {
-      std::int8_t* rep = c.reputation + static_cast<std::size_t>(first) * c.K;
-      const std::size_t bytes = static_cast<std::size_t>(m) * c.K;
-      for (std::size_t b = 0; b < bytes; ++b) rep[b] = c.decayed[static_cast<std::uint8_t>(rep[b])];
-    }
+    if (c.keep < 256)
+      decay_run(c.reputation + static_cast<std::size_t>(first) * c.K, std::size_t{m} * c.K, c.keep);
 
     // Customers without a (live) firm, then adopters, each in customer order.
     std::uint8_t adopters[kRun];
