@@ -5,7 +5,9 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/philox_batch.hpp"
@@ -81,4 +83,42 @@ TEST_CASE("philox batch: Rng::words_run equals Rng::words agent by agent", "[rng
     const auto ref = rng.words(Purpose::Customer, 4090 + j, 17, 0);
     for (int k = 0; k < 4; ++k) CHECK(w[k][j] == ref[k]);
   }
+}
+
+TEST_CASE("rng: unit_bound gives the integer form of unit(x) < p", "[rng]") {
+  // p at, just below and just above unit(x) for words x across the range, and the edges.
+  std::vector<double> ps = {0.0,
+                            -0.0,
+                            -1.0,
+                            1.0,
+                            1.5,
+                            0x1p-40,
+                            0x1p-33,
+                            0x1p-32,
+                            0.5,
+                            1.0 - 0x1p-33,
+                            std::nextafter(1.0, 0.0),
+                            std::numeric_limits<double>::quiet_NaN(),
+                            std::numeric_limits<double>::infinity(),
+                            -std::numeric_limits<double>::infinity(),
+                            std::numeric_limits<double>::denorm_min()};
+  std::vector<std::uint32_t> xs = {0, 1, 2, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFE, 0xFFFFFFFF};
+  const Rng gen(99);
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    const auto w = gen.words(Purpose::Init, i, 0, 0);
+    xs.push_back(w[0]);
+    xs.push_back(w[1] >> (w[2] % 32));  // small words too
+    ps.push_back(Rng::unit(w[3]));
+  }
+  for (std::uint32_t x : std::vector<std::uint32_t>(xs.begin(), xs.begin() + 200)) {
+    const double u = Rng::unit(x);
+    ps.insert(ps.end(), {u, std::nextafter(u, 0.0), std::nextafter(u, 2.0)});
+  }
+  int bad = 0;
+  for (double p : ps) {
+    const std::uint64_t b = Rng::unit_bound(p);
+    for (std::uint32_t x : xs) bad += (Rng::unit(x) < p) != (x < b);
+  }
+  CHECK(bad == 0);
+  CHECK(Rng::unit_bound(0.5) == 0x80000000u);  // unit(x) < 1/2 for x < 2^31
 }

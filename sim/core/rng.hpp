@@ -55,6 +55,17 @@ class Rng {
   // Uniform in the open interval (0, 1) from one word: (x + 0.5) / 2^32.
   static double unit(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1p-32; }
 
+  // The integer form of the test unit(x) < p: it holds exactly when x < unit_bound(p) (a value in
+  // [0, 2^32]). unit(x) = (x + 0.5) / 2^32 is exact in double, so unit(x) < p <=> x < p 2^32 - 0.5,
+  // for an integer x x < ceil(p 2^32 - 0.5); the subtraction is exact when p 2^32 >= 0.5, and below
+  // that (p < unit(0)) no x passes. No x passes for p <= 0 or NaN, every x for p >= 1.
+  static std::uint64_t unit_bound(double p) {
+    if (!(p > 0)) return 0;
+    if (p >= 1) return std::uint64_t{1} << 32;
+    const double b = std::ceil(p * 0x1p32 - 0.5);
+    return b > 0 ? static_cast<std::uint64_t>(b) : 0;
+  }
+
   // Standard normal from two words (Box-Muller, cosine branch).
   static double normal(std::uint32_t a, std::uint32_t b) {
     return std::sqrt(-2.0 * std::log(unit(a))) * std::cos(2.0 * std::numbers::pi * unit(b));

@@ -104,12 +104,13 @@ struct Pass {
     std::uint8_t list[kRun];
 
     // M7, Eq. 33-34: the customers who talk (converse's own test, which converse repeats) converse.
+    const std::uint64_t talk_bound = Rng::unit_bound(c.talk);  // unit(x) < talk <=> x < talk_bound
     std::uint32_t n = 0;
     for (std::uint32_t k = 0; k < m; ++k) {
       degree[k] = c.net->degree(first + k);
       heard[k] = 0;
       list[n] = static_cast<std::uint8_t>(k);
-      n += degree[k] > 0 && Rng::unit(w[draw::kTalk][k]) < c.talk;
+      n += (degree[k] > 0) & (w[draw::kTalk][k] < talk_bound);
     }
     // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
     // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
@@ -129,9 +130,17 @@ struct Pass {
     if (c.reach_total > 0) {
       const double scale = std::max(1.0, c.reach_total);
       n = 0;
-      for (std::uint32_t k = 0; k < m; ++k) {
-        list[n] = static_cast<std::uint8_t>(k);
-        n += Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total;
+      if (scale == 1.0) {  // u * 1 < reach_total <=> x < unit_bound(reach_total)
+        const std::uint64_t bound = Rng::unit_bound(c.reach_total);
+        for (std::uint32_t k = 0; k < m; ++k) {
+          list[n] = static_cast<std::uint8_t>(k);
+          n += w[draw::kAwareness][k] < bound;
+        }
+      } else {
+        for (std::uint32_t k = 0; k < m; ++k) {
+          list[n] = static_cast<std::uint8_t>(k);
+          n += Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total;
+        }
       }
       for (std::uint32_t t = 0; t < n; ++t) {
         const std::uint32_t k = list[t];
@@ -149,8 +158,13 @@ struct Pass {
     n = 0;
     std::uint32_t na = 0;
     for (std::uint32_t k = 0; k < m; ++k) {
+      // A firm released by a bankruptcy counts as none. Without branches: slot 0 stands in for none in
+      // the look-up (with no slots at all, every customer has none).
       std::uint16_t f0 = c.firm_prev[first + k];
-      if (f0 != kNoFirm && !c.off[f0].alive) f0 = kNoFirm;  // released by a bankruptcy
+      if (c.n_firms > 0) {
+        const bool live = c.off[f0 == kNoFirm ? 0 : f0].alive;
+        f0 = (f0 != kNoFirm) & live ? f0 : kNoFirm;
+      }
       f0s[k] = f0;
       list[n] = adopters[na] = static_cast<std::uint8_t>(k);
       n += f0 == kNoFirm;
