@@ -69,9 +69,11 @@ constexpr std::uint32_t kRun = 64;
 // tbb::parallel_deterministic_reduce body: one PassStats per leaf, joined in a fixed tree.
 struct Pass {
   const mech::CustomerContext& ctx;
+  std::uint64_t talk_bound;  // Eq. 33: Rng::unit(x) < talk probability <=> x < talk_bound
   PassStats st;
-  Pass(const mech::CustomerContext& c, std::size_t F) : ctx(c), st(F) {}
-  Pass(Pass& b, tbb::split) : ctx(b.ctx), st(b.st.experienced.size()) {}
+  Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, std::size_t F)
+      : ctx(c), talk_bound(talk_bound), st(F) {}
+  Pass(Pass& b, tbb::split) : ctx(b.ctx), talk_bound(b.talk_bound), st(b.st.experienced.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Local copies of the context and the generator key: stores through the customers' int8 arrays may
@@ -104,7 +106,6 @@ struct Pass {
     std::uint8_t list[kRun];
 
     // M7, Eq. 33-34: the customers who talk (converse's own test, which converse repeats) converse.
-    const std::uint64_t talk_bound = Rng::unit_bound(c.talk);  // unit(x) < talk <=> x < talk_bound
     std::uint32_t n = 0;
     for (std::uint32_t k = 0; k < m; ++k) {
       degree[k] = c.net->degree(first + k);
@@ -275,7 +276,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
     ctx_c.referral = referral.data();
     ctx_c.n_referral = static_cast<std::uint32_t>(referral.size());
   }
-  Pass pass(ctx_c, firms.size());
+  Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);
