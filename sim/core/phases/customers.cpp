@@ -70,10 +70,13 @@ constexpr std::uint32_t kRun = 64;
 struct Pass {
   const mech::CustomerContext& ctx;
   std::uint64_t talk_bound;  // Eq. 33: Rng::unit(x) < talk probability <=> x < talk_bound
+  // [F + 1]: 1 for a live firm slot; entry F (where kNoFirm is clamped to) is 0.
+  const std::uint8_t* held;
   PassStats st;
-  Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, std::size_t F)
-      : ctx(c), talk_bound(talk_bound), st(F) {}
-  Pass(Pass& b, tbb::split) : ctx(b.ctx), talk_bound(b.talk_bound), st(b.st.experienced.size()) {}
+  Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, const std::uint8_t* held, std::size_t F)
+      : ctx(c), talk_bound(talk_bound), held(held), st(F) {}
+  Pass(Pass& b, tbb::split)
+      : ctx(b.ctx), talk_bound(b.talk_bound), held(b.held), st(b.st.experienced.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Local copies of the context and the generator key: stores through the customers' int8 arrays may
@@ -159,13 +162,11 @@ struct Pass {
     n = 0;
     std::uint32_t na = 0;
     for (std::uint32_t k = 0; k < m; ++k) {
-      // A firm released by a bankruptcy counts as none. Without branches: slot 0 stands in for none in
-      // the look-up (with no slots at all, every customer has none).
-      std::uint16_t f0 = c.firm_prev[first + k];
-      if (c.n_firms > 0) {
-        const bool live = c.off[f0 == kNoFirm ? 0 : f0].alive;
-        f0 = (f0 != kNoFirm) & live ? f0 : kNoFirm;
-      }
+      // A firm released by a bankruptcy counts as none; without a branch (none or a live firm is a
+      // coin toss for much of a run): a mask from the held table, where none reads entry F = 0.
+      const std::uint16_t prev = c.firm_prev[first + k];
+      const auto mask = static_cast<std::uint16_t>(-held[std::min<std::uint32_t>(prev, c.n_firms)]);
+      const auto f0 = static_cast<std::uint16_t>((prev & mask) | (kNoFirm & ~mask));
       f0s[k] = f0;
       list[n] = adopters[na] = static_cast<std::uint8_t>(k);
       n += f0 == kNoFirm;
@@ -175,7 +176,8 @@ struct Pass {
       const std::uint32_t k = list[t], i = first + k;
       const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
       const double ps = c.seg_ps[seg];
-      const double vw = (c.traits[i] & draw::kValuesDriven) ? c.seg_vw[seg] : 0.0;
+      const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
+      const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       bool outside = false;
       const std::uint16_t f1 =
@@ -189,7 +191,8 @@ struct Pass {
       const std::uint32_t k = adopters[t], i = first + k;
       const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
       const double ps = c.seg_ps[seg];
-      const double vw = (c.traits[i] & draw::kValuesDriven) ? c.seg_vw[seg] : 0.0;
+      const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
+      const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       const std::uint16_t f1 = serve(c, st, i, f0s[k], ps, vw, d);
       c.firm_next[i] = f1;
@@ -276,7 +279,9 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
     ctx_c.referral = referral.data();
     ctx_c.n_referral = static_cast<std::uint32_t>(referral.size());
   }
-  Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), firms.size());
+  std::vector<std::uint8_t> held(firms.size() + 1, 0);
+  for (std::size_t f = 0; f < firms.size(); ++f) held[f] = m.offers[f].alive ? 1 : 0;
+  Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), held.data(), firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);
