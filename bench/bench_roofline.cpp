@@ -1,6 +1,9 @@
 // Roofline of a customer-step: measures, in one run on one machine,
-//   (a) the counter-based draws one customer-step makes: Philox4x32-10 blocks,
-//       scalar, with the counter layout of sim/core/draws.hpp;
+//   (a) the counter-based draws one customer-step makes: Philox4x32-10 blocks
+//       with the counter layout of sim/core/draws.hpp, made as the engine makes
+//       block 0 (Rng::words_run, 64 customers at a time with SIMD across them,
+//       sim/core/philox_batch.hpp); the scalar cost (Random123, one block at a
+//       time) is printed too;
 //   (b) streaming the customer state one step touches: the bytes per customer
 //       the customer pass reads and writes (sizeof of the arrays in
 //       sim/core/state.hpp), over a buffer larger than the last-level cache;
@@ -21,7 +24,8 @@
 // society.nonprofit_clients. The floor counts only the block every
 // customer-step is sure to draw (block 0), so it is a lower bound; the line
 // "floor with block 1 always" gives the floor if every customer-step drew
-// block 1 too (an upper bound on the draws of bench-1m).
+// block 1 too, one block at a time as the engine makes it (an upper bound on
+// the draws of bench-1m).
 #include <Random123/philox.h>
 #include <tbb/global_control.h>
 #include <unistd.h>
@@ -38,6 +42,7 @@
 
 #include "bench_scenario.hpp"
 #include "core/draws.hpp"
+#include "core/philox_batch.hpp"
 #include "core/rng.hpp"
 #include "core/simulation.hpp"
 #include "core/state.hpp"
@@ -81,6 +86,25 @@ double draw_seconds(std::uint64_t seed, std::uint32_t customers, int steps, std:
           {i, static_cast<std::uint32_t>(t), block, static_cast<std::uint32_t>(Purpose::Customer)}};
       const auto r = philox(ctr, key);
       asm volatile("" : : "r"(r.v[0]), "r"(r.v[1]), "r"(r.v[2]), "r"(r.v[3]));
+    }
+  }
+  return seconds_since(t0);
+}
+
+// (a) as the engine makes block 0: runs of 64 customers (the customer pass's run, phases/customers.cpp)
+// through Rng::words_run, the widest SIMD path this CPU runs. The empty asm with a memory clobber keeps
+// every run's words.
+double draw_run_seconds(std::uint64_t seed, std::uint32_t customers, int steps, std::uint32_t block) {
+  const Rng rng(seed);
+  constexpr std::uint32_t kRun = 64;
+  alignas(64) std::uint32_t w[4][kRun];
+  const auto t0 = Clock::now();
+  for (int t = 1; t <= steps; ++t) {
+    for (std::uint32_t first = 0; first < customers; first += kRun) {
+      const std::uint32_t m = std::min(kRun, customers - first);
+      rng.words_run(Purpose::Customer, first, static_cast<std::uint32_t>(t), block, m,
+                    {{w[0], w[1], w[2], w[3]}});
+      asm volatile("" : : "r"(&w[0][0]) : "memory");
     }
   }
   return seconds_since(t0);
@@ -231,12 +255,16 @@ int main(int argc, char** argv) {
         (std::filesystem::temp_directory_path() / ("bench_roofline-" + std::to_string(getpid()) + ".h5"))
             .string();
 
-    std::vector<double> draw_ns, draw1_ns, stream_ns, floor_ns, floor2_ns, engine_ns, full_ns, setup_s;
+    std::vector<double> draw_ns, draw_scalar_ns, draw1_ns, stream_ns, floor_ns, floor2_ns, engine_ns, full_ns,
+        setup_s;
     std::vector<double> read_gbs, rw_gbs, write_gbs;
     for (int r = 0; r < repeats; ++r) {
-      // (a) one block per customer-step (block 0), as many as the run makes.
-      const double a = draw_seconds(p.seed, n, p.steps, draw::kCustomerBlock0) / customer_steps * 1e9;
+      // (a) one block per customer-step (block 0), as many as the run makes, as the engine makes them;
+      // and the same blocks one at a time (scalar), for comparison.
+      const double a = draw_run_seconds(p.seed, n, p.steps, draw::kCustomerBlock0) / customer_steps * 1e9;
       draw_ns.push_back(a);
+      draw_scalar_ns.push_back(draw_seconds(p.seed, n, p.steps, draw::kCustomerBlock0) / customer_steps *
+                               1e9);
       const double a1 = draw_seconds(p.seed, n, p.steps, draw::kCustomerBlock1) / customer_steps * 1e9;
       draw1_ns.push_back(a1);
       // (b) the customer state, bytes per customer at the measured cost per byte.
@@ -283,8 +311,9 @@ int main(int argc, char** argv) {
                 path.c_str(), n, firm_count, p.steps, threads, repeats);
     std::printf(
         "draws      1 Philox4x32-10 block per customer-step (Purpose::Customer block 0, every customer;\n"
-        "           block 1 only on demand), %u x %d blocks per repetition, scalar\n",
-        n, p.steps);
+        "           block 1 only on demand), %u x %d blocks per repetition, 64 customers at a time\n"
+        "           with SIMD across them (path %s), as the engine makes them\n",
+        n, p.steps, philox::isa_name(philox::best_isa()));
     std::printf(
         "state      %zu bytes per customer: %zu read, %zu read and written, %zu written (K = %d);\n"
         "           stream buffer %.0f MiB (last-level cache %.0f MiB)\n",
@@ -295,6 +324,8 @@ int main(int argc, char** argv) {
     print_row("bandwidth read+write", summarise(rw_gbs), "GB/s (bytes of the array)");
     print_row("bandwidth write", summarise(write_gbs), "GB/s");
     print_row("(a) draws", summarise(draw_ns), "ns per customer-step");
+    print_row("    the same, scalar", summarise(draw_scalar_ns),
+              "ns per customer-step (one block at a time)");
     print_row("(b) state", summarise(stream_ns), "ns per customer-step");
     print_row("floor (a)+(b)", fl, "ns per customer-step");
     print_row("floor with block 1 always", summarise(floor2_ns), "ns per customer-step");

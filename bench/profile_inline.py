@@ -6,7 +6,7 @@ sim/core/phases/customers.cpp) with every mechanism inlined, so `perf report`
 puts ~75% of a run on one line. This script maps each sample inside FUNCTION
 to its inline chain (addr2line -i on a binary built with -g) and prints two
 tables: the innermost function a sample is in (the Philox rounds of
-Random123 counted as one), and the mechanism called from customer_step or
+Random123 counted as one), and the mechanism called from the pass's run (customer_step before) or
 serve that it belongs to. Commands: docs/PERFORMANCE.md, "Where the time goes".
 
   bench/profile_inline.py PERF_DATA BINARY [FUNCTION]
@@ -55,7 +55,7 @@ def main():
             inner[next((n for n in names if not n.startswith("std::")), names[0])] += count
         top = names[-1]
         for k, n in enumerate(names):
-            if n.endswith("customer_step") or n.endswith("serve"):
+            if n.endswith("customer_step") or n.endswith("serve") or n == "run" or n.endswith("::run"):
                 top = names[k - 1] if k > 0 else n
                 break
         mech[top] += count
@@ -63,7 +63,7 @@ def main():
     print("\ninnermost function (std:: helpers counted in their caller)")
     for name, count in inner.most_common(20):
         print(f"{100 * count / total:6.1f}%  {name}")
-    print("\nmechanism called by customer_step / serve")
+    print("\nmechanism called by the pass's run (customer_step before) / serve")
     for name, count in mech.most_common(15):
         print(f"{100 * count / total:6.1f}%  {name}")
     return 0

@@ -1,7 +1,8 @@
 // The customer kernels' shortcuts against the plain definitions they replace: each shortcut must give
 // the same bytes for every input, so these tests sweep inputs (all reputation bytes, every bucket edge of
 // a lookup table, random consideration sets) with K = 4, the slot count the word-wide paths serve, and
-// with other K where a kernel has a general path too.
+// with other K where a kernel has a general path too. (Eq. 35's run-wide decay is tested in
+// test_customer_run.cpp.)
 #include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
@@ -51,31 +52,6 @@ struct Slots {
     return c;
   }
 };
-
-}  // namespace
-
-TEST_CASE("decay_reputation: the word-wide path gives r * keep / 256 toward zero for every byte (Eq. 35)",
-          "[mechanisms][word_of_mouth][paths]") {
-  for (int K : {4, 3}) {
-    // Customer v holds the reputation bytes 4v..4v+3 (mod 256, as int8) in its slots: all 256 values,
-    // in every slot position, next to zero and nonzero neighbours.
-    Slots s(K, 256, 1);
-    for (int keep : {0, 1, 128, 230, 255}) {
-      for (std::size_t b = 0; b < s.reputation.size(); ++b)
-        s.reputation[b] = static_cast<std::int8_t>(static_cast<std::uint8_t>((b * 37) % 256));
-      for (int k = 0; k < K; ++k) s.reputation[5 * K + k] = 0;  // an all-zero word
-      const std::vector<std::int8_t> before = s.reputation;
-      const auto c = s.ctx(keep);
-      for (std::uint32_t i = 0; i < s.n; ++i) mech::decay_reputation(c, i);
-      for (std::size_t b = 0; b < before.size(); ++b) {
-        INFO("K " << K << " keep " << keep << " byte " << b << " r " << int{before[b]});
-        CHECK(s.reputation[b] == static_cast<std::int8_t>(before[b] * keep / 256));
-      }
-    }
-  }
-}
-
-namespace {
 
 // Eq. 34 as first written: one scan that returns at the first slot holding g.
 void reference_hear(Slots& s, std::uint32_t i, std::uint16_t g, int delta) {

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <numbers>
 
+#include "core/philox_batch.hpp"
+
 namespace missionsim {
 
 // Independent streams; never renumber a purpose (it would change every result).
@@ -42,8 +44,27 @@ class Rng {
     return {r.v[0], r.v[1], r.v[2], r.v[3]};
   }
 
+  // The same block for the n agents first, first + 1, ...: out.w[w][j] = words(purpose, first + j, step,
+  // block)[w], bit for bit, made with SIMD across the agents (philox_batch.hpp).
+  void words_run(Purpose purpose, std::uint32_t first, std::uint32_t step, std::uint32_t block, std::size_t n,
+                 philox::WordRows out) const {
+    philox::words_run(key_.v[0], key_.v[1], {first, step, block, static_cast<std::uint32_t>(purpose)}, n,
+                      out);
+  }
+
   // Uniform in the open interval (0, 1) from one word: (x + 0.5) / 2^32.
   static double unit(std::uint32_t x) { return (static_cast<double>(x) + 0.5) * 0x1p-32; }
+
+  // The integer form of the test unit(x) < p: it holds exactly when x < unit_bound(p) (a value in
+  // [0, 2^32]). unit(x) = (x + 0.5) / 2^32 is exact in double, so unit(x) < p <=> x < p 2^32 - 0.5,
+  // for an integer x x < ceil(p 2^32 - 0.5); the subtraction is exact when p 2^32 >= 0.5, and below
+  // that (p < unit(0)) no x passes. No x passes for p <= 0 or NaN, every x for p >= 1.
+  static std::uint64_t unit_bound(double p) {
+    if (!(p > 0)) return 0;
+    if (p >= 1) return std::uint64_t{1} << 32;
+    const double b = std::ceil(p * 0x1p32 - 0.5);
+    return b > 0 ? static_cast<std::uint64_t>(b) : 0;
+  }
 
   // Standard normal from two words (Box-Muller, cosine branch).
   static double normal(std::uint32_t a, std::uint32_t b) {

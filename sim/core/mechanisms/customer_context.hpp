@@ -109,6 +109,9 @@ class CustomerDraws {
  public:
   CustomerDraws(const Rng& rng, std::uint32_t i, std::uint32_t step)
       : rng_(rng), i_(i), step_(step), w0_(rng.words(Purpose::Customer, i, step, draw::kCustomerBlock0)) {}
+  // Block 0 made beforehand (the customer pass makes it for a run of customers with Rng::words_run).
+  CustomerDraws(const Rng& rng, std::uint32_t i, std::uint32_t step, const std::array<std::uint32_t, 4>& w0)
+      : rng_(rng), i_(i), step_(step), w0_(w0) {}
   std::uint32_t operator[](draw::CustomerWord0 w) const { return w0_[w]; }
   std::uint32_t operator[](draw::CustomerWord1 w) {
     if (!have_w1_) {

@@ -137,24 +137,11 @@ inline std::array<std::int8_t, 256> decay_table(int keep) {
 }
 
 // Eq. 35: every slot's reputation decays toward zero (integer, so below 1/512 of a unit it is gone).
-// With K = 4 the slots are one 32-bit word: most customers have heard nothing lately, and a zero word
-// stays zero, so they cost one load and a compare; otherwise each byte goes through the table and the
-// word is stored once (the same bytes as the loop, without reloading the table after each byte store).
+// The definition for one customer; the customer pass applies it to a whole run of customers at once
+// (decay_run, phases/customer_run.hpp, the same bytes).
 inline void decay_reputation(const CustomerContext& c, std::uint32_t i) {
   if (c.keep >= 256) return;
   std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * c.K;
-  if (c.K == 4) {
-    std::uint32_t w;
-    std::memcpy(&w, rep, sizeof w);
-    if (w == 0) return;
-    const std::int8_t* t = c.decayed;
-    auto byte = [&](int shift) {
-      return static_cast<std::uint32_t>(static_cast<std::uint8_t>(t[(w >> shift) & 0xFF])) << shift;
-    };
-    w = byte(0) | byte(8) | byte(16) | byte(24);
-    std::memcpy(rep, &w, sizeof w);
-    return;
-  }
   for (int k = 0; k < c.K; ++k) rep[k] = c.decayed[static_cast<std::uint8_t>(rep[k])];
 }
 

@@ -6,12 +6,16 @@
 #include <tbb/parallel_reduce.h>
 #include <tbb/partitioner.h>
 
+#include <algorithm>
+#include <array>
+
 #include "core/mechanisms/adoption.hpp"
 #include "core/mechanisms/choice.hpp"
 #include "core/mechanisms/customer_context.hpp"
 #include "core/mechanisms/experience.hpp"
 #include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
+#include "core/phases/customer_run.hpp"
 #include "core/state.hpp"
 
 namespace missionsim {
@@ -59,44 +63,20 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   return f1;
 }
 
-// One customer's step, in the order of docs/MODEL.md 3.
-inline void customer_step(const mech::CustomerContext& c, PassStats& st, std::uint32_t i) {
-  mech::CustomerDraws d(*c.rng, i, c.step);
-  std::uint16_t f0 = c.firm_prev[i];
-  if (f0 != kNoFirm && !c.off[f0].alive) f0 = kNoFirm;  // released by a bankruptcy
-  const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
-  const double ps = c.seg_ps[seg];
-  const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
-  const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
-  const std::uint32_t degree = c.net->degree(i);
-
-  const int heard = mech::converse(c, i, degree, d);  // M7, Eq. 33-34
-  mech::notice_marketing(c, i, d);                    // M1, Eq. 12
-  mech::decay_reputation(c, i);                       // M7, Eq. 35
-  std::uint16_t f1;
-  if (f0 == kNoFirm) {
-    bool outside = false;
-    f1 = mech::adopt(c, i, degree, ps, vw, d, heard, &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
-    st.non_buyers += outside;
-    c.voice_next[i] = 0;
-  } else {
-    f1 = serve(c, st, i, f0, ps, vw, d);
-  }
-  c.firm_next[i] = f1;
-  if (f1 != kNoFirm) st.count_end[f1] += 1;
-  st.sum_expectation += c.expectation[i];
-  if (c.success_expectation) {
-    st.sum_success_expectation += c.success_expectation[i];
-    st.sum_success_weight += c.success_weight[i];
-  }
-}
+// Customers whose block-0 draws are made together and whose steps go phase by phase (Pass::run).
+constexpr std::uint32_t kRun = 64;
 
 // tbb::parallel_deterministic_reduce body: one PassStats per leaf, joined in a fixed tree.
 struct Pass {
   const mech::CustomerContext& ctx;
+  std::uint64_t talk_bound;  // Eq. 33: Rng::unit(x) < talk probability <=> x < talk_bound
+  // [F + 1]: 1 for a live firm slot; entry F (where kNoFirm is clamped to) is 0.
+  const std::uint8_t* held;
   PassStats st;
-  Pass(const mech::CustomerContext& c, std::size_t F) : ctx(c), st(F) {}
-  Pass(Pass& b, tbb::split) : ctx(b.ctx), st(b.st.experienced.size()) {}
+  Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, const std::uint8_t* held, std::size_t F)
+      : ctx(c), talk_bound(talk_bound), held(held), st(F) {}
+  Pass(Pass& b, tbb::split)
+      : ctx(b.ctx), talk_bound(b.talk_bound), held(b.held), st(b.st.experienced.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Local copies of the context and the generator key: stores through the customers' int8 arrays may
@@ -104,7 +84,136 @@ struct Pass {
     const Rng rng = *ctx.rng;
     mech::CustomerContext c = ctx;
     c.rng = &rng;
-    for (std::uint32_t i = r.begin(); i != r.end(); ++i) customer_step(c, st, i);
+    for (std::uint32_t first = r.begin(); first < r.end(); first += kRun)
+      run(c, first, std::min<std::uint32_t>(kRun, r.end() - first));
+  }
+
+  // The steps of customers first .. first + m - 1 (m <= kRun), in the order of docs/MODEL.md 3 for each
+  // customer: conversation (Eq. 33-34), marketing (Eq. 12), reputation decay (Eq. 35), then adoption
+  // (Eq. 13-14) or experience and reconsideration (serve). A customer's step reads and writes only its
+  // own entries (and firm_prev, voice_prev of others), so the run goes phase by phase: each phase visits
+  // only the customers it concerns, from index lists made without branches, so that the outcome of
+  // one customer's draws (talks?, notices?, adopter?) does not steer a branch the CPU must guess. Every
+  // customer's own sequence and every sum's order (customer order) are unchanged, so the results are
+  // the same bits as one customer_step after another.
+  void run(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m) {
+    // Block 0 of Purpose::Customer with SIMD across the run (philox_batch.hpp): the same words as one
+    // Rng::words per customer.
+    alignas(64) std::uint32_t w[4][kRun];
+    c.rng->words_run(Purpose::Customer, first, c.step, draw::kCustomerBlock0, m, {{w[0], w[1], w[2], w[3]}});
+    auto words = [&](std::uint32_t k) {
+      return std::array<std::uint32_t, 4>{w[0][k], w[1][k], w[2][k], w[3][k]};
+    };
+    std::uint32_t degree[kRun];
+    std::int8_t heard[kRun];
+    std::uint8_t list[kRun];
+
+    // M7, Eq. 33-34: the customers who talk (converse's own test, which converse repeats) converse.
+    std::uint32_t n = 0;
+    for (std::uint32_t k = 0; k < m; ++k) {
+      degree[k] = c.net->degree(first + k);
+      heard[k] = 0;
+      list[n] = static_cast<std::uint8_t>(k);
+      n += (degree[k] > 0) & (w[draw::kTalk][k] < talk_bound);
+    }
+    // The next run's network rows, which its own talkers' look-ups below will read: ahead of time, so
+    // that those look-ups find them in cache.
+    if (!c.net->complete() && first + m < c.net->size()) {
+      const std::uint32_t last = std::min<std::uint32_t>(first + 2 * m, c.net->size());
+      for (const std::uint32_t* p = c.net->row(first + m); p < c.net->row(last); p += 16)
+        __builtin_prefetch(p);
+    }
+    // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
+    // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const std::uint32_t k = list[t];
+      const std::uint32_t j = c.net->neighbour(first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
+      __builtin_prefetch(c.firm_prev + j);
+      __builtin_prefetch(c.voice_prev + j);
+    }
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const std::uint32_t k = list[t];
+      mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
+      heard[k] = static_cast<std::int8_t>(mech::converse(c, first + k, degree[k], d));
+    }
+
+    // M1, Eq. 12: the customers whom marketing reaches (notice_marketing's own test, repeated there).
+    if (c.reach_total > 0) {
+      const double scale = std::max(1.0, c.reach_total);
+      n = 0;
+      if (scale == 1.0) {  // u * 1 < reach_total <=> x < unit_bound(reach_total)
+        const std::uint64_t bound = Rng::unit_bound(c.reach_total);
+        for (std::uint32_t k = 0; k < m; ++k) {
+          list[n] = static_cast<std::uint8_t>(k);
+          n += w[draw::kAwareness][k] < bound;
+        }
+      } else {
+        for (std::uint32_t k = 0; k < m; ++k) {
+          list[n] = static_cast<std::uint8_t>(k);
+          n += Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total;
+        }
+      }
+      for (std::uint32_t t = 0; t < n; ++t) {
+        const std::uint32_t k = list[t];
+        mech::notice_marketing(c, first + k, mech::CustomerDraws(*c.rng, first + k, c.step, words(k)));
+      }
+    }
+
+    // M7, Eq. 35: the run's reputations are contiguous ([n K]).
+    if (c.keep < 256)
+      decay_run(c.reputation + static_cast<std::size_t>(first) * c.K, std::size_t{m} * c.K, c.keep);
+
+    // Customers without a (live) firm, then adopters, each in customer order.
+    std::uint8_t adopters[kRun];
+    std::uint16_t f0s[kRun];
+    n = 0;
+    std::uint32_t na = 0;
+    for (std::uint32_t k = 0; k < m; ++k) {
+      // A firm released by a bankruptcy counts as none; without a branch (none or a live firm is a
+      // coin toss for much of a run): a mask from the held table, where none reads entry F = 0.
+      const std::uint16_t prev = c.firm_prev[first + k];
+      const auto mask = static_cast<std::uint16_t>(-held[std::min<std::uint32_t>(prev, c.n_firms)]);
+      const auto f0 = static_cast<std::uint16_t>((prev & mask) | (kNoFirm & ~mask));
+      f0s[k] = f0;
+      list[n] = adopters[na] = static_cast<std::uint8_t>(k);
+      n += f0 == kNoFirm;
+      na += f0 != kNoFirm;
+    }
+    for (std::uint32_t t = 0; t < n; ++t) {
+      const std::uint32_t k = list[t], i = first + k;
+      const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
+      const double ps = c.seg_ps[seg];
+      const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
+      const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
+      mech::CustomerDraws d(*c.rng, i, c.step, words(k));
+      bool outside = false;
+      const std::uint16_t f1 =
+          mech::adopt(c, i, degree[k], ps, vw, d, heard[k], &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
+      st.non_buyers += outside;
+      c.voice_next[i] = 0;
+      c.firm_next[i] = f1;
+      if (f1 != kNoFirm) st.count_end[f1] += 1;
+    }
+    for (std::uint32_t t = 0; t < na; ++t) {
+      const std::uint32_t k = adopters[t], i = first + k;
+      const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
+      const double ps = c.seg_ps[seg];
+      const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
+      const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
+      mech::CustomerDraws d(*c.rng, i, c.step, words(k));
+      const std::uint16_t f1 = serve(c, st, i, f0s[k], ps, vw, d);
+      c.firm_next[i] = f1;
+      if (f1 != kNoFirm) st.count_end[f1] += 1;
+    }
+
+    // Sums over every customer, in customer order.
+    for (std::uint32_t k = 0; k < m; ++k) st.sum_expectation += c.expectation[first + k];
+    if (c.success_expectation) {
+      for (std::uint32_t k = 0; k < m; ++k) {
+        st.sum_success_expectation += c.success_expectation[first + k];
+        st.sum_success_weight += c.success_weight[first + k];
+      }
+    }
   }
 };
 
@@ -179,7 +288,9 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   }
   mech::AdoptionTables adoption_tables;  // Eq. 12-13 shortcuts of this step (same outcomes)
   adoption_tables.attach(ctx_c);
-  Pass pass(ctx_c, firms.size());
+  std::vector<std::uint8_t> held(firms.size() + 1, 0);
+  for (std::size_t f = 0; f < firms.size(); ++f) held[f] = m.offers[f].alive ? 1 : 0;
+  Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), held.data(), firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);
