@@ -203,19 +203,7 @@ int main(int argc, char** argv) {
   bool hdf5 = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto next = [&]() -> long long {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "bench_roofline: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      char* end = nullptr;
-      const long long v = std::strtoll(argv[++i], &end, 10);
-      if (end == argv[i] || *end != '\0' || v < 1) {
-        std::fprintf(stderr, "bench_roofline: %s needs a positive integer, got '%s'\n", a.c_str(), argv[i]);
-        std::exit(2);
-      }
-      return v;
-    };
+    auto next = [&] { return bench::positive_option("bench_roofline", argc, argv, i); };
     if (a == "--help" || a == "-h") {
       usage();
       return 0;

@@ -1,7 +1,10 @@
 // What the benchmarks share: the measured scenario with their --steps and
-// --customers overrides (0: the scenario's own value).
+// --customers overrides (0: the scenario's own value), and the reading of
+// their integer options.
 #pragma once
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,23 @@ inline Params load_bench_scenario(const std::string& path, long long steps, long
   if (steps > 0) sets.push_back("run.steps=" + std::to_string(steps));
   if (customers > 0) sets.push_back("customers.count=" + std::to_string(customers));
   return load_scenario(path, sets);
+}
+
+// The value of option argv[i] (i is moved to it): a positive integer, else a message naming the program
+// and the option, and exit status 2.
+inline long long positive_option(const char* program, int argc, char** argv, int& i) {
+  const char* option = argv[i];
+  if (i + 1 >= argc) {
+    std::fprintf(stderr, "%s: %s needs a value\n", program, option);
+    std::exit(2);
+  }
+  char* end = nullptr;
+  const long long v = std::strtoll(argv[++i], &end, 10);
+  if (end == argv[i] || *end != '\0' || v < 1) {
+    std::fprintf(stderr, "%s: %s needs a positive integer, got '%s'\n", program, option, argv[i]);
+    std::exit(2);
+  }
+  return v;
 }
 
 }  // namespace missionsim::bench

@@ -68,19 +68,7 @@ int main(int argc, char** argv) {
   bool end_to_end = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto next = [&]() -> long long {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "bench_step: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      char* end = nullptr;
-      const long long v = std::strtoll(argv[++i], &end, 10);
-      if (end == argv[i] || *end != '\0' || v < 1) {
-        std::fprintf(stderr, "bench_step: %s needs a positive integer, got '%s'\n", a.c_str(), argv[i]);
-        std::exit(2);
-      }
-      return v;
-    };
+    auto next = [&] { return bench::positive_option("bench_step", argc, argv, i); };
     if (a == "--help" || a == "-h") {
       usage();
       return 0;

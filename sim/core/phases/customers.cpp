@@ -63,6 +63,16 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   return f1;
 }
 
+// Customer i's price sensitivity and values weight (0 unless values-driven), from its segment.
+struct SegmentWeights {
+  double ps, vw;
+};
+inline SegmentWeights segment_weights(const mech::CustomerContext& c, std::uint32_t i) {
+  const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
+  const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
+  return {c.seg_ps[seg], vw_of[(c.traits[i] & draw::kValuesDriven) != 0]};
+}
+
 // Customers whose block-0 draws are made together and whose steps go phase by phase (Pass::run).
 constexpr std::uint32_t kRun = 64;
 
@@ -181,10 +191,7 @@ struct Pass {
     }
     for (std::uint32_t t = 0; t < n; ++t) {
       const std::uint32_t k = list[t], i = first + k;
-      const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
-      const double ps = c.seg_ps[seg];
-      const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
-      const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
+      const auto [ps, vw] = segment_weights(c, i);
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       bool outside = false;
       const std::uint16_t f1 =
@@ -196,10 +203,7 @@ struct Pass {
     }
     for (std::uint32_t t = 0; t < na; ++t) {
       const std::uint32_t k = adopters[t], i = first + k;
-      const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
-      const double ps = c.seg_ps[seg];
-      const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
-      const double vw = vw_of[(c.traits[i] & draw::kValuesDriven) != 0];
+      const auto [ps, vw] = segment_weights(c, i);
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       const std::uint16_t f1 = serve(c, st, i, f0s[k], ps, vw, d);
       c.firm_next[i] = f1;
