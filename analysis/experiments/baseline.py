@@ -7,7 +7,7 @@ Paired seeds 1..--seeds (the same seeds in every arm), 20,000 customers and t = 
 every value is a mean over seeds with its 95% t-interval, every comparison the mean paired difference.
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/baseline.py \
-        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--arms base,nodemand,...]
+        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--arms base,nodemand,...] [--set KEY=VALUE]
 
 Arms (overrides by --set on scenarios/baseline.toml):
   base         the scenario as written
@@ -102,11 +102,14 @@ def run(scenario, seed, sets, out, customers, steps):
 def main():
     ap = parser(__doc__)
     ap.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms (base always runs)")
+    ap.add_argument("--set", action="append", default=[],
+                    help="extra KEY=VALUE for every arm on scenarios/baseline.toml (not v1)")
     a = ap.parse_args()
     arms = ["base"] + [x for x in a.arms.split(",") if x and x != "base"]
     seeds = range(1, a.seeds + 1)
     with tempfile.TemporaryDirectory() as tmp:
-        r = run_jobs(a.jobs, {(arm, s): (run, V1 if arm == "v1" else SCENARIO, s, ARMS[arm],
+        r = run_jobs(a.jobs, {(arm, s): (run, V1 if arm == "v1" else SCENARIO, s,
+                                         ARMS[arm] + ([] if arm == "v1" else a.set),
                                          os.path.join(tmp, f"{arm}-{s}.h5"),
                                          5000 if arm == "n5k" else a.customers, a.steps)
                               for arm in arms for s in seeds})
@@ -119,7 +122,7 @@ def main():
 
     have = set(arms)
     print(f"scenarios/baseline.toml, seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; "
-          "mean [95% t-interval]\n")
+          + (f"extra sets {a.set}; " if a.set else "") + "mean [95% t-interval]\n")
     print("| quantity | baseline | v1 (baseline-v1.toml) |")
     print("|---|---|---|")
     rows = [(s, f"share of adopters, {s}", 3) for s in STRATEGIES + ("success+synergy",)]
