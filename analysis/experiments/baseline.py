@@ -7,7 +7,7 @@ Paired seeds 1..--seeds (the same seeds in every arm), 20,000 customers and t = 
 every value is a mean over seeds with its 95% t-interval, every comparison the mean paired difference.
 
     MISSIONSIM_CLI=build/release/missionsim /usr/bin/python3 analysis/experiments/baseline.py \
-        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--arms base,nodemand,...]
+        [--seeds 10] [--jobs 2] [--customers 20000] [--steps 120] [--arms base,nodemand,...] [--set KEY=VALUE]
 
 Arms (overrides by --set on scenarios/baseline.toml):
   base         the scenario as written
@@ -21,6 +21,9 @@ Arms (overrides by --set on scenarios/baseline.toml):
   nococreation cocreation_network.enabled = false (v1 co-creation stock, Eq. 24)
   noharm       harm_cost.enabled = false (v1 values score clamped at +-5)
   nosuccess    success_expectations.enabled = false (the [era] schedule instead of customers' own weights)
+  inc          incidents.enabled = true: service failures (docs/MODEL.md 7.26) at the code defaults
+  inc+noneg    inc with wom_content.negative = false
+  inc+nowom    inc with mechanisms.word_of_mouth = false
   nowom        mechanisms.word_of_mouth = false
   noneg        wom_content.negative = false (warnings do not lower the adoption hazard)
   n5k          customers.count = 5000 (money is per customer, demand.scale_money)
@@ -51,6 +54,7 @@ ARMS = {
     "nococreation": ["cocreation_network.enabled=false"],
     "noharm": ["harm_cost.enabled=false"],
     "nosuccess": ["success_expectations.enabled=false"],
+    "inc": ["incidents.enabled=true"],
     "nowom": ["mechanisms.word_of_mouth=false"],
     "noneg": ["wom_content.negative=false"],
     "n5k": [],
@@ -60,6 +64,8 @@ SWITCHES = (("nodemand", "demand side"), ("nosociety", "society"), ("nopeople", 
             ("nococreation", "co-creation"), ("noharm", "harm cost"), ("nosuccess", "success expectations"))
 for _arm, _ in SWITCHES:
     ARMS[f"nowom+{_arm}"] = ARMS[_arm] + ARMS["nowom"]
+ARMS["inc+noneg"] = ARMS["inc"] + ARMS["noneg"]
+ARMS["inc+nowom"] = ARMS["inc"] + ARMS["nowom"]
 
 
 def run(scenario, seed, sets, out, customers, steps):
@@ -70,6 +76,7 @@ def run(scenario, seed, sets, out, customers, steps):
         alive = f["firms/alive"][()].astype(bool)
         cust = f["firms/customers"][()].astype(float)  # customers at the end of each step
         nps = f["firms/nps"][()]  # over the customers at the start of the step
+        prom, det = f["firms/promoters"][()], f["firms/detractors"][()]  # the shares behind nps
         m = f["market"]
         n = float(m["adopters"][-1])
         res = {"adopters": n / customers, "non_buyers": float(m["non_buyers"][-1]) / customers,
@@ -86,17 +93,23 @@ def run(scenario, seed, sets, out, customers, steps):
     res["np_clients_seg"] = float(cust[-1][last].sum()) / (CLIENT_SHARE * customers)
     res["firms_alive"] = float(alive[-1].sum())
     res.update(nps_summary(nps, cust))
+    w, ok = cust[-2], np.isfinite(nps[-1]) & (cust[-2] > 0)  # weighted as the industry NPS
+    res["promoters"] = float(np.sum(prom[-1][ok] * w[ok]) / np.sum(w[ok]))
+    res["detractors"] = float(np.sum(det[-1][ok] * w[ok]) / np.sum(w[ok]))
     return res
 
 
 def main():
     ap = parser(__doc__)
     ap.add_argument("--arms", default=",".join(ARMS), help="comma-separated arms (base always runs)")
+    ap.add_argument("--set", action="append", default=[],
+                    help="extra KEY=VALUE for every arm on scenarios/baseline.toml (not v1)")
     a = ap.parse_args()
     arms = ["base"] + [x for x in a.arms.split(",") if x and x != "base"]
     seeds = range(1, a.seeds + 1)
     with tempfile.TemporaryDirectory() as tmp:
-        r = run_jobs(a.jobs, {(arm, s): (run, V1 if arm == "v1" else SCENARIO, s, ARMS[arm],
+        r = run_jobs(a.jobs, {(arm, s): (run, V1 if arm == "v1" else SCENARIO, s,
+                                         ARMS[arm] + ([] if arm == "v1" else a.set),
                                          os.path.join(tmp, f"{arm}-{s}.h5"),
                                          5000 if arm == "n5k" else a.customers, a.steps)
                               for arm in arms for s in seeds})
@@ -109,7 +122,7 @@ def main():
 
     have = set(arms)
     print(f"scenarios/baseline.toml, seeds 1..{a.seeds} paired, {a.customers} customers, t = {a.steps}; "
-          "mean [95% t-interval]\n")
+          + (f"extra sets {a.set}; " if a.set else "") + "mean [95% t-interval]\n")
     print("| quantity | baseline | v1 (baseline-v1.toml) |")
     print("|---|---|---|")
     rows = [(s, f"share of adopters, {s}", 3) for s in STRATEGIES + ("success+synergy",)]
@@ -122,7 +135,9 @@ def main():
              ("np_clients_seg", "nonprofits' clients at t / (0.2 x population)", 3),
              ("firms_alive", "firms alive at t", 1),
              ("w", "market weight on success at t (mean of customers' weights, or the [era] schedule)", 3),
-             ("es", "mean success expectation at t (NaN with [success_expectations] off)", 3)]
+             ("es", "mean success expectation at t (NaN with [success_expectations] off)", 3),
+             ("promoters", "industry promoter share (weighted as the NPS)", 3),
+             ("detractors", "industry detractor share (weighted as the NPS)", 3)]
     for key, label, d in rows:
         v1 = fmt(col("v1", key), d) if "v1" in have else ""
         print(f"| {label} | {fmt(col('base', key), d)} | {v1} |")
@@ -132,7 +147,7 @@ def main():
         print("\nEach mechanism switched off, paired difference (switch off - baseline):\n")
         print("| quantity | " + " | ".join(f"{lab} off" for _, lab in sw) + " |")
         print("|---|" + "---|" * len(sw))
-        for key, label, d in rows[:8] + [rows[9], rows[12], rows[13], rows[15]]:
+        for key, label, d in rows[:8] + [rows[9], rows[17], rows[18], rows[12], rows[13], rows[15]]:
             print(f"| {label} | " + " | ".join(diff(arm, key, d) for arm, _ in sw) + " |")
 
     wom = [(arm, lab) for arm, lab in (("nowom", "word of mouth off"), ("noneg", "negative WOM off"))
@@ -141,8 +156,21 @@ def main():
         print("\nWord of mouth, paired difference (arm - baseline):\n")
         print("| quantity | " + " | ".join(lab for _, lab in wom) + " |")
         print("|---|" + "---|" * len(wom))
-        for key, label, d in [rows[7], rows[8], rows[5], rows[6]]:
+        for key, label, d in [rows[7], rows[8], rows[5], rows[6], rows[9], rows[18]]:
+            d = 4 if key == "adopters" else d  # the negative-WOM effect is small
             print(f"| {label} | " + " | ".join(diff(arm, key, d) for arm, _ in wom) + " |")
+
+    if "inc" in have:
+        print("\nService failures on (incidents.enabled = true, docs/MODEL.md 7.26): the arm's value, its paired "
+              "difference from the baseline, and word of mouth switched off with failures on (arm - inc):\n")
+        extra = [(arm, lab) for arm, lab in (("inc+nowom", "word of mouth off"), ("inc+noneg", "negative WOM off"))
+                 if arm in have]
+        print("| quantity | failures on | on - baseline | " + " | ".join(f"{lab} - on" for _, lab in extra) + " |")
+        print("|---|---|---|" + "---|" * len(extra))
+        for key, label, d in rows[7:12] + rows[15:] + rows[:7]:
+            d = 4 if key == "adopters" else d
+            print(f"| {label} | {fmt(col('inc', key), d)} | {diff('inc', key, d)} | " + " | ".join(
+                fmt(col(arm, key) - col("inc", key), d, sign=True) for arm, _ in extra) + " |")
 
     diag = [(arm, lab) for arm, lab in SWITCHES if {arm, f"nowom+{arm}"} <= have]
     if diag:

@@ -19,6 +19,7 @@
 // Customer (3)  | customer i    | t    | 5     | 0 first firm vs outside option (Eq. A3, on demand)    |
 // Customer (3)  | customer i    | t    | 12    | 0-1 admission priority at a full nonprofit (Eq. S6, on
 // demand)
+// Customer (3)  | customer i    | t    | 13    | 0 service failure (Eq. F1, only with [incidents] on)
 #pragma once
 
 #include <cstdint>
@@ -60,6 +61,13 @@ inline constexpr std::uint32_t kCustomerBlockAdmission = 12;
 enum CustomerWordAdmission : int {
   kAdmissionHigh = 0,  // Eq. S6: the priority key's high 32 bits
   kAdmissionLow = 1,   // and its low 32 bits
+};
+
+// Purpose::Customer, block 13: [incidents] (docs/MODEL.md 7.26), computed only when incidents.enabled is on,
+// for a customer served by a live firm this step.
+inline constexpr std::uint32_t kCustomerBlockIncident = 13;
+enum CustomerWordIncident : int {
+  kIncident = 0,  // Eq. F1: does the customer meet a service failure this step
 };
 
 // Purpose::Firm blocks, each for one mechanism.

@@ -177,6 +177,16 @@ struct WomContent {
   bool operator==(const WomContent&) const = default;
 };
 
+// [incidents] service failures (critical incidents) and their recovery (docs/MODEL.md 7.26, Eq. F1-F2): in a
+// month a customer meets a failure with a small probability, which takes a share of its satisfaction that
+// the firm's service quality recovers in part. Off: no draw, v1 satisfaction bit for bit.
+struct Incidents {
+  bool enabled = false;  // switch; off gives earlier results bit for bit
+  double rate = 0.05;    // probability per step that a served customer meets a service failure (Eq. F1), 0..1
+  double severity = 0.5;  // share of satisfaction an unrecovered failure takes (Eq. F2), 0..1
+  double recovery = 0.5;  // share of the loss a firm with service quality 1 recovers (Eq. F2), 0..1
+};
+
 // [harm_cost] harm that costs the firm through its stakeholders (docs/MODEL.md 7.22, Eq. H1-H2).
 struct HarmCost {
   bool enabled = false;  // switch; off gives v1 results bit for bit (values score clamped at +-5)
@@ -361,6 +371,7 @@ struct Params {
 
   SuccessExpectations success_expectations;  // part C, Eq. C1-C4
   WomContent wom_content;                    // part C, Eq. C5-C6
+  Incidents incidents;                       // Eq. F1-F2
   HarmCost harm_cost;                        // Eq. H1-H2
   CocreationNetwork cocreation_network;      // Eq. H3
   CostPerImpact cost_per_impact;             // Eq. S8-S9

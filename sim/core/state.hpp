@@ -66,6 +66,7 @@ struct Offer {
   bool alive;
   bool clients_only = false;  // Eq. S6: a grant-funded firm with society.nonprofit_clients on
   double effort_productivity = 1.0;  // Eq. H4: own effort's productivity at this firm (1: v1, Eq. 25)
+  double service = 0.0;  // service quality g_f (engagement, or Eq. E3's service quality): Eq. F2 recovery
 };
 
 // Per-firm sums of one customer pass; joined in a fixed tree (deterministic).

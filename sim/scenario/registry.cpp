@@ -238,6 +238,21 @@ std::vector<Section> make_sections() {
              "a warning removes warning_ratio * referral_lift of the adoption probability h (Eq. C6)"),
            P("negative", wom_content.negative, unbounded(), "", "warnings lower the adoption hazard"),
        }},
+      {"incidents",
+       "Service failures (critical incidents) and their recovery (docs/MODEL.md 7.26, Eq. F1-F2); off: no "
+       "failure draw.",
+       {
+           P("enabled", incidents.enabled, unbounded(), "",
+             "a served customer meets a service failure with probability rate per step, which lowers its "
+             "satisfaction this step (and, with cumulative satisfaction, in the steps after)"),
+           P("rate", incidents.rate, closed(0, 1), "1/step",
+             "probability per step that a served customer meets a service failure (Eq. F1)"),
+           P("severity", incidents.severity, closed(0, 1), "",
+             "share of satisfaction an unrecovered failure takes (Eq. F2)"),
+           P("recovery", incidents.recovery, closed(0, 1), "",
+             "share of the loss that a firm with service quality 1 recovers; the loss is severity * (1 - "
+             "recovery * service quality) (Eq. F2)"),
+       }},
       {"harm_cost",
        "Harm that costs the firm through its stakeholders (docs/MODEL.md 7.22, Eq. H1-H2); off: the v1 "
        "values score, clamped at +-5.",

@@ -13,6 +13,7 @@
 #include "core/mechanisms/choice.hpp"
 #include "core/mechanisms/customer_context.hpp"
 #include "core/mechanisms/experience.hpp"
+#include "core/mechanisms/incidents.hpp"
 #include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/phases/customer_run.hpp"
@@ -42,7 +43,8 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   const double P = c.needs ? mech::personal_performance(*c.needs, c.p->needs, c.p->service_weight, *c.rng, i,
                                                         c.traits[i] & draw::kSegmentMask, f0)  // Eq. B2-B4
                            : o.performance;
-  const mech::Experience e = mech::experience(c, i, P);  // M3, Eq. 20-21
+  mech::Experience e = mech::experience(c, i, P);  // M3, Eq. 20-21
+  if (c.p->incidents.enabled) mech::service_incident(c, i, o, e);  // Eq. F1-F2
   const double succ = mech::progress(c, i, o);           // M4, Eq. 25-26
   const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
   const double x = mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x);  // Eq. 28

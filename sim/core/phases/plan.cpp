@@ -113,6 +113,7 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   o.values = f.values;
   o.price = f.price;
   o.clients_only = p.nonprofit_clients && sp.grant_funded;  // Eq. S6
+  o.service = p.people.enabled ? f.service_quality : f.engagement;  // Eq. F2
 }
 
 // Eq. B4 tables for the customer pass: weighted Kano value per live firm, segment and attribute.
