@@ -185,6 +185,8 @@ struct Incidents {
   double rate = 0.05;    // probability per step that a served customer meets a service failure (Eq. F1), 0..1
   double severity = 0.5;  // share of satisfaction an unrecovered failure takes (Eq. F2), 0..1
   double recovery = 0.5;  // share of the loss a firm with service quality 1 recovers (Eq. F2), 0..1
+
+  bool operator==(const Incidents&) const = default;
 };
 
 // [harm_cost] harm that costs the firm through its stakeholders (docs/MODEL.md 7.22, Eq. H1-H2).
