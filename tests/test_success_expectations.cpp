@@ -133,16 +133,15 @@ TEST_CASE(
 namespace {
 
 // Two customers (0 listens, 1 tells) of segments 0 and 1 and three firms: 0 open, 1 clients only, 2 dear.
-struct Stories {
-  Params p;
-  std::vector<float> es = {0.2f, 0.2f}, w = {0.1f, 0.1f}, seen = {0.0f, 0.6f}, difficulty = {1.5f, 0.75f};
+struct Stories : Mini {
+  std::vector<float> difficulty = {1.5f, 0.75f};
   std::vector<std::uint8_t> effort = {255, 0}, traits = {0, 1}, seg_client = {0, 1};
   std::vector<std::uint16_t> tenure = {0, 0};
   std::vector<double> wtp = {20, 3};
   std::vector<Offer> off = std::vector<Offer>(3, Offer{0.5, 0.5, 0, 0, 0.5, 0.5, 0, 10, true});
+  Stories() { seen = {0.0f, 0.6f}; }
   mech::CustomerContext ctx() {
-    mech::CustomerContext c{};
-    c.p = &p;
+    mech::CustomerContext c = Mini::ctx();
     c.difficulty = difficulty.data();
     c.effort = effort.data();
     c.traits = traits.data();
@@ -150,9 +149,6 @@ struct Stories {
     c.off = off.data();
     c.seg_client = seg_client.data();
     c.seg_wtp = wtp.data();
-    c.success_expectation = es.data();
-    c.success_weight = w.data();
-    c.success_seen = seen.data();
     return c;
   }
 };
