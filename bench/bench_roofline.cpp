@@ -197,35 +197,28 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = "scenarios/bench-1m.toml";
-  int repeats = 5, threads = 1, steps = -1;
-  long long customers = -1, stream_mib = -1;
+  bench::Options o;
+  long long stream_mib = -1;
   bool hdf5 = true;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto next = [&] { return bench::positive_option("bench_roofline", argc, argv, i); };
     if (a == "--help" || a == "-h") {
       usage();
       return 0;
-    } else if (a == "--repeats") {
-      repeats = static_cast<int>(next());
-    } else if (a == "--threads") {
-      threads = static_cast<int>(next());
-    } else if (a == "--steps") {
-      steps = static_cast<int>(next());
-    } else if (a == "--customers") {
-      customers = next();
+    } else if (bench::shared_option("bench_roofline", argc, argv, i, o)) {
     } else if (a == "--stream-mib") {
-      stream_mib = next();
+      stream_mib = bench::positive_option("bench_roofline", argc, argv, i);
     } else if (a == "--no-hdf5") {
       hdf5 = false;
-    } else if (!a.empty() && a[0] == '-') {
+    } else {
       std::fprintf(stderr, "bench_roofline: unknown option %s (see --help)\n", a.c_str());
       return 2;
-    } else {
-      path = a;
     }
   }
+  const std::string path = o.path;
+  const int repeats = static_cast<int>(o.repeats), threads = static_cast<int>(o.threads),
+            steps = static_cast<int>(o.steps);
+  const long long customers = o.customers;
   try {
     const Params p = bench::load_bench_scenario(path, steps, customers);
     tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));

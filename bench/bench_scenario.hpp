@@ -37,4 +37,29 @@ inline long long positive_option(const char* program, int argc, char** argv, int
   return v;
 }
 
+// The options every benchmark takes: the scenario (a positional argument), --repeats, --threads, --steps
+// and --customers (-1: the scenario's own value).
+struct Options {
+  std::string path = "scenarios/bench-1m.toml";
+  long long repeats = 5, threads = 1, steps = -1, customers = -1;
+};
+
+// Reads argv[i] (and its value) into `o` when it is one of the shared options or the scenario path;
+// false for anything else (a benchmark's own option, --help, or an unknown option).
+inline bool shared_option(const char* program, int argc, char** argv, int& i, Options& o) {
+  const std::string a = argv[i];
+  long long* target = a == "--repeats"     ? &o.repeats
+                      : a == "--threads"   ? &o.threads
+                      : a == "--steps"     ? &o.steps
+                      : a == "--customers" ? &o.customers
+                                           : nullptr;
+  if (target) {
+    *target = positive_option(program, argc, argv, i);
+    return true;
+  }
+  if (a.empty() || a[0] == '-') return false;
+  o.path = a;
+  return true;
+}
+
 }  // namespace missionsim::bench

@@ -63,32 +63,24 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path = "scenarios/bench-1m.toml";
-  long long repeats = 5, threads = tbb::info::default_concurrency(), steps = -1, customers = -1;
+  bench::Options o;
+  o.threads = tbb::info::default_concurrency();
   bool end_to_end = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    auto next = [&] { return bench::positive_option("bench_step", argc, argv, i); };
     if (a == "--help" || a == "-h") {
       usage();
       return 0;
-    } else if (a == "--repeats") {
-      repeats = next();
-    } else if (a == "--threads") {
-      threads = next();
-    } else if (a == "--steps") {
-      steps = next();
-    } else if (a == "--customers") {
-      customers = next();
+    } else if (bench::shared_option("bench_step", argc, argv, i, o)) {
     } else if (a == "--end-to-end") {
       end_to_end = true;
-    } else if (!a.empty() && a[0] == '-') {
+    } else {
       std::fprintf(stderr, "bench_step: unknown option %s (see --help)\n", a.c_str());
       return 2;
-    } else {
-      path = a;
     }
   }
+  const std::string path = o.path;
+  const long long repeats = o.repeats, threads = o.threads, steps = o.steps, customers = o.customers;
   try {
     const Params p = bench::load_bench_scenario(path, steps, customers);
     tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
