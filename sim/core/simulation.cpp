@@ -30,7 +30,7 @@ void Simulation::Impl::step() {
   if (p.nonprofit_clients) ration_nonprofit_clients(stats);  // 2a: nonprofits within capacity (Eq. S4-S6)
   const std::int64_t adopters_before = m.adopters;
   std::int64_t left = 0;
-  for (auto v : stats.left) left += v;
+  for (const FirmTally& f : stats.firm) left += f.left;
   settle_accounts(stats);  // 3: statistics, accounts, impact, harm, bankruptcy (M8, M11, M12)
   innovate_and_imitate();  // 4: R&D, discovery, imitation (M9)
   update_market();         // 5: leader ring, maturity (M2), endogenous era (M5)

@@ -69,34 +69,32 @@ struct Offer {
   double service = 0.0;  // service quality g_f (engagement, or Eq. E3's service quality): Eq. F2 recovery
 };
 
-// Per-firm sums of one customer pass; joined in a fixed tree (deterministic).
+// Per-firm sums of one customer pass; joined in a fixed tree (deterministic). One firm's sums share a
+// cache line: an adopter's experience adds to all of them.
+struct FirmTally {
+  std::int64_t experienced = 0, count_end = 0, promoters = 0, detractors = 0, left = 0;
+  double sum_sat = 0, sum_succ = 0, contribution = 0;
+};
 struct PassStats {
-  std::vector<std::int64_t> experienced, count_end, promoters, detractors, left;
-  std::vector<double> sum_sat, sum_succ, contribution;
+  std::vector<FirmTally> firm;  // [F]
   double sum_expectation = 0, sum_disconfirmation = 0;
   std::int64_t n_disconfirmation = 0;
   double sum_success_expectation = 0, sum_success_weight = 0;  // part C (Eq. C1-C4)
   std::int64_t non_buyers = 0;  // Eq. A1: choices of the outside option this step
 
-  explicit PassStats(std::size_t f = 0)
-      : experienced(f),
-        count_end(f),
-        promoters(f),
-        detractors(f),
-        left(f),
-        sum_sat(f),
-        sum_succ(f),
-        contribution(f) {}
+  explicit PassStats(std::size_t f = 0) : firm(f) {}
   void join(const PassStats& o) {
-    for (std::size_t i = 0; i < experienced.size(); ++i) {
-      experienced[i] += o.experienced[i];
-      count_end[i] += o.count_end[i];
-      promoters[i] += o.promoters[i];
-      detractors[i] += o.detractors[i];
-      left[i] += o.left[i];
-      sum_sat[i] += o.sum_sat[i];
-      sum_succ[i] += o.sum_succ[i];
-      contribution[i] += o.contribution[i];
+    for (std::size_t i = 0; i < firm.size(); ++i) {
+      FirmTally& a = firm[i];
+      const FirmTally& b = o.firm[i];
+      a.experienced += b.experienced;
+      a.count_end += b.count_end;
+      a.promoters += b.promoters;
+      a.detractors += b.detractors;
+      a.left += b.left;
+      a.sum_sat += b.sum_sat;
+      a.sum_succ += b.sum_succ;
+      a.contribution += b.contribution;
     }
     sum_expectation += o.sum_expectation;
     sum_disconfirmation += o.sum_disconfirmation;

@@ -47,13 +47,13 @@ void Simulation::Impl::share_grant_pool(const PassStats& st) {
   double total = 0;
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
     const StrategyParams& sp = strategies[firms[fi].strategy]->params();
-    if (firms[fi].alive && sp.grant_funded) total += mech::embedded_impact(sp, st.sum_succ[fi]);
+    if (firms[fi].alive && sp.grant_funded) total += mech::embedded_impact(sp, st.firm[fi].sum_succ);
   }
   const double rate = mech::pool_grant_rate(p, m.grant_pool, total);
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
     const StrategyParams& sp = strategies[firms[fi].strategy]->params();
     if (firms[fi].alive && sp.grant_funded)
-      pool_grants[fi] = mech::pool_grant(rate, mech::embedded_impact(sp, st.sum_succ[fi]));
+      pool_grants[fi] = mech::pool_grant(rate, mech::embedded_impact(sp, st.firm[fi].sum_succ));
   }
 }
 
@@ -61,21 +61,21 @@ void Simulation::Impl::share_grant_pool(const PassStats& st) {
 void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
   Firm& f = firms[fi];
   const StrategyParams& sp = strategies[f.strategy]->params();
-  const std::int64_t customers = st.count_end[fi];
-  const std::int64_t experienced = st.experienced[fi];
+  const std::int64_t customers = st.firm[fi].count_end;
+  const std::int64_t experienced = st.firm[fi].experienced;
   f.customers_before = f.customers;
   f.customers = customers;
   // Eq. 57: means, NPS and retention over the customers who had the firm at the start of the step.
-  f.sat_mean = experienced ? st.sum_sat[fi] / experienced : kNaN;
-  f.succ_mean = experienced ? st.sum_succ[fi] / experienced : kNaN;
+  f.sat_mean = experienced ? st.firm[fi].sum_sat / experienced : kNaN;
+  f.succ_mean = experienced ? st.firm[fi].sum_succ / experienced : kNaN;
   f.nps =
-      experienced ? 100.0 * static_cast<double>(st.promoters[fi] - st.detractors[fi]) / experienced : kNaN;
-  f.retention = experienced ? static_cast<double>(experienced - st.left[fi]) / experienced : kNaN;
-  f.promoter_share = experienced ? static_cast<double>(st.promoters[fi]) / experienced : kNaN;
-  f.detractor_share = experienced ? static_cast<double>(st.detractors[fi]) / experienced : kNaN;
-  f.contribution = st.contribution[fi];
+      experienced ? 100.0 * static_cast<double>(st.firm[fi].promoters - st.firm[fi].detractors) / experienced : kNaN;
+  f.retention = experienced ? static_cast<double>(experienced - st.firm[fi].left) / experienced : kNaN;
+  f.promoter_share = experienced ? static_cast<double>(st.firm[fi].promoters) / experienced : kNaN;
+  f.detractor_share = experienced ? static_cast<double>(st.firm[fi].detractors) / experienced : kNaN;
+  f.contribution = st.firm[fi].contribution;
 
-  const double embedded = mech::embedded_impact(sp, st.sum_succ[fi]);  // Eq. 50
+  const double embedded = mech::embedded_impact(sp, st.firm[fi].sum_succ);  // Eq. 50
   // Eq. 38: unit serving cost, lower with engagement; a share is externalised.
   const double base_unit = p.people.enabled ? mech::people_base_unit_cost(p, f.engagement, sp.metric_pressure)
                                             : mech::base_unit_cost(p, f.engagement);  // Eq. E4, 38

@@ -26,12 +26,13 @@ namespace {
 // Eq. 57 inputs: what customer i's experience of f0 adds to the per-firm sums.
 void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double succ, std::int8_t voice,
            double effort) {
-  st.experienced[f0] += 1;
-  st.sum_sat[f0] += e.satisfaction;
-  st.sum_succ[f0] += succ;
-  st.promoters[f0] += voice > 0;
-  st.detractors[f0] += voice < 0;
-  st.contribution[f0] += effort * succ;
+  FirmTally& t = st.firm[f0];
+  t.experienced += 1;
+  t.sum_sat += e.satisfaction;
+  t.sum_succ += succ;
+  t.promoters += voice > 0;
+  t.detractors += voice < 0;
+  t.contribution += effort * succ;
   st.sum_disconfirmation += e.disconfirmation;
   st.n_disconfirmation += 1;
 }
@@ -55,7 +56,7 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   const std::uint16_t f1 = mech::reconsider(c, i, f0, x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
   st.non_buyers += outside;
   if (f1 != f0) {
-    st.left[f0] += 1;
+    st.firm[f0].left += 1;
     c.tenure[i] = 0;
     c.voice_next[i] = 0;
     if (f1 != kNoFirm) mech::hear(c, i, f1, 0);
@@ -65,14 +66,21 @@ std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t
   return f1;
 }
 
-// Customer i's price sensitivity and values weight (0 unless values-driven), from its segment.
+// A customer's price sensitivity and values weight (0 unless values-driven), from its segment.
 struct SegmentWeights {
   double ps, vw;
 };
-inline SegmentWeights segment_weights(const mech::CustomerContext& c, std::uint32_t i) {
-  const std::uint8_t seg = c.traits[i] & draw::kSegmentMask;
-  const double vw_of[2] = {0.0, c.seg_vw[seg]};  // a load, not a branch on a random trait bit
-  return {c.seg_ps[seg], vw_of[(c.traits[i] & draw::kValuesDriven) != 0]};
+// The weights of every traits byte (segment in the low bits, the values-driven flag), made once per step,
+// so that a customer's pair is one load by its traits byte. Bytes whose segment does not exist (no
+// customer has them) get zeros.
+std::array<SegmentWeights, 256> weights_by_traits(const double* seg_ps, const double* seg_vw,
+                                                  std::size_t segments) {
+  std::array<SegmentWeights, 256> t{};
+  for (int b = 0; b < 256; ++b) {
+    const std::size_t seg = b & draw::kSegmentMask;
+    if (seg < segments) t[b] = {seg_ps[seg], (b & draw::kValuesDriven) ? seg_vw[seg] : 0.0};
+  }
+  return t;
 }
 
 // Customers whose block-0 draws are made together and whose steps go phase by phase (Pass::run).
@@ -84,11 +92,17 @@ struct Pass {
   std::uint64_t talk_bound;  // Eq. 33: Rng::unit(x) < talk probability <=> x < talk_bound
   // [F + 1]: 1 for a live firm slot; entry F (where kNoFirm is clamped to) is 0.
   const std::uint8_t* held;
+  const SegmentWeights* weights;  // [256] by traits byte (weights_by_traits)
   PassStats st;
-  Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, const std::uint8_t* held, std::size_t F)
-      : ctx(c), talk_bound(talk_bound), held(held), st(F) {}
+  Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, const std::uint8_t* held,
+       const SegmentWeights* weights, std::size_t F)
+      : ctx(c), talk_bound(talk_bound), held(held), weights(weights), st(F) {}
   Pass(Pass& b, tbb::split)
-      : ctx(b.ctx), talk_bound(b.talk_bound), held(b.held), st(b.st.experienced.size()) {}
+      : ctx(b.ctx),
+        talk_bound(b.talk_bound),
+        held(b.held),
+        weights(b.weights),
+        st(b.st.firm.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Local copies of the context and the generator key: stores through the customers' int8 arrays may
@@ -193,7 +207,7 @@ struct Pass {
     }
     for (std::uint32_t t = 0; t < n; ++t) {
       const std::uint32_t k = list[t], i = first + k;
-      const auto [ps, vw] = segment_weights(c, i);
+      const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       bool outside = false;
       const std::uint16_t f1 =
@@ -201,15 +215,15 @@ struct Pass {
       st.non_buyers += outside;
       c.voice_next[i] = 0;
       c.firm_next[i] = f1;
-      if (f1 != kNoFirm) st.count_end[f1] += 1;
+      if (f1 != kNoFirm) st.firm[f1].count_end += 1;
     }
     for (std::uint32_t t = 0; t < na; ++t) {
       const std::uint32_t k = adopters[t], i = first + k;
-      const auto [ps, vw] = segment_weights(c, i);
+      const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       const std::uint16_t f1 = serve(c, st, i, f0s[k], ps, vw, d);
       c.firm_next[i] = f1;
-      if (f1 != kNoFirm) st.count_end[f1] += 1;
+      if (f1 != kNoFirm) st.firm[f1].count_end += 1;
     }
 
     // Sums over every customer, in customer order.
@@ -296,7 +310,9 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   adoption_tables.attach(ctx_c);
   std::vector<std::uint8_t> held(firms.size() + 1, 0);
   for (std::size_t f = 0; f < firms.size(); ++f) held[f] = m.offers[f].alive ? 1 : 0;
-  Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), held.data(), firms.size());
+  const auto weights = weights_by_traits(seg_ps.data(), seg_vw.data(), seg_ps.size());
+  Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), held.data(), weights.data(),
+            firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);

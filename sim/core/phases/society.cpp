@@ -31,8 +31,8 @@ void Simulation::Impl::ration_nonprofit_clients(PassStats& st) {
     const Firm& f = firms[fi];
     const StrategyParams& sp = strategies[f.strategy]->params();
     if (!f.alive || !sp.grant_funded) continue;
-    const std::int64_t seen = st.experienced[fi];
-    const double mean_success = seen > 0 ? st.sum_succ[fi] / static_cast<double>(seen)
+    const std::int64_t seen = st.firm[fi].experienced;
+    const double mean_success = seen > 0 ? st.firm[fi].sum_succ / static_cast<double>(seen)
                                          : (std::isnan(f.succ_mean) ? 0.0 : f.succ_mean);
     const double unit = mech::client_unit_cost(p, sp, f.engagement, f.enablement, mean_success);  // Eq. S7
     // The investment the running income pays for: this step's spending, at most the share of last
@@ -44,7 +44,7 @@ void Simulation::Impl::ration_nonprofit_clients(PassStats& st) {
     client_capacity[fi] = mech::client_capacity(budget, p.fixed_cost,
                                                 investment + mech::societal_harm_cost(p.harm_cost, f.harm),
                                                 unit, f.price);  // Eq. S5
-    if (st.count_end[fi] > client_capacity[fi]) over[fi] = any_over = true;
+    if (st.firm[fi].count_end > client_capacity[fi]) over[fi] = any_over = true;
   }
   if (!any_over) return;
 
@@ -72,7 +72,7 @@ void Simulation::Impl::ration_nonprofit_clients(PassStats& st) {
       c.firm_next[i] = kNoFirm;
       c.voice_next[i] = 0;
       c.tenure[i] = 0;
-      st.left[fi] += 1;
+      st.firm[fi].left += 1;
     }
     // New clients fill the room left; the others are turned away and buy nothing this step.
     const std::size_t keep_join = static_cast<std::size_t>(
@@ -84,7 +84,7 @@ void Simulation::Impl::ration_nonprofit_clients(PassStats& st) {
       c.voice_next[i] = 0;
       c.tenure[i] = 0;
     }
-    st.count_end[fi] = static_cast<std::int64_t>(keep_stay + keep_join);
+    st.firm[fi].count_end = static_cast<std::int64_t>(keep_stay + keep_join);
   }
 }
 
