@@ -37,15 +37,26 @@ void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double su
   st.n_disconfirmation += 1;
 }
 
+// The switchable mechanisms of serve that most scenarios leave off, out of line so that serve stays small
+// enough to be inlined into the pass's loop over adopters.
+[[gnu::noinline, gnu::cold]] double personal_performance_of(const mech::CustomerContext& c, std::uint32_t i,
+                                                            std::uint16_t f0) {
+  return mech::personal_performance(*c.needs, c.p->needs, c.p->service_weight, *c.rng, i,
+                                    c.traits[i] & draw::kSegmentMask, f0);  // Eq. B2-B4
+}
+[[gnu::noinline, gnu::cold]] void incident_of(const mech::CustomerContext& c, std::uint32_t i, const Offer& o,
+                                              mech::Experience& e) {
+  mech::service_incident(c, i, o, e);  // Eq. F1-F2
+}
+
 // An adopter of live firm f0: experience, success, voice, then reconsideration (docs/MODEL.md 3, item 5).
-std::uint16_t serve(const mech::CustomerContext& c, PassStats& st, std::uint32_t i, std::uint16_t f0,
-                    double ps, double vw, mech::CustomerDraws& d) {
+[[gnu::always_inline]] inline std::uint16_t serve(const mech::CustomerContext& c, PassStats& st,
+                                                  std::uint32_t i, std::uint16_t f0, double ps, double vw,
+                                                  mech::CustomerDraws& d) {
   const Offer& o = c.off[f0];
-  const double P = c.needs ? mech::personal_performance(*c.needs, c.p->needs, c.p->service_weight, *c.rng, i,
-                                                        c.traits[i] & draw::kSegmentMask, f0)  // Eq. B2-B4
-                           : o.performance;
-  mech::Experience e = mech::experience(c, i, P);  // M3, Eq. 20-21
-  if (c.p->incidents.enabled) mech::service_incident(c, i, o, e);  // Eq. F1-F2
+  const double P = c.needs ? personal_performance_of(c, i, f0) : o.performance;  // Eq. B2-B4
+  mech::Experience e = mech::experience(c, i, P);                                 // M3, Eq. 20-21
+  if (c.p->incidents.enabled) incident_of(c, i, o, e);                            // Eq. F1-F2
   const double succ = mech::progress(c, i, o);           // M4, Eq. 25-26
   const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
   const double x = mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x);  // Eq. 28
