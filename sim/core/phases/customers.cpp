@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 
 #include "core/mechanisms/adoption.hpp"
 #include "core/mechanisms/choice.hpp"
@@ -142,17 +143,15 @@ struct Pass {
       return std::array<std::uint32_t, 4>{w[0][k], w[1][k], w[2][k], w[3][k]};
     };
     std::uint32_t degree[kRun];
-    std::int8_t heard[kRun];
-    std::uint8_t list[kRun];
+    std::int8_t heard[kRun] = {};
+    // The customers of a mask, in customer order.
+    auto each = [](std::uint64_t bits, auto&& body) {
+      for (; bits != 0; bits &= bits - 1) body(static_cast<std::uint32_t>(std::countr_zero(bits)));
+    };
 
     // M7, Eq. 33-34: the customers who talk (converse's own test, which converse repeats) converse.
-    std::uint32_t n = 0;
-    for (std::uint32_t k = 0; k < m; ++k) {
-      degree[k] = c.net->degree(first + k);
-      heard[k] = 0;
-      list[n] = static_cast<std::uint8_t>(k);
-      n += (degree[k] > 0) & (w[draw::kTalk][k] < talk_bound);
-    }
+    for (std::uint32_t k = 0; k < m; ++k) degree[k] = c.net->degree(first + k);
+    const std::uint64_t talkers = mask_nonzero(degree, m) & mask_below(w[draw::kTalk], talk_bound, m);
     // The next run's network rows, which its own talkers' look-ups below will read: ahead of time, so
     // that those look-ups find them in cache.
     if (!c.net->complete() && first + m < c.net->size()) {
@@ -162,62 +161,48 @@ struct Pass {
     }
     // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
     // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
-    for (std::uint32_t t = 0; t < n; ++t) {
-      const std::uint32_t k = list[t];
+    each(talkers, [&](std::uint32_t k) {
       const std::uint32_t j = c.net->neighbour(first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
       __builtin_prefetch(c.firm_prev + j);
       __builtin_prefetch(c.voice_prev + j);
-    }
-    for (std::uint32_t t = 0; t < n; ++t) {
-      const std::uint32_t k = list[t];
+    });
+    each(talkers, [&](std::uint32_t k) {
       mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
       heard[k] = static_cast<std::int8_t>(mech::converse(c, first + k, degree[k], d));
-    }
+    });
 
     // M1, Eq. 12: the customers whom marketing reaches (notice_marketing's own test, repeated there).
     if (c.reach_total > 0) {
       const double scale = std::max(1.0, c.reach_total);
-      n = 0;
+      std::uint64_t reached = 0;
       if (scale == 1.0) {  // u * 1 < reach_total <=> x < unit_bound(reach_total)
-        const std::uint64_t bound = Rng::unit_bound(c.reach_total);
-        for (std::uint32_t k = 0; k < m; ++k) {
-          list[n] = static_cast<std::uint8_t>(k);
-          n += w[draw::kAwareness][k] < bound;
-        }
+        reached = mask_below(w[draw::kAwareness], Rng::unit_bound(c.reach_total), m);
       } else {
-        for (std::uint32_t k = 0; k < m; ++k) {
-          list[n] = static_cast<std::uint8_t>(k);
-          n += Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total;
-        }
+        for (std::uint32_t k = 0; k < m; ++k)
+          reached |= static_cast<std::uint64_t>(Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total) << k;
       }
-      for (std::uint32_t t = 0; t < n; ++t) {
-        const std::uint32_t k = list[t];
+      each(reached, [&](std::uint32_t k) {
         mech::notice_marketing(c, first + k, mech::CustomerDraws(*c.rng, first + k, c.step, words(k)));
-      }
+      });
     }
 
     // M7, Eq. 35: the run's reputations are contiguous ([n K]).
     if (c.keep < 256)
       decay_run(c.reputation + static_cast<std::size_t>(first) * c.K, std::size_t{m} * c.K, c.keep);
 
-    // Customers without a (live) firm, then adopters, each in customer order.
-    std::uint8_t adopters[kRun];
-    std::uint16_t f0s[kRun];
-    n = 0;
-    std::uint32_t na = 0;
-    for (std::uint32_t k = 0; k < m; ++k) {
-      // A firm released by a bankruptcy counts as none; without a branch (none or a live firm is a
-      // coin toss for much of a run): a mask from the held table, where none reads entry F = 0.
-      const std::uint16_t prev = c.firm_prev[first + k];
-      const auto mask = static_cast<std::uint16_t>(-held[std::min<std::uint32_t>(prev, c.n_firms)]);
-      const auto f0 = static_cast<std::uint16_t>((prev & mask) | (kNoFirm & ~mask));
-      f0s[k] = f0;
-      list[n] = adopters[na] = static_cast<std::uint8_t>(k);
-      n += f0 == kNoFirm;
-      na += f0 != kNoFirm;
-    }
-    for (std::uint32_t t = 0; t < n; ++t) {
-      const std::uint32_t k = list[t], i = first + k;
+    // Customers without a (live) firm, then adopters, each in customer order. A firm released by a
+    // bankruptcy counts as none (the held table; settle_accounts releases such customers, so this is rare).
+    const std::uint16_t* prev = c.firm_prev + first;
+    std::uint64_t none = mask_equal(prev, kNoFirm, m);
+    std::uint64_t holding = ~none & run_bits(m);
+    each(holding, [&](std::uint32_t k) {
+      if (!held[std::min<std::uint32_t>(prev[k], c.n_firms)]) {
+        holding &= ~(std::uint64_t{1} << k);
+        none |= std::uint64_t{1} << k;
+      }
+    });
+    each(none, [&](std::uint32_t k) {
+      const std::uint32_t i = first + k;
       const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       bool outside = false;
@@ -227,15 +212,15 @@ struct Pass {
       c.voice_next[i] = 0;
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) st.firm[f1].count_end += 1;
-    }
-    for (std::uint32_t t = 0; t < na; ++t) {
-      const std::uint32_t k = adopters[t], i = first + k;
+    });
+    each(holding, [&](std::uint32_t k) {
+      const std::uint32_t i = first + k;
       const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
-      const std::uint16_t f1 = serve(c, st, i, f0s[k], ps, vw, d);
+      const std::uint16_t f1 = serve(c, st, i, prev[k], ps, vw, d);
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) st.firm[f1].count_end += 1;
-    }
+    });
 
     // Sums over every customer, in customer order.
     for (std::uint32_t k = 0; k < m; ++k) st.sum_expectation += c.expectation[first + k];
