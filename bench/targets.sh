@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The engine's speed and memory targets on this machine, in one table: runs
+# bench_step on one and on two threads in alternating rounds (so that both see
+# the same load; the two-thread speed-up is the median of the rounds' ratios)
+# and bench_roofline once, and prints each figure beside its target:
+#
+#   customer-steps/s end to end on one thread   >= 35 M
+#   two threads against one                     >= 1.85x
+#   peak memory per customer                    <= 200 bytes
+#   engine / roofline floor, set-up and HDF5    <= 3x
+#
+#   bench/targets.sh [options]
+#     --repeats N       rounds of (1 thread, 2 threads), and bench_roofline's repetitions (default 5)
+#     --scenario FILE   scenario (default scenarios/bench-1m.toml; the targets are set for it)
+#     --customers N     override customers.count (a smaller run for a quick look; default: the scenario's)
+#     --steps N         override the steps (default: the scenario's)
+#     --bench-dir DIR   folder with bench_step and bench_roofline (default build/release/bench, built
+#                       first if missing; a bench/bundle.sh folder works too)
+#     --stream-mib N    bench_roofline's stream buffer (default: its own, twice the last-level cache)
+#     --help            this text
+#
+# Run it from anywhere; paths are relative to the repository root. With the
+# defaults it takes about five minutes on the 2-core development machine. The
+# figures and how to read them: docs/PERFORMANCE.md.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repeats=5
+scenario="scenarios/bench-1m.toml"
+customers=""
+steps=""
+dir=""
+stream=""
+
+die() {
+  echo "targets.sh: $*" >&2
+  exit 2
+}
+usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
+positive() { [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 > 0)) || die "$1 needs a positive integer, got '$2'"; }
+
+while (($# > 0)); do
+  opt="$1"
+  case "$opt" in
+    --help | -h)
+      usage
+      exit 0
+      ;;
+    --repeats | --scenario | --customers | --steps | --bench-dir | --stream-mib)
+      (($# >= 2)) || die "$opt needs a value"
+      val="$2"
+      shift 2
+      ;;
+    *) die "unknown option '$opt' (see --help)" ;;
+  esac
+  case "$opt" in
+    --repeats) positive "$opt" "$val" && repeats="$val" ;;
+    --customers) positive "$opt" "$val" && customers="$val" ;;
+    --steps) positive "$opt" "$val" && steps="$val" ;;
+    --scenario) scenario="$val" ;;
+    --bench-dir) dir="$val" ;;
+    --stream-mib) positive "$opt" "$val" && stream="$val" ;;
+  esac
+done
+
+cd "$root"
+[[ -f "$scenario" ]] || die "scenario '$scenario' not found (paths are relative to $root)"
+if [[ -z "$dir" ]]; then
+  dir="build/release/bench"
+  if [[ ! -x "$dir/bench_step" || ! -x "$dir/bench_roofline" ]]; then
+    echo "targets.sh: building the benchmarks (cmake --preset release)" >&2
+    cmake --preset release >&2
+    cmake --build --preset release --target bench_step bench_roofline -j "$(nproc)" >&2
+  fi
+fi
+for p in bench_step bench_roofline; do
+  [[ -x "$dir/$p" ]] || die "'$dir/$p' not found or not executable"
+done
+
+common=("$scenario")
+[[ -n "$customers" ]] && common+=(--customers "$customers")
+[[ -n "$steps" ]] && common+=(--steps "$steps")
+
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }  # FIELD: its value on a bench_step result line
+median() { sort -g | awk '{v[NR] = $1} END {if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+
+one=() two=() ratio=() rss=()
+for ((r = 1; r <= repeats; ++r)); do
+  echo "targets.sh: round $r of $repeats: bench_step ${common[*]} --end-to-end --repeats 1 --threads 1, then 2" >&2
+  l1="$("$dir/bench_step" "${common[@]}" --end-to-end --repeats 1 --threads 1 | grep '^result ')" ||
+    die "bench_step failed on one thread"
+  l2="$("$dir/bench_step" "${common[@]}" --end-to-end --repeats 1 --threads 2 | grep '^result ')" ||
+    die "bench_step failed on two threads"
+  r1="$(field rate <<<"$l1")" r2="$(field rate <<<"$l2")"
+  [[ -n "$r1" && -n "$r2" ]] || die "bench_step printed no rate"
+  one+=("$r1") two+=("$r2")
+  ratio+=("$(awk -v a="$r1" -v b="$r2" 'BEGIN {print b / a}')")
+  rss+=("$(field rss_per_customer <<<"$l1")" "$(field rss_per_customer <<<"$l2")")
+done
+echo "targets.sh: bench_roofline ${common[*]} --repeats $repeats" >&2
+roof_args=("${common[@]}" --repeats "$repeats")
+[[ -n "$stream" ]] && roof_args+=(--stream-mib "$stream")
+roof="$("$dir/bench_roofline" "${roof_args[@]}")" || die "bench_roofline failed"
+floor_ratio="$(sed -n 's/^ratio engine\/floor, with HDF5 *\([0-9.]*\) x.*/\1/p' <<<"$roof")"
+[[ -n "$floor_ratio" ]] || die "bench_roofline printed no ratio with set-up and HDF5"
+
+m1="$(printf '%s\n' "${one[@]}" | median)"
+m2="$(printf '%s\n' "${two[@]}" | median)"
+mr="$(printf '%s\n' "${ratio[@]}" | median)"
+mx="$(printf '%s\n' "${rss[@]}" | sort -g | tail -n1)"
+lo1="$(printf '%s\n' "${one[@]}" | sort -g | head -n1)" hi1="$(printf '%s\n' "${one[@]}" | sort -g | tail -n1)"
+lor="$(printf '%s\n' "${ratio[@]}" | sort -g | head -n1)" hir="$(printf '%s\n' "${ratio[@]}" | sort -g | tail -n1)"
+met() { awk -v v="$1" -v t="$3" -v op="$2" 'BEGIN {ok = (op == ">=") ? v >= t : v <= t; print ok ? "yes" : "no"}'; }
+
+model="$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n1)"
+echo "## Targets of missionsim on this machine"
+echo
+echo "Machine: ${model:-unknown CPU}; $(nproc) logical CPU(s)."
+echo "Scenario: $scenario${customers:+ with $customers customers}${steps:+, $steps steps}; $repeats rounds" \
+  "of (1 thread, 2 threads) end to end (bench_step), medians; bench_roofline, medians of $repeats."
+echo
+echo "| figure | measured | target | met |"
+echo "|---|---:|---:|---|"
+awk -v m="$m1" -v lo="$lo1" -v hi="$hi1" -v ok="$(met "$m1" ">=" 35e6)" 'BEGIN {
+  printf "| customer-steps/s end to end, 1 thread | %.2f M (%.2f-%.2f) | >= 35 M | %s |\n", m / 1e6, lo / 1e6, hi / 1e6, ok }'
+awk -v m="$m2" 'BEGIN { printf "| customer-steps/s end to end, 2 threads | %.2f M | | |\n", m / 1e6 }'
+awk -v m="$mr" -v lo="$lor" -v hi="$hir" -v ok="$(met "$mr" ">=" 1.85)" 'BEGIN {
+  printf "| 2 threads / 1 thread, median of the rounds | %.2fx (%.2f-%.2f) | >= 1.85x | %s |\n", m, lo, hi, ok }'
+awk -v m="$mx" -v ok="$(met "$mx" "<=" 200)" 'BEGIN {
+  printf "| peak RSS per customer, largest run | %.0f B | <= 200 B | %s |\n", m, ok }'
+awk -v m="$floor_ratio" -v ok="$(met "$floor_ratio" "<=" 3)" 'BEGIN {
+  printf "| engine / roofline floor, set-up and HDF5 included | %.2fx | <= 3x | %s |\n", m, ok }'
