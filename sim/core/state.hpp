@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/huge_pages.hpp"
 #include "core/kano.hpp"
 #include "core/mechanisms/needs.hpp"
 #include "core/network.hpp"
@@ -107,19 +108,19 @@ struct PassStats {
 
 // Customers, struct of arrays (docs/MODEL.md 2.2).
 struct Customers {
-  std::vector<std::uint16_t> firm_prev, firm_next;  // current firm (kNoFirm: not adopted)
-  std::vector<std::int8_t> voice_prev, voice_next;  // +1 promoter, -1 detractor, 0 passive or none
-  std::vector<std::uint16_t> tenure;                // steps with the current firm
-  std::vector<std::uint32_t>
+  HugeVector<std::uint16_t> firm_prev, firm_next;  // current firm (kNoFirm: not adopted)
+  HugeVector<std::int8_t> voice_prev, voice_next;  // +1 promoter, -1 detractor, 0 passive or none
+  HugeVector<std::uint16_t> tenure;                // steps with the current firm
+  HugeVector<std::uint32_t>
       adopted_neighbours;  // neighbours j with firm_prev[j] set (Eq. 13); empty when complete
-  std::vector<float> expectation, satisfaction, success, difficulty;
-  std::vector<std::uint8_t> effort;     // own effort, 0..255 -> 0..1
-  std::vector<std::uint8_t> traits;     // draw::kSegmentMask segment, draw::kValuesDriven flag
-  std::vector<std::uint16_t> consider;  // [n K] known firms
-  std::vector<std::int8_t> reputation;  // [n K] heard reputation, units of 1/16
+  HugeVector<float> expectation, satisfaction, success, difficulty;
+  HugeVector<std::uint8_t> effort;     // own effort, 0..255 -> 0..1
+  HugeVector<std::uint8_t> traits;     // draw::kSegmentMask segment, draw::kValuesDriven flag
+  HugeVector<std::uint16_t> consider;  // [n K] known firms
+  HugeVector<std::int8_t> reputation;  // [n K] heard reputation, units of 1/16
   // Part C (Eq. C1-C4), empty when [success_expectations] is off: success expectation, own weight on
   // success, and a copy of success at the end of t-1 that neighbours' stories read.
-  std::vector<float> success_expectation, success_weight, success_seen;
+  HugeVector<float> success_expectation, success_weight, success_seen;
 
   std::size_t bytes() const {
     auto b = [](const auto& v) { return v.capacity() * sizeof(v[0]); };

@@ -1,0 +1,77 @@
+// The allocator of the customers' and the network's arrays (sim/core/huge_pages.hpp).
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "core/huge_pages.hpp"
+
+using namespace missionsim;
+
+namespace {
+
+// The VmFlags line of the mapping of /proc/self/smaps that holds address a ("" when none does).
+std::string vm_flags(const void* a) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto x = reinterpret_cast<std::uintptr_t>(a);
+  std::string line;
+  bool inside = false;
+  while (std::getline(smaps, line)) {
+    std::uintptr_t lo = 0, hi = 0;
+    char dash = 0;
+    std::istringstream head(line);
+    if (head >> std::hex >> lo >> dash >> hi && dash == '-') {
+      inside = lo <= x && x < hi;
+    } else if (inside && line.rfind("VmFlags:", 0) == 0) {
+      return line;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("huge pages: a large array starts on a huge-page boundary, is advised, and keeps its values",
+          "[huge_pages]") {
+  HugeVector<float> v(3'000'000);  // 12 MB
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(i);
+  CHECK(reinterpret_cast<std::uintptr_t>(v.data()) % kHugePage == 0);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  // MADV_HUGEPAGE on the mapping, where the kernel has transparent huge pages at all.
+  if (std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled")) {
+    const std::string flags = vm_flags(v.data());
+    INFO(flags);
+    CHECK(flags.find(" hg") != std::string::npos);
+  }
+#endif
+  // Growth moves the values to a new mapping and unmaps the old one; they stay the same values.
+  v.resize(7'000'001, -1.0f);
+  CHECK(reinterpret_cast<std::uintptr_t>(v.data()) % kHugePage == 0);
+  bool same = true;
+  for (std::size_t i = 0; i < 3'000'000; ++i) same = same && v[i] == static_cast<float>(i);
+  CHECK(same);
+  CHECK(v.back() == -1.0f);
+  v.resize(10);
+  v.shrink_to_fit();  // now small: the ordinary allocator
+  CHECK(v.size() == 10);
+  CHECK(v[9] == 9.0f);
+}
+
+TEST_CASE("huge pages: the mapping is rounded to whole huge pages only when that adds at most an eighth",
+          "[huge_pages]") {
+  using A8 = HugePageAllocator<std::uint8_t>;
+  CHECK_FALSE(A8::large(kHugePage / 8 * 7 - 1));
+  CHECK(A8::large(kHugePage / 8 * 7));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  CHECK(A8::mapped(4'000'000) == 2 * kHugePage);              // +4.9%: two whole huge pages
+  CHECK(A8::mapped(2 * kHugePage + 1) == 2 * kHugePage + 4096);  // +50% would be too much: small tail
+  CHECK(A8::mapped(2 * kHugePage) == 2 * kHugePage);
+#endif
+  // Arrays of every size class, allocated and freed in turn, hold what was written.
+  for (std::size_t n : {std::size_t{1}, std::size_t{100'000}, kHugePage - 1, kHugePage, 5 * kHugePage + 3}) {
+    HugeVector<std::uint8_t> b(n, 7);
+    CHECK(b.front() == 7);
+    CHECK(b.back() == 7);
+  }
+}
