@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "bench_scenario.hpp"
+#include "core/huge_pages.hpp"
 #include "core/draws.hpp"
 #include "core/philox_batch.hpp"
 #include "core/rng.hpp"
@@ -140,7 +141,7 @@ struct StreamCost {
   double read, read_write, write;  // seconds per byte
 };
 
-StreamCost stream_seconds_per_byte(std::vector<std::uint64_t>& buf) {
+StreamCost stream_seconds_per_byte(HugeVector<std::uint64_t>& buf) {
   const std::size_t n = buf.size();
   const double bytes = static_cast<double>(n) * sizeof(std::uint64_t);
   std::uint64_t* a = buf.data();
@@ -230,7 +231,8 @@ int main(int argc, char** argv) {
     const std::size_t llc = last_level_cache_bytes();
     const std::size_t stream_bytes = stream_mib > 0 ? static_cast<std::size_t>(stream_mib) << 20
                                                     : std::max(2 * llc, std::size_t{64} << 20);
-    std::vector<std::uint64_t> buf(stream_bytes / sizeof(std::uint64_t), 1);  // touched: pages are mapped
+    // Touched, so that its pages are mapped; on huge pages where the kernel offers them, as the engine's arrays.
+    HugeVector<std::uint64_t> buf(stream_bytes / sizeof(std::uint64_t), 1);
 
     const std::string h5 =
         (std::filesystem::temp_directory_path() / ("bench_roofline-" + std::to_string(getpid()) + ".h5"))
