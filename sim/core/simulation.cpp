@@ -99,7 +99,8 @@ NetworkCsr Simulation::network() const {
   csr.complete = net.complete();
   csr.size = net.size();
   csr.offsets = net.offsets();
-  csr.neighbours = net.neighbours();
+  std::call_once(impl_->csr_once, [&] { impl_->csr_columns = net.columns(); });
+  csr.neighbours = impl_->csr_columns;
   return csr;
 }
 

@@ -41,7 +41,8 @@ struct CustomerArrays {
 };
 
 // The social network in compressed sparse row form: the neighbours of i are
-// neighbours[offsets[i] .. offsets[i+1]). Both empty when complete (mean-field mixing).
+// neighbours[offsets[i] .. offsets[i+1]), ascending. Both empty when complete (mean-field mixing). The
+// engine keeps narrower columns (core/network.hpp); these are decoded on the first call and kept.
 struct NetworkCsr {
   bool complete = false;
   std::uint32_t size = 0;

@@ -130,11 +130,8 @@ struct Pass {
     }
     // The next run's network rows, which its own talkers' look-ups below will read: ahead of time, so
     // that those look-ups find them in cache.
-    if (!c.net->complete() && first + m < c.net->size()) {
-      const std::uint32_t last = std::min<std::uint32_t>(first + 2 * m, c.net->size());
-      for (const std::uint32_t* p = c.net->row(first + m); p < c.net->row(last); p += 16)
-        __builtin_prefetch(p);
-    }
+    if (!c.net->complete() && first + m < c.net->size())
+      c.net->prefetch_rows(first + m, std::min<std::uint32_t>(first + 2 * m, c.net->size()));
     // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
     // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
     for (std::uint32_t t = 0; t < n; ++t) {
