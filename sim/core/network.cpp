@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
-#include <type_traits>
 
 namespace missionsim {
 
@@ -189,30 +188,6 @@ std::vector<std::uint32_t> Network::columns() const {
     }
   });
   return out;
-}
-
-void Network::prefetch_rows(std::uint32_t first, std::uint32_t last) const {
-  if (complete_ || first >= last) return;
-  auto lines = [](const auto* p, const auto* end) {
-    for (; p < end; p += 64 / sizeof(*p)) __builtin_prefetch(p);
-  };
-  const std::uint32_t e0 = offsets_[first], e1 = offsets_[last];
-  auto packed = [&](const auto& p) {
-    using P = std::remove_cvref_t<decltype(p)>;
-    lines(p.cols.data() + e0, p.cols.data() + e1);
-    const std::uint32_t* far = p.far.data();
-    lines(far + p.base[first >> P::kBlockShift], far + p.base[((last - 1) >> P::kBlockShift) + 1]);
-  };
-  switch (layout_) {
-    case Columns::Packed8:
-      packed(p8_);
-      break;
-    case Columns::Packed16:
-      packed(p16_);
-      break;
-    default:
-      lines(wide_.data() + e0, wide_.data() + e1);
-  }
 }
 
 namespace {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 
 #include "core/params.hpp"
@@ -54,15 +55,14 @@ class Network {
   std::uint32_t degree(std::uint32_t i) const { return complete_ ? n_ - 1 : offsets_[i + 1] - offsets_[i]; }
   // Neighbour k (0 <= k < degree(i)) of i; the k-th smallest.
   std::uint32_t neighbour(std::uint32_t i, std::uint32_t k) const {
-    if (complete_) return k < i ? k : k + 1;
-    const std::size_t e = std::size_t{offsets_[i]} + k;
-    switch (layout_) {
+    switch (layout_) {  // a complete network has the Wide layout: tested only there
       case Columns::Packed8:
-        return p8_.at(i, e);
+        return p8_.at(i, std::size_t{offsets_[i]} + k);
       case Columns::Packed16:
-        return p16_.at(i, e);
+        return p16_.at(i, std::size_t{offsets_[i]} + k);
       default:
-        return wide_[e];
+        if (complete_) return k < i ? k : k + 1;
+        return wide_[std::size_t{offsets_[i]} + k];
     }
   }
   // Calls f(j) for each neighbour j of i, ascending (not for a complete network).
@@ -81,7 +81,29 @@ class Network {
     }
   }
   // Asks the CPU to fetch the entries of rows first .. last - 1 (and their blocks' far lists).
-  void prefetch_rows(std::uint32_t first, std::uint32_t last) const;
+  void prefetch_rows(std::uint32_t first, std::uint32_t last) const {
+    if (complete_ || first >= last) return;
+    auto lines = [](const auto* p, const auto* end) {
+      for (; p < end; p += 64 / sizeof(*p)) __builtin_prefetch(p);
+    };
+    const std::uint32_t e0 = offsets_[first], e1 = offsets_[last];
+    auto packed = [&](const auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      lines(p.cols.data() + e0, p.cols.data() + e1);
+      const std::uint32_t* far = p.far.data();
+      lines(far + p.base[first >> P::kBlockShift], far + p.base[((last - 1) >> P::kBlockShift) + 1]);
+    };
+    switch (layout_) {
+      case Columns::Packed8:
+        packed(p8_);
+        break;
+      case Columns::Packed16:
+        packed(p16_);
+        break;
+      default:
+        lines(wide_.data() + e0, wide_.data() + e1);
+    }
+  }
   // The first cache line of row i's entries (a scattered row of a few entries).
   void prefetch_row(std::uint32_t i) const {
     const std::size_t e = offsets_[i];

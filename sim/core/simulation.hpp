@@ -77,6 +77,7 @@ class Simulation {
   // Heap bytes held for customers and the network (benchmarks report it per customer).
   std::size_t state_bytes() const;
   std::size_t network_edges() const;  // directed adjacency entries
+  std::size_t network_bytes() const;  // the network as held (part of state_bytes)
   // Zero-copy views of the state (valid until the next step()).
   CustomerArrays customers() const;
   NetworkCsr network() const;

@@ -134,16 +134,19 @@ struct Pass {
       c.net->prefetch_rows(first + m, std::min<std::uint32_t>(first + 2 * m, c.net->size()));
     // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
     // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
+    // Each neighbour is looked up once, here: converse_with hears it.
+    std::uint32_t heard_from[kRun];
     for (std::uint32_t t = 0; t < n; ++t) {
       const std::uint32_t k = list[t];
       const std::uint32_t j = c.net->neighbour(first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
+      heard_from[t] = j;
       __builtin_prefetch(c.firm_prev + j);
       __builtin_prefetch(c.voice_prev + j);
     }
     for (std::uint32_t t = 0; t < n; ++t) {
       const std::uint32_t k = list[t];
       mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
-      heard[k] = static_cast<std::int8_t>(mech::converse(c, first + k, degree[k], d));
+      heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, heard_from[t], d));
     }
 
     // M1, Eq. 12: the customers whom marketing reaches (notice_marketing's own test, repeated there).
