@@ -65,6 +65,33 @@ class Network {
         return wide_[std::size_t{offsets_[i]} + k];
     }
   }
+  // neighbour(i, k) for a layout known at compile time, L == layout() (Wide also when complete).
+  template <Columns L>
+  std::uint32_t neighbour_in(std::uint32_t i, std::uint32_t k) const {
+    if constexpr (L == Columns::Packed8) {
+      return p8_.at(i, std::size_t{offsets_[i]} + k);
+    } else if constexpr (L == Columns::Packed16) {
+      return p16_.at(i, std::size_t{offsets_[i]} + k);
+    } else {
+      if (complete_) return k < i ? k : k + 1;
+      return wide_[std::size_t{offsets_[i]} + k];
+    }
+  }
+  // Calls f(std::integral_constant<Columns, layout()>{}): a loop of look-ups inside f, through
+  // neighbour_in<decltype(f's argument)::value>, tests the layout once instead of at every look-up.
+  template <class F>
+  void with_layout(F&& f) const {
+    switch (layout_) {
+      case Columns::Packed8:
+        f(std::integral_constant<Columns, Columns::Packed8>{});
+        break;
+      case Columns::Packed16:
+        f(std::integral_constant<Columns, Columns::Packed16>{});
+        break;
+      default:
+        f(std::integral_constant<Columns, Columns::Wide>{});
+    }
+  }
   // Calls f(j) for each neighbour j of i, ascending (not for a complete network).
   template <class F>
   void each_neighbour(std::uint32_t i, F&& f) const {

@@ -136,13 +136,16 @@ struct Pass {
     // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
     // Each neighbour is looked up once, here: converse_with hears it.
     std::uint32_t heard_from[kRun];
-    for (std::uint32_t t = 0; t < n; ++t) {
-      const std::uint32_t k = list[t];
-      const std::uint32_t j = c.net->neighbour(first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
-      heard_from[t] = j;
-      __builtin_prefetch(c.firm_prev + j);
-      __builtin_prefetch(c.voice_prev + j);
-    }
+    c.net->with_layout([&](auto layout) {
+      for (std::uint32_t t = 0; t < n; ++t) {
+        const std::uint32_t k = list[t];
+        const std::uint32_t j = c.net->template neighbour_in<decltype(layout)::value>(
+            first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
+        heard_from[t] = j;
+        __builtin_prefetch(c.firm_prev + j);
+        __builtin_prefetch(c.voice_prev + j);
+      }
+    });
     for (std::uint32_t t = 0; t < n; ++t) {
       const std::uint32_t k = list[t];
       mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
