@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
             .string();
     const double customer_steps = static_cast<double>(p.customers) * p.steps;
     std::vector<double> rates, inits, cpu_rates;
-    std::size_t state = 0, edges = 0;
+    std::size_t state = 0, edges = 0, net_bytes = 0;
     for (long long r = 0; r < repeats; ++r) {
       if (end_to_end) {
         const double c1 = cpu_seconds();
@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
       inits.push_back(std::chrono::duration<double>(t1 - t0).count());
       state = sim.state_bytes();
       edges = sim.network_edges();
+      net_bytes = sim.network_bytes();
       std::printf("run %lld: init %.2f s, %d steps %.2f s, %.2f M customer-steps/s\n", r + 1, inits.back(),
                   p.steps, run, rates.back() / 1e6);
     }
@@ -141,10 +142,11 @@ int main(int argc, char** argv) {
                 cpu_rates[cpu_rates.size() / 2] / 1e6);
     std::printf("%-19s %.2f s\n", end_to_end ? "set-up (median)" : "init (median)", inits[inits.size() / 2]);
     if (!end_to_end) {
-      const double edge_bytes = static_cast<double>(edges) * sizeof(std::uint32_t);
+      const double nb = static_cast<double>(net_bytes);
       std::printf(
-          "state per customer  %.1f bytes (network rows %.1f bytes/customer = %zu entries x 4 bytes)\n",
-          (static_cast<double>(state) - edge_bytes) / n, edge_bytes / n, edges);
+          "state per customer  %.1f bytes (network %.1f bytes/customer: %zu entries, %.2f bytes each)\n",
+          (static_cast<double>(state) - nb) / n, nb / n, edges,
+          edges > 0 ? nb / static_cast<double>(edges) : 0.0);
     }
     std::printf("peak RSS            %.1f MiB, %.1f bytes per customer\n", ru.ru_maxrss / 1024.0,
                 rss_per_customer);

@@ -218,9 +218,8 @@ void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
     c.adopted_neighbours.assign(n, 0);
     tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
       for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-        const std::uint32_t* row = net.row(i);
         std::uint32_t a = 0;
-        for (std::uint32_t k = 0; k < net.degree(i); ++k) a += c.firm_prev[row[k]] != kNoFirm;
+        net.each_neighbour(i, [&](std::uint32_t j) { a += c.firm_prev[j] != kNoFirm; });
         c.adopted_neighbours[i] = a;
       }
     });

@@ -58,28 +58,136 @@ Network Network::from_edges(std::uint32_t n, const std::vector<std::uint32_t>& a
     }
   });
   for (std::uint32_t i = 0; i < n; ++i) net.offsets_[i + 1] += net.offsets_[i];
-  net.neighbours_.resize(net.offsets_[n]);
+  net.wide_.resize(net.offsets_[n]);
   std::vector<std::uint32_t> fill(net.offsets_.begin(), net.offsets_.end() - 1);
   each_part([&](std::uint32_t lo, std::uint32_t width) {
     if (width == n) {
       for (std::size_t e = 0; e < a.size(); ++e) {
-        net.neighbours_[fill[a[e]]++] = b[e];
-        net.neighbours_[fill[b[e]]++] = a[e];
+        net.wide_[fill[a[e]]++] = b[e];
+        net.wide_[fill[b[e]]++] = a[e];
       }
       return;
     }
     for (std::size_t e = 0; e < a.size(); ++e) {
-      if (a[e] - lo < width) net.neighbours_[fill[a[e]]++] = b[e];
-      if (b[e] - lo < width) net.neighbours_[fill[b[e]]++] = a[e];
+      if (a[e] - lo < width) net.wide_[fill[a[e]]++] = b[e];
+      if (b[e] - lo < width) net.wide_[fill[b[e]]++] = a[e];
     }
   });
   // Sorted rows: better locality when a phase walks them. Sorting makes each row independent of the
   // order the entries were filled in.
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
     for (std::uint32_t i = r.begin(); i != r.end(); ++i)
-      std::sort(net.neighbours_.begin() + net.offsets_[i], net.neighbours_.begin() + net.offsets_[i + 1]);
+      std::sort(net.wide_.begin() + net.offsets_[i], net.wide_.begin() + net.offsets_[i + 1]);
   });
   return net;
+}
+
+namespace {
+
+constexpr unsigned kCountShift = 4;  // far entries are counted per 16 customers, the finer of the blocks
+
+// Far entries of layout P in each of its blocks, from the counts per 16 customers; false when a block
+// holds more than its escapes can address.
+template <class P>
+bool block_bases(const std::vector<std::uint32_t>& far16, std::uint32_t n, std::vector<std::uint32_t>& base) {
+  constexpr unsigned kGroup = 1u << (P::kBlockShift - kCountShift);
+  const std::size_t blocks = (std::size_t{n} + (1u << P::kBlockShift) - 1) >> P::kBlockShift;
+  base.assign(blocks + 1, 0);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    std::uint64_t count = 0;
+    for (std::size_t g = b * kGroup; g < std::min(far16.size(), (b + 1) * kGroup); ++g) count += far16[g];
+    if (count > static_cast<std::uint64_t>(P::kNear)) return false;
+    base[b + 1] = static_cast<std::uint32_t>(base[b] + count);
+  }
+  return true;
+}
+
+// Fills p's columns and far lists from the wide rows, block by block in parallel: each block writes only
+// its own entries and its own part of far, in row order, so the result does not depend on the threads.
+template <class P>
+void fill_packed(P& p, const std::vector<std::uint32_t>& offsets, const std::vector<std::uint32_t>& wide,
+                 std::uint32_t n) {
+  using T = typename decltype(p.cols)::value_type;
+  p.cols.resize(wide.size());
+  p.far.resize(p.base.back());
+  const std::size_t blocks = p.base.size() - 1;
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, blocks, kEdgeGrain >> P::kBlockShift), [&](const auto& r) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) {
+          std::uint32_t slot = 0;
+          const auto i0 = static_cast<std::uint32_t>(b << P::kBlockShift);
+          const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (b + 1) << P::kBlockShift));
+          for (std::uint32_t i = i0; i < i1; ++i)
+            for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
+              const std::int64_t d = std::int64_t{wide[e]} - i;
+              if (d >= -P::kNear && d < P::kNear) {
+                p.cols[e] = static_cast<T>(d);
+              } else {
+                p.cols[e] = static_cast<T>(static_cast<int>(slot) - 2 * P::kNear);
+                p.far[p.base[b] + slot++] = wide[e];
+              }
+            }
+        }
+      });
+}
+
+}  // namespace
+
+void Network::pack(Columns columns) {
+  if (columns == Columns::Wide) return;
+  // Far entries per 16 customers for both packed layouts, in parallel (each group writes its own count).
+  const std::size_t groups = (std::size_t{n_} + (1u << kCountShift) - 1) >> kCountShift;
+  std::vector<std::uint32_t> far8(groups), far16(groups);
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, groups, kEdgeGrain >> kCountShift), [&](const auto& r) {
+        for (std::size_t g = r.begin(); g != r.end(); ++g) {
+          std::uint32_t c8 = 0, c16 = 0;
+          const auto i0 = static_cast<std::uint32_t>(g << kCountShift);
+          const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n_, (g + 1) << kCountShift));
+          for (std::uint32_t i = i0; i < i1; ++i)
+            for (std::size_t e = offsets_[i]; e < offsets_[i + 1]; ++e) {
+              const std::int64_t d = std::int64_t{wide_[e]} - i;
+              c8 += d < -decltype(p8_)::kNear || d >= decltype(p8_)::kNear;
+              c16 += d < -decltype(p16_)::kNear || d >= decltype(p16_)::kNear;
+            }
+          far8[g] = c8;
+          far16[g] = c16;
+        }
+      });
+  // The smallest layout that holds the graph, if smaller than the wide one; the one asked for if it holds
+  // the graph.
+  const bool any = columns == Columns::Automatic;
+  std::size_t best = any ? wide_.size() * sizeof(std::uint32_t) : SIZE_MAX;
+  Columns chosen = Columns::Wide;
+  if ((any || columns == Columns::Packed16) && block_bases<decltype(p16_)>(far16, n_, p16_.base)) {
+    const std::size_t size =
+        wide_.size() * sizeof(std::int16_t) + (p16_.base.back() + p16_.base.size()) * sizeof(std::uint32_t);
+    if (size < best) best = size, chosen = Columns::Packed16;
+  }
+  if ((any || columns == Columns::Packed8) && block_bases<decltype(p8_)>(far8, n_, p8_.base)) {
+    const std::size_t size =
+        wide_.size() * sizeof(std::int8_t) + (p8_.base.back() + p8_.base.size()) * sizeof(std::uint32_t);
+    if (size < best) best = size, chosen = Columns::Packed8;
+  }
+  if (chosen == Columns::Packed16) fill_packed(p16_, offsets_, wide_, n_);
+  if (chosen == Columns::Packed8) fill_packed(p8_, offsets_, wide_, n_);
+  if (chosen != Columns::Packed16) p16_ = {};
+  if (chosen != Columns::Packed8) p8_ = {};
+  if (chosen != Columns::Wide) std::vector<std::uint32_t>().swap(wide_);
+  layout_ = chosen;
+}
+
+std::vector<std::uint32_t> Network::columns() const {
+  if (complete_) return {};
+  if (layout_ == Columns::Wide) return wide_;
+  std::vector<std::uint32_t> out(entries());
+  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n_, kEdgeGrain), [&](const auto& r) {
+    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+      std::size_t e = offsets_[i];
+      each_neighbour(i, [&](std::uint32_t j) { out[e++] = j; });
+    }
+  });
+  return out;
 }
 
 namespace {
@@ -164,7 +272,7 @@ void barabasi_albert(std::uint32_t n, std::uint32_t k, const Rng& rng, Edges& a,
 
 }  // namespace
 
-Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) {
+Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, Columns columns) {
   if (p.kind == NetworkKind::Complete || n < 2) {
     Network net;
     net.complete_ = true;
@@ -187,7 +295,11 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng) 
     case NetworkKind::Complete:
       break;
   }
-  return from_edges(n, a, b);
+  Network net = from_edges(n, a, b);
+  std::vector<std::uint32_t>().swap(a);  // the edge lists go before the narrow columns are made
+  std::vector<std::uint32_t>().swap(b);
+  net.pack(columns);
+  return net;
 }
 
 }  // namespace missionsim

@@ -72,6 +72,7 @@ std::int64_t Simulation::client_capacity(int f) const {
   return static_cast<std::size_t>(f) < cap.size() ? cap[static_cast<std::size_t>(f)] : -1;
 }
 std::size_t Simulation::network_edges() const { return impl_->net.entries(); }
+std::size_t Simulation::network_bytes() const { return impl_->net.bytes(); }
 std::size_t Simulation::state_bytes() const { return impl_->c.bytes() + impl_->net.bytes(); }
 
 CustomerArrays Simulation::customers() const {
@@ -99,7 +100,8 @@ NetworkCsr Simulation::network() const {
   csr.complete = net.complete();
   csr.size = net.size();
   csr.offsets = net.offsets();
-  csr.neighbours = net.neighbours();
+  std::call_once(impl_->csr_once, [&] { impl_->csr_columns = net.columns(); });
+  csr.neighbours = impl_->csr_columns;
   return csr;
 }
 

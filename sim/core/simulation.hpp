@@ -41,7 +41,8 @@ struct CustomerArrays {
 };
 
 // The social network in compressed sparse row form: the neighbours of i are
-// neighbours[offsets[i] .. offsets[i+1]). Both empty when complete (mean-field mixing).
+// neighbours[offsets[i] .. offsets[i+1]), ascending. Both empty when complete (mean-field mixing). The
+// engine keeps narrower columns (core/network.hpp); these are decoded on the first call and kept.
 struct NetworkCsr {
   bool complete = false;
   std::uint32_t size = 0;
@@ -76,6 +77,7 @@ class Simulation {
   // Heap bytes held for customers and the network (benchmarks report it per customer).
   std::size_t state_bytes() const;
   std::size_t network_edges() const;  // directed adjacency entries
+  std::size_t network_bytes() const;  // the network as held (part of state_bytes)
   // Zero-copy views of the state (valid until the next step()).
   CustomerArrays customers() const;
   NetworkCsr network() const;

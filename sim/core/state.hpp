@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -191,6 +192,9 @@ struct Simulation::Impl {
   std::vector<std::unique_ptr<Strategy>> strategies;
   std::vector<Firm> firms;
   Network net;
+  // The network's columns as uint32 indices for Simulation::network(), decoded on its first call.
+  mutable std::once_flag csr_once;
+  mutable std::vector<std::uint32_t> csr_columns;
   std::unique_ptr<KanoPanel> kano_panel;  // null when market.kano_respondents = 0
   std::vector<ResolvedEvent> events;
   std::vector<int> entry_pool;  // strategies entrants draw from

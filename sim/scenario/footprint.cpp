@@ -62,6 +62,9 @@ RunFootprint estimate_run(const Params& p, int threads) {
     // Network::build: k = round(mean_degree); each kind stores 2E adjacency
     // entries plus n + 1 offsets, and holds two edge lists of E entries
     // while it builds them (Barabasi-Albert's grow by doubling: up to 2E each).
+    // The entries are counted as uint32, the widest layout: the narrow ones
+    // (core/network.hpp) are chosen only when smaller, and made after the
+    // edge lists are released, from the uint32 rows.
     const double k = static_cast<double>(std::llround(p.network.mean_degree));
     const double half = std::max(1.0, std::floor(k / 2));
     double E = 0, lists = 0;

@@ -105,9 +105,9 @@ inline double reputation_of(const CustomerContext& c, std::uint32_t i, std::uint
 // Eq. 33-34: with probability tau, a conversation with a uniformly chosen neighbour j; a promoter refers
 // its firm, a detractor warns about it (voice and firm of j at the end of t-1). Returns what i heard:
 // +1 a referral, -1 a warning, 0 nothing (read by Eq. C5-C6).
-inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, CustomerDraws& d) {
-  if (degree == 0 || !c.talk(d[draw::kTalk])) return 0;
-  const std::uint32_t j = c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree));
+// converse_with: the conversation of a customer who talks, with the neighbour j that converse chooses
+// (Rng::index(d[draw::kNeighbour], degree)-th of i's row), for a caller that has already looked j up.
+inline int converse_with(const CustomerContext& c, std::uint32_t i, std::uint32_t j, CustomerDraws& d) {
   const std::uint16_t fj = c.firm_prev[j];
   const std::int8_t vj = c.voice_prev[j];
   if (c.success_expectation) {  // part C: a story is heard from any customer of a live firm (Eq. C2, C7)
@@ -127,6 +127,10 @@ inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t deg
     return -1;
   }
   return 0;
+}
+inline int converse(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, CustomerDraws& d) {
+  if (degree == 0 || !c.talk(d[draw::kTalk])) return 0;
+  return converse_with(c, i, c.net->neighbour(i, Rng::index(d[draw::kNeighbour], degree)), d);
 }
 
 // Eq. 35: reputation r becomes r * keep / 256, rounded toward zero, for every int8 r (indexed by uint8(r)).

@@ -154,21 +154,24 @@ struct Pass {
     const std::uint64_t talkers = mask_nonzero(degree, m) & mask_below(w[draw::kTalk], talk_bound, m);
     // The next run's network rows, which its own talkers' look-ups below will read: ahead of time, so
     // that those look-ups find them in cache.
-    if (!c.net->complete() && first + m < c.net->size()) {
-      const std::uint32_t last = std::min<std::uint32_t>(first + 2 * m, c.net->size());
-      for (const std::uint32_t* p = c.net->row(first + m); p < c.net->row(last); p += 16)
-        __builtin_prefetch(p);
-    }
+    if (!c.net->complete() && first + m < c.net->size())
+      c.net->prefetch_rows(first + m, std::min<std::uint32_t>(first + 2 * m, c.net->size()));
     // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
     // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
-    each(talkers, [&](std::uint32_t k) {
-      const std::uint32_t j = c.net->neighbour(first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
-      __builtin_prefetch(c.firm_prev + j);
-      __builtin_prefetch(c.voice_prev + j);
+    // Each neighbour is looked up once, here: converse_with hears it.
+    std::uint32_t heard_from[kRun];
+    c.net->with_layout([&](auto layout) {
+      each(talkers, [&](std::uint32_t k) {
+        const std::uint32_t j = c.net->template neighbour_in<decltype(layout)::value>(
+            first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
+        heard_from[k] = j;
+        __builtin_prefetch(c.firm_prev + j);
+        __builtin_prefetch(c.voice_prev + j);
+      });
     });
     each(talkers, [&](std::uint32_t k) {
       mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
-      heard[k] = static_cast<std::int8_t>(mech::converse(c, first + k, degree[k], d));
+      heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, heard_from[k], d));
     });
 
     // M1, Eq. 12: the customers whom marketing reaches (notice_marketing's own test, repeated there).

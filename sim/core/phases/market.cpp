@@ -126,12 +126,10 @@ void Simulation::Impl::update_adopted_neighbours() {
         __builtin_prefetch(offsets + changed[k + 16]);
         __builtin_prefetch(firm + changed[k + 16]);
       }
-      if (k + 8 < k1) __builtin_prefetch(net.row(changed[k + 8]));
+      if (k + 8 < k1) net.prefetch_row(changed[k + 8]);
       const std::uint32_t i = changed[k];
       const std::uint32_t delta = firm[i] != kNoFirm ? 1u : ~0u;
-      const std::uint32_t* row = net.row(i);
-      const std::uint32_t degree = net.degree(i);
-      for (std::uint32_t e = 0; e < degree; ++e) add(row[e], delta);
+      net.each_neighbour(i, [&](std::uint32_t j) { add(j, delta); });
     }
   };
   std::uint32_t* count = c.adopted_neighbours.data();
