@@ -105,7 +105,7 @@ bool block_bases(const std::vector<std::uint32_t>& far16, std::uint32_t n, std::
 // Fills p's columns and far lists from the wide rows, block by block in parallel: each block writes only
 // its own entries and its own part of far, in row order, so the result does not depend on the threads.
 template <class P>
-void fill_packed(P& p, const std::vector<std::uint32_t>& offsets, const std::vector<std::uint32_t>& wide,
+void fill_packed(P& p, const HugeVector<std::uint32_t>& offsets, const HugeVector<std::uint32_t>& wide,
                  std::uint32_t n) {
   using T = typename decltype(p.cols)::value_type;
   p.cols.resize(wide.size());
@@ -173,13 +173,13 @@ void Network::pack(Columns columns) {
   if (chosen == Columns::Packed8) fill_packed(p8_, offsets_, wide_, n_);
   if (chosen != Columns::Packed16) p16_ = {};
   if (chosen != Columns::Packed8) p8_ = {};
-  if (chosen != Columns::Wide) std::vector<std::uint32_t>().swap(wide_);
+  if (chosen != Columns::Wide) HugeVector<std::uint32_t>().swap(wide_);
   layout_ = chosen;
 }
 
 std::vector<std::uint32_t> Network::columns() const {
   if (complete_) return {};
-  if (layout_ == Columns::Wide) return wide_;
+  if (layout_ == Columns::Wide) return {wide_.begin(), wide_.end()};
   std::vector<std::uint32_t> out(entries());
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n_, kEdgeGrain), [&](const auto& r) {
     for (std::uint32_t i = r.begin(); i != r.end(); ++i) {

@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/huge_pages.hpp"
 #include "core/params.hpp"
 #include "core/rng.hpp"
 
@@ -27,8 +28,8 @@ template <class T, unsigned Shift>
 struct PackedColumns {
   static constexpr int kNear = 1 << (8 * sizeof(T) - 2);
   static constexpr unsigned kBlockShift = Shift;
-  std::vector<T> cols;              // [2 E]
-  std::vector<std::uint32_t> far;   // far neighbours, block after block
+  HugeVector<T> cols;              // [2 E]
+  HugeVector<std::uint32_t> far;   // far neighbours, block after block
   std::vector<std::uint32_t> base;  // [blocks + 1]: the block's first entry in far
 
   std::uint32_t at(std::uint32_t i, std::size_t e) const {
@@ -146,7 +147,7 @@ class Network {
     }
   }
   std::size_t entries() const { return complete_ ? 0 : offsets_[n_]; }    // directed adjacency entries
-  const std::vector<std::uint32_t>& offsets() const { return offsets_; }  // CSR row starts [n + 1]
+  const HugeVector<std::uint32_t>& offsets() const { return offsets_; }  // CSR row starts [n + 1]
   // The CSR columns as uint32 customer indices [2 E], decoded (a copy; empty when complete).
   std::vector<std::uint32_t> columns() const;
   std::size_t bytes() const {
@@ -161,8 +162,8 @@ class Network {
   bool complete_ = false;
   Columns layout_ = Columns::Wide;
   std::uint32_t n_ = 0;
-  std::vector<std::uint32_t> offsets_;  // [n + 1]
-  std::vector<std::uint32_t> wide_;     // [2 E] in the Wide layout, else empty
+  HugeVector<std::uint32_t> offsets_;  // [n + 1]
+  HugeVector<std::uint32_t> wide_;     // [2 E] in the Wide layout, else empty
   PackedColumns<std::int16_t, 6> p16_;  // in the Packed16 layout, else empty
   PackedColumns<std::int8_t, 4> p8_;    // in the Packed8 layout, else empty
 };
