@@ -32,46 +32,28 @@ scenario="scenarios/bench-1m.toml"
 mode="end-to-end"
 bench=""
 
-die() {
-  echo "scaling.sh: $*" >&2
-  exit 2
-}
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
-positive() {  # NAME VALUE: VALUE must be a positive integer
-  [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 > 0)) || die "$1 needs a positive integer, got '$2'"
-}
-
-while (($# > 0)); do
-  opt="$1"
-  case "$opt" in
-    --help | -h)
-      usage
-      exit 0
-      ;;
-    --customers | --steps | --repeats | --threads | --scenario | --mode | --bench)
-      (($# >= 2)) || die "$opt needs a value"
-      val="$2"
-      shift 2
-      ;;
-    *) die "unknown option '$opt' (see --help)" ;;
-  esac
-  case "$opt" in
-    --customers) positive "$opt" "$val" && customers="$val" ;;
-    --steps) positive "$opt" "$val" && steps="$val" ;;
-    --repeats) positive "$opt" "$val" && repeats="$val" ;;
+SCRIPT_PATH="${BASH_SOURCE[0]}"
+SCRIPT_NAME=scaling.sh
+source "$root/bench/script_options.sh"
+option() {
+  case "$1" in
+    --customers) positive "$1" "$2" && customers="$2" ;;
+    --steps) positive "$1" "$2" && steps="$2" ;;
+    --repeats) positive "$1" "$2" && repeats="$2" ;;
     --threads)
-      [[ "$val" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--threads needs a comma-separated list of positive integers, got '$val'"
-      for t in ${val//,/ }; do positive "--threads" "$t"; done
-      threads="$val"
+      [[ "$2" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--threads needs a comma-separated list of positive integers, got '$2'"
+      for t in ${2//,/ }; do positive "--threads" "$t"; done
+      threads="$2"
       ;;
-    --scenario) scenario="$val" ;;
+    --scenario) scenario="$2" ;;
     --mode)
-      [[ "$val" == "end-to-end" || "$val" == "step" ]] || die "--mode must be end-to-end or step, got '$val'"
-      mode="$val"
+      [[ "$2" == "end-to-end" || "$2" == "step" ]] || die "--mode must be end-to-end or step, got '$2'"
+      mode="$2"
       ;;
-    --bench) bench="$val" ;;
+    --bench) bench="$2" ;;
   esac
-done
+}
+parse_options "--customers --steps --repeats --threads --scenario --mode --bench" "$@"
 
 cd "$root"
 [[ -f "$scenario" ]] || die "scenario '$scenario' not found (paths are relative to $root)"

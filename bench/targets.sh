@@ -32,36 +32,20 @@ steps=""
 dir=""
 stream=""
 
-die() {
-  echo "targets.sh: $*" >&2
-  exit 2
+SCRIPT_PATH="${BASH_SOURCE[0]}"
+SCRIPT_NAME=targets.sh
+source "$root/bench/script_options.sh"
+option() {
+  case "$1" in
+    --repeats) positive "$1" "$2" && repeats="$2" ;;
+    --customers) positive "$1" "$2" && customers="$2" ;;
+    --steps) positive "$1" "$2" && steps="$2" ;;
+    --scenario) scenario="$2" ;;
+    --bench-dir) dir="$2" ;;
+    --stream-mib) positive "$1" "$2" && stream="$2" ;;
+  esac
 }
-usage() { sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; }
-positive() { [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 > 0)) || die "$1 needs a positive integer, got '$2'"; }
-
-while (($# > 0)); do
-  opt="$1"
-  case "$opt" in
-    --help | -h)
-      usage
-      exit 0
-      ;;
-    --repeats | --scenario | --customers | --steps | --bench-dir | --stream-mib)
-      (($# >= 2)) || die "$opt needs a value"
-      val="$2"
-      shift 2
-      ;;
-    *) die "unknown option '$opt' (see --help)" ;;
-  esac
-  case "$opt" in
-    --repeats) positive "$opt" "$val" && repeats="$val" ;;
-    --customers) positive "$opt" "$val" && customers="$val" ;;
-    --steps) positive "$opt" "$val" && steps="$val" ;;
-    --scenario) scenario="$val" ;;
-    --bench-dir) dir="$val" ;;
-    --stream-mib) positive "$opt" "$val" && stream="$val" ;;
-  esac
-done
+parse_options "--repeats --scenario --customers --steps --bench-dir --stream-mib" "$@"
 
 cd "$root"
 [[ -f "$scenario" ]] || die "scenario '$scenario' not found (paths are relative to $root)"
