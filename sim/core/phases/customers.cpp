@@ -122,61 +122,84 @@ struct Pass {
     const Rng rng = *ctx.rng;
     mech::CustomerContext c = ctx;
     c.rng = &rng;
-    for (std::uint32_t first = r.begin(); first < r.end(); first += kRun)
-      run(c, first, std::min<std::uint32_t>(kRun, r.end() - first));
+    // A pipeline of two runs: while run r is stepped, run r + 1 is already prepared (its draws, its
+    // talkers and the neighbours they will hear), so that the neighbours' firm_prev and voice_prev, which
+    // lie anywhere in memory after rewiring, arrive during run r instead of stalling run r + 1.
+    Ahead ahead[2];
+    std::uint32_t first = r.begin();
+    prepare(c, first, std::min<std::uint32_t>(kRun, r.end() - first), ahead[0]);
+    for (int cur = 0; first < r.end(); first += kRun, cur ^= 1) {
+      const std::uint32_t m = std::min<std::uint32_t>(kRun, r.end() - first);
+      if (first + m < r.end())
+        prepare(c, first + m, std::min<std::uint32_t>(kRun, r.end() - first - m), ahead[cur ^ 1]);
+      run(c, first, m, ahead[cur]);
+    }
   }
 
-  // The steps of customers first .. first + m - 1 (m <= kRun), in the order of docs/MODEL.md 3 for each
-  // customer: conversation (Eq. 33-34), marketing (Eq. 12), reputation decay (Eq. 35), then adoption
-  // (Eq. 13-14) or experience and reconsideration (serve). A customer's step reads and writes only its
-  // own entries (and firm_prev, voice_prev of others), so the run goes phase by phase: each phase visits
-  // only the customers it concerns, from index lists made without branches, so that the outcome of
-  // one customer's draws (talks?, notices?, adopter?) does not steer a branch the CPU must guess. Every
-  // customer's own sequence and every sum's order (customer order) are unchanged, so the results are
-  // the same bits as one customer_step after another.
-  void run(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m) {
-    // Block 0 of Purpose::Customer with SIMD across the run (philox_batch.hpp): the same words as one
-    // Rng::words per customer.
+  // What a run needs before its customers' steps begin: block 0 of Purpose::Customer for each customer,
+  // made with SIMD across the run (philox_batch.hpp; the same words as one Rng::words per customer),
+  // the degrees, the customers who talk (converse's own test, which converse repeats) and the neighbour
+  // each talker will hear (converse's choice, made the same way there).
+  struct Ahead {
     alignas(64) std::uint32_t w[4][kRun];
-    c.rng->words_run(Purpose::Customer, first, c.step, draw::kCustomerBlock0, m, {{w[0], w[1], w[2], w[3]}});
-    auto words = [&](std::uint32_t k) {
-      return std::array<std::uint32_t, 4>{w[0][k], w[1][k], w[2][k], w[3][k]};
-    };
     std::uint32_t degree[kRun];
-    std::int8_t heard[kRun] = {};
-    // The customers of a mask, in customer order.
-    auto each = [](std::uint64_t bits, auto&& body) {
-      for (; bits != 0; bits &= bits - 1) body(static_cast<std::uint32_t>(std::countr_zero(bits)));
-    };
+    std::uint32_t heard_from[kRun];
+    std::uint64_t talkers;
+  };
 
-    // M7, Eq. 33-34: the customers who talk (converse's own test, which converse repeats) converse.
+  // The customers of a mask, in customer order.
+  template <class Body>
+  static void each(std::uint64_t bits, Body&& body) {
+    for (; bits != 0; bits &= bits - 1) body(static_cast<std::uint32_t>(std::countr_zero(bits)));
+  }
+
+  void prepare(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m, Ahead& a) {
+    c.rng->words_run(Purpose::Customer, first, c.step, draw::kCustomerBlock0, m,
+                     {{a.w[0], a.w[1], a.w[2], a.w[3]}});
     if (c.net->complete()) {
-      std::fill_n(degree, m, c.net->size() - 1);
+      std::fill_n(a.degree, m, c.net->size() - 1);
     } else {  // Network::degree without its completeness test per customer: a loop the compiler vectorises
       const std::uint32_t* off = c.net->offsets().data() + first;
-      for (std::uint32_t k = 0; k < m; ++k) degree[k] = off[k + 1] - off[k];
+      for (std::uint32_t k = 0; k < m; ++k) a.degree[k] = off[k + 1] - off[k];
     }
-    const std::uint64_t talkers = mask_nonzero(degree, m) & mask_below(w[draw::kTalk], talk_bound, m);
-    // The next run's network rows, which its own talkers' look-ups below will read: ahead of time, so
+    a.talkers = mask_nonzero(a.degree, m) & mask_below(a.w[draw::kTalk], talk_bound, m);
+    // The network rows of the run after this one, which its own look-ups will read: ahead of time, so
     // that those look-ups find them in cache.
     if (!c.net->complete() && first + m < c.net->size())
       c.net->prefetch_rows(first + m, std::min<std::uint32_t>(first + 2 * m, c.net->size()));
-    // The neighbour each talker will hear (converse's choice, made the same way there): its firm_prev and
-    // voice_prev lie anywhere after rewiring, so they are fetched for the whole run before any is needed.
-    // Each neighbour is looked up once, here: converse_with hears it.
-    std::uint32_t heard_from[kRun];
+    // Each talker's neighbour is looked up once, here (converse_with hears it), and its firm_prev and
+    // voice_prev are fetched, to be read a run later.
     c.net->with_layout([&](auto layout) {
-      each(talkers, [&](std::uint32_t k) {
+      each(a.talkers, [&](std::uint32_t k) {
         const std::uint32_t j = c.net->template neighbour_in<decltype(layout)::value>(
-            first + k, Rng::index(w[draw::kNeighbour][k], degree[k]));
-        heard_from[k] = j;
+            first + k, Rng::index(a.w[draw::kNeighbour][k], a.degree[k]));
+        a.heard_from[k] = j;
         __builtin_prefetch(c.firm_prev + j);
         __builtin_prefetch(c.voice_prev + j);
       });
     });
-    each(talkers, [&](std::uint32_t k) {
+  }
+
+  // The steps of customers first .. first + m - 1 (m <= kRun), prepared in a, in the order of
+  // docs/MODEL.md 3 for each customer: conversation (Eq. 33-34), marketing (Eq. 12), reputation decay
+  // (Eq. 35), then adoption (Eq. 13-14) or experience and reconsideration (serve). A customer's step
+  // reads and writes only its own entries (and firm_prev, voice_prev of others), so the run goes phase
+  // by phase: each phase visits only the customers it concerns, from masks made without branches, so
+  // that the outcome of one customer's draws (talks?, notices?, adopter?) does not steer a branch the
+  // CPU must guess. Every customer's own sequence and every sum's order (customer order) are unchanged,
+  // so the results are the same bits as one customer_step after another.
+  void run(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m, const Ahead& a) {
+    const auto& w = a.w;
+    const std::uint32_t* degree = a.degree;
+    auto words = [&](std::uint32_t k) {
+      return std::array<std::uint32_t, 4>{w[0][k], w[1][k], w[2][k], w[3][k]};
+    };
+    std::int8_t heard[kRun] = {};
+
+    // M7, Eq. 33-34: the talkers converse with the neighbours prepare chose.
+    each(a.talkers, [&](std::uint32_t k) {
       mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
-      heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, heard_from[k], d));
+      heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, a.heard_from[k], d));
     });
 
     // M1, Eq. 12: the customers whom marketing reaches (notice_marketing's own test, repeated there).
