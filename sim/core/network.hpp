@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/huge_pages.hpp"
+#include "core/prefetch.hpp"
 #include "core/params.hpp"
 #include "core/rng.hpp"
 
@@ -112,7 +113,7 @@ class Network {
   void prefetch_rows(std::uint32_t first, std::uint32_t last) const {
     if (complete_ || first >= last) return;
     auto lines = [](const auto* p, const auto* end) {
-      for (; p < end; p += 64 / sizeof(*p)) __builtin_prefetch(p);
+      for (; p < end; p += 64 / sizeof(*p)) fetch_line(p);
     };
     const std::uint32_t e0 = offsets_[first], e1 = offsets_[last];
     auto packed = [&](const auto& p) {
@@ -137,13 +138,13 @@ class Network {
     const std::size_t e = offsets_[i];
     switch (layout_) {
       case Columns::Packed8:
-        __builtin_prefetch(p8_.cols.data() + e);
+        fetch_line(p8_.cols.data() + e);
         break;
       case Columns::Packed16:
-        __builtin_prefetch(p16_.cols.data() + e);
+        fetch_line(p16_.cols.data() + e);
         break;
       default:
-        __builtin_prefetch(wide_.data() + e);
+        fetch_line(wide_.data() + e);
     }
   }
   std::size_t entries() const { return complete_ ? 0 : offsets_[n_]; }    // directed adjacency entries

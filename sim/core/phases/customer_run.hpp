@@ -4,6 +4,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/prefetch.hpp"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/draws.hpp"
+#include "core/prefetch.hpp"
 #include "core/mechanisms/adaptation.hpp"
 #include "core/mechanisms/adaptation_value.hpp"
 #include "core/mechanisms/era.hpp"
@@ -123,8 +124,8 @@ void Simulation::Impl::update_adopted_neighbours() {
     for (std::size_t k = k0; k < k1; ++k) {
       // Scattered customers: fetch their offsets and firm ahead, then their rows (latency, not bandwidth).
       if (k + 16 < k1) {
-        __builtin_prefetch(offsets + changed[k + 16]);
-        __builtin_prefetch(firm + changed[k + 16]);
+        fetch_line(offsets + changed[k + 16]);
+        fetch_line(firm + changed[k + 16]);
       }
       if (k + 8 < k1) net.prefetch_row(changed[k + 8]);
       const std::uint32_t i = changed[k];
