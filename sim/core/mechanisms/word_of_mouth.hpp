@@ -150,6 +150,7 @@ inline void decay_reputation(const CustomerContext& c, std::uint32_t i) {
 }
 
 // Eq. 32: voice on the NPS scale from the experience value x (Eq. 28).
-inline std::int8_t voice(double x) { return x >= 0.85 ? 1 : (x < 0.65 ? -1 : 0); }
+// x >= 0.85: 1, x < 0.65: -1, else 0 (NaN too), without a branch.
+inline std::int8_t voice(double x) { return static_cast<std::int8_t>((x >= 0.85) - (x < 0.65)); }
 
 }  // namespace missionsim::mech

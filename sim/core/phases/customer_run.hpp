@@ -4,8 +4,6 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "core/prefetch.hpp"
-
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -37,7 +35,9 @@ inline void decay_run(std::int8_t* rep, std::size_t n, int keep) {
 // Masks over a run of m <= 64 customers: bit k stands for customer k of the run. The pass walks a mask's
 // set bits in ascending order (customer order), which replaces one branch per customer on a random draw
 // by one per listed customer. SSE2 compares 4 (or 8) customers at a time; the rest one by one.
-inline std::uint64_t run_bits(std::uint32_t m) { return m >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << m) - 1; }
+inline std::uint64_t run_bits(std::uint32_t m) {
+  return m >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << m) - 1;
+}
 
 // Bit k set when w[k] < bound (0 <= bound <= 2^32; 2^32 sets every bit).
 inline std::uint64_t mask_below(const std::uint32_t* w, std::uint64_t bound, std::uint32_t m) {

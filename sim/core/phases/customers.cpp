@@ -18,6 +18,7 @@
 #include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/phases/customer_run.hpp"
+#include "core/prefetch.hpp"
 #include "core/state.hpp"
 
 namespace missionsim {
@@ -38,8 +39,8 @@ void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double su
   st.n_disconfirmation += 1;
 }
 
-// The switchable mechanisms of serve that most scenarios leave off, out of line so that serve stays small
-// enough to be inlined into the pass's loop over adopters.
+// The switchable mechanisms of an adopter's experience that most scenarios leave off, out of line so that
+// experience_of stays small enough to be inlined into the pass's loop over adopters.
 [[gnu::noinline, gnu::cold]] double personal_performance_of(const mech::CustomerContext& c, std::uint32_t i,
                                                             std::uint16_t f0) {
   return mech::personal_performance(*c.needs, c.p->needs, c.p->service_weight, *c.rng, i,
@@ -50,22 +51,36 @@ void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double su
   mech::service_incident(c, i, o, e);  // Eq. F1-F2
 }
 
-// An adopter of live firm f0: experience, success, voice, then reconsideration (docs/MODEL.md 3, item 5).
-[[gnu::always_inline]] inline std::uint16_t serve(const mech::CustomerContext& c, PassStats& st,
-                                                  std::uint32_t i, std::uint16_t f0, double ps, double vw,
-                                                  mech::CustomerDraws& d) {
+// An adopter of live firm f0 (docs/MODEL.md 3, item 5) in two parts, each run over all of a run's
+// adopters in customer order (Pass::run): first experience and success, which read and write only the
+// customer's own entries, so that one adopter's chain of arithmetic (two exponentials) overlaps the
+// next one's instead of waiting behind a branch on a draw; then voice, the per-firm sums and
+// reconsideration, which branch on the experience value. The same operations on the same values as
+// one adopter at a time: the results are the same bits.
+struct Experienced {
+  mech::Experience e;
+  double succ;  // success after this step (Eq. 26)
+  double x;     // experience value (Eq. 28)
+};
+[[gnu::always_inline]] inline Experienced experience_of(const mech::CustomerContext& c, std::uint32_t i,
+                                                        std::uint16_t f0) {
   const Offer& o = c.off[f0];
   const double P = c.needs ? personal_performance_of(c, i, f0) : o.performance;  // Eq. B2-B4
-  mech::Experience e = mech::experience(c, i, P);                                 // M3, Eq. 20-21
-  if (c.p->incidents.enabled) incident_of(c, i, o, e);                            // Eq. F1-F2
-  const double succ = mech::progress(c, i, o);           // M4, Eq. 25-26
+  mech::Experience e = mech::experience(c, i, P);                                // M3, Eq. 20-21
+  if (c.p->incidents.enabled) incident_of(c, i, o, e);                           // Eq. F1-F2
+  const double succ = mech::progress(c, i, o);                                   // M4, Eq. 25-26
   const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
-  const double x = mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x);  // Eq. 28
-  const std::int8_t voice = mech::voice(x);                                                     // Eq. 32
-  tally(st, f0, e, succ, voice, c.effort[i] / 255.0);
+  return {e, succ, mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x)};  // Eq. 28
+}
+[[gnu::always_inline]] inline std::uint16_t reconsider_after(const mech::CustomerContext& c, PassStats& st,
+                                                             std::uint32_t i, std::uint16_t f0,
+                                                             const Experienced& x, double ps, double vw,
+                                                             mech::CustomerDraws& d) {
+  const std::int8_t voice = mech::voice(x.x);  // Eq. 32
+  tally(st, f0, x.e, x.succ, voice, c.effort[i] / 255.0);
   c.voice_next[i] = voice;
   bool outside = false;
-  const std::uint16_t f1 = mech::reconsider(c, i, f0, x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
+  const std::uint16_t f1 = mech::reconsider(c, i, f0, x.x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
   st.non_buyers += outside;
   if (f1 != f0) {
     st.firm[f0].left += 1;
@@ -110,11 +125,7 @@ struct Pass {
        const SegmentWeights* weights, std::size_t F)
       : ctx(c), talk_bound(talk_bound), held(held), weights(weights), st(F) {}
   Pass(Pass& b, tbb::split)
-      : ctx(b.ctx),
-        talk_bound(b.talk_bound),
-        held(b.held),
-        weights(b.weights),
-        st(b.st.firm.size()) {}
+      : ctx(b.ctx), talk_bound(b.talk_bound), held(b.held), weights(b.weights), st(b.st.firm.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Local copies of the context and the generator key: stores through the customers' int8 arrays may
@@ -211,12 +222,12 @@ struct Pass {
 
   // The steps of customers first .. first + m - 1 (m <= kRun), prepared in a, in the order of
   // docs/MODEL.md 3 for each customer: conversation (Eq. 33-34), marketing (Eq. 12), reputation decay
-  // (Eq. 35), then adoption (Eq. 13-14) or experience and reconsideration (serve). A customer's step
-  // reads and writes only its own entries (and firm_prev, voice_prev of others), so the run goes phase
-  // by phase: each phase visits only the customers it concerns, from masks made without branches, so
-  // that the outcome of one customer's draws (talks?, notices?, adopter?) does not steer a branch the
-  // CPU must guess. Every customer's own sequence and every sum's order (customer order) are unchanged,
-  // so the results are the same bits as one customer_step after another.
+  // (Eq. 35), then adoption (Eq. 13-14) or experience and reconsideration (experience_of, reconsider_after).
+  // A customer's step reads and writes only its own entries (and firm_prev, voice_prev of others), so the run
+  // goes phase by phase: each phase visits only the customers it concerns, from masks made without branches,
+  // so that the outcome of one customer's draws (talks?, notices?, adopter?) does not steer a branch the CPU
+  // must guess. Every customer's own sequence and every sum's order (customer order) are unchanged, so the
+  // results are the same bits as one customer_step after another.
   void run(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m, const Ahead& a) {
     const auto& w = a.w;
     const std::uint32_t* degree = a.degree;
@@ -239,7 +250,8 @@ struct Pass {
         reached = mask_below(w[draw::kAwareness], Rng::unit_bound(c.reach_total), m);
       } else {
         for (std::uint32_t k = 0; k < m; ++k)
-          reached |= static_cast<std::uint64_t>(Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total) << k;
+          reached |= static_cast<std::uint64_t>(Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total)
+                     << k;
       }
       each(reached, [&](std::uint32_t k) {
         mech::notice_marketing(c, first + k, mech::CustomerDraws(*c.rng, first + k, c.step, words(k)));
@@ -273,11 +285,13 @@ struct Pass {
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) st.firm[f1].count_end += 1;
     });
+    Experienced served[kRun];
+    each(holding, [&](std::uint32_t k) { served[k] = experience_of(c, first + k, prev[k]); });
     each(holding, [&](std::uint32_t k) {
       const std::uint32_t i = first + k;
       const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
-      const std::uint16_t f1 = serve(c, st, i, prev[k], ps, vw, d);
+      const std::uint16_t f1 = reconsider_after(c, st, i, prev[k], served[k], ps, vw, d);
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) st.firm[f1].count_end += 1;
     });

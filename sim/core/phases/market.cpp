@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "core/draws.hpp"
-#include "core/prefetch.hpp"
 #include "core/mechanisms/adaptation.hpp"
 #include "core/mechanisms/adaptation_value.hpp"
 #include "core/mechanisms/era.hpp"
 #include "core/mechanisms/kano_lifecycle.hpp"
+#include "core/prefetch.hpp"
 #include "core/state.hpp"
 
 namespace missionsim {
