@@ -112,6 +112,10 @@ class CustomerDraws {
   // Block 0 made beforehand (the customer pass makes it for a run of customers with Rng::words_run).
   CustomerDraws(const Rng& rng, std::uint32_t i, std::uint32_t step, const std::array<std::uint32_t, 4>& w0)
       : rng_(rng), i_(i), step_(step), w0_(w0) {}
+  // Block 1 made beforehand (the customer pass makes it for the customers it knows will need it).
+  CustomerDraws(const Rng& rng, std::uint32_t i, std::uint32_t step, const std::array<std::uint32_t, 4>& w0,
+                const std::array<std::uint32_t, 4>& w1)
+      : rng_(rng), i_(i), step_(step), w0_(w0), w1_(w1), have_w1_(true) {}
   std::uint32_t operator[](draw::CustomerWord0 w) const { return w0_[w]; }
   std::uint32_t operator[](draw::CustomerWord1 w) {
     if (!have_w1_) {

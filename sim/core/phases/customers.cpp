@@ -237,8 +237,25 @@ struct Pass {
     std::int8_t heard[kRun] = {};
 
     // M7, Eq. 33-34: the talkers converse with the neighbours prepare chose.
+    // converse_with draws block 1 only for a talker whose neighbour has a voice and a live firm; those
+    // talkers' blocks are made first, in a loop of their own, so that one talker's Philox rounds overlap
+    // the next one's instead of waiting behind the branches of a conversation.
+    std::uint64_t vocal = 0;
     each(a.talkers, [&](std::uint32_t k) {
-      mech::CustomerDraws d(*c.rng, first + k, c.step, words(k));
+      const std::uint32_t j = a.heard_from[k];
+      const bool heard_of =
+          (c.voice_prev[j] != 0) & (held[std::min<std::uint32_t>(c.firm_prev[j], c.n_firms)] != 0);
+      vocal |= std::uint64_t{heard_of} << k;
+    });
+    std::array<std::uint32_t, 4> w1[kRun];
+    each(vocal, [&](std::uint32_t k) {
+      w1[k] = c.rng->words(Purpose::Customer, first + k, c.step, draw::kCustomerBlock1);
+    });
+    // Without part C a talker hears nothing from any other neighbour (converse_with's first test).
+    each(c.success_expectation ? a.talkers : vocal, [&](std::uint32_t k) {
+      mech::CustomerDraws d = (vocal >> k & 1)
+                                  ? mech::CustomerDraws(*c.rng, first + k, c.step, words(k), w1[k])
+                                  : mech::CustomerDraws(*c.rng, first + k, c.step, words(k));
       heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, a.heard_from[k], d));
     });
 
