@@ -77,7 +77,7 @@ struct Experienced {
                                                              const Experienced& x, double ps, double vw,
                                                              mech::CustomerDraws& d) {
   const std::int8_t voice = mech::voice(x.x);  // Eq. 32
-  tally(st, f0, x.e, x.succ, voice, c.effort[i] / 255.0);
+  tally(st, f0, x.e, x.succ, voice, mech::kEffortShare[c.effort[i]]);
   c.voice_next[i] = voice;
   bool outside = false;
   const std::uint16_t f1 = mech::reconsider(c, i, f0, x.x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
