@@ -235,3 +235,19 @@ TEST_CASE("kEffortShare: the compile-time table holds the run-time e / 255.0 (Eq
     CHECK(mech::kEffortShare[e] == e / divisor);
   }
 }
+
+TEST_CASE("CustomerDraws: block 1 made beforehand gives the words drawn on demand", "[mechanisms][paths]") {
+  const Rng rng(11);
+  for (std::uint32_t i : {0u, 1u, 63u, 64u, 1000003u}) {
+    for (std::uint32_t step : {1u, 7u, 120u}) {
+      const auto w0 = rng.words(Purpose::Customer, i, step, draw::kCustomerBlock0);
+      const auto w1 = rng.words(Purpose::Customer, i, step, draw::kCustomerBlock1);
+      mech::CustomerDraws lazy(rng, i, step, w0), made(rng, i, step, w0, w1);
+      for (auto w : {draw::kReferWarn, draw::kChoice, draw::kExit, draw::kUniformFirm}) {
+        INFO("customer " << i << " step " << step << " word " << w);
+        CHECK(made[w] == lazy[w]);
+      }
+      CHECK(made[draw::kHazard] == lazy[draw::kHazard]);
+    }
+  }
+}
