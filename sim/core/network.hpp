@@ -133,6 +133,20 @@ class Network {
         lines(wide_.data() + e0, wide_.data() + e1);
     }
   }
+  // Asks the CPU to fetch what prefetch_rows(first, last) will read to find the rows: their offsets and
+  // their blocks' entries in the far-list index, so that a later prefetch_rows does not wait on them.
+  void prefetch_index(std::uint32_t first, std::uint32_t last) const {
+    if (complete_ || first >= last) return;
+    for (const std::uint32_t* p = offsets_.data() + first; p < offsets_.data() + last; p += 16) fetch_line(p);
+    fetch_line(offsets_.data() + last);
+    auto blocks = [&](const auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      fetch_line(p.base.data() + (first >> P::kBlockShift));
+      fetch_line(p.base.data() + ((last - 1) >> P::kBlockShift) + 1);
+    };
+    if (layout_ == Columns::Packed8) blocks(p8_);
+    if (layout_ == Columns::Packed16) blocks(p16_);
+  }
   // The first cache line of row i's entries (a scattered row of a few entries).
   void prefetch_row(std::uint32_t i) const {
     const std::size_t e = offsets_[i];

@@ -204,8 +204,12 @@ struct Pass {
     a.talkers = mask_nonzero(a.degree, m) & mask_below(a.w[draw::kTalk], talk_bound, m);
     // The network rows of the run after this one, which its own look-ups will read: ahead of time, so
     // that those look-ups find them in cache.
-    if (!c.net->complete() && first + m < c.net->size())
+    if (!c.net->complete() && first + m < c.net->size()) {
       c.net->prefetch_rows(first + m, std::min<std::uint32_t>(first + 2 * m, c.net->size()));
+      // And what the next prepare's prefetch_rows and degrees will read to find theirs.
+      if (first + 2 * m < c.net->size())
+        c.net->prefetch_index(first + 2 * m, std::min<std::uint32_t>(first + 3 * m, c.net->size()));
+    }
     prefetch_own(c, first, m);
     // Each talker's neighbour is looked up once, here (converse_with hears it), and its firm_prev and
     // voice_prev are fetched, to be read a run later.
