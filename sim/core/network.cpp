@@ -11,6 +11,14 @@
 
 namespace missionsim {
 
+// Edges as the generators list them: edge e joins a[e] and b[e]. A generator that lists `run` edges per
+// customer, customer after customer (Watts-Strogatz), leaves `a` empty: edge e leaves customer e / run,
+// and b[i run, (i + 1) run) are already entries of row i.
+struct Network::EdgeList {
+  std::uint32_t run = 0;
+  std::vector<std::uint32_t> a, b;
+};
+
 namespace {
 
 constexpr std::size_t kEdgeGrain = 4096;  // customers (or edges) per task of the parallel set-up loops
@@ -25,64 +33,27 @@ std::uint32_t set_up_parts(std::uint32_t n) {
       std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, n / kEdgeGrain)));
 }
 
-}  // namespace
-
-Network Network::from_edges(std::uint32_t n, const std::vector<std::uint32_t>& a,
-                            const std::vector<std::uint32_t>& b) {
-  Network net;
-  net.n_ = n;
-  net.offsets_.assign(static_cast<std::size_t>(n) + 1, 0);
-  // Degrees, then rows, in parallel without atomics: the customers are cut into one range per thread and
-  // each task walks every edge in order but writes only the entries of its own customers, so each row is
-  // filled in edge order exactly as a serial loop fills it.
+// Calls body(lo, width) for each of the set-up parts of customers [0, n), in parallel.
+template <class Body>
+void each_part(std::uint32_t n, Body&& body) {
   const std::uint32_t parts = set_up_parts(n);
-  auto each_part = [&](auto&& body) {
-    tbb::parallel_for(std::uint32_t{0}, parts, [&](std::uint32_t part) {
-      const auto lo = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / parts);
-      const auto hi = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / parts);
-      body(lo, hi - lo);
-    });
-  };
-  std::uint32_t* degree = net.offsets_.data() + 1;
-  each_part([&](std::uint32_t lo, std::uint32_t width) {
-    if (width == n) {  // one thread: the plain loop
-      for (std::size_t e = 0; e < a.size(); ++e) {
-        ++degree[a[e]];
-        ++degree[b[e]];
-      }
-      return;
-    }
-    for (std::size_t e = 0; e < a.size(); ++e) {
-      if (a[e] - lo < width) ++degree[a[e]];
-      if (b[e] - lo < width) ++degree[b[e]];
-    }
+  tbb::parallel_for(std::uint32_t{0}, parts, [&](std::uint32_t part) {
+    const auto lo = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / parts);
+    const auto hi = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / parts);
+    body(lo, hi - lo);
   });
-  for (std::uint32_t i = 0; i < n; ++i) net.offsets_[i + 1] += net.offsets_[i];
-  net.wide_.resize(net.offsets_[n]);
-  std::vector<std::uint32_t> fill(net.offsets_.begin(), net.offsets_.end() - 1);
-  each_part([&](std::uint32_t lo, std::uint32_t width) {
-    if (width == n) {
-      for (std::size_t e = 0; e < a.size(); ++e) {
-        net.wide_[fill[a[e]]++] = b[e];
-        net.wide_[fill[b[e]]++] = a[e];
-      }
-      return;
-    }
-    for (std::size_t e = 0; e < a.size(); ++e) {
-      if (a[e] - lo < width) net.wide_[fill[a[e]]++] = b[e];
-      if (b[e] - lo < width) net.wide_[fill[b[e]]++] = a[e];
-    }
-  });
-  // Sorted rows: better locality when a phase walks them. Sorting makes each row independent of the
-  // order the entries were filled in.
-  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
-    for (std::uint32_t i = r.begin(); i != r.end(); ++i)
-      std::sort(net.wide_.begin() + net.offsets_[i], net.wide_.begin() + net.offsets_[i + 1]);
-  });
-  return net;
 }
 
-namespace {
+// Ascending order of the few entries of a typical row, which its assembly leaves nearly sorted.
+void sort_row(std::uint32_t* row, std::size_t m) {
+  if (m > 32) return std::sort(row, row + m);
+  for (std::size_t k = 1; k < m; ++k) {
+    const std::uint32_t v = row[k];
+    std::size_t h = k;
+    for (; h > 0 && row[h - 1] > v; --h) row[h] = row[h - 1];
+    row[h] = v;
+  }
+}
 
 constexpr unsigned kCountShift = 4;  // far entries are counted per 16 customers, the finer of the blocks
 
@@ -102,79 +73,170 @@ bool block_bases(const std::vector<std::uint32_t>& far16, std::uint32_t n, std::
   return true;
 }
 
-// Fills p's columns and far lists from the wide rows, block by block in parallel: each block writes only
-// its own entries and its own part of far, in row order, so the result does not depend on the threads.
-template <class P>
-void fill_packed(P& p, const HugeVector<std::uint32_t>& offsets, const HugeVector<std::uint32_t>& wide,
-                 std::uint32_t n) {
-  using T = typename decltype(p.cols)::value_type;
-  p.cols.resize(wide.size());
-  p.far.resize(p.base.back());
-  const std::size_t blocks = p.base.size() - 1;
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, blocks, kEdgeGrain >> P::kBlockShift), [&](const auto& r) {
-        for (std::size_t b = r.begin(); b != r.end(); ++b) {
-          std::uint32_t slot = 0;
-          const auto i0 = static_cast<std::uint32_t>(b << P::kBlockShift);
-          const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (b + 1) << P::kBlockShift));
-          for (std::uint32_t i = i0; i < i1; ++i)
-            for (std::size_t e = offsets[i]; e < offsets[i + 1]; ++e) {
-              const std::int64_t d = std::int64_t{wide[e]} - i;
-              if (d >= -P::kNear && d < P::kNear) {
-                p.cols[e] = static_cast<T>(d);
-              } else {
-                p.cols[e] = static_cast<T>(static_cast<int>(slot) - 2 * P::kNear);
-                p.far[p.base[b] + slot++] = wide[e];
-              }
-            }
-        }
-      });
-}
-
 }  // namespace
 
-void Network::pack(Columns columns) {
-  if (columns == Columns::Wide) return;
-  // Far entries per 16 customers for both packed layouts, in parallel (each group writes its own count).
-  const std::size_t groups = (std::size_t{n_} + (1u << kCountShift) - 1) >> kCountShift;
-  std::vector<std::uint32_t> far8(groups), far16(groups);
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, groups, kEdgeGrain >> kCountShift), [&](const auto& r) {
-        for (std::size_t g = r.begin(); g != r.end(); ++g) {
-          std::uint32_t c8 = 0, c16 = 0;
-          const auto i0 = static_cast<std::uint32_t>(g << kCountShift);
-          const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n_, (g + 1) << kCountShift));
-          for (std::uint32_t i = i0; i < i1; ++i)
-            for (std::size_t e = offsets_[i]; e < offsets_[i + 1]; ++e) {
-              const std::int64_t d = std::int64_t{wide_[e]} - i;
-              c8 += d < -decltype(p8_)::kNear || d >= decltype(p8_)::kNear;
-              c16 += d < -decltype(p16_)::kNear || d >= decltype(p16_)::kNear;
-            }
-          far8[g] = c8;
-          far16[g] = c16;
+// A counting sort by row of the entries the edge list does not hold in row order (both ends of every edge,
+// or only the second ends when the first are implicit), in parallel without atomics: the customers are cut
+// into one range per thread and each task walks every edge in order but counts and places only the entries
+// of its own rows. Leaves offsets_ the final row starts; each row's entries are placed in an order that
+// does not matter, the rows being sorted afterwards.
+HugeVector<std::uint32_t> Network::place_rows(const EdgeList& edges) {
+  const std::uint32_t n = n_, run = edges.run;
+  const std::uint32_t* a = edges.a.data();
+  const std::uint32_t* b = edges.b.data();
+  const std::size_t m = edges.b.size();
+  offsets_.assign(std::size_t{n} + 1, 0);
+  // next[i] = offsets_[i + 1]: first the number of row i's placed entries, then (after the scan) where
+  // row i's next one goes, and at the end where row i + 1's placed entries start.
+  std::uint32_t* next = offsets_.data() + 1;
+  each_part(n, [&](std::uint32_t lo, std::uint32_t width) {
+    if (width == n) {  // one thread: the plain loops
+      if (run == 0)
+        for (std::size_t e = 0; e < m; ++e) ++next[a[e]];
+      for (std::size_t e = 0; e < m; ++e) ++next[b[e]];
+      return;
+    }
+    if (run == 0)
+      for (std::size_t e = 0; e < m; ++e)
+        if (a[e] - lo < width) ++next[a[e]];
+    for (std::size_t e = 0; e < m; ++e)
+      if (b[e] - lo < width) ++next[b[e]];
+  });
+  std::uint32_t placed_entries = 0;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const std::uint32_t count = next[i];
+    next[i] = placed_entries;
+    placed_entries += count;
+  }
+  HugeVector<std::uint32_t> placed(placed_entries);
+  std::uint32_t* out = placed.data();
+  each_part(n, [&](std::uint32_t lo, std::uint32_t width) {
+    if (run == 0) {
+      for (std::size_t e = 0; e < m; ++e) {
+        if (width == n || a[e] - lo < width) out[next[a[e]]++] = b[e];
+        if (width == n || b[e] - lo < width) out[next[b[e]]++] = a[e];
+      }
+      return;
+    }
+    std::size_t e = 0;
+    for (std::uint32_t i = 0; i < n; ++i)
+      for (std::uint32_t k = 0; k < run; ++k, ++e)
+        if (width == n || b[e] - lo < width) out[next[b[e]]++] = i;
+  });
+  if (run > 0)  // each row also holds its run of b
+    for (std::uint32_t i = 1; i <= n; ++i) offsets_[i] += i * run;
+  return placed;
+}
+
+// Sorts every row into the smallest layout that holds the graph (if smaller than the wide one), or the
+// one asked for if it holds the graph. Row i's entries, unsorted, are its placed entries then its run of
+// b; in parallel by blocks of rows, each writing only its own entries (and its own part of far), so the
+// result does not depend on the threads.
+void Network::encode(const EdgeList& edges, HugeVector<std::uint32_t>& placed, Columns columns) {
+  const std::uint32_t n = n_, run = edges.run;
+  const std::uint32_t* b = edges.b.data();
+  const std::uint32_t* in = placed.data();
+  const std::uint32_t* off = offsets_.data();
+  auto each_entry = [&](std::uint32_t i, auto&& f) {
+    const std::size_t r0 = std::size_t{i} * run;
+    for (std::size_t e = off[i] - r0, end = off[i + 1] - r0 - run; e < end; ++e) f(in[e]);
+    for (std::size_t e = r0; e < r0 + run; ++e) f(b[e]);
+  };
+  auto sorted_row = [&](std::uint32_t i, std::uint32_t* row) {
+    std::size_t m = 0;
+    each_entry(i, [&](std::uint32_t j) { row[m++] = j; });
+    sort_row(row, m);
+  };
+  layout_ = Columns::Wide;
+  if (columns != Columns::Wide) {
+    // Far entries per 16 customers for both packed layouts (each group writes its own counts); a count
+    // does not depend on the order of the row.
+    const std::size_t groups = (std::size_t{n} + (1u << kCountShift) - 1) >> kCountShift;
+    std::vector<std::uint32_t> far8(groups), far16(groups);
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, groups, kEdgeGrain >> kCountShift), [&](const auto& r) {
+          for (std::size_t g = r.begin(); g != r.end(); ++g) {
+            std::uint32_t c8 = 0, c16 = 0;
+            const auto i0 = static_cast<std::uint32_t>(g << kCountShift);
+            const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (g + 1) << kCountShift));
+            for (std::uint32_t i = i0; i < i1; ++i)
+              each_entry(i, [&](std::uint32_t j) {
+                const std::int64_t d = std::int64_t{j} - i;
+                c8 += d < -decltype(p8_)::kNear || d >= decltype(p8_)::kNear;
+                c16 += d < -decltype(p16_)::kNear || d >= decltype(p16_)::kNear;
+              });
+            far8[g] = c8;
+            far16[g] = c16;
+          }
+        });
+    const bool any = columns == Columns::Automatic;
+    const std::size_t entries = offsets_[n];
+    std::size_t best = any ? entries * sizeof(std::uint32_t) : SIZE_MAX;
+    if ((any || columns == Columns::Packed16) && block_bases<decltype(p16_)>(far16, n, p16_.base)) {
+      const std::size_t size =
+          entries * sizeof(std::int16_t) + (p16_.base.back() + p16_.base.size()) * sizeof(std::uint32_t);
+      if (size < best) best = size, layout_ = Columns::Packed16;
+    }
+    if ((any || columns == Columns::Packed8) && block_bases<decltype(p8_)>(far8, n, p8_.base)) {
+      const std::size_t size =
+          entries * sizeof(std::int8_t) + (p8_.base.back() + p8_.base.size()) * sizeof(std::uint32_t);
+      if (size < best) best = size, layout_ = Columns::Packed8;
+    }
+  }
+  if (layout_ != Columns::Packed16) p16_ = {};
+  if (layout_ != Columns::Packed8) p8_ = {};
+  if (layout_ == Columns::Wide) {
+    if (run == 0) {  // the placed entries are the whole rows
+      wide_.swap(placed);
+    } else {
+      wide_.resize(offsets_[n]);
+      tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
+        for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+          std::size_t e = off[i];
+          each_entry(i, [&](std::uint32_t j) { wide_[e++] = j; });
         }
       });
-  // The smallest layout that holds the graph, if smaller than the wide one; the one asked for if it holds
-  // the graph.
-  const bool any = columns == Columns::Automatic;
-  std::size_t best = any ? wide_.size() * sizeof(std::uint32_t) : SIZE_MAX;
-  Columns chosen = Columns::Wide;
-  if ((any || columns == Columns::Packed16) && block_bases<decltype(p16_)>(far16, n_, p16_.base)) {
-    const std::size_t size =
-        wide_.size() * sizeof(std::int16_t) + (p16_.base.back() + p16_.base.size()) * sizeof(std::uint32_t);
-    if (size < best) best = size, chosen = Columns::Packed16;
+    }
+    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
+      for (std::uint32_t i = r.begin(); i != r.end(); ++i)
+        sort_row(wide_.data() + off[i], off[i + 1] - off[i]);
+    });
+    return;
   }
-  if ((any || columns == Columns::Packed8) && block_bases<decltype(p8_)>(far8, n_, p8_.base)) {
-    const std::size_t size =
-        wide_.size() * sizeof(std::int8_t) + (p8_.base.back() + p8_.base.size()) * sizeof(std::uint32_t);
-    if (size < best) best = size, chosen = Columns::Packed8;
-  }
-  if (chosen == Columns::Packed16) fill_packed(p16_, offsets_, wide_, n_);
-  if (chosen == Columns::Packed8) fill_packed(p8_, offsets_, wide_, n_);
-  if (chosen != Columns::Packed16) p16_ = {};
-  if (chosen != Columns::Packed8) p8_ = {};
-  if (chosen != Columns::Wide) HugeVector<std::uint32_t>().swap(wide_);
-  layout_ = chosen;
+  // Near entries as deltas, far ones as escapes numbered in row order within the block.
+  auto fill = [&](auto& p) {
+    using P = std::remove_cvref_t<decltype(p)>;
+    using T = typename decltype(p.cols)::value_type;
+    p.cols.resize(offsets_[n]);
+    p.far.resize(p.base.back());
+    const std::size_t blocks = p.base.size() - 1;
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, blocks, kEdgeGrain >> P::kBlockShift), [&](const auto& r) {
+          std::vector<std::uint32_t> row;
+          for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
+            std::uint32_t slot = 0;
+            const auto i0 = static_cast<std::uint32_t>(blk << P::kBlockShift);
+            const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (blk + 1) << P::kBlockShift));
+            for (std::uint32_t i = i0; i < i1; ++i) {
+              const std::uint32_t degree = off[i + 1] - off[i];
+              if (row.size() < degree) row.resize(degree);
+              sorted_row(i, row.data());
+              T* cols = p.cols.data() + off[i];
+              for (std::uint32_t k = 0; k < degree; ++k) {
+                const std::int64_t d = std::int64_t{row[k]} - i;
+                if (d >= -P::kNear && d < P::kNear) {
+                  cols[k] = static_cast<T>(d);
+                } else {
+                  cols[k] = static_cast<T>(static_cast<int>(slot) - 2 * P::kNear);
+                  p.far[p.base[blk] + slot++] = row[k];
+                }
+              }
+            }
+          }
+        });
+  };
+  if (layout_ == Columns::Packed16) fill(p16_);
+  if (layout_ == Columns::Packed8) fill(p8_);
 }
 
 std::vector<std::uint32_t> Network::columns() const {
@@ -194,26 +256,33 @@ namespace {
 
 using Edges = std::vector<std::uint32_t>;
 
-void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, const Rng& rng, Edges& a,
-                    Edges& b) {
+void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, const Rng& rng,
+                    std::vector<std::uint32_t>& b) {
   // Ring lattice with k/2 neighbours on each side; each edge's far end is
   // rewired to a uniform random node with probability `rewire` (Watts & Strogatz 1998). Eq. 5.
-  // Edge (i, j) is entry i * half + j - 1 and its draw is addressed by (i, j): filled in parallel.
+  // Edge (i, j) is entry i * half + j - 1 and its draw is addressed by (i, j): filled in parallel, the
+  // draws of a run of customers for one j at a time (Rng::words_run: the same words as Rng::words).
   const std::uint32_t half = std::max<std::uint32_t>(1, k / 2);
-  a.resize(static_cast<std::size_t>(n) * half);
   b.resize(static_cast<std::size_t>(n) * half);
+  const std::uint64_t rewired = Rng::unit_bound(p.rewire);  // w < rewired <=> Rng::unit(w) < p.rewire
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
-    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+    constexpr std::uint32_t kRun = 256;
+    std::uint32_t w[4][kRun];
+    for (std::uint32_t i0 = r.begin(), m = 0; i0 < r.end(); i0 += m) {
+      m = std::min(kRun, r.end() - i0);
       for (std::uint32_t j = 1; j <= half; ++j) {
-        std::uint32_t t = static_cast<std::uint32_t>((static_cast<std::uint64_t>(i) + j) % n);
-        auto w = rng.words(Purpose::Network, i, j, 0);
-        if (Rng::unit(w[0]) < p.rewire) {
-          std::uint32_t c = Rng::index(w[1], n - 1);
-          t = c < i ? c : c + 1;  // never a self-loop
+        rng.words_run(Purpose::Network, i0, j, 0, m, {{w[0], w[1], w[2], w[3]}});
+        std::uint32_t* out = b.data() + static_cast<std::size_t>(i0) * half + j - 1;
+        for (std::uint32_t q = 0; q < m; ++q) {
+          const std::uint32_t i = i0 + q;
+          const std::uint64_t ring = std::uint64_t{i} + j;  // (i + j) mod n: j <= half < n
+          auto t = static_cast<std::uint32_t>(ring < n ? ring : ring - n);
+          if (w[0][q] < rewired) {
+            const std::uint32_t c = Rng::index(w[1][q], n - 1);
+            t = c < i ? c : c + 1;  // never a self-loop
+          }
+          out[static_cast<std::size_t>(q) * half] = t;
         }
-        const std::size_t e = static_cast<std::size_t>(i) * half + j - 1;
-        a[e] = i;
-        b[e] = t;
       }
     }
   });
@@ -281,24 +350,27 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, 
   }
   const auto k = static_cast<std::uint32_t>(std::llround(p.mean_degree));
   if (k < 1 || k >= n) throw std::invalid_argument("network mean_degree must be in [1, customers)");
-  std::vector<std::uint32_t> a, b;
+  EdgeList edges;
   switch (p.kind) {
     case NetworkKind::WattsStrogatz:
-      watts_strogatz(p, n, k, rng, a, b);
+      edges.run = std::max<std::uint32_t>(1, k / 2);
+      watts_strogatz(p, n, k, rng, edges.b);
       break;
     case NetworkKind::ErdosRenyi:
-      erdos_renyi(n, k, rng, a, b);
+      erdos_renyi(n, k, rng, edges.a, edges.b);
       break;
     case NetworkKind::BarabasiAlbert:
-      barabasi_albert(n, k, rng, a, b);
+      barabasi_albert(n, k, rng, edges.a, edges.b);
       break;
     case NetworkKind::Complete:
       break;
   }
-  Network net = from_edges(n, a, b);
-  std::vector<std::uint32_t>().swap(a);  // the edge lists go before the narrow columns are made
-  std::vector<std::uint32_t>().swap(b);
-  net.pack(columns);
+  Network net;
+  net.n_ = n;
+  HugeVector<std::uint32_t> placed = net.place_rows(edges);
+  std::vector<std::uint32_t>().swap(edges.a);  // the edge lists go before the columns are made, unless
+  if (edges.run == 0) std::vector<std::uint32_t>().swap(edges.b);  // b holds entries of the rows
+  net.encode(edges, placed, columns);
   return net;
 }
 
