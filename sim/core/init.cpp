@@ -183,46 +183,65 @@ void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
     c.success_expectation.assign(n, static_cast<float>(p.success_expectations.initial));
     c.success_weight.assign(n, static_cast<float>(mech::schedule_value(p.era, 0)));
   }
+  // Each customer's seven draws are words 0-3 of its blocks 0 and 1 (a Stream's order), made for a run of
+  // customers at a time (Rng::words_run: the same words as Rng::words).
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
-    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-      Stream s(rng, Purpose::Init, i, 0);
-      // Eq. 2: segment and values-driven flag.
-      double u = s.unit() * acc;
-      std::uint8_t seg = 0;
-      while (seg + 1u < seg_cum.size() && u > seg_cum[seg]) ++seg;
-      const Segment& sg = p.segments[seg];
-      const bool values_driven = s.unit() < sg.values_share;
-      c.traits[i] = static_cast<std::uint8_t>(seg | (values_driven ? draw::kValuesDriven : 0));
-      // Eq. 3: effort, goal difficulty and initial expectation.
-      c.effort[i] = static_cast<std::uint8_t>(
-          std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + s.unit()), 0.0, 1.0)));
-      c.difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + s.unit()));
-      c.expectation[i] = static_cast<float>(
-          std::clamp(p.initial_expectation + p.expectation_spread * (s.unit() - 0.5), 0.0, 1.0));
-      // Eq. 4: initially adopted customers, uniformly among the initial firms.
-      const double ua = s.unit();
-      const std::uint32_t uf = s.word();
-      if (ua < p.initial_adopted) {
-        auto f = static_cast<std::uint16_t>(Rng::index(uf, initial));
-        // Eq. S6: with society.nonprofit_clients only a client starts at a grant-funded firm.
-        if (p.nonprofit_clients && !sg.nonprofit_client &&
-            strategies[firms[f].strategy]->params().grant_funded)
-          continue;
-        c.firm_prev[i] = f;
-        c.consider[static_cast<std::size_t>(i) * K] = f;
+    constexpr std::uint32_t kRun = 256;
+    std::uint32_t w[8][kRun];
+    for (std::uint32_t i0 = r.begin(), m = 0; i0 < r.end(); i0 += m) {
+      m = std::min(kRun, r.end() - i0);
+      rng.words_run(Purpose::Init, i0, 0, 0, m, {{w[0], w[1], w[2], w[3]}});
+      rng.words_run(Purpose::Init, i0, 0, 1, m, {{w[4], w[5], w[6], w[7]}});
+      for (std::uint32_t q = 0; q < m; ++q) {
+        const std::uint32_t i = i0 + q;
+        // Eq. 2: segment and values-driven flag.
+        double u = Rng::unit(w[0][q]) * acc;
+        std::uint8_t seg = 0;
+        while (seg + 1u < seg_cum.size() && u > seg_cum[seg]) ++seg;
+        const Segment& sg = p.segments[seg];
+        const bool values_driven = Rng::unit(w[1][q]) < sg.values_share;
+        c.traits[i] = static_cast<std::uint8_t>(seg | (values_driven ? draw::kValuesDriven : 0));
+        // Eq. 3: effort, goal difficulty and initial expectation.
+        c.effort[i] = static_cast<std::uint8_t>(
+            std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + Rng::unit(w[2][q])), 0.0, 1.0)));
+        c.difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + Rng::unit(w[3][q])));
+        c.expectation[i] = static_cast<float>(
+            std::clamp(p.initial_expectation + p.expectation_spread * (Rng::unit(w[4][q]) - 0.5), 0.0, 1.0));
+        // Eq. 4: initially adopted customers, uniformly among the initial firms.
+        const double ua = Rng::unit(w[5][q]);
+        const std::uint32_t uf = w[6][q];
+        if (ua < p.initial_adopted) {
+          auto f = static_cast<std::uint16_t>(Rng::index(uf, initial));
+          // Eq. S6: with society.nonprofit_clients only a client starts at a grant-funded firm.
+          if (p.nonprofit_clients && !sg.nonprofit_client &&
+              strategies[firms[f].strategy]->params().grant_funded)
+            continue;
+          c.firm_prev[i] = f;
+          c.consider[static_cast<std::size_t>(i) * K] = f;
+        }
       }
     }
   });
   c.firm_next = c.firm_prev;
   if (!net.complete()) {
+    // Eq. 13 at t = 0. Row i lists j as often as row j lists i, so the count is also what the adopted
+    // customers' rows add up to: few adopters (none by default) add along their own rows only.
     c.adopted_neighbours.assign(n, 0);
-    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
-      for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-        std::uint32_t a = 0;
-        net.each_neighbour(i, [&](std::uint32_t j) { a += c.firm_prev[j] != kNoFirm; });
-        c.adopted_neighbours[i] = a;
-      }
-    });
+    std::vector<std::uint32_t> adopters;
+    for (std::uint32_t i = 0; i < n && adopters.size() <= n / 8; ++i)
+      if (c.firm_prev[i] != kNoFirm) adopters.push_back(i);
+    if (adopters.size() <= n / 8) {
+      std::uint32_t* count = c.adopted_neighbours.data();
+      for (const std::uint32_t i : adopters) net.each_neighbour(i, [count](std::uint32_t j) { ++count[j]; });
+    } else {
+      tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
+        for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+          std::uint32_t a = 0;
+          net.each_neighbour(i, [&](std::uint32_t j) { a += c.firm_prev[j] != kNoFirm; });
+          c.adopted_neighbours[i] = a;
+        }
+      });
+    }
   }
   c.voice_next = c.voice_prev;
 }
