@@ -147,28 +147,73 @@ void Network::encode(const EdgeList& edges, HugeVector<std::uint32_t>& placed, C
     each_entry(i, [&](std::uint32_t j) { row[m++] = j; });
     sort_row(row, m);
   };
+  // Near entries of row i (sorted) as deltas, far ones as escapes numbered in row order within the block
+  // (slot), far(j) being called for each far one.
+  auto encode_row = [&](auto& p, std::uint32_t i, const std::uint32_t* row, std::uint32_t& slot, auto&& far) {
+    using P = std::remove_cvref_t<decltype(p)>;
+    using T = typename decltype(p.cols)::value_type;
+    T* cols = p.cols.data() + off[i];
+    for (std::uint32_t k = 0, degree = off[i + 1] - off[i]; k < degree; ++k) {
+      const std::int64_t d = std::int64_t{row[k]} - i;
+      if (d >= -P::kNear && d < P::kNear) {
+        cols[k] = static_cast<T>(d);
+      } else {
+        cols[k] = static_cast<T>(static_cast<int>(slot++) - 2 * P::kNear);
+        far(row[k]);
+      }
+    }
+  };
+  // Rows [i0, i1) (whole blocks of P) sorted and encoded as P.
+  auto fill_rows = [&](auto& p, std::uint32_t i0, std::uint32_t i1, std::vector<std::uint32_t>& row,
+                       auto&& far, auto&& sorted) {
+    using P = std::remove_cvref_t<decltype(p)>;
+    std::uint32_t slot = 0;
+    for (std::uint32_t i = i0; i < i1; ++i) {
+      if ((i & ((1u << P::kBlockShift) - 1)) == 0) slot = 0;
+      const std::uint32_t degree = off[i + 1] - off[i];
+      if (row.size() < degree) row.resize(degree);
+      sorted_row(i, row.data());
+      sorted(i, row.data(), degree);
+      encode_row(p, i, row.data(), slot, far);
+    }
+  };
   layout_ = Columns::Wide;
   if (columns != Columns::Wide) {
-    // Far entries per 16 customers for both packed layouts (each group writes its own counts); a count
-    // does not depend on the order of the row.
+    // One pass sorts the rows into the layout tried first (Packed16 if asked for, else Packed8), its far
+    // entries listed per chunk of kEdgeGrain customers, and counts the far entries of both packed layouts
+    // per 16 customers; the layout chosen from the counts is nearly always the one tried.
+    const bool first16 = columns == Columns::Packed16;
     const std::size_t groups = (std::size_t{n} + (1u << kCountShift) - 1) >> kCountShift;
     std::vector<std::uint32_t> far8(groups), far16(groups);
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, groups, kEdgeGrain >> kCountShift), [&](const auto& r) {
-          for (std::size_t g = r.begin(); g != r.end(); ++g) {
-            std::uint32_t c8 = 0, c16 = 0;
-            const auto i0 = static_cast<std::uint32_t>(g << kCountShift);
-            const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (g + 1) << kCountShift));
-            for (std::uint32_t i = i0; i < i1; ++i)
-              each_entry(i, [&](std::uint32_t j) {
-                const std::int64_t d = std::int64_t{j} - i;
-                c8 += d < -decltype(p8_)::kNear || d >= decltype(p8_)::kNear;
-                c16 += d < -decltype(p16_)::kNear || d >= decltype(p16_)::kNear;
-              });
-            far8[g] = c8;
-            far16[g] = c16;
-          }
-        });
+    const std::size_t chunks = (std::size_t{n} + kEdgeGrain - 1) / kEdgeGrain;
+    std::vector<std::vector<std::uint32_t>> chunk_far(chunks);
+    auto count = [&](std::uint32_t i, const std::uint32_t* row, std::uint32_t degree) {
+      std::uint32_t c8 = 0, c16 = 0;
+      for (std::uint32_t k = 0; k < degree; ++k) {
+        const std::int64_t d = std::int64_t{row[k]} - i;
+        c8 += d < -decltype(p8_)::kNear || d >= decltype(p8_)::kNear;
+        c16 += d < -decltype(p16_)::kNear || d >= decltype(p16_)::kNear;
+      }
+      far8[i >> kCountShift] += c8;
+      far16[i >> kCountShift] += c16;
+    };
+    auto try_first = [&](auto& p) {
+      p.cols.resize(offsets_[n]);
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& r) {
+        std::vector<std::uint32_t> row;
+        for (std::size_t c = r.begin(); c != r.end(); ++c) {
+          const auto i0 = static_cast<std::uint32_t>(c * kEdgeGrain);
+          const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain));
+          std::vector<std::uint32_t>& far = chunk_far[c];
+          fill_rows(
+              p, i0, i1, row, [&](std::uint32_t j) { far.push_back(j); }, count);
+        }
+      });
+    };
+    if (first16)
+      try_first(p16_);
+    else
+      try_first(p8_);
     const bool any = columns == Columns::Automatic;
     const std::size_t entries = offsets_[n];
     std::size_t best = any ? entries * sizeof(std::uint32_t) : SIZE_MAX;
@@ -182,6 +227,38 @@ void Network::encode(const EdgeList& edges, HugeVector<std::uint32_t>& placed, C
           entries * sizeof(std::int8_t) + (p8_.base.back() + p8_.base.size()) * sizeof(std::uint32_t);
       if (size < best) best = size, layout_ = Columns::Packed8;
     }
+    // The layout tried first: its far list is the chunks' lists one after the other.
+    auto join_far = [&](auto& p) {
+      std::vector<std::size_t> at(chunks + 1, 0);
+      for (std::size_t c = 0; c < chunks; ++c) at[c + 1] = at[c] + chunk_far[c].size();
+      p.far.resize(at[chunks]);
+      tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
+        std::copy(chunk_far[c].begin(), chunk_far[c].end(), p.far.begin() + at[c]);
+      });
+    };
+    if (layout_ == Columns::Packed16 && first16) join_far(p16_);
+    if (layout_ == Columns::Packed8 && !first16) join_far(p8_);
+    // Otherwise (rare: the graph does not fit the layout tried, or another is smaller) another pass.
+    auto fill = [&](auto& p) {
+      using P = std::remove_cvref_t<decltype(p)>;
+      p.cols.resize(offsets_[n]);
+      p.far.resize(p.base.back());
+      const std::size_t blocks = p.base.size() - 1;
+      tbb::parallel_for(
+          tbb::blocked_range<std::size_t>(0, blocks, kEdgeGrain >> P::kBlockShift), [&](const auto& r) {
+            std::vector<std::uint32_t> row;
+            for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
+              std::uint32_t* far = p.far.data() + p.base[blk];
+              fill_rows(
+                  p, static_cast<std::uint32_t>(blk << P::kBlockShift),
+                  static_cast<std::uint32_t>(std::min<std::size_t>(n, (blk + 1) << P::kBlockShift)), row,
+                  [&](std::uint32_t j) { *far++ = j; },
+                  [](std::uint32_t, const std::uint32_t*, std::uint32_t) {});
+            }
+          });
+    };
+    if (layout_ == Columns::Packed16 && !first16) fill(p16_);
+    if (layout_ == Columns::Packed8 && first16) fill(p8_);
   }
   if (layout_ != Columns::Packed16) p16_ = {};
   if (layout_ != Columns::Packed8) p8_ = {};
@@ -201,42 +278,7 @@ void Network::encode(const EdgeList& edges, HugeVector<std::uint32_t>& placed, C
       for (std::uint32_t i = r.begin(); i != r.end(); ++i)
         sort_row(wide_.data() + off[i], off[i + 1] - off[i]);
     });
-    return;
   }
-  // Near entries as deltas, far ones as escapes numbered in row order within the block.
-  auto fill = [&](auto& p) {
-    using P = std::remove_cvref_t<decltype(p)>;
-    using T = typename decltype(p.cols)::value_type;
-    p.cols.resize(offsets_[n]);
-    p.far.resize(p.base.back());
-    const std::size_t blocks = p.base.size() - 1;
-    tbb::parallel_for(
-        tbb::blocked_range<std::size_t>(0, blocks, kEdgeGrain >> P::kBlockShift), [&](const auto& r) {
-          std::vector<std::uint32_t> row;
-          for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
-            std::uint32_t slot = 0;
-            const auto i0 = static_cast<std::uint32_t>(blk << P::kBlockShift);
-            const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (blk + 1) << P::kBlockShift));
-            for (std::uint32_t i = i0; i < i1; ++i) {
-              const std::uint32_t degree = off[i + 1] - off[i];
-              if (row.size() < degree) row.resize(degree);
-              sorted_row(i, row.data());
-              T* cols = p.cols.data() + off[i];
-              for (std::uint32_t k = 0; k < degree; ++k) {
-                const std::int64_t d = std::int64_t{row[k]} - i;
-                if (d >= -P::kNear && d < P::kNear) {
-                  cols[k] = static_cast<T>(d);
-                } else {
-                  cols[k] = static_cast<T>(static_cast<int>(slot) - 2 * P::kNear);
-                  p.far[p.base[blk] + slot++] = row[k];
-                }
-              }
-            }
-          }
-        });
-  };
-  if (layout_ == Columns::Packed16) fill(p16_);
-  if (layout_ == Columns::Packed8) fill(p8_);
 }
 
 std::vector<std::uint32_t> Network::columns() const {
