@@ -11,12 +11,24 @@
 
 namespace missionsim {
 
-// Edges as the generators list them: edge e joins a[e] and b[e]. A generator that lists `run` edges per
-// customer, customer after customer (Watts-Strogatz), leaves `a` empty: edge e leaves customer e / run,
-// and b[i run, (i + 1) run) are already entries of row i.
+namespace {
+
+// A Watts-Strogatz edge (i, j) that does not end at its ring end (i + j) mod n.
+struct OffRing {
+  std::uint32_t i, ring, t;  // t: where it ends instead
+};
+
+}  // namespace
+
+// Edges as the generators list them: edge e joins a[e] and b[e]. Watts-Strogatz lists `run` edges per
+// customer, customer after customer, and leaves `a` empty: edge (i, j), j = 1 .. run, is entry
+// i run + j - 1 of b, so b[i run, (i + 1) run) are already entries of row i; those that do not end at the
+// ring end (i + j) mod n are also listed in off_ring. Row x then finds its other ring entries by looking
+// at b near x run, and only the off-ring ends need placing.
 struct Network::EdgeList {
   std::uint32_t run = 0;
   std::vector<std::uint32_t> a, b;
+  std::vector<OffRing> off_ring;
 };
 
 namespace {
@@ -75,56 +87,70 @@ bool block_bases(const std::vector<std::uint32_t>& far16, std::uint32_t n, std::
 
 }  // namespace
 
-// A counting sort by row of the entries the edge list does not hold in row order (both ends of every edge,
-// or only the second ends when the first are implicit), in parallel without atomics: the customers are cut
-// into one range per thread and each task walks every edge in order but counts and places only the entries
-// of its own rows. Leaves offsets_ the final row starts; each row's entries are placed in an order that
-// does not matter, the rows being sorted afterwards.
-HugeVector<std::uint32_t> Network::place_rows(const EdgeList& edges) {
+// The row entries that place_rows sorted by row: row i's are entries[start[i], start[i + 1]), start
+// being offsets_ when `a` is explicit (the placed entries are then the whole rows).
+struct Network::Placed {
+  HugeVector<std::uint32_t> entries;
+  HugeVector<std::uint32_t> start;  // [n + 1] when run > 0, else empty
+};
+
+// A counting sort by row of the entries the edge list does not hold in row order: both ends of every edge
+// when `a` is explicit, the off-ring ends otherwise. In parallel without atomics: the customers are cut
+// into one range per thread and each task walks every edge in order but counts and places only the
+// entries of its own rows. Leaves offsets_ the final row starts; each row's entries are placed in an order
+// that does not matter, the rows being sorted afterwards.
+Network::Placed Network::place_rows(const EdgeList& edges) {
   const std::uint32_t n = n_, run = edges.run;
   const std::uint32_t* a = edges.a.data();
   const std::uint32_t* b = edges.b.data();
-  const std::size_t m = edges.b.size();
+  const std::size_t m = run > 0 ? edges.off_ring.size() : edges.b.size();
+  const OffRing* off_ring = edges.off_ring.data();
+  Placed placed;
   offsets_.assign(std::size_t{n} + 1, 0);
-  // next[i] = offsets_[i + 1]: first the number of row i's placed entries, then (after the scan) where
-  // row i's next one goes, and at the end where row i + 1's placed entries start.
-  std::uint32_t* next = offsets_.data() + 1;
+  if (run > 0) placed.start.assign(std::size_t{n} + 1, 0);
+  // next[i] = start[i + 1]: first the number of row i's placed entries, then (after the scan) where row
+  // i's next one goes, and at the end where row i + 1's placed entries start. With run > 0, lost[i] =
+  // offsets_[i + 1] counts the ring entries row i lacks until the scan.
+  std::uint32_t* next = (run > 0 ? placed.start.data() : offsets_.data()) + 1;
+  std::uint32_t* lost = offsets_.data() + 1;
   each_part(n, [&](std::uint32_t lo, std::uint32_t width) {
-    if (width == n) {  // one thread: the plain loops
-      if (run == 0)
-        for (std::size_t e = 0; e < m; ++e) ++next[a[e]];
-      for (std::size_t e = 0; e < m; ++e) ++next[b[e]];
+    const bool all = width == n;  // one thread: no range tests
+    if (run > 0) {
+      for (std::size_t e = 0; e < m; ++e) {
+        const OffRing& r = off_ring[e];
+        if (all || r.t - lo < width) ++next[r.t];
+        if (all || r.ring - lo < width) ++lost[r.ring];
+      }
       return;
     }
-    if (run == 0)
-      for (std::size_t e = 0; e < m; ++e)
-        if (a[e] - lo < width) ++next[a[e]];
-    for (std::size_t e = 0; e < m; ++e)
-      if (b[e] - lo < width) ++next[b[e]];
+    for (std::size_t e = 0; e < m; ++e) {
+      if (all || a[e] - lo < width) ++next[a[e]];
+      if (all || b[e] - lo < width) ++next[b[e]];
+    }
   });
-  std::uint32_t placed_entries = 0;
+  std::uint32_t placed_entries = 0, entries = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint32_t count = next[i];
     next[i] = placed_entries;
     placed_entries += count;
+    if (run > 0) lost[i] = entries += 2 * run - lost[i] + count;  // its run, its ring entries, the placed
   }
-  HugeVector<std::uint32_t> placed(placed_entries);
-  std::uint32_t* out = placed.data();
+  placed.entries.resize(placed_entries);
+  std::uint32_t* out = placed.entries.data();
   each_part(n, [&](std::uint32_t lo, std::uint32_t width) {
-    if (run == 0) {
+    const bool all = width == n;
+    if (run > 0) {
       for (std::size_t e = 0; e < m; ++e) {
-        if (width == n || a[e] - lo < width) out[next[a[e]]++] = b[e];
-        if (width == n || b[e] - lo < width) out[next[b[e]]++] = a[e];
+        const OffRing& r = off_ring[e];
+        if (all || r.t - lo < width) out[next[r.t]++] = r.i;
       }
       return;
     }
-    std::size_t e = 0;
-    for (std::uint32_t i = 0; i < n; ++i)
-      for (std::uint32_t k = 0; k < run; ++k, ++e)
-        if (width == n || b[e] - lo < width) out[next[b[e]]++] = i;
+    for (std::size_t e = 0; e < m; ++e) {
+      if (all || a[e] - lo < width) out[next[a[e]]++] = b[e];
+      if (all || b[e] - lo < width) out[next[b[e]]++] = a[e];
+    }
   });
-  if (run > 0)  // each row also holds its run of b
-    for (std::uint32_t i = 1; i <= n; ++i) offsets_[i] += i * run;
   return placed;
 }
 
@@ -132,15 +158,21 @@ HugeVector<std::uint32_t> Network::place_rows(const EdgeList& edges) {
 // one asked for if it holds the graph. Row i's entries, unsorted, are its placed entries then its run of
 // b; in parallel by blocks of rows, each writing only its own entries (and its own part of far), so the
 // result does not depend on the threads.
-void Network::encode(const EdgeList& edges, HugeVector<std::uint32_t>& placed, Columns columns) {
+void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
   const std::uint32_t n = n_, run = edges.run;
   const std::uint32_t* b = edges.b.data();
-  const std::uint32_t* in = placed.data();
+  const std::uint32_t* in = placed.entries.data();
   const std::uint32_t* off = offsets_.data();
-  auto each_entry = [&](std::uint32_t i, auto&& f) {
-    const std::size_t r0 = std::size_t{i} * run;
-    for (std::size_t e = off[i] - r0, end = off[i + 1] - r0 - run; e < end; ++e) f(in[e]);
-    for (std::size_t e = r0; e < r0 + run; ++e) f(b[e]);
+  const std::uint32_t* start = run > 0 ? placed.start.data() : off;
+  // Row x's entries, nearly ascending: its ring entries i = x - j (mod n), those of the edges (i, j) that
+  // end at x, from b near x run; its placed entries; its run of b.
+  auto each_entry = [&](std::uint32_t x, auto&& f) {
+    for (std::uint32_t j = run; j >= 1; --j) {
+      const std::uint32_t i = x >= j ? x - j : x + (n - j);
+      if (b[std::size_t{i} * run + j - 1] == x) f(i);
+    }
+    for (std::size_t e = start[x]; e < start[x + 1]; ++e) f(in[e]);
+    for (std::size_t e = std::size_t{x} * run; e < std::size_t{x + 1} * run; ++e) f(b[e]);
   };
   auto sorted_row = [&](std::uint32_t i, std::uint32_t* row) {
     std::size_t m = 0;
@@ -264,7 +296,7 @@ void Network::encode(const EdgeList& edges, HugeVector<std::uint32_t>& placed, C
   if (layout_ != Columns::Packed8) p8_ = {};
   if (layout_ == Columns::Wide) {
     if (run == 0) {  // the placed entries are the whole rows
-      wide_.swap(placed);
+      wide_.swap(placed.entries);
     } else {
       wide_.resize(offsets_[n]);
       tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
@@ -299,35 +331,47 @@ namespace {
 using Edges = std::vector<std::uint32_t>;
 
 void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, const Rng& rng,
-                    std::vector<std::uint32_t>& b) {
+                    std::vector<std::uint32_t>& b, std::vector<OffRing>& off_ring) {
   // Ring lattice with k/2 neighbours on each side; each edge's far end is
   // rewired to a uniform random node with probability `rewire` (Watts & Strogatz 1998). Eq. 5.
-  // Edge (i, j) is entry i * half + j - 1 and its draw is addressed by (i, j): filled in parallel, the
-  // draws of a run of customers for one j at a time (Rng::words_run: the same words as Rng::words).
+  // Edge (i, j) is entry i * half + j - 1 and its draw is addressed by (i, j): filled in parallel by
+  // chunks of kEdgeGrain customers, the draws of a run of customers for one j at a time
+  // (Rng::words_run: the same words as Rng::words).
   const std::uint32_t half = std::max<std::uint32_t>(1, k / 2);
   b.resize(static_cast<std::size_t>(n) * half);
   const std::uint64_t rewired = Rng::unit_bound(p.rewire);  // w < rewired <=> Rng::unit(w) < p.rewire
-  tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
+  const std::size_t chunks = (std::size_t{n} + kEdgeGrain - 1) / kEdgeGrain;
+  std::vector<std::vector<OffRing>> chunk_off_ring(chunks);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& r) {
     constexpr std::uint32_t kRun = 256;
     std::uint32_t w[4][kRun];
-    for (std::uint32_t i0 = r.begin(), m = 0; i0 < r.end(); i0 += m) {
-      m = std::min(kRun, r.end() - i0);
-      for (std::uint32_t j = 1; j <= half; ++j) {
-        rng.words_run(Purpose::Network, i0, j, 0, m, {{w[0], w[1], w[2], w[3]}});
-        std::uint32_t* out = b.data() + static_cast<std::size_t>(i0) * half + j - 1;
-        for (std::uint32_t q = 0; q < m; ++q) {
-          const std::uint32_t i = i0 + q;
-          const std::uint64_t ring = std::uint64_t{i} + j;  // (i + j) mod n: j <= half < n
-          auto t = static_cast<std::uint32_t>(ring < n ? ring : ring - n);
-          if (w[0][q] < rewired) {
-            const std::uint32_t c = Rng::index(w[1][q], n - 1);
-            t = c < i ? c : c + 1;  // never a self-loop
+    for (std::size_t c = r.begin(); c != r.end(); ++c) {
+      const auto end = static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain));
+      for (auto i0 = static_cast<std::uint32_t>(c * kEdgeGrain), m = 0u; i0 < end; i0 += m) {
+        m = std::min(kRun, end - i0);
+        for (std::uint32_t j = 1; j <= half; ++j) {
+          rng.words_run(Purpose::Network, i0, j, 0, m, {{w[0], w[1], w[2], w[3]}});
+          std::uint32_t* out = b.data() + static_cast<std::size_t>(i0) * half + j - 1;
+          for (std::uint32_t q = 0; q < m; ++q) {
+            const std::uint32_t i = i0 + q;
+            const std::uint64_t end_j = std::uint64_t{i} + j;  // (i + j) mod n: j <= half < n
+            const auto ring = static_cast<std::uint32_t>(end_j < n ? end_j : end_j - n);
+            std::uint32_t t = ring;
+            if (w[0][q] < rewired) {
+              const std::uint32_t other = Rng::index(w[1][q], n - 1);
+              t = other < i ? other : other + 1;  // never a self-loop
+              if (t != ring) chunk_off_ring[c].push_back({i, ring, t});
+            }
+            out[static_cast<std::size_t>(q) * half] = t;
           }
-          out[static_cast<std::size_t>(q) * half] = t;
         }
       }
     }
   });
+  std::size_t total = 0;
+  for (const auto& list : chunk_off_ring) total += list.size();
+  off_ring.reserve(total);
+  for (const auto& list : chunk_off_ring) off_ring.insert(off_ring.end(), list.begin(), list.end());
 }
 
 void erdos_renyi(std::uint32_t n, std::uint32_t k, const Rng& rng, Edges& a, Edges& b) {
@@ -396,7 +440,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, 
   switch (p.kind) {
     case NetworkKind::WattsStrogatz:
       edges.run = std::max<std::uint32_t>(1, k / 2);
-      watts_strogatz(p, n, k, rng, edges.b);
+      watts_strogatz(p, n, k, rng, edges.b, edges.off_ring);
       break;
     case NetworkKind::ErdosRenyi:
       erdos_renyi(n, k, rng, edges.a, edges.b);
@@ -409,8 +453,9 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, 
   }
   Network net;
   net.n_ = n;
-  HugeVector<std::uint32_t> placed = net.place_rows(edges);
+  Placed placed = net.place_rows(edges);
   std::vector<std::uint32_t>().swap(edges.a);  // the edge lists go before the columns are made, unless
+  std::vector<OffRing>().swap(edges.off_ring);
   if (edges.run == 0) std::vector<std::uint32_t>().swap(edges.b);  // b holds entries of the rows
   net.encode(edges, placed, columns);
   return net;
