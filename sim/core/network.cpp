@@ -155,9 +155,8 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
 }
 
 // Sorts every row into the smallest layout that holds the graph (if smaller than the wide one), or the
-// one asked for if it holds the graph. Row i's entries, unsorted, are its placed entries then its run of
-// b; in parallel by blocks of rows, each writing only its own entries (and its own part of far), so the
-// result does not depend on the threads.
+// one asked for if it holds the graph. In parallel by chunks or blocks of rows, each writing only its own
+// entries (and its own part of far), so the result does not depend on the threads.
 void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
   const std::uint32_t n = n_, run = edges.run;
   const std::uint32_t* b = edges.b.data();
@@ -174,13 +173,37 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
     for (std::size_t e = start[x]; e < start[x + 1]; ++e) f(in[e]);
     for (std::size_t e = std::size_t{x} * run; e < std::size_t{x + 1} * run; ++e) f(b[e]);
   };
-  auto sorted_row = [&](std::uint32_t i, std::uint32_t* row) {
+  auto sorted_row = [&](std::uint32_t x, std::uint32_t* row) {
     std::size_t m = 0;
-    each_entry(i, [&](std::uint32_t j) { row[m++] = j; });
-    sort_row(row, m);
+    if (run == 0 || x < run || x >= n - run) {  // listed edges, or a ring that wraps around here
+      each_entry(x, [&](std::uint32_t j) { row[m++] = j; });
+      return sort_row(row, m);
+    }
+    // The ring entries present, x - run .. x - 1 and x + 1 .. x + run, come in order; the few others
+    // (placed, or this row's own edges off the ring) are inserted.
+    const std::uint32_t* own = b + std::size_t{x} * run;
+    for (std::uint32_t j = run; j >= 1; --j)
+      if (b[std::size_t{x - j} * run + j - 1] == x) row[m++] = x - j;
+    for (std::uint32_t j = 1; j <= run; ++j)
+      if (own[j - 1] == x + j) row[m++] = x + j;
+    const std::size_t degree = off[x + 1] - off[x];
+    if (degree - m > 8) {  // many: all sorted
+      for (std::size_t e = start[x]; e < start[x + 1]; ++e) row[m++] = in[e];
+      for (std::uint32_t j = 1; j <= run; ++j)
+        if (own[j - 1] != x + j) row[m++] = own[j - 1];
+      return sort_row(row, m);
+    }
+    auto insert = [&](std::uint32_t v) {
+      std::size_t h = m++;
+      for (; h > 0 && row[h - 1] > v; --h) row[h] = row[h - 1];
+      row[h] = v;
+    };
+    for (std::size_t e = start[x]; e < start[x + 1]; ++e) insert(in[e]);
+    for (std::uint32_t j = 1; j <= run; ++j)
+      if (own[j - 1] != x + j) insert(own[j - 1]);
   };
   // Near entries of row i (sorted) as deltas, far ones as escapes numbered in row order within the block
-  // (slot), far(j) being called for each far one.
+  // (slot), far(i, j) being called for each far one.
   auto encode_row = [&](auto& p, std::uint32_t i, const std::uint32_t* row, std::uint32_t& slot, auto&& far) {
     using P = std::remove_cvref_t<decltype(p)>;
     using T = typename decltype(p.cols)::value_type;
@@ -191,13 +214,13 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
         cols[k] = static_cast<T>(d);
       } else {
         cols[k] = static_cast<T>(static_cast<int>(slot++) - 2 * P::kNear);
-        far(row[k]);
+        far(i, row[k]);
       }
     }
   };
   // Rows [i0, i1) (whole blocks of P) sorted and encoded as P.
   auto fill_rows = [&](auto& p, std::uint32_t i0, std::uint32_t i1, std::vector<std::uint32_t>& row,
-                       auto&& far, auto&& sorted) {
+                       auto&& far) {
     using P = std::remove_cvref_t<decltype(p)>;
     std::uint32_t slot = 0;
     for (std::uint32_t i = i0; i < i1; ++i) {
@@ -205,29 +228,24 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
       const std::uint32_t degree = off[i + 1] - off[i];
       if (row.size() < degree) row.resize(degree);
       sorted_row(i, row.data());
-      sorted(i, row.data(), degree);
       encode_row(p, i, row.data(), slot, far);
     }
   };
   layout_ = Columns::Wide;
   if (columns != Columns::Wide) {
     // One pass sorts the rows into the layout tried first (Packed16 if asked for, else Packed8), its far
-    // entries listed per chunk of kEdgeGrain customers, and counts the far entries of both packed layouts
-    // per 16 customers; the layout chosen from the counts is nearly always the one tried.
+    // entries listed per chunk of kEdgeGrain customers, and counts the far entries of the layouts that
+    // may be chosen per 16 customers; the layout chosen from the counts is nearly always the one tried.
     const bool first16 = columns == Columns::Packed16;
     const std::size_t groups = (std::size_t{n} + (1u << kCountShift) - 1) >> kCountShift;
     std::vector<std::uint32_t> far8(groups), far16(groups);
     const std::size_t chunks = (std::size_t{n} + kEdgeGrain - 1) / kEdgeGrain;
     std::vector<std::vector<std::uint32_t>> chunk_far(chunks);
-    auto count = [&](std::uint32_t i, const std::uint32_t* row, std::uint32_t degree) {
-      std::uint32_t c8 = 0, c16 = 0;
-      for (std::uint32_t k = 0; k < degree; ++k) {
-        const std::int64_t d = std::int64_t{row[k]} - i;
-        c8 += d < -decltype(p8_)::kNear || d >= decltype(p8_)::kNear;
-        c16 += d < -decltype(p16_)::kNear || d >= decltype(p16_)::kNear;
-      }
-      far8[i >> kCountShift] += c8;
-      far16[i >> kCountShift] += c16;
+    // The far entries of the layout tried are counted as they are listed; trying Packed8 (Packed16 is
+    // not asked for), those are the ones that may be far for Packed16 too.
+    auto far_from = [](std::uint32_t i, std::uint32_t j, std::int64_t near) {
+      const std::int64_t d = std::int64_t{j} - i;
+      return d < -near || d >= near;
     };
     auto try_first = [&](auto& p) {
       p.cols.resize(offsets_[n]);
@@ -237,8 +255,16 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
           const auto i0 = static_cast<std::uint32_t>(c * kEdgeGrain);
           const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain));
           std::vector<std::uint32_t>& far = chunk_far[c];
-          fill_rows(
-              p, i0, i1, row, [&](std::uint32_t j) { far.push_back(j); }, count);
+          auto listed = [&](std::uint32_t i, std::uint32_t j) {
+            far.push_back(j);
+            if (first16) {
+              ++far16[i >> kCountShift];
+            } else {
+              ++far8[i >> kCountShift];
+              far16[i >> kCountShift] += far_from(i, j, decltype(p16_)::kNear);
+            }
+          };
+          fill_rows(p, i0, i1, row, listed);
         }
       });
     };
@@ -281,11 +307,9 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
             std::vector<std::uint32_t> row;
             for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
               std::uint32_t* far = p.far.data() + p.base[blk];
-              fill_rows(
-                  p, static_cast<std::uint32_t>(blk << P::kBlockShift),
-                  static_cast<std::uint32_t>(std::min<std::size_t>(n, (blk + 1) << P::kBlockShift)), row,
-                  [&](std::uint32_t j) { *far++ = j; },
-                  [](std::uint32_t, const std::uint32_t*, std::uint32_t) {});
+              fill_rows(p, static_cast<std::uint32_t>(blk << P::kBlockShift),
+                        static_cast<std::uint32_t>(std::min<std::size_t>(n, (blk + 1) << P::kBlockShift)),
+                        row, [&](std::uint32_t, std::uint32_t j) { *far++ = j; });
             }
           });
     };
