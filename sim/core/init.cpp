@@ -90,10 +90,19 @@ Simulation::Impl::Impl(const Params& params, StrategyFactory factory)
   info.segment_population.assign(p.segments.size(), 0);
   info.segment_values_population.assign(p.segments.size(), 0);
   for (const auto& s : p.segments) info.segment_names.push_back(s.name);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const std::size_t g = c.traits[i] & draw::kSegmentMask;
-    ++info.segment_population[g];
-    if (c.traits[i] & draw::kValuesDriven) ++info.segment_values_population[g];
+  {  // counted per traits byte first, in four interleaved tables (no chain of increments of one counter)
+    std::vector<std::int64_t> per_traits(4 * 256, 0);
+    std::uint32_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (std::uint32_t q = 0; q < 4; ++q) ++per_traits[q * 256 + c.traits[i + q]];
+    for (; i < n; ++i) ++per_traits[c.traits[i]];
+    for (std::uint32_t v = 0; v < 4 * 256; ++v) {
+      if (per_traits[v] == 0) continue;  // (segments beyond the scenario's never occur)
+      const std::uint32_t traits = v & 255;
+      const std::size_t g = traits & draw::kSegmentMask;
+      info.segment_population[g] += per_traits[v];
+      if (traits & draw::kValuesDriven) info.segment_values_population[g] += per_traits[v];
+    }
   }
 
   // Eq. 27: the era weight at t = 0; Eq. 27a: the weight customers put on success.
@@ -164,6 +173,18 @@ void Simulation::Impl::resolve_firms_and_events() {
     info.firm_strategies.push_back(firms[f].strategy >= 0 ? strategies[firms[f].strategy]->name() : "");
 }
 
+namespace {
+
+// std::lround(v) for v <= 255: v - trunc(v) is exact, so the rounding half away from zero is one
+// comparison (NaN and negative v, which a validated scenario never gives, go to std::lround).
+std::uint8_t effort_byte(double v) {
+  if (!(v >= 0)) return static_cast<std::uint8_t>(std::lround(v));
+  const auto whole = static_cast<std::uint32_t>(v);
+  return static_cast<std::uint8_t>(whole + (v - whole >= 0.5));
+}
+
+}  // namespace
+
 // Eq. 2-4: customer traits, expectations and initial adoption (docs/MODEL.md 5.2).
 void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
   const double acc = seg_cum.back();
@@ -202,8 +223,7 @@ void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
         const bool values_driven = Rng::unit(w[1][q]) < sg.values_share;
         c.traits[i] = static_cast<std::uint8_t>(seg | (values_driven ? draw::kValuesDriven : 0));
         // Eq. 3: effort, goal difficulty and initial expectation.
-        c.effort[i] = static_cast<std::uint8_t>(
-            std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + Rng::unit(w[2][q])), 0.0, 1.0)));
+        c.effort[i] = effort_byte(255.0 * std::clamp(sg.effort_mean * (0.5 + Rng::unit(w[2][q])), 0.0, 1.0));
         c.difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + Rng::unit(w[3][q])));
         c.expectation[i] = static_cast<float>(
             std::clamp(p.initial_expectation + p.expectation_spread * (Rng::unit(w[4][q]) - 0.5), 0.0, 1.0));
