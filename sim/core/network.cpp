@@ -23,12 +23,12 @@ struct OffRing {
 // Edges as the generators list them: edge e joins a[e] and b[e]. Watts-Strogatz lists `run` edges per
 // customer, customer after customer, and leaves `a` empty: edge (i, j), j = 1 .. run, is entry
 // i run + j - 1 of b, so b[i run, (i + 1) run) are already entries of row i; those that do not end at the
-// ring end (i + j) mod n are also listed in off_ring. Row x then finds its other ring entries by looking
-// at b near x run, and only the off-ring ends need placing.
+// ring end (i + j) mod n are also listed in off_ring (per chunk of kEdgeGrain customers). Row x then finds
+// its other ring entries by looking at b near x run, and only the off-ring ends need placing.
 struct Network::EdgeList {
   std::uint32_t run = 0;
   HugeVector<std::uint32_t> a, b;  // on huge pages: fewer page faults (and zeroed pages) than malloc's
-  HugeVector<OffRing> off_ring;
+  std::vector<std::vector<OffRing>> off_ring;  // [chunk]
 };
 
 namespace {
@@ -103,8 +103,7 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
   const std::uint32_t n = n_, run = edges.run;
   const std::uint32_t* a = edges.a.data();
   const std::uint32_t* b = edges.b.data();
-  const std::size_t m = run > 0 ? edges.off_ring.size() : edges.b.size();
-  const OffRing* off_ring = edges.off_ring.data();
+  const std::size_t m = edges.b.size();
   Placed placed;
   offsets_.assign(std::size_t{n} + 1, 0);
   if (run > 0) placed.start.assign(std::size_t{n} + 1, 0);
@@ -116,11 +115,11 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
   each_part(n, [&](std::uint32_t lo, std::uint32_t width) {
     const bool all = width == n;  // one thread: no range tests
     if (run > 0) {
-      for (std::size_t e = 0; e < m; ++e) {
-        const OffRing& r = off_ring[e];
-        if (all || r.t - lo < width) ++next[r.t];
-        if (all || r.ring - lo < width) ++lost[r.ring];
-      }
+      for (const auto& chunk : edges.off_ring)
+        for (const OffRing& r : chunk) {
+          if (all || r.t - lo < width) ++next[r.t];
+          if (all || r.ring - lo < width) ++lost[r.ring];
+        }
       return;
     }
     for (std::size_t e = 0; e < m; ++e) {
@@ -140,10 +139,9 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
   each_part(n, [&](std::uint32_t lo, std::uint32_t width) {
     const bool all = width == n;
     if (run > 0) {
-      for (std::size_t e = 0; e < m; ++e) {
-        const OffRing& r = off_ring[e];
-        if (all || r.t - lo < width) out[next[r.t]++] = r.i;
-      }
+      for (const auto& chunk : edges.off_ring)
+        for (const OffRing& r : chunk)
+          if (all || r.t - lo < width) out[next[r.t]++] = r.i;
       return;
     }
     for (std::size_t e = 0; e < m; ++e) {
@@ -355,7 +353,7 @@ namespace {
 using Edges = HugeVector<std::uint32_t>;
 
 void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, const Rng& rng, Edges& b,
-                    HugeVector<OffRing>& off_ring) {
+                    std::vector<std::vector<OffRing>>& off_ring) {
   // Ring lattice with k/2 neighbours on each side; each edge's far end is
   // rewired to a uniform random node with probability `rewire` (Watts & Strogatz 1998). Eq. 5.
   // Edge (i, j) is entry i * half + j - 1 and its draw is addressed by (i, j): filled in parallel by
@@ -365,7 +363,7 @@ void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, co
   b.resize(static_cast<std::size_t>(n) * half);
   const std::uint64_t rewired = Rng::unit_bound(p.rewire);  // w < rewired <=> Rng::unit(w) < p.rewire
   const std::size_t chunks = (std::size_t{n} + kEdgeGrain - 1) / kEdgeGrain;
-  std::vector<std::vector<OffRing>> chunk_off_ring(chunks);
+  off_ring.resize(chunks);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& r) {
     constexpr std::uint32_t kRun = 256;
     std::uint32_t w[4][kRun];
@@ -384,7 +382,7 @@ void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, co
             if (w[0][q] < rewired) {
               const std::uint32_t other = Rng::index(w[1][q], n - 1);
               t = other < i ? other : other + 1;  // never a self-loop
-              if (t != ring) chunk_off_ring[c].push_back({i, ring, t});
+              if (t != ring) off_ring[c].push_back({i, ring, t});
             }
             out[static_cast<std::size_t>(q) * half] = t;
           }
@@ -392,10 +390,6 @@ void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, co
       }
     }
   });
-  std::size_t total = 0;
-  for (const auto& list : chunk_off_ring) total += list.size();
-  off_ring.reserve(total);
-  for (const auto& list : chunk_off_ring) off_ring.insert(off_ring.end(), list.begin(), list.end());
 }
 
 void erdos_renyi(std::uint32_t n, std::uint32_t k, const Rng& rng, Edges& a, Edges& b) {
@@ -479,7 +473,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, 
   net.n_ = n;
   Placed placed = net.place_rows(edges);
   Edges().swap(edges.a);  // the edge lists go before the columns are made, unless
-  HugeVector<OffRing>().swap(edges.off_ring);
+  std::vector<std::vector<OffRing>>().swap(edges.off_ring);
   if (edges.run == 0) Edges().swap(edges.b);  // b holds entries of the rows
   net.encode(edges, placed, columns);
   return net;
