@@ -20,14 +20,14 @@ struct OffRing {
 
 }  // namespace
 
-// Edges as the generators list them: edge e joins a[e] and b[e]. Watts-Strogatz lists `run` edges per
-// customer, customer after customer, and leaves `a` empty: edge (i, j), j = 1 .. run, is entry
-// i run + j - 1 of b, so b[i run, (i + 1) run) are already entries of row i; those that do not end at the
-// ring end (i + j) mod n are also listed in off_ring (per chunk of kEdgeGrain customers). Row x then finds
-// its other ring entries by looking at b near x run, and only the off-ring ends need placing.
+// Edges as the generators list them. Erdos-Renyi and Barabasi-Albert: edge e joins a[e] and b[e].
+// Watts-Strogatz (run > 0): customer i's edges (i, j), j = 1 .. run, each end at the ring end (i + j) mod n
+// (bit i run + j - 1 of on_ring set) or else are listed in off_ring, per chunk of kEdgeGrain customers in
+// customer order. A row then finds its ring entries from the bits; only the off-ring ends need placing.
 struct Network::EdgeList {
   std::uint32_t run = 0;
   HugeVector<std::uint32_t> a, b;  // on huge pages: fewer page faults (and zeroed pages) than malloc's
+  std::vector<std::uint64_t> on_ring;
   std::vector<std::vector<OffRing>> off_ring;  // [chunk]
 };
 
@@ -157,38 +157,57 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
 // entries (and its own part of far), so the result does not depend on the threads.
 void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
   const std::uint32_t n = n_, run = edges.run;
-  const std::uint32_t* b = edges.b.data();
+  const std::uint64_t* bits = edges.on_ring.data();
   const std::uint32_t* in = placed.entries.data();
   const std::uint32_t* off = offsets_.data();
   const std::uint32_t* start = run > 0 ? placed.start.data() : off;
-  // Row x's entries, nearly ascending: its ring entries i = x - j (mod n), those of the edges (i, j) that
-  // end at x, from b near x run; its placed entries; its run of b.
-  auto each_entry = [&](std::uint32_t x, auto&& f) {
+  const std::size_t chunks = (std::size_t{n} + kEdgeGrain - 1) / kEdgeGrain;
+  auto on_ring = [bits](std::size_t e) { return (bits[e >> 6] >> (e & 63)) & 1; };
+  // Calls f(c, i0, i1, cursor) for each chunk c of rows [i0, i1), in parallel; `cursor` starts at the
+  // chunk's off-ring edges, which the chunk's rows, read in order, take one after the other.
+  auto each_chunk = [&](auto&& f) {
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& r) {
+      for (std::size_t c = r.begin(); c != r.end(); ++c)
+        f(c, static_cast<std::uint32_t>(c * kEdgeGrain),
+          static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain)),
+          run > 0 ? edges.off_ring[c].data() : nullptr);
+    });
+  };
+  // Row x's entries, nearly ascending: its ring entries i = x - j (mod n) of the ring edges (i, j), its
+  // placed entries, the ends of its own edges.
+  auto each_entry = [&](std::uint32_t x, const OffRing*& cursor, auto&& f) {
     for (std::uint32_t j = run; j >= 1; --j) {
       const std::uint32_t i = x >= j ? x - j : x + (n - j);
-      if (b[std::size_t{i} * run + j - 1] == x) f(i);
+      if (on_ring(std::size_t{i} * run + j - 1)) f(i);
     }
     for (std::size_t e = start[x]; e < start[x + 1]; ++e) f(in[e]);
-    for (std::size_t e = std::size_t{x} * run; e < std::size_t{x + 1} * run; ++e) f(b[e]);
+    for (std::uint32_t j = 1; j <= run; ++j) {
+      if (on_ring(std::size_t{x} * run + j - 1)) {
+        const std::uint64_t end = std::uint64_t{x} + j;
+        f(static_cast<std::uint32_t>(end < n ? end : end - n));
+      } else {
+        f((cursor++)->t);
+      }
+    }
   };
-  auto sorted_row = [&](std::uint32_t x, std::uint32_t* row) {
+  auto sorted_row = [&](std::uint32_t x, const OffRing*& cursor, std::uint32_t* row) {
     std::size_t m = 0;
     if (run == 0 || x < run || x >= n - run) {  // listed edges, or a ring that wraps around here
-      each_entry(x, [&](std::uint32_t j) { row[m++] = j; });
+      each_entry(x, cursor, [&](std::uint32_t j) { row[m++] = j; });
       return sort_row(row, m);
     }
     // The ring entries present, x - run .. x - 1 and x + 1 .. x + run, come in order; the few others
     // (placed, or this row's own edges off the ring) are inserted.
-    const std::uint32_t* own = b + std::size_t{x} * run;
+    const std::size_t own = std::size_t{x} * run;
     for (std::uint32_t j = run; j >= 1; --j)
-      if (b[std::size_t{x - j} * run + j - 1] == x) row[m++] = x - j;
+      if (on_ring(own - std::size_t{j} * run + j - 1)) row[m++] = x - j;
     for (std::uint32_t j = 1; j <= run; ++j)
-      if (own[j - 1] == x + j) row[m++] = x + j;
-    const std::size_t degree = off[x + 1] - off[x];
-    if (degree - m > 8) {  // many: all sorted
+      if (on_ring(own + j - 1)) row[m++] = x + j;
+    const std::size_t ring = m, degree = off[x + 1] - off[x];
+    const std::size_t others = degree - ring, own_off = others - (start[x + 1] - start[x]);
+    if (others > 8) {  // many: all sorted
       for (std::size_t e = start[x]; e < start[x + 1]; ++e) row[m++] = in[e];
-      for (std::uint32_t j = 1; j <= run; ++j)
-        if (own[j - 1] != x + j) row[m++] = own[j - 1];
+      for (std::size_t k = 0; k < own_off; ++k) row[m++] = (cursor++)->t;
       return sort_row(row, m);
     }
     auto insert = [&](std::uint32_t v) {
@@ -197,8 +216,7 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
       row[h] = v;
     };
     for (std::size_t e = start[x]; e < start[x + 1]; ++e) insert(in[e]);
-    for (std::uint32_t j = 1; j <= run; ++j)
-      if (own[j - 1] != x + j) insert(own[j - 1]);
+    for (std::size_t k = 0; k < own_off; ++k) insert((cursor++)->t);
   };
   // Near entries of row i (sorted) as deltas, far ones as escapes numbered in row order within the block
   // (slot), far(i, j) being called for each far one.
@@ -216,16 +234,16 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
       }
     }
   };
-  // Rows [i0, i1) (whole blocks of P) sorted and encoded as P.
-  auto fill_rows = [&](auto& p, std::uint32_t i0, std::uint32_t i1, std::vector<std::uint32_t>& row,
-                       auto&& far) {
+  // The rows [i0, i1) of a chunk sorted and encoded as P.
+  auto fill_rows = [&](auto& p, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor, auto&& far) {
     using P = std::remove_cvref_t<decltype(p)>;
+    std::vector<std::uint32_t> row;
     std::uint32_t slot = 0;
     for (std::uint32_t i = i0; i < i1; ++i) {
       if ((i & ((1u << P::kBlockShift) - 1)) == 0) slot = 0;
       const std::uint32_t degree = off[i + 1] - off[i];
       if (row.size() < degree) row.resize(degree);
-      sorted_row(i, row.data());
+      sorted_row(i, cursor, row.data());
       encode_row(p, i, row.data(), slot, far);
     }
   };
@@ -237,7 +255,6 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
     const bool first16 = columns == Columns::Packed16;
     const std::size_t groups = (std::size_t{n} + (1u << kCountShift) - 1) >> kCountShift;
     std::vector<std::uint32_t> far8(groups), far16(groups);
-    const std::size_t chunks = (std::size_t{n} + kEdgeGrain - 1) / kEdgeGrain;
     std::vector<std::vector<std::uint32_t>> chunk_far(chunks);
     // The far entries of the layout tried are counted as they are listed; trying Packed8 (Packed16 is
     // not asked for), those are the ones that may be far for Packed16 too.
@@ -247,23 +264,18 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
     };
     auto try_first = [&](auto& p) {
       p.cols.resize(offsets_[n]);
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& r) {
-        std::vector<std::uint32_t> row;
-        for (std::size_t c = r.begin(); c != r.end(); ++c) {
-          const auto i0 = static_cast<std::uint32_t>(c * kEdgeGrain);
-          const auto i1 = static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain));
-          std::vector<std::uint32_t>& far = chunk_far[c];
-          auto listed = [&](std::uint32_t i, std::uint32_t j) {
-            far.push_back(j);
-            if (first16) {
-              ++far16[i >> kCountShift];
-            } else {
-              ++far8[i >> kCountShift];
-              far16[i >> kCountShift] += far_from(i, j, decltype(p16_)::kNear);
-            }
-          };
-          fill_rows(p, i0, i1, row, listed);
-        }
+      each_chunk([&](std::size_t c, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor) {
+        std::vector<std::uint32_t>& far = chunk_far[c];
+        auto listed = [&](std::uint32_t i, std::uint32_t j) {
+          far.push_back(j);
+          if (first16) {
+            ++far16[i >> kCountShift];
+          } else {
+            ++far8[i >> kCountShift];
+            far16[i >> kCountShift] += far_from(i, j, decltype(p16_)::kNear);
+          }
+        };
+        fill_rows(p, i0, i1, cursor, listed);
       });
     };
     if (first16)
@@ -294,22 +306,16 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
     };
     if (layout_ == Columns::Packed16 && first16) join_far(p16_);
     if (layout_ == Columns::Packed8 && !first16) join_far(p8_);
-    // Otherwise (rare: the graph does not fit the layout tried, or another is smaller) another pass.
+    // Otherwise (rare: the graph does not fit the layout tried, or another is smaller) another pass; a
+    // chunk's far entries start at its first block's (a chunk is whole blocks).
     auto fill = [&](auto& p) {
       using P = std::remove_cvref_t<decltype(p)>;
       p.cols.resize(offsets_[n]);
       p.far.resize(p.base.back());
-      const std::size_t blocks = p.base.size() - 1;
-      tbb::parallel_for(
-          tbb::blocked_range<std::size_t>(0, blocks, kEdgeGrain >> P::kBlockShift), [&](const auto& r) {
-            std::vector<std::uint32_t> row;
-            for (std::size_t blk = r.begin(); blk != r.end(); ++blk) {
-              std::uint32_t* far = p.far.data() + p.base[blk];
-              fill_rows(p, static_cast<std::uint32_t>(blk << P::kBlockShift),
-                        static_cast<std::uint32_t>(std::min<std::size_t>(n, (blk + 1) << P::kBlockShift)),
-                        row, [&](std::uint32_t, std::uint32_t j) { *far++ = j; });
-            }
-          });
+      each_chunk([&](std::size_t, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor) {
+        std::uint32_t* far = p.far.data() + p.base[i0 >> P::kBlockShift];
+        fill_rows(p, i0, i1, cursor, [&](std::uint32_t, std::uint32_t j) { *far++ = j; });
+      });
     };
     if (layout_ == Columns::Packed16 && !first16) fill(p16_);
     if (layout_ == Columns::Packed8 && first16) fill(p8_);
@@ -317,20 +323,18 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
   if (layout_ != Columns::Packed16) p16_ = {};
   if (layout_ != Columns::Packed8) p8_ = {};
   if (layout_ == Columns::Wide) {
-    if (run == 0) {  // the placed entries are the whole rows
+    if (run == 0)  // the placed entries are the whole rows
       wide_.swap(placed.entries);
-    } else {
+    else
       wide_.resize(offsets_[n]);
-      tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
-        for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+    each_chunk([&](std::size_t, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor) {
+      for (std::uint32_t i = i0; i < i1; ++i) {
+        if (run > 0) {
           std::size_t e = off[i];
-          each_entry(i, [&](std::uint32_t j) { wide_[e++] = j; });
+          each_entry(i, cursor, [&](std::uint32_t j) { wide_[e++] = j; });
         }
-      });
-    }
-    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kEdgeGrain), [&](const auto& r) {
-      for (std::uint32_t i = r.begin(); i != r.end(); ++i)
         sort_row(wide_.data() + off[i], off[i + 1] - off[i]);
+      }
     });
   }
 }
@@ -352,39 +356,47 @@ namespace {
 
 using Edges = HugeVector<std::uint32_t>;
 
-void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, const Rng& rng, Edges& b,
-                    std::vector<std::vector<OffRing>>& off_ring) {
+void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, const Rng& rng,
+                    std::vector<std::uint64_t>& on_ring, std::vector<std::vector<OffRing>>& off_ring) {
   // Ring lattice with k/2 neighbours on each side; each edge's far end is
   // rewired to a uniform random node with probability `rewire` (Watts & Strogatz 1998). Eq. 5.
-  // Edge (i, j) is entry i * half + j - 1 and its draw is addressed by (i, j): filled in parallel by
-  // chunks of kEdgeGrain customers, the draws of a run of customers for one j at a time
-  // (Rng::words_run: the same words as Rng::words).
+  // Edge (i, j)'s draw is addressed by (i, j): made in parallel by chunks of kEdgeGrain customers (a
+  // whole number of words of on_ring), for a run of customers and one j at a time (Rng::words_run: the
+  // same words as Rng::words), then read customer by customer.
   const std::uint32_t half = std::max<std::uint32_t>(1, k / 2);
-  b.resize(static_cast<std::size_t>(n) * half);
+  on_ring.assign((static_cast<std::size_t>(n) * half + 63) / 64, 0);
   const std::uint64_t rewired = Rng::unit_bound(p.rewire);  // w < rewired <=> Rng::unit(w) < p.rewire
   const std::size_t chunks = (std::size_t{n} + kEdgeGrain - 1) / kEdgeGrain;
   off_ring.resize(chunks);
+  const std::uint32_t run_of = std::clamp<std::uint32_t>(8192 / half, 16, 256);  // customers per draw run
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, chunks, 1), [&](const auto& r) {
-    constexpr std::uint32_t kRun = 256;
-    std::uint32_t w[4][kRun];
+    std::vector<std::uint32_t> w(std::size_t{half + 1} * 2 * run_of);  // words 0, 1 [j][customer]; 2, 3
+    std::uint32_t* w0 = w.data();
+    std::uint32_t* w1 = w0 + std::size_t{half} * run_of;
+    std::uint32_t* scratch = w1 + std::size_t{half} * run_of;
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
-      const auto end = static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain));
-      for (auto i0 = static_cast<std::uint32_t>(c * kEdgeGrain), m = 0u; i0 < end; i0 += m) {
-        m = std::min(kRun, end - i0);
+      const auto last = static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain));
+      for (auto i0 = static_cast<std::uint32_t>(c * kEdgeGrain), m = 0u; i0 < last; i0 += m) {
+        m = std::min(run_of, last - i0);
         for (std::uint32_t j = 1; j <= half; ++j) {
-          rng.words_run(Purpose::Network, i0, j, 0, m, {{w[0], w[1], w[2], w[3]}});
-          std::uint32_t* out = b.data() + static_cast<std::size_t>(i0) * half + j - 1;
-          for (std::uint32_t q = 0; q < m; ++q) {
-            const std::uint32_t i = i0 + q;
-            const std::uint64_t end_j = std::uint64_t{i} + j;  // (i + j) mod n: j <= half < n
-            const auto ring = static_cast<std::uint32_t>(end_j < n ? end_j : end_j - n);
+          const std::size_t at = std::size_t{j - 1} * run_of;
+          rng.words_run(Purpose::Network, i0, j, 0, m, {{w0 + at, w1 + at, scratch, scratch + run_of}});
+        }
+        for (std::uint32_t q = 0; q < m; ++q) {
+          const std::uint32_t i = i0 + q;
+          for (std::uint32_t j = 1; j <= half; ++j) {
+            const std::uint64_t end = std::uint64_t{i} + j;  // (i + j) mod n: j <= half < n
+            const auto ring = static_cast<std::uint32_t>(end < n ? end : end - n);
+            const std::size_t at = std::size_t{j - 1} * run_of + q, e = std::size_t{i} * half + j - 1;
             std::uint32_t t = ring;
-            if (w[0][q] < rewired) {
-              const std::uint32_t other = Rng::index(w[1][q], n - 1);
+            if (w0[at] < rewired) {
+              const std::uint32_t other = Rng::index(w1[at], n - 1);
               t = other < i ? other : other + 1;  // never a self-loop
-              if (t != ring) off_ring[c].push_back({i, ring, t});
             }
-            out[static_cast<std::size_t>(q) * half] = t;
+            if (t == ring)
+              on_ring[e >> 6] |= std::uint64_t{1} << (e & 63);
+            else
+              off_ring[c].push_back({i, ring, t});
           }
         }
       }
@@ -458,7 +470,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, 
   switch (p.kind) {
     case NetworkKind::WattsStrogatz:
       edges.run = std::max<std::uint32_t>(1, k / 2);
-      watts_strogatz(p, n, k, rng, edges.b, edges.off_ring);
+      watts_strogatz(p, n, k, rng, edges.on_ring, edges.off_ring);
       break;
     case NetworkKind::ErdosRenyi:
       erdos_renyi(n, k, rng, edges.a, edges.b);
@@ -472,9 +484,8 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, 
   Network net;
   net.n_ = n;
   Placed placed = net.place_rows(edges);
-  Edges().swap(edges.a);  // the edge lists go before the columns are made, unless
-  std::vector<std::vector<OffRing>>().swap(edges.off_ring);
-  if (edges.run == 0) Edges().swap(edges.b);  // b holds entries of the rows
+  Edges().swap(edges.a);  // the edge lists go before the columns are made
+  Edges().swap(edges.b);
   net.encode(edges, placed, columns);
   return net;
 }
