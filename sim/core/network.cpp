@@ -153,7 +153,7 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
 }
 
 // Sorts every row into the smallest layout that holds the graph (if smaller than the wide one), or the
-// one asked for if it holds the graph. In parallel by chunks or blocks of rows, each writing only its own
+// one asked for if it holds the graph. In parallel by chunks of kEdgeGrain rows, each writing only its own
 // entries (and its own part of far), so the result does not depend on the threads.
 void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
   const std::uint32_t n = n_, run = edges.run;
