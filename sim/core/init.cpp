@@ -90,10 +90,19 @@ Simulation::Impl::Impl(const Params& params, StrategyFactory factory)
   info.segment_population.assign(p.segments.size(), 0);
   info.segment_values_population.assign(p.segments.size(), 0);
   for (const auto& s : p.segments) info.segment_names.push_back(s.name);
-  for (std::uint32_t i = 0; i < n; ++i) {
-    const std::size_t g = c.traits[i] & draw::kSegmentMask;
-    ++info.segment_population[g];
-    if (c.traits[i] & draw::kValuesDriven) ++info.segment_values_population[g];
+  {  // counted per traits byte first, in four interleaved tables (no chain of increments of one counter)
+    std::vector<std::int64_t> per_traits(4 * 256, 0);
+    std::uint32_t i = 0;
+    for (; i + 4 <= n; i += 4)
+      for (std::uint32_t q = 0; q < 4; ++q) ++per_traits[q * 256 + c.traits[i + q]];
+    for (; i < n; ++i) ++per_traits[c.traits[i]];
+    for (std::uint32_t v = 0; v < 4 * 256; ++v) {
+      if (per_traits[v] == 0) continue;  // (segments beyond the scenario's never occur)
+      const std::uint32_t traits = v & 255;
+      const std::size_t g = traits & draw::kSegmentMask;
+      info.segment_population[g] += per_traits[v];
+      if (traits & draw::kValuesDriven) info.segment_values_population[g] += per_traits[v];
+    }
   }
 
   // Eq. 27: the era weight at t = 0; Eq. 27a: the weight customers put on success.
@@ -164,6 +173,18 @@ void Simulation::Impl::resolve_firms_and_events() {
     info.firm_strategies.push_back(firms[f].strategy >= 0 ? strategies[firms[f].strategy]->name() : "");
 }
 
+namespace {
+
+// std::lround(v) for v <= 255: v - trunc(v) is exact, so the rounding half away from zero is one
+// comparison (NaN and negative v, which a validated scenario never gives, go to std::lround).
+std::uint8_t effort_byte(double v) {
+  if (!(v >= 0)) return static_cast<std::uint8_t>(std::lround(v));
+  const auto whole = static_cast<std::uint32_t>(v);
+  return static_cast<std::uint8_t>(whole + (v - whole >= 0.5));
+}
+
+}  // namespace
+
 // Eq. 2-4: customer traits, expectations and initial adoption (docs/MODEL.md 5.2).
 void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
   const double acc = seg_cum.back();
@@ -183,46 +204,64 @@ void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
     c.success_expectation.assign(n, static_cast<float>(p.success_expectations.initial));
     c.success_weight.assign(n, static_cast<float>(mech::schedule_value(p.era, 0)));
   }
+  // Each customer's seven draws are words 0-3 of its blocks 0 and 1 (a Stream's order), made for a run of
+  // customers at a time (Rng::words_run: the same words as Rng::words).
   tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
-    for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-      Stream s(rng, Purpose::Init, i, 0);
-      // Eq. 2: segment and values-driven flag.
-      double u = s.unit() * acc;
-      std::uint8_t seg = 0;
-      while (seg + 1u < seg_cum.size() && u > seg_cum[seg]) ++seg;
-      const Segment& sg = p.segments[seg];
-      const bool values_driven = s.unit() < sg.values_share;
-      c.traits[i] = static_cast<std::uint8_t>(seg | (values_driven ? draw::kValuesDriven : 0));
-      // Eq. 3: effort, goal difficulty and initial expectation.
-      c.effort[i] = static_cast<std::uint8_t>(
-          std::lround(255.0 * std::clamp(sg.effort_mean * (0.5 + s.unit()), 0.0, 1.0)));
-      c.difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + s.unit()));
-      c.expectation[i] = static_cast<float>(
-          std::clamp(p.initial_expectation + p.expectation_spread * (s.unit() - 0.5), 0.0, 1.0));
-      // Eq. 4: initially adopted customers, uniformly among the initial firms.
-      const double ua = s.unit();
-      const std::uint32_t uf = s.word();
-      if (ua < p.initial_adopted) {
-        auto f = static_cast<std::uint16_t>(Rng::index(uf, initial));
-        // Eq. S6: with society.nonprofit_clients only a client starts at a grant-funded firm.
-        if (p.nonprofit_clients && !sg.nonprofit_client &&
-            strategies[firms[f].strategy]->params().grant_funded)
-          continue;
-        c.firm_prev[i] = f;
-        c.consider[static_cast<std::size_t>(i) * K] = f;
+    constexpr std::uint32_t kRun = 256;
+    std::uint32_t w[8][kRun];
+    for (std::uint32_t i0 = r.begin(), m = 0; i0 < r.end(); i0 += m) {
+      m = std::min(kRun, r.end() - i0);
+      rng.words_run(Purpose::Init, i0, 0, 0, m, {{w[0], w[1], w[2], w[3]}});
+      rng.words_run(Purpose::Init, i0, 0, 1, m, {{w[4], w[5], w[6], w[7]}});
+      for (std::uint32_t q = 0; q < m; ++q) {
+        const std::uint32_t i = i0 + q;
+        // Eq. 2: segment and values-driven flag.
+        double u = Rng::unit(w[0][q]) * acc;
+        std::uint8_t seg = 0;
+        while (seg + 1u < seg_cum.size() && u > seg_cum[seg]) ++seg;
+        const Segment& sg = p.segments[seg];
+        const bool values_driven = Rng::unit(w[1][q]) < sg.values_share;
+        c.traits[i] = static_cast<std::uint8_t>(seg | (values_driven ? draw::kValuesDriven : 0));
+        // Eq. 3: effort, goal difficulty and initial expectation.
+        c.effort[i] = effort_byte(255.0 * std::clamp(sg.effort_mean * (0.5 + Rng::unit(w[2][q])), 0.0, 1.0));
+        c.difficulty[i] = static_cast<float>(sg.difficulty_mean * (0.5 + Rng::unit(w[3][q])));
+        c.expectation[i] = static_cast<float>(
+            std::clamp(p.initial_expectation + p.expectation_spread * (Rng::unit(w[4][q]) - 0.5), 0.0, 1.0));
+        // Eq. 4: initially adopted customers, uniformly among the initial firms.
+        const double ua = Rng::unit(w[5][q]);
+        const std::uint32_t uf = w[6][q];
+        if (ua < p.initial_adopted) {
+          auto f = static_cast<std::uint16_t>(Rng::index(uf, initial));
+          // Eq. S6: with society.nonprofit_clients only a client starts at a grant-funded firm.
+          if (p.nonprofit_clients && !sg.nonprofit_client &&
+              strategies[firms[f].strategy]->params().grant_funded)
+            continue;
+          c.firm_prev[i] = f;
+          c.consider[static_cast<std::size_t>(i) * K] = f;
+        }
       }
     }
   });
   c.firm_next = c.firm_prev;
   if (!net.complete()) {
+    // Eq. 13 at t = 0. Row i lists j as often as row j lists i, so the count is also what the adopted
+    // customers' rows add up to: few adopters (none by default) add along their own rows only.
     c.adopted_neighbours.assign(n, 0);
-    tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
-      for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
-        std::uint32_t a = 0;
-        net.each_neighbour(i, [&](std::uint32_t j) { a += c.firm_prev[j] != kNoFirm; });
-        c.adopted_neighbours[i] = a;
-      }
-    });
+    std::vector<std::uint32_t> adopters;
+    for (std::uint32_t i = 0; i < n && adopters.size() <= n / 8; ++i)
+      if (c.firm_prev[i] != kNoFirm) adopters.push_back(i);
+    if (adopters.size() <= n / 8) {
+      std::uint32_t* count = c.adopted_neighbours.data();
+      for (const std::uint32_t i : adopters) net.each_neighbour(i, [count](std::uint32_t j) { ++count[j]; });
+    } else {
+      tbb::parallel_for(tbb::blocked_range<std::uint32_t>(0, n, kGrain), [&](const auto& r) {
+        for (std::uint32_t i = r.begin(); i != r.end(); ++i) {
+          std::uint32_t a = 0;
+          net.each_neighbour(i, [&](std::uint32_t j) { a += c.firm_prev[j] != kNoFirm; });
+          c.adopted_neighbours[i] = a;
+        }
+      });
+    }
   }
   c.voice_next = c.voice_prev;
 }

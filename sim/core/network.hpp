@@ -171,9 +171,12 @@ class Network {
   }
 
  private:
-  static Network from_edges(std::uint32_t n, const std::vector<std::uint32_t>& a,
-                            const std::vector<std::uint32_t>& b);
-  void pack(Columns columns);
+  struct EdgeList;  // the generators' edges (network.cpp)
+  struct Placed;    // row entries sorted by row (network.cpp)
+  // Set-up (network.cpp): offsets_ and the row entries the edge list does not hold in row order, by a
+  // counting sort; then every row sorted into the layout chosen.
+  Placed place_rows(const EdgeList& edges);
+  void encode(const EdgeList& edges, Placed& placed, Columns columns);
   bool complete_ = false;
   Columns layout_ = Columns::Wide;
   std::uint32_t n_ = 0;
