@@ -308,6 +308,18 @@ struct Pass {
     });
     Experienced served[kRun];
     each(holding, [&](std::uint32_t k) { served[k] = experience_of(c, first + k, prev[k]); });
+
+    // Sums over every customer, in customer order, of values final by now (reconsideration changes none
+    // of them): here, one long chain of dependent additions overlaps the reconsiderations that follow.
+    double sum_e = st.sum_expectation;
+    for (std::uint32_t k = 0; k < m; ++k) sum_e += c.expectation[first + k];
+    st.sum_expectation = sum_e;
+    if (c.success_expectation) {
+      for (std::uint32_t k = 0; k < m; ++k) {
+        st.sum_success_expectation += c.success_expectation[first + k];
+        st.sum_success_weight += c.success_weight[first + k];
+      }
+    }
     each(holding, [&](std::uint32_t k) {
       const std::uint32_t i = first + k;
       const auto [ps, vw] = weights[c.traits[i]];
@@ -316,15 +328,6 @@ struct Pass {
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) st.firm[f1].count_end += 1;
     });
-
-    // Sums over every customer, in customer order.
-    for (std::uint32_t k = 0; k < m; ++k) st.sum_expectation += c.expectation[first + k];
-    if (c.success_expectation) {
-      for (std::uint32_t k = 0; k < m; ++k) {
-        st.sum_success_expectation += c.success_expectation[first + k];
-        st.sum_success_weight += c.success_weight[first + k];
-      }
-    }
   }
 };
 
