@@ -28,7 +28,8 @@ TEST_CASE("customer run: decay_run equals the Eq. 35 decay table for every reput
   }
 }
 
-TEST_CASE("customer run: the run masks have bit k exactly where customer k passes the test", "[mechanisms][run]") {
+TEST_CASE("customer run: the run masks have bit k exactly where customer k passes the test",
+          "[mechanisms][run]") {
   // Values at and around the bounds and the sign bit, for every run length (the SIMD body and the tail).
   const std::vector<std::uint32_t> values = {0u,          1u,          2u,          0x7FFFFFFFu, 0x80000000u,
                                              0x80000001u, 0xFFFFFFFEu, 0xFFFFFFFFu, 12345u,      0xDEADBEEFu};
@@ -41,8 +42,9 @@ TEST_CASE("customer run: the run masks have bit k exactly where customer k passe
         h[k] = static_cast<std::uint16_t>((k + shift) % 3 == 0 ? 0xFFFF : w[k] & 0xFFFF);
       }
       CHECK(run_bits(m) == (m == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << m) - 1));
-      for (std::uint64_t bound : {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0x80000000u},
-                                  std::uint64_t{0x80000001u}, std::uint64_t{0xFFFFFFFFu}, std::uint64_t{1} << 32}) {
+      for (std::uint64_t bound :
+           {std::uint64_t{0}, std::uint64_t{1}, std::uint64_t{0x80000000u}, std::uint64_t{0x80000001u},
+            std::uint64_t{0xFFFFFFFFu}, std::uint64_t{1} << 32}) {
         std::uint64_t below = 0;
         for (std::uint32_t k = 0; k < m; ++k) below |= static_cast<std::uint64_t>(w[k] < bound) << k;
         INFO("m " << m << ", bound " << bound);
@@ -56,6 +58,13 @@ TEST_CASE("customer run: the run masks have bit k exactly where customer k passe
       INFO("m " << m);
       CHECK(mask_nonzero(w.data(), m) == nonzero);
       CHECK(mask_equal(h.data(), 0xFFFF, m) == none);
+      std::vector<std::uint16_t> h2(h);
+      for (std::uint32_t k = 0; k < 64; ++k)
+        if ((k * 5 + shift) % 4 == 0) h2[k] = static_cast<std::uint16_t>(h2[k] ^ (1u << (k % 16)));
+      std::uint64_t differ = 0;
+      for (std::uint32_t k = 0; k < m; ++k) differ |= static_cast<std::uint64_t>(h[k] != h2[k]) << k;
+      CHECK(mask_differ(h.data(), h2.data(), m) == differ);
+      CHECK(mask_differ(h.data(), h.data(), m) == 0);
     }
   }
 }

@@ -171,6 +171,48 @@ TEST_CASE("simulation: adopted-neighbour counts equal a recount after every step
   }
 }
 
+// record() keeps the customer counts by (segment, firm) up to date from the customers whose firm changed;
+// after every step they must equal a count over every customer, through entry, bankruptcy and switching,
+// at any thread count.
+TEST_CASE("simulation: customers by segment and firm equal a recount after every step at 1 and 2 threads",
+          "[simulation][determinism]") {
+  auto p = tiny_params(6000, 40);
+  p.segments = {Segment{}, Segment{}, Segment{}};
+  p.segments[0].share = 0.5, p.segments[1].share = 0.3, p.segments[2].share = 0.2;
+  p.segments[1].price_sensitivity = 3.0;
+  p.entry_rate = 0.3;
+  p.mechanisms.adaptation = true;
+  p.initial_cash *= 0.3;  // some firms go bankrupt and release their customers
+  for (int threads : {1, 2}) {
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    Simulation sim(p);
+    std::int64_t moved = 0, deaths = 0;
+    std::vector<std::uint16_t> before(sim.customers().firm.begin(), sim.customers().firm.end());
+    for (int t = 0; t <= p.steps; ++t) {
+      if (t > 0) sim.step();
+      const Observables& o = sim.observables();
+      const CustomerArrays a = sim.customers();
+      const std::size_t F = o.alive.size(), G = p.segments.size();
+      std::vector<std::int64_t> all(G * F, 0), values(G * F, 0);
+      for (std::size_t i = 0; i < a.firm.size(); ++i) {
+        if (a.firm[i] == 0xFFFF || !o.alive[a.firm[i]]) continue;
+        const std::size_t k = (a.traits[i] & 0x0F) * F + a.firm[i];
+        ++all[k];
+        values[k] += (a.traits[i] & 0x80) != 0;
+        moved += before[i] != a.firm[i];
+      }
+      for (std::size_t f = 0; f < F; ++f) deaths += t > 0 && !o.alive[f];
+      before.assign(a.firm.begin(), a.firm.end());
+      INFO(threads << " thread(s), step " << t);
+      REQUIRE(o.segment_customers == all);
+      REQUIRE(o.values_customers == values);
+    }
+    INFO("moved " << moved << ", firm-steps dead " << deaths);
+    CHECK(moved > 500);  // the counts had changes to follow
+    CHECK(deaths > 0);   // and dead firms
+  }
+}
+
 TEST_CASE("simulation: a different seed gives a different trajectory", "[simulation][determinism]") {
   auto p = tiny_params(2000, 10);
   const auto a = run_all(p, 2);

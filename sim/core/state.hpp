@@ -205,6 +205,10 @@ struct Simulation::Impl {
   // Customers whose adoption status changed in the last step, in customer order: listed by record()'s
   // pass over the customers, consumed by update_adopted_neighbours (phases/record.cpp, market.cpp).
   std::vector<std::uint32_t> status_changed;
+  // Customers by (values-driven, segment, firm of firm_prev; kNoFirm counted at F), as the last record()
+  // left them: record() updates them from the customers whose firm changed instead of counting every
+  // customer again. Empty until the first record().
+  std::vector<std::int64_t> firm_counts;
 
   explicit Impl(const Params& params, StrategyFactory strategy_factory = {});
   void step();
@@ -233,7 +237,7 @@ struct Simulation::Impl {
     std::vector<std::int64_t> counts;
     std::vector<std::uint32_t> changed;
   };
-  CustomerScan scan_customers() const;
+  CustomerScan scan_customers();
 
   // Helpers of the phases.
   void apply_events();

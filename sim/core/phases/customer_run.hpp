@@ -87,4 +87,19 @@ inline std::uint64_t mask_equal(const std::uint16_t* x, std::uint16_t v, std::ui
   return bits;
 }
 
+// Bit k set when a[k] != b[k].
+inline std::uint64_t mask_differ(const std::uint16_t* a, const std::uint16_t* b, std::uint32_t m) {
+  std::uint64_t same = 0;
+  std::uint32_t k = 0;
+#if defined(__SSE2__)
+  for (; k + 8 <= m; k += 8) {
+    const __m128i eq = _mm_cmpeq_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(a + k)),
+                                       _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + k)));
+    same |= static_cast<std::uint64_t>(_mm_movemask_epi8(_mm_packs_epi16(eq, eq)) & 0xFF) << k;
+  }
+#endif
+  for (; k < m; ++k) same |= static_cast<std::uint64_t>(a[k] == b[k]) << k;
+  return ~same & run_bits(m);
+}
+
 }  // namespace missionsim

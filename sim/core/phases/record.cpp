@@ -18,15 +18,14 @@ namespace missionsim {
 
 namespace {
 
-// One pass over the customers after a step: counts by (values-driven, segment, firm column) and the
-// customers whose adoption status changed (firm_prev vs firm_next), in customer order. Integer counts
-// and an ordered join: the same result for any thread count.
+// One pass over every customer (the first record()): counts by (values-driven, segment, firm of
+// firm_next, kNoFirm at F) and the customers whose adoption status changed (firm_prev vs firm_next), in
+// customer order. Integer counts and an ordered join: the same result for any thread count.
 struct ScanBody {
   const std::uint16_t* prev;
   const std::uint16_t* next;
   const std::uint8_t* traits;
   const std::uint32_t* bucket;  // [256]: traits -> first count of its (values-driven, segment) row
-  const std::uint16_t* column;  // [F + 1]: firm f -> f if alive, else F (kNoFirm is clamped to F)
   std::size_t F;
   std::size_t size;  // 2 G (F + 1): rows not values-driven, then values-driven, by segment
   bool track;        // list status changes (false on a complete network: nothing reads them)
@@ -38,18 +37,10 @@ struct ScanBody {
   std::vector<std::uint32_t> changed;
 
   ScanBody(const std::uint16_t* p, const std::uint16_t* nx, const std::uint8_t* tr, const std::uint32_t* bk,
-           const std::uint16_t* col, std::size_t f, std::size_t sz, bool tk)
-      : prev(p),
-        next(nx),
-        traits(tr),
-        bucket(bk),
-        column(col),
-        F(f),
-        size(sz),
-        track(tk),
-        counts(kLanes * sz, 0) {}
+           std::size_t f, std::size_t sz, bool tk)
+      : prev(p), next(nx), traits(tr), bucket(bk), F(f), size(sz), track(tk), counts(kLanes * sz, 0) {}
   ScanBody(const ScanBody& o, tbb::split)
-      : ScanBody(o.prev, o.next, o.traits, o.bucket, o.column, o.F, o.size, o.track) {}
+      : ScanBody(o.prev, o.next, o.traits, o.bucket, o.F, o.size, o.track) {}
 
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Locals: the counts could alias the members, which would then be reloaded every customer.
@@ -57,13 +48,12 @@ struct ScanBody {
     const std::uint16_t* const nx = next;
     const std::uint8_t* const tr = traits;
     const std::uint32_t* const bk = bucket;
-    const std::uint16_t* const col = column;
     const std::size_t nf = F;
     std::uint32_t* const acc0 = counts.data();
     std::uint32_t* const acc1 = acc0 + size;
     std::uint32_t* const acc2 = acc1 + size;
     std::uint32_t* const acc3 = acc2 + size;
-    auto key = [&](std::uint32_t i) { return bk[tr[i]] + col[std::min<std::size_t>(nx[i], nf)]; };
+    auto key = [&](std::uint32_t i) { return bk[tr[i]] + std::min<std::size_t>(nx[i], nf); };
     std::uint32_t i = r.begin();
     for (; i + kLanes <= r.end(); i += kLanes) {
       ++acc0[key(i)];
@@ -88,30 +78,86 @@ struct ScanBody {
   }
 };
 
+// The customers whose firm changed in a step (firm_prev against firm_next), in customer order: what they
+// move between the counts by (values-driven, segment, firm), and which of them changed adoption status.
+// About 1-2% of the customers, found 64 at a time (mask_differ); integer deltas and an ordered join, so
+// the same result for any thread count.
+struct ChangeBody {
+  const std::uint16_t* prev;
+  const std::uint16_t* next;
+  const std::uint8_t* traits;
+  const std::uint32_t* bucket;  // [256]: traits -> first count of its (values-driven, segment) row
+  std::size_t F;
+  std::size_t size;
+  bool track;
+  std::vector<std::int64_t> delta;
+  std::vector<std::uint32_t> changed;
+
+  ChangeBody(const std::uint16_t* p, const std::uint16_t* nx, const std::uint8_t* tr, const std::uint32_t* bk,
+             std::size_t f, std::size_t sz, bool tk)
+      : prev(p), next(nx), traits(tr), bucket(bk), F(f), size(sz), track(tk), delta(sz, 0) {}
+  ChangeBody(const ChangeBody& o, tbb::split)
+      : ChangeBody(o.prev, o.next, o.traits, o.bucket, o.F, o.size, o.track) {}
+
+  void operator()(const tbb::blocked_range<std::uint32_t>& r) {
+    const std::uint16_t* const pv = prev;
+    const std::uint16_t* const nx = next;
+    std::int64_t* const d = delta.data();
+    for (std::uint32_t i = r.begin(); i < r.end(); i += 64) {
+      const std::uint32_t m = std::min<std::uint32_t>(64, r.end() - i);
+      for (std::uint64_t bits = mask_differ(pv + i, nx + i, m); bits != 0; bits &= bits - 1) {
+        const std::uint32_t j = i + static_cast<std::uint32_t>(std::countr_zero(bits));
+        const std::uint32_t b = bucket[traits[j]];
+        d[b + std::min<std::size_t>(pv[j], F)] -= 1;
+        d[b + std::min<std::size_t>(nx[j], F)] += 1;
+        if (track && (pv[j] == kNoFirm) != (nx[j] == kNoFirm)) changed.push_back(j);
+      }
+    }
+  }
+  void join(ChangeBody& rhs) {  // rhs covers the customers after this body's
+    for (std::size_t k = 0; k < delta.size(); ++k) delta[k] += rhs.delta[k];
+    changed.insert(changed.end(), rhs.changed.begin(), rhs.changed.end());
+  }
+};
+
 }  // namespace
 
-Simulation::Impl::CustomerScan Simulation::Impl::scan_customers() const {
+Simulation::Impl::CustomerScan Simulation::Impl::scan_customers() {
   const std::size_t F = firms.size(), F1 = F + 1, G = p.segments.size(), half = G * F1;
-  std::vector<std::uint16_t> column(F1, static_cast<std::uint16_t>(F));
-  for (std::size_t fi = 0; fi < F; ++fi)
-    if (firms[fi].alive) column[fi] = static_cast<std::uint16_t>(fi);
   std::array<std::uint32_t, 256> bucket{};
   for (std::size_t t = 0; t < bucket.size(); ++t) {
     const std::size_t g = std::min<std::size_t>(t & draw::kSegmentMask, G - 1);  // traits hold g < G
     bucket[t] = static_cast<std::uint32_t>(((t & draw::kValuesDriven) ? half : 0) + g * F1);
   }
-  ScanBody body(c.firm_prev.data(), c.firm_next.data(), c.traits.data(), bucket.data(), column.data(), F,
-                2 * half, !net.complete());
-  tbb::parallel_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), body);
-  // counts [2][G][F + 1]: all customers, then the values-driven ones.
+  std::vector<std::uint32_t> changed;
+  if (firm_counts.size() == 2 * half) {
+    // firm_counts counts firm_prev (record() left it counting what is now firm_prev): move the customers
+    // whose firm changed.
+    ChangeBody body(c.firm_prev.data(), c.firm_next.data(), c.traits.data(), bucket.data(), F, 2 * half,
+                    !net.complete());
+    tbb::parallel_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), body);
+    for (std::size_t k = 0; k < firm_counts.size(); ++k) firm_counts[k] += body.delta[k];
+    changed = std::move(body.changed);
+  } else {  // the first record(): every customer is counted
+    ScanBody body(c.firm_prev.data(), c.firm_next.data(), c.traits.data(), bucket.data(), F, 2 * half,
+                  !net.complete());
+    tbb::parallel_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), body);
+    firm_counts.assign(2 * half, 0);
+    for (std::size_t l = 0; l < ScanBody::kLanes; ++l)
+      for (std::size_t k = 0; k < 2 * half; ++k) firm_counts[k] += body.counts[l * 2 * half + k];
+    changed = std::move(body.changed);
+  }
+  // counts [2][G][F + 1] by column, a firm that is not alive counted in column F: all customers, then the
+  // values-driven ones.
   std::vector<std::int64_t> counts(2 * half, 0);
-  for (std::size_t l = 0; l < ScanBody::kLanes; ++l)
-    for (std::size_t k = 0; k < half; ++k) {
-      const std::int64_t plain = body.counts[l * 2 * half + k], values = body.counts[l * 2 * half + half + k];
+  for (std::size_t g = 0; g < G; ++g)
+    for (std::size_t f = 0; f < F1; ++f) {
+      const std::size_t k = g * F1 + (f < F && firms[f].alive ? f : F);
+      const std::int64_t plain = firm_counts[g * F1 + f], values = firm_counts[half + g * F1 + f];
       counts[k] += plain + values;
       counts[half + k] += values;
     }
-  return {std::move(counts), std::move(body.changed)};
+  return {std::move(counts), std::move(changed)};
 }
 
 void Simulation::Impl::record() {
