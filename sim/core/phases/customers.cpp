@@ -160,10 +160,11 @@ struct Pass {
 
   // Asks for the cache lines of the run's own entries in the arrays its steps read or write (a run later).
   // The hardware's stream prefetchers would fetch them, but the scattered reads of rewired neighbours
-  // (prepare) keep them from running ahead: measured on bench-1m, 1 thread, stepping, 28.6 -> 33.0 M
-  // customer-steps/s, none on a ring lattice (rewire = 0). firm_prev and voice_prev are left out: their
-  // lines are the near neighbours' too, which prepare fetches anyway, and asking for them again measured
-  // slower (28.3 M).
+  // (prepare) keep them from running ahead: on bench-1m (1 thread, stepping) this and prefetch_rows' kept
+  // fetches took 27.7 to 33.7 M customer-steps/s; on a ring lattice (rewire = 0) it gains nothing
+  // (docs/PERFORMANCE.md, "Prefetching a run ahead"). firm_prev and voice_prev are left out: their lines
+  // are the near neighbours' too, which prepare fetches anyway, and asking for them as well measured no
+  // faster (30.9 against 31.4 M).
   static void prefetch_own(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m) {
     auto lines = [&](const auto* p, std::size_t per) {
       using T = std::remove_cvref_t<decltype(*p)>;
