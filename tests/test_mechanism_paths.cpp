@@ -251,3 +251,36 @@ TEST_CASE("CustomerDraws: block 1 made beforehand gives the words drawn on deman
     }
   }
 }
+
+TEST_CASE("passes_hazard: true exactly when adopt gets past its hazard test (Eq. 13, C5-C6)",
+          "[mechanisms][adoption][paths]") {
+  // The customer pass asks passes_hazard first and calls adopt only where it holds; adopt must return
+  // kNoFirm, changing nothing, everywhere else. In this market every adoption that passes the hazard
+  // finds a firm, so adopt's outcome shows the test's.
+  int passed = 0, refused = 0;
+  for (bool wom : {false, true}) {
+    for (double share : {0.0, 0.4, 1.0}) {
+      MiniMarket market;
+      market.p.bass_q = 0.45;
+      market.p_eff = 0.03;
+      market.adopted_share_complete = share;
+      market.p.wom_content.enabled = wom;
+      market.p.wom_content.referral_lift = 0.5;
+      mech::AdoptionTables t;
+      for (std::uint32_t step = 1; step <= 2000; ++step) {
+        const int heard = static_cast<int>(step % 3) - 1;
+        mech::CustomerContext c = market.ctx();
+        t.attach(c);
+        mech::CustomerDraws d(market.rng, 0, step);
+        const bool pass = mech::passes_hazard(c, 0, 1, d[draw::kHazard], heard);
+        const std::uint16_t a = mech::adopt(c, 0, 1, 0.02, 0, d, heard);
+        INFO("wom " << wom << " share " << share << " step " << step);
+        REQUIRE(pass == (a != kNoFirm));
+        (pass ? passed : refused) += 1;
+        market.consider.assign(market.consider.size(), kNoFirm);
+      }
+    }
+  }
+  CHECK(passed > 100);
+  CHECK(refused > 100);
+}

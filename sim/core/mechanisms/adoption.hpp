@@ -85,6 +85,16 @@ inline bool buys_first(const CustomerContext& c, std::uint32_t i, std::uint16_t 
   return Rng::unit(d[draw::kOutsideFirst]) * (1.0 + std::exp(z)) < 1.0;
 }
 
+// Whether non-adopter i gets past adopt's hazard test (Eq. 13, C5-C6) with this hazard word: adopt returns
+// kNoFirm, and changes nothing, for every customer for whom this is false. Without a branch on the
+// outcome, so that a caller can find the few of a run that pass before adopting them.
+inline bool passes_hazard(const CustomerContext& c, std::uint32_t i, std::uint32_t degree, std::uint32_t word,
+                          int heard) {
+  const double h = hazard_after_word_of_mouth(c.p->wom_content,
+                                              c.p_eff + c.p->bass_q * adopted_fraction(c, i, degree), heard);
+  return (c.n_live != 0) & ((heard != 0) | c.adoption_ceiling(word)) & (Rng::unit(word) < h);
+}
+
 // Eq. 13-14: a non-adopter adopts with hazard p_eff + q * fraction; it chooses among the firms it
 // knows (Eq. 31), else by marketing reach, else uniformly among live firms. Returns kNoFirm or the firm.
 // heard: what i heard in this step's conversation (+1 referral, -1 warning), for Eq. C5-C6.

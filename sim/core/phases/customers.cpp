@@ -240,6 +240,7 @@ struct Pass {
       return std::array<std::uint32_t, 4>{w[0][k], w[1][k], w[2][k], w[3][k]};
     };
     std::int8_t heard[kRun] = {};
+    std::uint64_t heard_any = 0;  // bit k: heard[k] != 0
 
     // M7, Eq. 33-34: the talkers converse with the neighbours prepare chose.
     // converse_with draws block 1 only for a talker whose neighbour has a voice and a live firm; those
@@ -262,6 +263,7 @@ struct Pass {
                                   ? mech::CustomerDraws(*c.rng, first + k, c.step, words(k), w1[k])
                                   : mech::CustomerDraws(*c.rng, first + k, c.step, words(k));
       heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, a.heard_from[k], d));
+      heard_any |= std::uint64_t{heard[k] != 0} << k;
     });
 
     // M1, Eq. 12: the customers whom marketing reaches (notice_marketing's own test, repeated there).
@@ -295,7 +297,20 @@ struct Pass {
         none |= std::uint64_t{1} << k;
       }
     });
+    // Non-adopters: adopt returns kNoFirm, changing nothing, for all but the few that pass its hazard test.
+    // Those are found first without a branch per customer: the words at or above the adoption ceiling
+    // (for those who heard nothing) by SIMD compares, then the hazard of the rest.
+    std::uint64_t adopting = 0;
+    each(none & (mask_below(w[draw::kHazard], c.adoption_ceiling.below(), m) | heard_any),
+         [&](std::uint32_t k) {
+           const bool pass = mech::passes_hazard(c, first + k, degree[k], w[draw::kHazard][k], heard[k]);
+           adopting |= std::uint64_t{pass} << k;
+         });
     each(none, [&](std::uint32_t k) {
+      c.voice_next[first + k] = 0;
+      c.firm_next[first + k] = kNoFirm;
+    });
+    each(adopting, [&](std::uint32_t k) {
       const std::uint32_t i = first + k;
       const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
