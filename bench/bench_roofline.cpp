@@ -32,6 +32,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -41,8 +42,9 @@
 #include <vector>
 
 #include "bench_scenario.hpp"
-#include "core/huge_pages.hpp"
 #include "core/draws.hpp"
+#include "core/huge_pages.hpp"
+#include "core/network.hpp"
 #include "core/philox_batch.hpp"
 #include "core/rng.hpp"
 #include "core/simulation.hpp"
@@ -112,21 +114,25 @@ double draw_run_seconds(std::uint64_t seed, std::uint32_t customers, int steps, 
 }
 
 // (b) Bytes per customer the customer pass touches in its own arrays, from the element types of state.hpp
-// (K consideration slots). Reads of a neighbour's firm_prev, voice_prev and network row are random
-// accesses to data the stream does not model; they are left out, so this is a floor.
+// (K consideration slots), and of the network's rows, which the pass reads in order, every row every step
+// (row_bytes: the columns in the layout the scenario's network is stored in, over the customers). Reads
+// of a neighbour's firm_prev and voice_prev are random accesses the stream does not model; they are left
+// out, so this is a floor.
 struct StateTraffic {
   std::size_t read_only = 0;   // read, not written
   std::size_t read_write = 0;  // read and written back
   std::size_t write_only = 0;  // written without being read
+  double network = 0;          // of read_only: the network rows' bytes per customer
 };
 
-StateTraffic state_traffic(int K) {
+StateTraffic state_traffic(int K, double network_row_bytes) {
   const Customers c;
   auto sz = [](const auto& v) { return sizeof(v[0]); };
   StateTraffic s;
   // firm_prev[i], difficulty, effort, traits, adopted_neighbours[i], the network's offsets[i] (degree).
   s.read_only = sz(c.firm_prev) + sz(c.difficulty) + sz(c.effort) + sz(c.traits) + sz(c.adopted_neighbours) +
-                sizeof(std::uint32_t);
+                sizeof(std::uint32_t) + static_cast<std::size_t>(std::lround(network_row_bytes));
+  s.network = network_row_bytes;
   // tenure, expectation, satisfaction, success, K consideration slots and K reputations.
   s.read_write = sz(c.tenure) + sz(c.expectation) + sz(c.satisfaction) + sz(c.success) +
                  static_cast<std::size_t>(K) * (sz(c.consider) + sz(c.reputation));
@@ -226,12 +232,16 @@ int main(int argc, char** argv) {
     const auto n = static_cast<std::uint32_t>(p.customers);
     const double customer_steps = static_cast<double>(n) * p.steps;
     const int K = std::clamp(p.consideration_size, 1, 8);
-    const StateTraffic traffic = state_traffic(K);
+    // The scenario's network, built as the engine builds it, for its rows' size.
+    const double row_bytes =
+        static_cast<double>(Network::build(p.network, n, Rng(p.seed)).row_bytes()) / static_cast<double>(n);
+    const StateTraffic traffic = state_traffic(K, row_bytes);
 
     const std::size_t llc = last_level_cache_bytes();
     const std::size_t stream_bytes = stream_mib > 0 ? static_cast<std::size_t>(stream_mib) << 20
                                                     : std::max(2 * llc, std::size_t{64} << 20);
-    // Touched, so that its pages are mapped; on huge pages where the kernel offers them, as the engine's arrays.
+    // Touched, so that its pages are mapped; on huge pages where the kernel offers them, as the engine's
+    // arrays.
     HugeVector<std::uint64_t> buf(stream_bytes / sizeof(std::uint64_t), 1);
 
     const std::string h5 =
@@ -298,10 +308,10 @@ int main(int argc, char** argv) {
         "           with SIMD across them (path %s), as the engine makes them\n",
         n, p.steps, philox::isa_name(philox::best_isa()));
     std::printf(
-        "state      %zu bytes per customer: %zu read, %zu read and written, %zu written (K = %d);\n"
-        "           stream buffer %.0f MiB (last-level cache %.0f MiB)\n",
-        traffic.read_only + traffic.read_write + traffic.write_only, traffic.read_only, traffic.read_write,
-        traffic.write_only, K, static_cast<double>(stream_bytes) / (1 << 20),
+        "state      %zu bytes per customer: %zu read (%.1f of them the network's rows), %zu read and\n"
+        "           written, %zu written (K = %d); stream buffer %.0f MiB (last-level cache %.0f MiB)\n",
+        traffic.read_only + traffic.read_write + traffic.write_only, traffic.read_only, traffic.network,
+        traffic.read_write, traffic.write_only, K, static_cast<double>(stream_bytes) / (1 << 20),
         static_cast<double>(llc) / (1 << 20));
     print_row("bandwidth read", summarise(read_gbs), "GB/s");
     print_row("bandwidth read+write", summarise(rw_gbs), "GB/s (bytes of the array)");

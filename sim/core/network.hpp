@@ -41,6 +41,9 @@ struct PackedColumns {
   std::size_t bytes() const {
     return cols.capacity() * sizeof(T) + (far.capacity() + base.capacity()) * sizeof(std::uint32_t);
   }
+  std::size_t used_bytes() const {
+    return cols.size() * sizeof(T) + (far.size() + base.size()) * sizeof(std::uint32_t);
+  }
 };
 
 class Network {
@@ -168,6 +171,11 @@ class Network {
   std::size_t bytes() const {
     return offsets_.capacity() * sizeof(std::uint32_t) + wide_.capacity() * sizeof(std::uint32_t) +
            p16_.bytes() + p8_.bytes();
+  }
+  // The bytes of the rows' entries in the layout held (columns, far lists and their index; not the
+  // offsets): what a pass that reads every row reads.
+  std::size_t row_bytes() const {
+    return wide_.size() * sizeof(std::uint32_t) + p16_.used_bytes() + p8_.used_bytes();
   }
 
  private:
