@@ -36,16 +36,13 @@ SCRIPT_PATH="${BASH_SOURCE[0]}"
 SCRIPT_NAME=scaling.sh
 source "$root/bench/script_options.sh"
 option() {
+  common_option "$1" "$2" && return
   case "$1" in
-    --customers) positive "$1" "$2" && customers="$2" ;;
-    --steps) positive "$1" "$2" && steps="$2" ;;
-    --repeats) positive "$1" "$2" && repeats="$2" ;;
     --threads)
       [[ "$2" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--threads needs a comma-separated list of positive integers, got '$2'"
       for t in ${2//,/ }; do positive "--threads" "$t"; done
       threads="$2"
       ;;
-    --scenario) scenario="$2" ;;
     --mode)
       [[ "$2" == "end-to-end" || "$2" == "step" ]] || die "--mode must be end-to-end or step, got '$2'"
       mode="$2"
@@ -56,14 +53,10 @@ option() {
 parse_options "--customers --steps --repeats --threads --scenario --mode --bench" "$@"
 
 cd "$root"
-[[ -f "$scenario" ]] || die "scenario '$scenario' not found (paths are relative to $root)"
+need_scenario
 if [[ -z "$bench" ]]; then
+  release_benches bench_step
   bench="build/release/bench/bench_step"
-  if [[ ! -x "$bench" ]]; then
-    echo "scaling.sh: building bench_step (cmake --preset release)" >&2
-    cmake --preset release >&2
-    cmake --build --preset release --target bench_step -j "$(nproc)" >&2
-  fi
 fi
 [[ -x "$bench" ]] || die "bench_step binary '$bench' not found or not executable"
 

@@ -29,3 +29,30 @@ parse_options() {
     shift 2
   done
 }
+
+# common_option NAME VALUE: the options both scripts take (--customers, --steps, --repeats, --scenario),
+# stored in the variables of those names; returns 1 for any other NAME.
+common_option() {
+  case "$1" in
+    --customers) positive "$1" "$2" && customers="$2" ;;
+    --steps) positive "$1" "$2" && steps="$2" ;;
+    --repeats) positive "$1" "$2" && repeats="$2" ;;
+    --scenario) scenario="$2" ;;
+    *) return 1 ;;
+  esac
+}
+
+# need_scenario: from the repository root, $scenario must be a file.
+need_scenario() { [[ -f "$scenario" ]] || die "scenario '$scenario' not found (paths are relative to $PWD)"; }
+
+# release_benches TARGET...: from the repository root, builds the named programs of build/release/bench
+# (cmake --preset release) when any of them is missing.
+release_benches() {
+  local t missing=0
+  for t in "$@"; do [[ -x "build/release/bench/$t" ]] || missing=1; done
+  if ((missing)); then
+    echo "${SCRIPT_NAME}: building $* (cmake --preset release)" >&2
+    cmake --preset release >&2
+    cmake --build --preset release --target "$@" -j "$(nproc)" >&2
+  fi
+}

@@ -36,11 +36,8 @@ SCRIPT_PATH="${BASH_SOURCE[0]}"
 SCRIPT_NAME=targets.sh
 source "$root/bench/script_options.sh"
 option() {
+  common_option "$1" "$2" && return
   case "$1" in
-    --repeats) positive "$1" "$2" && repeats="$2" ;;
-    --customers) positive "$1" "$2" && customers="$2" ;;
-    --steps) positive "$1" "$2" && steps="$2" ;;
-    --scenario) scenario="$2" ;;
     --bench-dir) dir="$2" ;;
     --stream-mib) positive "$1" "$2" && stream="$2" ;;
   esac
@@ -48,14 +45,10 @@ option() {
 parse_options "--repeats --scenario --customers --steps --bench-dir --stream-mib" "$@"
 
 cd "$root"
-[[ -f "$scenario" ]] || die "scenario '$scenario' not found (paths are relative to $root)"
+need_scenario
 if [[ -z "$dir" ]]; then
+  release_benches bench_step bench_roofline
   dir="build/release/bench"
-  if [[ ! -x "$dir/bench_step" || ! -x "$dir/bench_roofline" ]]; then
-    echo "targets.sh: building the benchmarks (cmake --preset release)" >&2
-    cmake --preset release >&2
-    cmake --build --preset release --target bench_step bench_roofline -j "$(nproc)" >&2
-  fi
 fi
 for p in bench_step bench_roofline; do
   [[ -x "$dir/$p" ]] || die "'$dir/$p' not found or not executable"

@@ -18,17 +18,35 @@ namespace missionsim {
 
 namespace {
 
-// One pass over every customer (the first record()): counts by (values-driven, segment, firm of
-// firm_next, kNoFirm at F) and the customers whose adoption status changed (firm_prev vs firm_next), in
-// customer order. Integer counts and an ordered join: the same result for any thread count.
-struct ScanBody {
-  const std::uint16_t* prev;
-  const std::uint16_t* next;
+// What a pass over the customers after a step reads (ScanBody, ChangeBody).
+struct ScanInput {
+  const std::uint16_t* prev;  // firm_prev
+  const std::uint16_t* next;  // firm_next
   const std::uint8_t* traits;
   const std::uint32_t* bucket;  // [256]: traits -> first count of its (values-driven, segment) row
-  std::size_t F;
-  std::size_t size;  // 2 G (F + 1): rows not values-driven, then values-driven, by segment
-  bool track;        // list status changes (false on a complete network: nothing reads them)
+  std::size_t F;                // firm slots; kNoFirm is counted at F
+  std::size_t size;             // 2 G (F + 1): rows not values-driven, then values-driven, by segment
+  bool track;                   // list status changes (false on a complete network: nothing reads them)
+};
+
+// The customers whose adoption status changed (firm_prev against firm_next) among customers
+// [first, last), appended in customer order: 64 at a time, a bit for each (SSE2 compares,
+// customer_run.hpp), then the set bits.
+void add_status_changes(const ScanInput& in, std::uint32_t first, std::uint32_t last,
+                        std::vector<std::uint32_t>& changed) {
+  for (std::uint32_t i = first; i < last; i += 64) {
+    const std::uint32_t m = std::min<std::uint32_t>(64, last - i);
+    for (std::uint64_t bits = mask_equal(in.prev + i, kNoFirm, m) ^ mask_equal(in.next + i, kNoFirm, m);
+         bits != 0; bits &= bits - 1)
+      changed.push_back(i + static_cast<std::uint32_t>(std::countr_zero(bits)));
+  }
+}
+
+// One pass over every customer (the first record()): counts by (values-driven, segment, firm of
+// firm_next, kNoFirm at F) and the customers whose adoption status changed, in customer order. Integer
+// counts and an ordered join: the same result for any thread count.
+struct ScanBody {
+  ScanInput in;
   // kLanes interleaved copies of the counts: customer i adds to copy i % kLanes, so runs of customers
   // in the same bucket (non-adopters, mostly) do not wait on one memory add after another. A count is
   // at most n < 2^32.
@@ -36,23 +54,19 @@ struct ScanBody {
   std::vector<std::uint32_t> counts;
   std::vector<std::uint32_t> changed;
 
-  ScanBody(const std::uint16_t* p, const std::uint16_t* nx, const std::uint8_t* tr, const std::uint32_t* bk,
-           std::size_t f, std::size_t sz, bool tk)
-      : prev(p), next(nx), traits(tr), bucket(bk), F(f), size(sz), track(tk), counts(kLanes * sz, 0) {}
-  ScanBody(const ScanBody& o, tbb::split)
-      : ScanBody(o.prev, o.next, o.traits, o.bucket, o.F, o.size, o.track) {}
+  explicit ScanBody(const ScanInput& input) : in(input), counts(kLanes * input.size, 0) {}
+  ScanBody(const ScanBody& o, tbb::split) : ScanBody(o.in) {}
 
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Locals: the counts could alias the members, which would then be reloaded every customer.
-    const std::uint16_t* const pv = prev;
-    const std::uint16_t* const nx = next;
-    const std::uint8_t* const tr = traits;
-    const std::uint32_t* const bk = bucket;
-    const std::size_t nf = F;
+    const std::uint16_t* const nx = in.next;
+    const std::uint8_t* const tr = in.traits;
+    const std::uint32_t* const bk = in.bucket;
+    const std::size_t nf = in.F;
     std::uint32_t* const acc0 = counts.data();
-    std::uint32_t* const acc1 = acc0 + size;
-    std::uint32_t* const acc2 = acc1 + size;
-    std::uint32_t* const acc3 = acc2 + size;
+    std::uint32_t* const acc1 = acc0 + in.size;
+    std::uint32_t* const acc2 = acc1 + in.size;
+    std::uint32_t* const acc3 = acc2 + in.size;
     auto key = [&](std::uint32_t i) { return bk[tr[i]] + std::min<std::size_t>(nx[i], nf); };
     std::uint32_t i = r.begin();
     for (; i + kLanes <= r.end(); i += kLanes) {
@@ -62,15 +76,7 @@ struct ScanBody {
       ++acc3[key(i + 3)];
     }
     for (; i != r.end(); ++i) ++acc0[key(i)];
-    if (!track) return;
-    // About 1% of the customers change status: 64 at a time, a bit for each whose adoption status differs
-    // (SSE2 compares, customer_run.hpp), then the set bits in customer order.
-    for (i = r.begin(); i < r.end(); i += 64) {
-      const std::uint32_t m = std::min<std::uint32_t>(64, r.end() - i);
-      for (std::uint64_t bits = mask_equal(pv + i, kNoFirm, m) ^ mask_equal(nx + i, kNoFirm, m); bits != 0;
-           bits &= bits - 1)
-        changed.push_back(i + static_cast<std::uint32_t>(std::countr_zero(bits)));
-    }
+    if (in.track) add_status_changes(in, r.begin(), r.end(), changed);  // about 1% of the customers
   }
   void join(ScanBody& rhs) {  // rhs covers the customers after this body's
     for (std::size_t k = 0; k < counts.size(); ++k) counts[k] += rhs.counts[k];
@@ -83,34 +89,25 @@ struct ScanBody {
 // About 1-2% of the customers, found 64 at a time (mask_differ); integer deltas and an ordered join, so
 // the same result for any thread count.
 struct ChangeBody {
-  const std::uint16_t* prev;
-  const std::uint16_t* next;
-  const std::uint8_t* traits;
-  const std::uint32_t* bucket;  // [256]: traits -> first count of its (values-driven, segment) row
-  std::size_t F;
-  std::size_t size;
-  bool track;
+  ScanInput in;
   std::vector<std::int64_t> delta;
   std::vector<std::uint32_t> changed;
 
-  ChangeBody(const std::uint16_t* p, const std::uint16_t* nx, const std::uint8_t* tr, const std::uint32_t* bk,
-             std::size_t f, std::size_t sz, bool tk)
-      : prev(p), next(nx), traits(tr), bucket(bk), F(f), size(sz), track(tk), delta(sz, 0) {}
-  ChangeBody(const ChangeBody& o, tbb::split)
-      : ChangeBody(o.prev, o.next, o.traits, o.bucket, o.F, o.size, o.track) {}
+  explicit ChangeBody(const ScanInput& input) : in(input), delta(input.size, 0) {}
+  ChangeBody(const ChangeBody& o, tbb::split) : ChangeBody(o.in) {}
 
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
-    const std::uint16_t* const pv = prev;
-    const std::uint16_t* const nx = next;
+    const std::uint16_t* const pv = in.prev;
+    const std::uint16_t* const nx = in.next;
     std::int64_t* const d = delta.data();
     for (std::uint32_t i = r.begin(); i < r.end(); i += 64) {
       const std::uint32_t m = std::min<std::uint32_t>(64, r.end() - i);
       for (std::uint64_t bits = mask_differ(pv + i, nx + i, m); bits != 0; bits &= bits - 1) {
         const std::uint32_t j = i + static_cast<std::uint32_t>(std::countr_zero(bits));
-        const std::uint32_t b = bucket[traits[j]];
-        d[b + std::min<std::size_t>(pv[j], F)] -= 1;
-        d[b + std::min<std::size_t>(nx[j], F)] += 1;
-        if (track && (pv[j] == kNoFirm) != (nx[j] == kNoFirm)) changed.push_back(j);
+        const std::uint32_t b = in.bucket[in.traits[j]];
+        d[b + std::min<std::size_t>(pv[j], in.F)] -= 1;
+        d[b + std::min<std::size_t>(nx[j], in.F)] += 1;
+        if (in.track && (pv[j] == kNoFirm) != (nx[j] == kNoFirm)) changed.push_back(j);
       }
     }
   }
@@ -129,18 +126,18 @@ Simulation::Impl::CustomerScan Simulation::Impl::scan_customers() {
     const std::size_t g = std::min<std::size_t>(t & draw::kSegmentMask, G - 1);  // traits hold g < G
     bucket[t] = static_cast<std::uint32_t>(((t & draw::kValuesDriven) ? half : 0) + g * F1);
   }
+  const ScanInput input{c.firm_prev.data(), c.firm_next.data(), c.traits.data(), bucket.data(), F,
+                        2 * half,           !net.complete()};
   std::vector<std::uint32_t> changed;
   if (firm_counts.size() == 2 * half) {
     // firm_counts counts firm_prev (record() left it counting what is now firm_prev): move the customers
     // whose firm changed.
-    ChangeBody body(c.firm_prev.data(), c.firm_next.data(), c.traits.data(), bucket.data(), F, 2 * half,
-                    !net.complete());
+    ChangeBody body(input);
     tbb::parallel_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), body);
     for (std::size_t k = 0; k < firm_counts.size(); ++k) firm_counts[k] += body.delta[k];
     changed = std::move(body.changed);
   } else {  // the first record(): every customer is counted
-    ScanBody body(c.firm_prev.data(), c.firm_next.data(), c.traits.data(), bucket.data(), F, 2 * half,
-                  !net.complete());
+    ScanBody body(input);
     tbb::parallel_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), body);
     firm_counts.assign(2 * half, 0);
     for (std::size_t l = 0; l < ScanBody::kLanes; ++l)
