@@ -306,10 +306,10 @@ struct Pass {
            const bool pass = mech::passes_hazard(c, first + k, degree[k], w[draw::kHazard][k], heard[k]);
            adopting |= std::uint64_t{pass} << k;
          });
-    each(none, [&](std::uint32_t k) {
-      c.voice_next[first + k] = 0;
-      c.firm_next[first + k] = kNoFirm;
-    });
+    // No voice and no firm next step, for the whole run at once (vector stores): what a customer without a
+    // firm keeps; the adopters and the customers who adopt overwrite theirs below.
+    std::fill_n(c.voice_next + first, m, std::int8_t{0});
+    std::fill_n(c.firm_next + first, m, kNoFirm);
     each(adopting, [&](std::uint32_t k) {
       const std::uint32_t i = first + k;
       const auto [ps, vw] = weights[c.traits[i]];
@@ -318,7 +318,6 @@ struct Pass {
       const std::uint16_t f1 =
           mech::adopt(c, i, degree[k], ps, vw, d, heard[k], &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
       st.non_buyers += outside;
-      c.voice_next[i] = 0;
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) st.firm[f1].count_end += 1;
     });
