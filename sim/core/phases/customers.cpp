@@ -112,6 +112,9 @@ std::array<SegmentWeights, 256> weights_by_traits(const double* seg_ps, const do
 
 // Customers whose block-0 draws are made together and whose steps go phase by phase (Pass::run).
 constexpr std::uint32_t kRun = 64;
+// Neighbours within this many places of a run are near (Pass::prepare): the reach of the one-byte
+// column deltas (Columns::Packed8) and far more than a small world's ring (mean degree / 2 each side).
+constexpr std::uint32_t kNearWindow = 64;
 
 // tbb::parallel_deterministic_reduce body: one PassStats per leaf, joined in a fixed tree.
 struct Pass {
@@ -162,9 +165,8 @@ struct Pass {
   // The hardware's stream prefetchers would fetch them, but the scattered reads of rewired neighbours
   // (prepare) keep them from running ahead: on bench-1m (1 thread, stepping) this and prefetch_rows' kept
   // fetches took 27.7 to 33.7 M customer-steps/s; on a ring lattice (rewire = 0) it gains nothing
-  // (docs/PERFORMANCE.md, "Prefetching a run ahead"). firm_prev and voice_prev are left out: their lines
-  // are the near neighbours' too, which prepare fetches anyway, and asking for them as well measured no
-  // faster (30.9 against 31.4 M).
+  // (docs/PERFORMANCE.md, "Prefetching a run ahead"). firm_prev and voice_prev are left out: prepare
+  // fetches their lines with the near neighbours'.
   static void prefetch_own(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m) {
     auto lines = [&](const auto* p, std::size_t per) {
       using T = std::remove_cvref_t<decltype(*p)>;
@@ -213,14 +215,26 @@ struct Pass {
     }
     prefetch_own(c, first, m);
     // Each talker's neighbour is looked up once, here (converse_with hears it), and its firm_prev and
-    // voice_prev are fetched, to be read a run later.
+    // voice_prev are fetched, to be read a run later. Most neighbours are near (within kNearWindow
+    // places, the ring of a small world): their lines are fetched once for the whole run, a few lines
+    // of each array; only the others (the rewired tenth) one by one. A prefetch per talker and array,
+    // near or not, took 29.6 M customer-steps/s on bench-1m where this takes 33.2 M (docs/PERFORMANCE.md,
+    // "Prefetching a run ahead").
+    const std::uint32_t n = c.net->size();
+    const std::uint32_t lo = first > kNearWindow ? first - kNearWindow : 0;
+    const std::uint32_t span = std::min(first + m + kNearWindow, n) - lo;
+    for (std::uint32_t q = 0; q < span; q += 64 / sizeof(*c.firm_prev)) fetch_line(c.firm_prev + lo + q);
+    for (std::uint32_t q = 0; q < span; q += 64 / sizeof(*c.voice_prev)) fetch_line(c.voice_prev + lo + q);
+    fetch_line(c.firm_prev + lo + span - 1);
+    fetch_line(c.voice_prev + lo + span - 1);
     c.net->with_layout([&](auto layout) {
       each(a.talkers, [&](std::uint32_t k) {
         const std::uint32_t j = c.net->template neighbour_in<decltype(layout)::value>(
             first + k, Rng::index(a.w[draw::kNeighbour][k], a.degree[k]));
         a.heard_from[k] = j;
-        fetch_line(c.firm_prev + j);
-        fetch_line(c.voice_prev + j);
+        const std::uint32_t at = j - lo < span ? first : j;  // a near one's lines are on their way
+        fetch_line(c.firm_prev + at);
+        fetch_line(c.voice_prev + at);
       });
     });
   }
