@@ -1,6 +1,8 @@
 // Software prefetch that the compiler keeps.
 #pragma once
 
+#include <cstdint>
+
 namespace missionsim {
 
 // Asks the CPU to bring the cache line holding p into its caches (a hint: p need not be valid to
@@ -13,6 +15,14 @@ inline void fetch_line(const void* p) {
 #else
   __builtin_prefetch(p);
 #endif
+}
+
+// fetch_line for every cache line that [begin, end) overlaps, each once (end > begin).
+inline void fetch_lines(const void* begin, const void* end) {
+  constexpr std::uintptr_t kLine = 64;
+  const std::uintptr_t last = (reinterpret_cast<std::uintptr_t>(end) - 1) & ~(kLine - 1);
+  for (std::uintptr_t a = reinterpret_cast<std::uintptr_t>(begin) & ~(kLine - 1); a <= last; a += kLine)
+    fetch_line(reinterpret_cast<const void*>(a));
 }
 
 }  // namespace missionsim

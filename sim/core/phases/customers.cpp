@@ -169,11 +169,7 @@ struct Pass {
   // fetches their lines with the near neighbours'.
   static void prefetch_own(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m) {
     auto lines = [&](const auto* p, std::size_t per) {
-      using T = std::remove_cvref_t<decltype(*p)>;
-      const T* q = p + std::size_t{first} * per;
-      const T* last = p + (std::size_t{first} + m) * per - 1;
-      for (; q < last; q += 64 / sizeof(T)) fetch_line(q);
-      fetch_line(last);
+      fetch_lines(p + std::size_t{first} * per, p + (std::size_t{first} + m) * per);
     };
     lines(c.consider, c.K);
     lines(c.reputation, c.K);
@@ -223,10 +219,8 @@ struct Pass {
     const std::uint32_t n = c.net->size();
     const std::uint32_t lo = first > kNearWindow ? first - kNearWindow : 0;
     const std::uint32_t span = std::min(first + m + kNearWindow, n) - lo;
-    for (std::uint32_t q = 0; q < span; q += 64 / sizeof(*c.firm_prev)) fetch_line(c.firm_prev + lo + q);
-    for (std::uint32_t q = 0; q < span; q += 64 / sizeof(*c.voice_prev)) fetch_line(c.voice_prev + lo + q);
-    fetch_line(c.firm_prev + lo + span - 1);
-    fetch_line(c.voice_prev + lo + span - 1);
+    fetch_lines(c.firm_prev + lo, c.firm_prev + lo + span);
+    fetch_lines(c.voice_prev + lo, c.voice_prev + lo + span);
     c.net->with_layout([&](auto layout) {
       each(a.talkers, [&](std::uint32_t k) {
         const std::uint32_t j = c.net->template neighbour_in<decltype(layout)::value>(
