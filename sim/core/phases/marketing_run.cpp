@@ -20,7 +20,6 @@ namespace missionsim::marketing {
 
 namespace {
 
-constexpr std::uint32_t kRunMax = 64;
 constexpr int kShift = 32 - mech::kAwarenessBits;
 
 // The body of mech::notice_marketing for one customer and word.
@@ -35,27 +34,6 @@ void notice_scalar(const mech::CustomerContext& c, std::uint32_t first, const st
     const std::uint32_t k = static_cast<std::uint32_t>(std::countr_zero(reached));
     notice_one(c, first + k, awareness[k]);
   }
-}
-
-// What the SIMD paths start from: the firm each customer of the run notices by the step's table (kNoFirm
-// for one not reached and past m), and the customers whose bucket is mixed (their g is kAwarenessMixed,
-// which the SIMD paths pass over as they do kNoFirm: both lie above every firm).
-struct Noticed {
-  alignas(64) std::uint16_t g[kRunMax];
-  std::uint64_t mixed;  // bit k: customer k's bucket is mixed (only reached ones)
-  std::uint64_t firm;   // bit k: g[k] is a firm
-};
-inline void noticed(const mech::CustomerContext& c, std::uint32_t m, const std::uint32_t* awareness,
-                    std::uint64_t reached, Noticed& n) {
-  n.mixed = 0;
-  n.firm = 0;
-  for (std::uint32_t k = 0; k < m; ++k) {
-    const std::uint16_t v = ((reached >> k) & 1) ? c.awareness[awareness[k] >> kShift] : kNoFirm;
-    n.g[k] = v;
-    n.mixed |= static_cast<std::uint64_t>(v == mech::kAwarenessMixed) << k;
-    n.firm |= static_cast<std::uint64_t>(v < mech::kAwarenessMixed) << k;
-  }
-  std::fill(n.g + m, n.g + kRunMax, kNoFirm);
 }
 
 // The mixed buckets' customers, by the scalar definition.
@@ -99,9 +77,17 @@ inline __m512i spread(__m128i v) {
   x = _mm512_or_si512(x, _mm512_maskz_slli_epi64(kAll, x, 16));
   return _mm512_or_si512(x, _mm512_maskz_slli_epi64(kAll, x, 32));
 }
+// The same from 8 uint32 below 2^16.
+inline __m512i spread32(__m256i v) {
+  __m512i x = _mm512_maskz_cvtepu32_epi64(kAll, v);
+  x = _mm512_or_si512(x, _mm512_maskz_slli_epi64(kAll, x, 16));
+  return _mm512_or_si512(x, _mm512_maskz_slli_epi64(kAll, x, 32));
+}
 
-void notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t first, std::uint32_t m,
-            const Noticed& n) {
+// Returns the customers whose bucket is mixed (bit k: customer first + k), left to the scalar code.
+std::uint64_t notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t first,
+                     std::uint32_t m, const std::uint32_t* words, std::uint64_t reached) {
+  std::uint64_t mixed = 0;
   const __m512i alive_lo = _mm512_load_si512(t.alive), alive_hi = _mm512_load_si512(t.alive + 32);
   const __m512i above = _mm512_set1_epi16(static_cast<short>(mech::kAwarenessMixed));
   const __m512i n_table = _mm512_set1_epi16(static_cast<short>(kMaxFirms));
@@ -109,16 +95,26 @@ void notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t f
   const __m512i bias = _mm512_set1_epi16(128), none_key = _mm512_set1_epi16(0x7FFF);
   const __m512i slot_k = _mm512_set1_epi64(0x0003000200010000);  // k of each lane
   const __m512i zero = _mm512_setzero_si512();
+  const __m256i no_firm = _mm256_set1_epi32(kNoFirm), low16 = _mm256_set1_epi32(0xFFFF);
+  const __m256i mixed_g = _mm256_set1_epi32(mech::kAwarenessMixed);
   for (std::uint32_t j = 0; j < m; j += 8) {
-    if (((n.firm >> j) & 0xFF) == 0) continue;
+    const __mmask8 here = static_cast<__mmask8>((reached >> j) & 0xFF);
+    if (here == 0) continue;
     const std::uint32_t cnt = std::min<std::uint32_t>(8, m - j);
+    // g of the reached customers (kNoFirm for the others): the step's table by the word's top bits,
+    // gathered as 32 bits of which the low 16 are the entry (StepTables::awareness has a spare entry).
+    const __m256i bucket = _mm256_srli_epi32(_mm256_maskz_loadu_epi32(here, words + j), kShift);
+    const __m256i g32 = _mm256_and_si256(
+        _mm256_mmask_i32gather_epi32(no_firm, here, bucket, t.awareness, sizeof(std::uint16_t)), low16);
+    mixed |= static_cast<std::uint64_t>(_mm256_cmpeq_epi32_mask(g32, mixed_g)) << j;
+    if (_mm256_cmplt_epu32_mask(g32, mixed_g) == 0) continue;
     const __mmask32 lanes = cnt == 8 ? ~__mmask32{0} : static_cast<__mmask32>((1u << (4 * cnt)) - 1);
     const std::size_t i0 = std::size_t{first} + j;
     std::uint16_t* slots_p = c.consider + i0 * 4;
     std::int8_t* rep_p = c.reputation + i0 * 4;
     const __m512i S = _mm512_maskz_loadu_epi16(lanes, slots_p);
     __m512i R = _mm512_cvtepi8_epi16(_mm256_maskz_loadu_epi8(lanes, rep_p));
-    const __m512i G = spread(_mm_load_si128(reinterpret_cast<const __m128i*>(n.g + j)));
+    const __m512i G = spread32(g32);
     const __m512i I = spread(_mm_maskz_loadu_epi16(static_cast<__mmask8>((1u << cnt) - 1), c.firm_prev + i0));
     const __mmask32 valid = _mm512_cmplt_epu16_mask(G, above);  // the customer has a firm g
     // Known: the first slot equal to g; -128 becomes -127.
@@ -141,6 +137,7 @@ void notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t f
     _mm512_mask_storeu_epi16(slots_p, put, G);
     _mm512_mask_cvtepi16_storeu_epi8(rep_p, put | lift, R);
   }
+  return mixed;
 }
 
 }  // namespace avx512
@@ -175,8 +172,13 @@ inline __m256i rotate(__m256i x) {
   return _mm256_shufflehi_epi16(_mm256_shufflelo_epi16(x, imm), imm);
 }
 
-void notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t first, std::uint32_t m,
-            const Noticed& n) {
+// Returns the customers whose bucket is mixed (bit k: customer first + k), left to the scalar code.
+std::uint64_t notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t first,
+                     std::uint32_t m, const std::uint32_t* words, std::uint64_t reached) {
+  std::uint64_t mixed = 0;
+  const __m128i no_firm = _mm_set1_epi32(kNoFirm), low16_4 = _mm_set1_epi32(0xFFFF);
+  const __m128i mixed_g = _mm_set1_epi32(mech::kAwarenessMixed);
+  const __m128i bit_of = _mm_setr_epi32(1, 2, 4, 8);
   const __m256i above = _mm256_set1_epi16(static_cast<short>(mech::kAwarenessMixed));
   const __m256i flip = _mm256_set1_epi16(static_cast<short>(0x8000));  // unsigned compares as signed
   const __m256i alive_lo = _mm256_set1_epi32(static_cast<int>(static_cast<std::uint32_t>(t.alive_bits)));
@@ -188,8 +190,25 @@ void notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t f
   const __m256i bias = _mm256_set1_epi16(128), none_key = _mm256_set1_epi16(0x7FFF);
   const __m256i slot_k = _mm256_set1_epi64x(0x0003000200010000);
   for (std::uint32_t j = 0; j < m; j += 4) {
-    if (((n.firm >> j) & 0xF) == 0) continue;
+    const int here_bits = static_cast<int>((reached >> j) & 0xF);
+    if (here_bits == 0) continue;
     const std::uint32_t cnt = std::min<std::uint32_t>(4, m - j);
+    // g of the reached customers (kNoFirm for the others), as in the AVX-512 path.
+    alignas(16) std::uint32_t word_buf[4] = {};
+    const std::uint32_t* wp = words + j;
+    if (cnt < 4) {
+      std::memcpy(word_buf, wp, cnt * sizeof(std::uint32_t));
+      wp = word_buf;
+    }
+    const __m128i here = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32(here_bits), bit_of), bit_of);
+    const __m128i bucket = _mm_srli_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wp)), kShift);
+    const __m128i g32 = _mm_and_si128(
+        _mm_mask_i32gather_epi32(no_firm, reinterpret_cast<const int*>(t.awareness), bucket, here, 2),
+        low16_4);
+    mixed |= static_cast<std::uint64_t>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(g32, mixed_g))))
+             << j;
+    // No firm: g is kNoFirm or kAwarenessMixed for all four.
+    if (_mm_movemask_ps(_mm_castsi128_ps(_mm_cmplt_epi32(g32, mixed_g))) == 0) continue;
     const std::size_t i0 = std::size_t{first} + j;
     std::uint16_t* slots_p = c.consider + i0 * 4;
     std::int8_t* rep_p = c.reputation + i0 * 4;
@@ -210,7 +229,7 @@ void notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t f
     }
     const __m256i S = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp));
     __m256i R = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rp)));
-    const __m256i G = spread(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(n.g + j)));
+    const __m256i G = spread(_mm_packus_epi32(g32, g32));
     const __m256i I = spread(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(ip)));
     // The customer has a firm g: g < kAwarenessMixed, unsigned.
     const __m256i valid = _mm256_cmpgt_epi16(_mm256_xor_si256(above, flip), _mm256_xor_si256(G, flip));
@@ -249,6 +268,7 @@ void notice(const mech::CustomerContext& c, const StepTables& t, std::uint32_t f
       std::memcpy(rep_p, rep_buf, cnt * 4);
     }
   }
+  return mixed;
 }
 
 }  // namespace avx2
@@ -307,6 +327,8 @@ void StepTables::build(const mech::CustomerContext& c, Isa wanted) {
   const bool suits = c.K == 4 && c.awareness != nullptr && c.n_firms <= kMaxFirms;
   isa = suits ? wanted : Isa::Scalar;
   if (!suits) return;
+  std::copy_n(c.awareness, kBuckets, awareness);
+  awareness[kBuckets] = kNoFirm;
   for (std::uint32_t f = 0; f < c.n_firms; ++f) {
     alive[f] = c.off[f].alive ? 1 : 0;
     alive_bits |= static_cast<std::uint64_t>(alive[f]) << f;
@@ -317,13 +339,9 @@ void notice_run(const mech::CustomerContext& c, const StepTables& t, std::uint32
                 const std::uint32_t* awareness, std::uint64_t reached) {
 #if MISSIONSIM_MARKETING_X86
   if (t.isa != Isa::Scalar) {
-    Noticed n;
-    noticed(c, m, awareness, reached, n);
-    if (t.isa == Isa::Avx512)
-      avx512::notice(c, t, first, m, n);
-    else
-      avx2::notice(c, t, first, m, n);
-    notice_mixed(c, first, awareness, n.mixed);
+    const std::uint64_t mixed = t.isa == Isa::Avx512 ? avx512::notice(c, t, first, m, awareness, reached)
+                                                     : avx2::notice(c, t, first, m, awareness, reached);
+    notice_mixed(c, first, awareness, mixed);
     return;
   }
 #endif

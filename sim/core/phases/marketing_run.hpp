@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "core/mechanisms/customer_context.hpp"
@@ -39,6 +40,10 @@ struct StepTables {
   Isa isa = Isa::Scalar;  // the path notice_run takes: Scalar unless the step suits the SIMD paths
   alignas(64) std::uint16_t alive[kMaxFirms] = {};  // 1 for a live firm, else 0 (also past n_firms)
   std::uint64_t alive_bits = 0;                     // bit f: alive[f]
+  // A copy of the context's awareness table with a spare entry, so that a 32-bit gather may read any
+  // entry (its low 16 bits).
+  static constexpr std::size_t kBuckets = std::size_t{1} << mech::kAwarenessBits;
+  alignas(64) std::uint16_t awareness[kBuckets + 2] = {};
 
   // For the step of context c, by the given path (which must be supported) or by the best one.
   void build(const mech::CustomerContext& c, Isa wanted);
