@@ -156,3 +156,21 @@ TEST_CASE("marketing run: the random states reach every rule", "[marketing]") {
   CHECK(over_worst > 0);
   CHECK(tied > 0);  // the least k wins among equal reputations
 }
+
+TEST_CASE("marketing run: steps the SIMD paths cannot serve take the scalar path", "[marketing]") {
+  NoticeStates mk(64, 5, 1);
+  mech::CustomerContext c = mk.ctx();
+  for (marketing::Isa isa : {marketing::Isa::Avx2, marketing::Isa::Avx512}) {
+    marketing::StepTables t;
+    t.build(c, isa);
+    CHECK(t.isa == isa);
+    mech::CustomerContext other = c;
+    other.K = 2;  // the SIMD paths hold four slots a customer
+    t.build(other, isa);
+    CHECK(t.isa == marketing::Isa::Scalar);
+    other = c;
+    other.awareness = nullptr;  // no table this step (a cumulative reach that is not monotone)
+    t.build(other, isa);
+    CHECK(t.isa == marketing::Isa::Scalar);
+  }
+}
