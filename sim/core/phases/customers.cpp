@@ -18,6 +18,7 @@
 #include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/phases/customer_run.hpp"
+#include "core/phases/marketing_run.hpp"
 #include "core/prefetch.hpp"
 #include "core/state.hpp"
 
@@ -122,13 +123,19 @@ struct Pass {
   std::uint64_t talk_bound;  // Eq. 33: Rng::unit(x) < talk probability <=> x < talk_bound
   // [F + 1]: 1 for a live firm slot; entry F (where kNoFirm is clamped to) is 0.
   const std::uint8_t* held;
-  const SegmentWeights* weights;  // [256] by traits byte (weights_by_traits)
+  const SegmentWeights* weights;          // [256] by traits byte (weights_by_traits)
+  const marketing::StepTables* noticing;  // Eq. 12 over a run (marketing_run.hpp)
   PassStats st;
   Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, const std::uint8_t* held,
-       const SegmentWeights* weights, std::size_t F)
-      : ctx(c), talk_bound(talk_bound), held(held), weights(weights), st(F) {}
+       const SegmentWeights* weights, const marketing::StepTables* noticing, std::size_t F)
+      : ctx(c), talk_bound(talk_bound), held(held), weights(weights), noticing(noticing), st(F) {}
   Pass(Pass& b, tbb::split)
-      : ctx(b.ctx), talk_bound(b.talk_bound), held(b.held), weights(b.weights), st(b.st.firm.size()) {}
+      : ctx(b.ctx),
+        talk_bound(b.talk_bound),
+        held(b.held),
+        weights(b.weights),
+        noticing(b.noticing),
+        st(b.st.firm.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
     // Local copies of the context and the generator key: stores through the customers' int8 arrays may
@@ -285,9 +292,8 @@ struct Pass {
           reached |= static_cast<std::uint64_t>(Rng::unit(w[draw::kAwareness][k]) * scale < c.reach_total)
                      << k;
       }
-      each(reached, [&](std::uint32_t k) {
-        mech::notice_marketing(c, first + k, mech::CustomerDraws(*c.rng, first + k, c.step, words(k)));
-      });
+      // Each reached customer's notice_marketing, with SIMD across the run where the step allows.
+      marketing::notice_run(c, *noticing, first, m, w[draw::kAwareness], reached);
     }
 
     // M7, Eq. 35: the run's reputations are contiguous ([n K]).
@@ -428,8 +434,10 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   std::vector<std::uint8_t> held(firms.size() + 1, 0);
   for (std::size_t f = 0; f < firms.size(); ++f) held[f] = m.offers[f].alive ? 1 : 0;
   const auto weights = weights_by_traits(seg_ps.data(), seg_vw.data(), seg_ps.size());
+  marketing::StepTables noticing;  // after attach: the SIMD paths need the awareness table
+  noticing.build(ctx_c);
   Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), held.data(), weights.data(),
-            firms.size());
+            &noticing, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);
