@@ -313,11 +313,20 @@ Probe probe_in_child(const std::string& path, bool as_published = false) {
 
 }  // namespace
 
-void verify_before_publishing(const std::string& partial_path) {
+namespace {
+// verify_before_publishing, then then(probe) with what the child found.
+template <class Then>
+void verify_before_publishing(const std::string& partial_path, Then&& then) {
   const Probe probe = probe_in_child(partial_path, /*as_published=*/true);
   if (!probe.complete)
     throw std::runtime_error("trajectory '" + partial_path +
                              "': does not read back as complete after it was closed");
+  then(probe);
+}
+}  // namespace
+
+void verify_before_publishing(const std::string& partial_path) {
+  verify_before_publishing(partial_path, [](const Probe&) {});
 }
 
 TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complete) : path_(path) {
@@ -336,24 +345,37 @@ TrajectoryReader::TrajectoryReader(const std::string& path, bool require_complet
     throw std::runtime_error("trajectory '" + path + "': not a regular file");
   const Probe probe = probe_in_child(path);
   complete_ = probe.complete;
-  bytes_ = static_cast<std::uint64_t>(probe.st.st_size);
   if (require_complete && !complete_) {
     throw std::runtime_error(
         "trajectory '" + path_ +
         "' is incomplete (complete = 0 or a .partial name): the run was interrupted or is "
         "still writing");
   }
+  open_as_checked(probe.st);
+}
+
+TrajectoryReader::TrajectoryReader(const std::string& partial_path, BeforePublishing) : path_(partial_path) {
+  {
+    const Hdf5Use in_hdf5;
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  }
+  verify_before_publishing(partial_path, [&](const Probe& probe) { open_as_checked(probe.st); });
+}
+
+void TrajectoryReader::open_as_checked(const struct stat& checked) {
+  bytes_ = static_cast<std::uint64_t>(checked.st_size);
   const Hdf5Use in_hdf5;
-  file_ = open_read_only(path);
+  file_ = open_read_only(path_);
   if (file_ < 0) fail("cannot open as HDF5");
   // The file opened must be the one the child checked (not replaced since).
   void* handle = nullptr;
   struct stat now {};
   if (H5Fget_vfd_handle(static_cast<hid_t>(file_), H5P_DEFAULT, &handle) < 0 || handle == nullptr ||
-      fstat(*static_cast<int*>(handle), &now) != 0 || now.st_dev != probe.st.st_dev ||
-      now.st_ino != probe.st.st_ino || now.st_size != probe.st.st_size ||
-      now.st_mtim.tv_sec != probe.st.st_mtim.tv_sec || now.st_mtim.tv_nsec != probe.st.st_mtim.tv_nsec) {
+      fstat(*static_cast<int*>(handle), &now) != 0 || now.st_dev != checked.st_dev ||
+      now.st_ino != checked.st_ino || now.st_size != checked.st_size ||
+      now.st_mtim.tv_sec != checked.st_mtim.tv_sec || now.st_mtim.tv_nsec != checked.st_mtim.tv_nsec) {
     H5Fclose(static_cast<hid_t>(file_));
+    file_ = -1;
     throw std::runtime_error("trajectory '" + path_ + "' changed while it was being checked; try again");
   }
 }

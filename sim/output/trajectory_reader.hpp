@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+struct stat;
+
 namespace missionsim {
 
 // A dataset read as float64: [rows] (cols = 1) or [rows, cols], row-major.
@@ -21,8 +23,9 @@ struct Table {
 
 // Reads a just-closed `<path>.partial` back from disk, in a forked child as
 // the reader does, and throws unless it is complete and matches its content
-// digest. The writer calls it before the rename that publishes the file, so
-// data the file system did not take (a full disk, say) is never published.
+// digest. The writer does this before the rename that publishes the file
+// (TrajectoryReader's BeforePublishing constructor), so data the file system
+// did not take (a full disk, say) is never published.
 void verify_before_publishing(const std::string& partial_path);
 
 class TrajectoryReader {
@@ -36,6 +39,13 @@ class TrajectoryReader {
   // same path did not finish), or (when require_complete) is not complete:
   // complete = 0 or a `.partial` name (docs/OUTPUT.md, "Guarantees").
   explicit TrajectoryReader(const std::string& path, bool require_complete = true);
+  // A just-closed `<path>.partial`, checked as verify_before_publishing checks
+  // it (complete as published, content digest) and then opened: the writer's
+  // read-back before publishing, with one child process where
+  // verify_before_publishing and the constructor above would use two.
+  // complete() is false (a .partial name).
+  struct BeforePublishing {};
+  TrajectoryReader(const std::string& partial_path, BeforePublishing);
   ~TrajectoryReader();
   TrajectoryReader(const TrajectoryReader&) = delete;
   TrajectoryReader& operator=(const TrajectoryReader&) = delete;
@@ -52,6 +62,9 @@ class TrajectoryReader {
 
  private:
   [[noreturn]] void fail(const std::string& what) const;
+  // Opens path_ read-only and checks it is the file a child process checked (device, inode, size and
+  // modification time as stat'ed there).
+  void open_as_checked(const struct stat& checked);
   std::string path_;
   std::int64_t file_ = -1;  // hid_t, kept out of this header
   bool complete_ = false;

@@ -749,11 +749,11 @@ void TrajectoryWriter::finish() {
   // file system holds. A write the disk refused (ENOSPC while HDF5 flushed a
   // dataset on close, say) fails here instead of being published.
   try {
-    verify_before_publishing(w.partial_path);
-    // The digest vouches for the file as it is; under a full disk, text that
-    // libhdf5 accepted has been seen to come back empty, digest and all. So the
-    // text is compared with what was meant to be written.
-    const TrajectoryReader back(w.partial_path, /*require_complete=*/false);
+    // Read back from disk in a child process (complete, content digest), then
+    // opened here. The digest vouches for the file as it is; under a full disk,
+    // text that libhdf5 accepted has been seen to come back empty, digest and
+    // all. So the text is compared with what was meant to be written.
+    const TrajectoryReader back(w.partial_path, TrajectoryReader::BeforePublishing{});
     for (const auto& [path, values] : w.texts)
       if (back.strings(path) != values)
         throw std::runtime_error(path + " does not hold the text written to it");
