@@ -37,18 +37,28 @@ inline constexpr std::array<double, 256> kEffortShare = [] {
 // Eq. 25-26: customer i of a firm with offer o makes progress; success follows its target. With
 // [cocreation_network] on, own effort counts at the firm's effort productivity (Eq. H4).
 // Returns the success after this step (unchanged when M4 is off).
-inline double progress(const CustomerContext& c, std::uint32_t i, const Offer& o) {
-  double succ = c.success[i];
-  if (!c.success_on) return succ;
+// In two halves around the exponential, as experience_start and experience_end (experience.hpp):
+// progress_exponent is -rate / d in single precision (meaningful only when M4 is on), progress_end takes
+// its exponential.
+inline float progress_exponent(const CustomerContext& c, std::uint32_t i, const Offer& o) {
   const Params& p = *c.p;
   const double own = p.effort_weight * kEffortShare[c.effort[i]];
   // Eq. H4 ([cocreation_network]): own effort works through the firm's enablement and platform.
   const double rate = o.efficacy + o.enablement +
                       (p.cocreation_network.enabled ? own * o.effort_productivity : own) + o.cocreation;
-  const double target = 1.0f - std::exp(-static_cast<float>(rate) / c.difficulty[i]);
-  succ += p.success_smoothing * (target - succ);
+  return -static_cast<float>(rate) / c.difficulty[i];
+}
+inline double progress_end(const CustomerContext& c, std::uint32_t i, float exp_of_exponent) {
+  double succ = c.success[i];
+  if (!c.success_on) return succ;
+  const double target = 1.0f - exp_of_exponent;
+  succ += c.p->success_smoothing * (target - succ);
   c.success[i] = static_cast<float>(succ);
   return succ;
+}
+inline double progress(const CustomerContext& c, std::uint32_t i, const Offer& o) {
+  if (!c.success_on) return c.success[i];
+  return progress_end(c, i, std::exp(progress_exponent(c, i, o)));
 }
 
 }  // namespace missionsim::mech

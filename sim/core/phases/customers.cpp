@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cmath>
 
 #include "core/mechanisms/adoption.hpp"
 #include "core/mechanisms/choice.hpp"
@@ -52,24 +53,34 @@ void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double su
   mech::service_incident(c, i, o, e);  // Eq. F1-F2
 }
 
-// An adopter of live firm f0 (docs/MODEL.md 3, item 5) in two parts, each run over all of a run's
-// adopters in customer order (Pass::run): first experience and success, which read and write only the
-// customer's own entries, so that one adopter's chain of arithmetic (two exponentials) overlaps the
-// next one's instead of waiting behind a branch on a draw; then voice, the per-firm sums and
-// reconsideration, which branch on the experience value. The same operations on the same values as
-// one adopter at a time: the results are the same bits.
+// An adopter of live firm f0 (docs/MODEL.md 3, item 5) in parts, each run over all of a run's adopters in
+// customer order (Pass::run): experience and success, which read and write only the customer's own entries,
+// in three passes around their two exponentials (experience_start / progress_exponent, the exponentials,
+// experience_of's ends), so that the exponentials of the run's adopters are independent calls one after
+// another instead of links in each adopter's chain of arithmetic; then voice, the per-firm sums and
+// reconsideration, which branch on the experience value. The same operations on the same values as one
+// adopter at a time: the results are the same bits.
 struct Experienced {
   mech::Experience e;
   double succ;  // success after this step (Eq. 26)
   double x;     // experience value (Eq. 28)
 };
-[[gnu::always_inline]] inline Experienced experience_of(const mech::CustomerContext& c, std::uint32_t i,
-                                                        std::uint16_t f0) {
+struct ExperienceStarted {
+  double disconfirmation;
+  float satisfaction_exp, success_exp;  // the exponents, then their exponentials
+};
+[[gnu::always_inline]] inline ExperienceStarted experience_start_of(const mech::CustomerContext& c,
+                                                                   std::uint32_t i, std::uint16_t f0) {
   const Offer& o = c.off[f0];
   const double P = c.needs ? personal_performance_of(c, i, f0) : o.performance;  // Eq. B2-B4
-  mech::Experience e = mech::experience(c, i, P);                                // M3, Eq. 20-21
-  if (c.p->incidents.enabled) incident_of(c, i, o, e);                           // Eq. F1-F2
-  const double succ = mech::progress(c, i, o);                                   // M4, Eq. 25-26
+  const mech::ExperienceStart s = mech::experience_start(c, i, P);               // M3, Eq. 20
+  return {s.disconfirmation, s.exponent, c.success_on ? mech::progress_exponent(c, i, o) : 0.0f};  // Eq. 25
+}
+[[gnu::always_inline]] inline Experienced experience_of(const mech::CustomerContext& c, std::uint32_t i,
+                                                        std::uint16_t f0, const ExperienceStarted& s) {
+  mech::Experience e = mech::experience_end(c, i, s.disconfirmation, s.satisfaction_exp);  // Eq. 21
+  if (c.p->incidents.enabled) incident_of(c, i, c.off[f0], e);                            // Eq. F1-F2
+  const double succ = mech::progress_end(c, i, s.success_exp);                             // M4, Eq. 26
   const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
   return {e, succ, mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x)};  // Eq. 28
 }
@@ -335,8 +346,23 @@ struct Pass {
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) st.firm[f1].count_end += 1;
     });
+    // The adopters' experience (experience_start_of, experience_of): the exponentials of Eq. 21 and 26 in
+    // loops of their own.
+    std::uint8_t adopter[kRun];
+    ExperienceStarted started[kRun];
+    std::uint32_t adopters = 0;
+    each(holding, [&](std::uint32_t k) {
+      adopter[adopters] = static_cast<std::uint8_t>(k);
+      started[adopters++] = experience_start_of(c, first + k, prev[k]);
+    });
+    for (std::uint32_t a = 0; a < adopters; ++a) started[a].satisfaction_exp = std::exp(started[a].satisfaction_exp);
+    if (c.success_on)
+      for (std::uint32_t a = 0; a < adopters; ++a) started[a].success_exp = std::exp(started[a].success_exp);
     Experienced served[kRun];
-    each(holding, [&](std::uint32_t k) { served[k] = experience_of(c, first + k, prev[k]); });
+    for (std::uint32_t a = 0; a < adopters; ++a) {
+      const std::uint32_t k = adopter[a];
+      served[k] = experience_of(c, first + k, prev[k], started[a]);
+    }
 
     // Sums over every customer, in customer order, of values final by now (reconsideration changes none
     // of them): here, one long chain of dependent additions overlaps the reconsiderations that follow.
