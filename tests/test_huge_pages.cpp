@@ -58,22 +58,23 @@ TEST_CASE("huge pages: a large array starts on a huge-page boundary, is advised,
   CHECK(v[9] == 9.0f);
 }
 
-TEST_CASE("huge pages: the mapping is one huge page below one, else whole ones only when that adds at most an eighth",
+TEST_CASE("huge pages: one whole huge page below one, else whole ones when that adds at most an eighth",
           "[huge_pages]") {
   using A8 = HugePageAllocator<std::uint8_t>;
   CHECK_FALSE(A8::large(kHugePage / 4 - 1));
   CHECK(A8::large(kHugePage / 4));
   CHECK(HugePageAllocator<std::uint16_t>::large(kHugePage / 8));  // counted in bytes, not elements
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-  CHECK(A8::mapped(kHugePage / 4) == kHugePage);               // below a huge page: one whole one
+  CHECK(A8::mapped(kHugePage / 4) == kHugePage);  // below a huge page: one whole one
   CHECK(A8::mapped(1'000'000) == kHugePage);
   CHECK(A8::mapped(kHugePage - 1) == kHugePage);
-  CHECK(A8::mapped(4'000'000) == 2 * kHugePage);              // +4.9%: two whole huge pages
+  CHECK(A8::mapped(4'000'000) == 2 * kHugePage);                 // +4.9%: two whole huge pages
   CHECK(A8::mapped(2 * kHugePage + 1) == 2 * kHugePage + 4096);  // +50% would be too much: small tail
   CHECK(A8::mapped(2 * kHugePage) == 2 * kHugePage);
 #endif
   // Arrays of every size class, allocated and freed in turn, hold what was written.
-  for (std::size_t n : {std::size_t{1}, std::size_t{100'000}, kHugePage / 4, kHugePage - 1, kHugePage, 5 * kHugePage + 3}) {
+  for (std::size_t n :
+       {std::size_t{1}, std::size_t{100'000}, kHugePage / 4, kHugePage - 1, kHugePage, 5 * kHugePage + 3}) {
     HugeVector<std::uint8_t> b(n, 7);
     CHECK(b.front() == 7);
     CHECK(b.back() == 7);

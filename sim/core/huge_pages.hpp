@@ -40,7 +40,8 @@ struct HugePageAllocator {
   static std::size_t mapped(std::size_t n) {  // bytes mapped for n elements of a large array
     const std::size_t bytes = n * sizeof(T);
     const std::size_t whole = (bytes + kHugePage - 1) & ~(kHugePage - 1);
-    return bytes < kHugePage || (whole - bytes) <= bytes / 8 ? whole : (bytes + kSmallPage - 1) & ~(kSmallPage - 1);
+    return bytes < kHugePage || (whole - bytes) <= bytes / 8 ? whole
+                                                             : (bytes + kSmallPage - 1) & ~(kSmallPage - 1);
   }
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
   T* allocate(std::size_t n) {
@@ -53,7 +54,7 @@ struct HugePageAllocator {
     const std::uintptr_t aligned = (base + kHugePage - 1) & ~(kHugePage - 1);
     if (aligned > base) munmap(map, aligned - base);  // the part before the boundary
     const std::uintptr_t tail = aligned + len, end = base + len + kHugePage;
-    if (end > tail) munmap(reinterpret_cast<void*>(tail), end - tail);  // and after the array
+    if (end > tail) munmap(reinterpret_cast<void*>(tail), end - tail);                 // and after the array
     madvise(reinterpret_cast<void*>(aligned), len & ~(kHugePage - 1), MADV_HUGEPAGE);  // a hint
     return reinterpret_cast<T*>(aligned);
   }

@@ -37,7 +37,8 @@ inline ExperienceStart experience_start(const CustomerContext& c, std::uint32_t 
   const double E = c.expectation[i];
   const double D = P - E;
   c.expectation[i] = static_cast<float>(E + p.expectation_lambda * D);
-  return {D, -static_cast<float>(p.satisfaction_bias + p.disconfirmation_gain * D + p.performance_gain * (P - 0.5))};
+  return {D, -static_cast<float>(p.satisfaction_bias + p.disconfirmation_gain * D +
+                                 p.performance_gain * (P - 0.5))};
 }
 inline Experience experience_end(const CustomerContext& c, std::uint32_t i, double D, float exp_of_exponent) {
   const Params& p = *c.p;

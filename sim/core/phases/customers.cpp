@@ -70,7 +70,7 @@ struct ExperienceStarted {
   float satisfaction_exp, success_exp;  // the exponents, then their exponentials
 };
 [[gnu::always_inline]] inline ExperienceStarted experience_start_of(const mech::CustomerContext& c,
-                                                                   std::uint32_t i, std::uint16_t f0) {
+                                                                    std::uint32_t i, std::uint16_t f0) {
   const Offer& o = c.off[f0];
   const double P = c.needs ? personal_performance_of(c, i, f0) : o.performance;  // Eq. B2-B4
   const mech::ExperienceStart s = mech::experience_start(c, i, P);               // M3, Eq. 20
@@ -79,7 +79,7 @@ struct ExperienceStarted {
 [[gnu::always_inline]] inline Experienced experience_of(const mech::CustomerContext& c, std::uint32_t i,
                                                         std::uint16_t f0, const ExperienceStarted& s) {
   mech::Experience e = mech::experience_end(c, i, s.disconfirmation, s.satisfaction_exp);  // Eq. 21
-  if (c.p->incidents.enabled) incident_of(c, i, c.off[f0], e);                            // Eq. F1-F2
+  if (c.p->incidents.enabled) incident_of(c, i, c.off[f0], e);                             // Eq. F1-F2
   const double succ = mech::progress_end(c, i, s.success_exp);                             // M4, Eq. 26
   const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
   return {e, succ, mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x)};  // Eq. 28
@@ -183,11 +183,14 @@ struct Pass {
   // The hardware's stream prefetchers would fetch them, but the scattered reads of rewired neighbours
   // (prepare) keep them from running ahead: on bench-1m (1 thread, stepping) this and prefetch_rows' kept
   // fetches took 27.7 to 33.7 M customer-steps/s; on a ring lattice (rewire = 0) it gains nothing
-  // (docs/PERFORMANCE.md, "Prefetching a run ahead"). firm_prev and voice_prev are left out: prepare
-  // fetches their lines with the near neighbours'.
+  // (docs/PERFORMANCE.md, "Prefetching a run ahead"). Into the second-level cache only: the run reads them
+  // a run later, and the first level's line-fill buffers stay free for the neighbours' lines, which the
+  // next run reads first (three sets of 5 alternating rounds, stepping: 40.1 -> 41.7, 43.2 -> 43.6 and
+  // 42.1 -> 42.3 M). firm_prev and voice_prev are left out: prepare fetches their lines with the near
+  // neighbours'.
   static void prefetch_own(const mech::CustomerContext& c, std::uint32_t first, std::uint32_t m) {
     auto lines = [&](const auto* p, std::size_t per) {
-      fetch_lines(p + std::size_t{first} * per, p + (std::size_t{first} + m) * per);
+      fetch_lines<Cache::L2>(p + std::size_t{first} * per, p + (std::size_t{first} + m) * per);
     };
     lines(c.consider, c.K);
     lines(c.reputation, c.K);
@@ -355,7 +358,8 @@ struct Pass {
       adopter[adopters] = static_cast<std::uint8_t>(k);
       started[adopters++] = experience_start_of(c, first + k, prev[k]);
     });
-    for (std::uint32_t a = 0; a < adopters; ++a) started[a].satisfaction_exp = std::exp(started[a].satisfaction_exp);
+    for (std::uint32_t a = 0; a < adopters; ++a)
+      started[a].satisfaction_exp = std::exp(started[a].satisfaction_exp);
     if (c.success_on)
       for (std::uint32_t a = 0; a < adopters; ++a) started[a].success_exp = std::exp(started[a].success_exp);
     Experienced served[kRun];
