@@ -125,52 +125,7 @@ inline void store(std::uint32_t* p, V v) { _mm512_storeu_si512(p, v); }
 
 #endif  // MISSIONSIM_PHILOX_X86
 
-bool cpu_has(Isa isa) {
-#if MISSIONSIM_PHILOX_X86
-  __builtin_cpu_init();
-  switch (isa) {
-    case Isa::Scalar:
-    case Isa::Sse2:
-      return true;
-    case Isa::Avx2:
-      return __builtin_cpu_supports("avx2");
-    case Isa::Avx512:
-      return __builtin_cpu_supports("avx512f");
-  }
-  return false;
-#else
-  return isa == Isa::Scalar;
-#endif
-}
-
-Isa choose_best() {
-  for (Isa isa : {Isa::Avx512, Isa::Avx2, Isa::Sse2})
-    if (cpu_has(isa)) return isa;
-  return Isa::Scalar;
-}
-
 }  // namespace
-
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::Scalar:
-      return "scalar";
-    case Isa::Sse2:
-      return "sse2";
-    case Isa::Avx2:
-      return "avx2";
-    case Isa::Avx512:
-      return "avx512f";
-  }
-  return "?";
-}
-
-bool supported(Isa isa) { return cpu_has(isa); }
-
-Isa best_isa() {
-  static const Isa best = choose_best();
-  return best;
-}
 
 void words_run(Isa isa, std::uint32_t k0, std::uint32_t k1, Counters ctr, std::size_t n, WordRows out) {
 #if MISSIONSIM_PHILOX_X86

@@ -8,23 +8,21 @@
 //
 // Paths: AVX-512F (16 counters a vector), AVX2 (8), SSE2 (4, the x86-64 baseline) and Random123's scalar
 // code. The best one the CPU and the operating system support is chosen once at run time
-// (__builtin_cpu_supports), so a portable build (no -march) still uses the wide ones.
+// (simd_paths.hpp), so a portable build (no -march) still uses the wide ones.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "core/simd_paths.hpp"
+
 namespace missionsim::philox {
 
-enum class Isa : int { Scalar = 0, Sse2 = 1, Avx2 = 2, Avx512 = 3 };
-
-const char* isa_name(Isa isa);
-
-// True when this build has the path and this CPU can run it.
-bool supported(Isa isa);
-
-// The widest supported path (the one words_run without an Isa uses).
-Isa best_isa();
+// The paths (simd_paths.hpp): Scalar is Random123's code, the others the kernel of philox_batch.cpp.
+using simd::best_isa;  // the widest supported path (the one words_run without an Isa uses)
+using simd::Isa;
+using simd::isa_name;
+using simd::supported;  // this build has the path and this CPU can run it
 
 // Output rows: words[w][j] is word w of counter first + j.
 struct WordRows {

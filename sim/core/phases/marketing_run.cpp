@@ -276,48 +276,10 @@ std::uint64_t notice(const mech::CustomerContext& c, const StepTables& t, std::u
 
 #endif  // MISSIONSIM_MARKETING_X86
 
-bool cpu_has(Isa isa) {
-#if MISSIONSIM_MARKETING_X86
-  __builtin_cpu_init();
-  switch (isa) {
-    case Isa::Scalar:
-      return true;
-    case Isa::Avx2:
-      return __builtin_cpu_supports("avx2");
-    case Isa::Avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl");
-  }
-  return false;
-#else
-  return isa == Isa::Scalar;
-#endif
-}
-
-Isa choose_best() {
-  for (Isa isa : {Isa::Avx512, Isa::Avx2})
-    if (cpu_has(isa)) return isa;
-  return Isa::Scalar;
-}
-
 }  // namespace
 
-const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::Scalar:
-      return "scalar";
-    case Isa::Avx2:
-      return "avx2";
-    case Isa::Avx512:
-      return "avx512bw";
-  }
-  return "?";
-}
-
-bool supported(Isa isa) { return cpu_has(isa); }
-
 Isa best_isa() {
-  static const Isa best = choose_best();
+  static const Isa best = simd::widest({Isa::Avx512, Isa::Avx2});
   return best;
 }
 
@@ -325,7 +287,7 @@ void StepTables::build(const mech::CustomerContext& c, Isa wanted) {
   std::fill(std::begin(alive), std::end(alive), std::uint16_t{0});
   alive_bits = 0;
   const bool suits = c.K == 4 && c.awareness != nullptr && c.n_firms <= kMaxFirms;
-  isa = suits ? wanted : Isa::Scalar;
+  isa = suits && (wanted == Isa::Avx2 || wanted == Isa::Avx512) ? wanted : Isa::Scalar;
   if (!suits) return;
   std::copy_n(c.awareness, kBuckets, awareness);
   awareness[kBuckets] = kNoFirm;

@@ -19,17 +19,17 @@
 #include <cstdint>
 
 #include "core/mechanisms/customer_context.hpp"
+#include "core/simd_paths.hpp"
 
 namespace missionsim::marketing {
 
-enum class Isa : int { Scalar = 0, Avx2 = 1, Avx512 = 2 };
+// The paths (simd_paths.hpp): Scalar is notice_marketing customer by customer, Avx2 and Avx512 the
+// kernels of marketing_run.cpp (there is no SSE2 path: a step given Sse2 takes the scalar one).
+using simd::Isa;
+using simd::isa_name;
+using simd::supported;  // this build has the path and this CPU can run it
 
-const char* isa_name(Isa isa);
-
-// True when this build has the path and this CPU can run it.
-bool supported(Isa isa);
-
-// The widest supported path.
+// The widest supported path of this kernel: Avx512, Avx2 or Scalar.
 Isa best_isa();
 
 // Firms the SIMD paths can look up as alive (one 64-entry table).
