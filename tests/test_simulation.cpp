@@ -138,20 +138,30 @@ TEST_CASE("simulation: same seed gives bit-identical trajectories for 1, 2 and 4
 }
 
 // The adopted-neighbour counts (Eq. 13 input) are kept up to date incrementally from the customers whose
-// status changed; after every step they must equal a full recount over the network, at any thread count.
+// status changed; after every step they must equal a full recount over the network, at any thread count,
+// and also when bankruptcies release customers after the customer pass.
 TEST_CASE("simulation: adopted-neighbour counts equal a recount after every step at 1, 2 and 4 threads",
           "[simulation][determinism][network]") {
   auto p = tiny_params(20000, 20);  // several target ranges at 2 and 4 threads
   p.network.kind = NetworkKind::WattsStrogatz;
   p.network.mean_degree = 10;
   p.entry_rate = 0.3;
+  const bool bankruptcies = GENERATE(false, true);
+  if (bankruptcies) {
+    p.initial_cash *= 0.3;  // some firms go bankrupt and release their customers
+    p.steps = 40;
+  }
   for (int threads : {1, 2, 4}) {
     tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
     Simulation sim(p);
-    std::int64_t changes = 0;
+    std::int64_t changes = 0, deaths = 0;
     std::vector<std::uint16_t> before(sim.customers().firm.begin(), sim.customers().firm.end());
+    std::vector<std::uint8_t> alive = sim.observables().alive;
     for (int t = 0; t <= p.steps; ++t) {
       if (t > 0) sim.step();
+      const auto& now = sim.observables().alive;
+      for (std::size_t f = 0; f < now.size(); ++f) deaths += alive[f] && !now[f];  // died in this step
+      alive = now;
       const CustomerArrays a = sim.customers();
       const NetworkCsr net = sim.network();
       REQUIRE(a.adopted_neighbours.size() == a.firm.size());
@@ -164,10 +174,11 @@ TEST_CASE("simulation: adopted-neighbour counts equal a recount after every step
         changes += (before[i] != 0xFFFF) != (a.firm[i] != 0xFFFF);
         before[i] = a.firm[i];
       }
-      INFO(threads << " thread(s), step " << t);
+      INFO(threads << " thread(s), step " << t << (bankruptcies ? ", with bankruptcies" : ""));
       REQUIRE(wrong == 0);
     }
     CHECK(changes > 1000);  // the incremental update had work to do
+    if (bankruptcies) CHECK(deaths > 0);
   }
 }
 

@@ -266,3 +266,26 @@ TEST_CASE("nonprofit clients: the scenario names what the switch needs", "[socie
               "[[customers.segments]]\nname = \"c\"\nnonprofit_client = true\n" +
               firms) == "");
 }
+
+// The rationing moves customers after the customer pass (firm_next): record()'s counts by segment and firm,
+// kept up to date from the customers whose firm changed, must still equal a recount over every customer
+// after each step.
+TEST_CASE("nonprofit clients: customers by segment and firm equal a recount after every step", "[society]") {
+  const Params p = client_params(true);
+  Simulation sim(p);
+  std::int64_t at_capacity = 0;
+  for (int t = 1; t <= p.steps; ++t) {
+    sim.step();
+    const Observables& o = sim.observables();
+    const CustomerArrays a = sim.customers();
+    const std::size_t F = o.alive.size();
+    std::vector<std::int64_t> all(p.segments.size() * F, 0);
+    for (std::size_t i = 0; i < a.firm.size(); ++i)
+      if (a.firm[i] != kNoFirm && o.alive[a.firm[i]]) ++all[(a.traits[i] & 0x0F) * F + a.firm[i]];
+    for (std::size_t f = 0; f < F; ++f)
+      at_capacity += o.alive[f] && o.customers[f] == sim.client_capacity(static_cast<int>(f));
+    INFO("step " << t);
+    REQUIRE(o.segment_customers == all);
+  }
+  CHECK(at_capacity > 0);  // the rationing turned clients away on some steps
+}
