@@ -2,6 +2,7 @@
 // TrajectoryWriter::finish() publishes (content_digest_adding) against the
 // definition, content_digest() of the finished file read in full.
 #include <hdf5.h>
+#include <hdf5_hl.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -114,7 +115,7 @@ void write_run(const std::string& path, const Params& p, bool segments) {
 
 // A small file with root members on both sides of "content_digests" in byte
 // order ("Zeta" and "attr" before it, "firms" and a UTF-8 name after), nested
-// groups, attributes, a dimension scale and variable-length strings.
+// groups, attributes and a dimension scale attached to two datasets.
 void build_file(hid_t file) {
   const auto attr_int = [](hid_t obj, const char* name, int v) {
     Closing s(H5Screate(H5S_SCALAR), H5Sclose);
@@ -144,6 +145,14 @@ void build_file(hid_t file) {
     doubles(inner.id, "y", {4, 5});
   }
   doubles(file, "\xc3\xa9t\xc3\xa9", {6, 7});
+  // /firms/inner/y is the dimension scale of the last two and of /firms/z.
+  doubles(file, "/firms/z", {8, 9});
+  Closing y(H5Dopen2(file, "/firms/inner/y", H5P_DEFAULT), H5Dclose);
+  REQUIRE(H5DSset_scale(y.id, "y") >= 0);
+  for (const char* path : {"/firms/z", "/\xc3\xa9t\xc3\xa9"}) {
+    Closing d(H5Dopen2(file, path, H5P_DEFAULT), H5Dclose);
+    REQUIRE(H5DSattach_scale(d.id, y.id, 0) >= 0);
+  }
 }
 
 // Writes /content_digests as finish() does (variable-length UTF-8 strings).

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <stdexcept>
 #include <string_view>
 #include <utility>
@@ -101,6 +102,7 @@ class Digest {
   // the root's members after the place, read again through HDF5. The
   // file's digest of the file as it now is.
   std::string fill_place(hid_t root) {
+    scale_names_.clear();  // the file has changed
     const std::string path = "/" + place_;
     Id dset(H5Dopen2(root, place_.c_str(), H5P_DEFAULT), H5Dclose);
     if (dset.id < 0) damaged(path, "cannot open it");
@@ -278,7 +280,7 @@ class Digest {
         buf.assign(count * type.size, 0);
         hid_t file_space = H5S_ALL, mem_space = H5S_ALL;
         Id fsel(H5I_INVALID_HID, H5Sclose), msel(H5I_INVALID_HID, H5Sclose);
-        if (!dims.empty()) {
+        if (!dims.empty() && nr < rows) {  // all rows at once: the whole extent
           fsel.id = H5Scopy(space.id);
           std::vector<hsize_t> start(dims.size(), 0), cnt = dims;
           start[0] = r0;
@@ -317,22 +319,37 @@ class Digest {
     for (unsigned d = 0; d < rank; ++d) {
       const int n = H5DSget_num_scales(dset, d);
       if (n < 0) damaged(path, "cannot read the dimension scales of dimension " + std::to_string(d));
-      std::vector<std::string> names;
-      auto visit = [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+      struct Visit {
+        std::vector<std::string> names;
+        std::map<std::pair<unsigned long, haddr_t>, std::string>* known;
+      } out{{}, &scale_names_};
+      auto visit = [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
+        Visit& v = *static_cast<Visit*>(data);
+        // A scale comes opened through its object reference, with no path:
+        // H5Iget_name searches the whole file for one, the same answer for
+        // the same object in a file that does not change.
+        H5O_info_t info;
+        if (H5Oget_info2(scale, &info, H5O_INFO_BASIC) < 0) return -1;
+        const auto key = std::make_pair(info.fileno, info.addr);
+        if (const auto it = v.known->find(key); it != v.known->end()) {
+          v.names.push_back(it->second);
+          return 0;
+        }
         const ssize_t len = H5Iget_name(scale, nullptr, 0);
         if (len < 0) return -1;
         std::string name(static_cast<std::size_t>(len) + 1, '\0');
         if (H5Iget_name(scale, name.data(), name.size()) < 0) return -1;
         name.resize(static_cast<std::size_t>(len));
-        static_cast<std::vector<std::string>*>(out)->push_back(std::move(name));
+        v.known->emplace(key, name);
+        v.names.push_back(std::move(name));
         return 0;
       };
-      if (n > 0 && H5DSiterate_scales(dset, d, nullptr, visit, &names) < 0)
+      if (n > 0 && H5DSiterate_scales(dset, d, nullptr, visit, &out) < 0)
         damaged(path, "cannot resolve the dimension scales of dimension " + std::to_string(d));
-      if (names.size() != static_cast<std::size_t>(n))
+      if (out.names.size() != static_cast<std::size_t>(n))
         damaged(path, "inconsistent dimension scales of dimension " + std::to_string(d));
-      u64(names.size());
-      for (const std::string& name : names) str(name);
+      u64(out.names.size());
+      for (const std::string& name : out.names) str(name);
     }
   }
 
@@ -413,6 +430,8 @@ class Digest {
   bool open_ = false;
   std::vector<std::pair<std::string, std::string>> objects_;
   std::uint64_t file_bytes_;
+  // The path of each dimension scale met so far, by (file number, address).
+  std::map<std::pair<unsigned long, haddr_t>, std::string> scale_names_;
   bool per_object_ = true;  // object_ is fed (not when the rest of the stream is read again)
   std::string place_;       // root member still to be added; empty: none
   bool deferring_ = false;  // past place_: bytes go to after_, not sha_
