@@ -45,9 +45,9 @@ class Digest {
 
   // Every byte of the stream goes to the file's digest and to the digest of
   // the object whose record it belongs to. Once the walk of the root group
-  // passes the place of a member still to be added (defer()), the file's
-  // digest waits for that member's record: the bytes after the place are
-  // kept (up to a bound) for it instead.
+  // passes the place of a member still to be added (walk_leaving_place()),
+  // the file's digest waits for that member's record: the bytes after the
+  // place are kept (up to a bound) for it instead.
   void feed(const void* data, std::size_t n) {
     if (!deferring_) {
       sha_.update(data, n);
