@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <map>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -41,10 +44,22 @@ class Digest {
   explicit Digest(std::uint64_t file_bytes) : file_bytes_(file_bytes) {}
 
   // Every byte of the stream goes to the file's digest and to the digest of
-  // the object whose record it belongs to.
+  // the object whose record it belongs to. Once the walk of the root group
+  // passes the place of a member still to be added (walk_leaving_place()),
+  // the file's digest waits for that member's record: the bytes after the
+  // place are kept (up to a bound) for it instead.
   void feed(const void* data, std::size_t n) {
-    sha_.update(data, n);
-    object_.update(data, n);
+    if (!deferring_) {
+      sha_.update(data, n);
+    } else if (!overflow_) {
+      if (after_.size() + n > after_limit_) {
+        overflow_ = true;
+        std::string().swap(after_);
+      } else {
+        after_.append(static_cast<const char*>(data), n);
+      }
+    }
+    if (per_object_) object_.update(data, n);
   }
   void u64(std::uint64_t v) {
     unsigned char b[8];
@@ -68,6 +83,41 @@ class Digest {
   ContentDigest result() {
     end();
     return {sha_.hex(), std::move(objects_)};
+  }
+
+  // Walks the file as group(root, "/") does, but for the file's digest
+  // leaves a place for the root member `name`, which must not exist yet;
+  // keeps at most `limit` bytes of the stream after that place. Returns each
+  // object's digest (sha256 left empty).
+  ContentDigest walk_leaving_place(hid_t root, const std::string& name, std::size_t limit) {
+    place_ = name;
+    after_limit_ = limit;
+    group(root, "/", 0);
+    end();
+    return {"", objects_};
+  }
+
+  // Adds the record of the dataset at the place left for it, then the rest
+  // of the stream: the bytes kept, or (when there were more than the bound)
+  // the root's members after the place, read again through HDF5. The
+  // file's digest of the file as it now is.
+  std::string fill_place(hid_t root) {
+    scale_names_.clear();  // the file has changed
+    const std::string path = "/" + place_;
+    Id dset(H5Dopen2(root, place_.c_str(), H5P_DEFAULT), H5Dclose);
+    if (dset.id < 0) damaged(path, "cannot open it");
+    deferring_ = false;
+    dataset(dset.id, path);
+    end();
+    if (!overflow_) {
+      sha_.update(after_.data(), after_.size());
+      std::string().swap(after_);
+    } else {
+      per_object_ = false;
+      for (const auto& [name, type] : members(root, "/"))
+        if (name > place_) member(root, "/", name, type, 0);
+    }
+    return sha_.hex();
   }
 
   // A datatype's canonical name and the memory type that reads its values
@@ -230,7 +280,7 @@ class Digest {
         buf.assign(count * type.size, 0);
         hid_t file_space = H5S_ALL, mem_space = H5S_ALL;
         Id fsel(H5I_INVALID_HID, H5Sclose), msel(H5I_INVALID_HID, H5Sclose);
-        if (!dims.empty()) {
+        if (!dims.empty() && nr < rows) {  // all rows at once: the whole extent
           fsel.id = H5Scopy(space.id);
           std::vector<hsize_t> start(dims.size(), 0), cnt = dims;
           start[0] = r0;
@@ -269,22 +319,37 @@ class Digest {
     for (unsigned d = 0; d < rank; ++d) {
       const int n = H5DSget_num_scales(dset, d);
       if (n < 0) damaged(path, "cannot read the dimension scales of dimension " + std::to_string(d));
-      std::vector<std::string> names;
-      auto visit = [](hid_t, unsigned, hid_t scale, void* out) -> herr_t {
+      struct Visit {
+        std::vector<std::string> names;
+        std::map<std::pair<unsigned long, haddr_t>, std::string>* known;
+      } out{{}, &scale_names_};
+      auto visit = [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
+        Visit& v = *static_cast<Visit*>(data);
+        // A scale comes opened through its object reference, with no path:
+        // H5Iget_name searches the whole file for one, the same answer for
+        // the same object in a file that does not change.
+        H5O_info_t info;
+        if (H5Oget_info2(scale, &info, H5O_INFO_BASIC) < 0) return -1;
+        const auto key = std::make_pair(info.fileno, info.addr);
+        if (const auto it = v.known->find(key); it != v.known->end()) {
+          v.names.push_back(it->second);
+          return 0;
+        }
         const ssize_t len = H5Iget_name(scale, nullptr, 0);
         if (len < 0) return -1;
         std::string name(static_cast<std::size_t>(len) + 1, '\0');
         if (H5Iget_name(scale, name.data(), name.size()) < 0) return -1;
         name.resize(static_cast<std::size_t>(len));
-        static_cast<std::vector<std::string>*>(out)->push_back(std::move(name));
+        v.known->emplace(key, name);
+        v.names.push_back(std::move(name));
         return 0;
       };
-      if (n > 0 && H5DSiterate_scales(dset, d, nullptr, visit, &names) < 0)
+      if (n > 0 && H5DSiterate_scales(dset, d, nullptr, visit, &out) < 0)
         damaged(path, "cannot resolve the dimension scales of dimension " + std::to_string(d));
-      if (names.size() != static_cast<std::size_t>(n))
+      if (out.names.size() != static_cast<std::size_t>(n))
         damaged(path, "inconsistent dimension scales of dimension " + std::to_string(d));
-      u64(names.size());
-      for (const std::string& name : names) str(name);
+      u64(out.names.size());
+      for (const std::string& name : out.names) str(name);
     }
   }
 
@@ -294,6 +359,17 @@ class Digest {
     str("group");
     str(path);
     attributes(g, path, depth == 0);
+    for (const auto& [name, type] : members(g, path)) {
+      if (depth == 0 && !place_.empty()) {
+        if (name == place_) throw std::logic_error("content digest: /" + place_ + " already exists");
+        if (name > place_) deferring_ = true;
+      }
+      member(g, path, name, type, depth);
+    }
+  }
+
+  // The links of group g in ascending byte order of their names.
+  static std::vector<std::pair<std::string, H5L_type_t>> members(hid_t g, const std::string& path) {
     std::vector<std::pair<std::string, H5L_type_t>> links;
     hsize_t idx = 0;
     auto collect = [](hid_t, const char* name, const H5L_info_t* info, void* out) -> herr_t {
@@ -303,25 +379,28 @@ class Digest {
     if (H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, collect, &links) < 0)
       damaged(path, "cannot list its members");
     std::sort(links.begin(), links.end());
-    for (const auto& [name, type] : links) {
-      const std::string child = (path == "/" ? "" : path) + "/" + name;
-      if (name.find('/') != std::string::npos || name == "." || name.empty())
-        damaged(child, "invalid member name");
-      if (type == H5L_TYPE_EXTERNAL) {
-        external(g, name, child);
-        continue;
-      }
-      if (type != H5L_TYPE_HARD) damaged(child, "a link that is neither a hard nor an external link");
-      Id obj(H5Oopen(g, name.c_str(), H5P_DEFAULT), H5Oclose);
-      if (obj.id < 0) damaged(child, "cannot open it");
-      const H5I_type_t kind = H5Iget_type(obj.id);
-      if (kind == H5I_GROUP) {
-        group(obj.id, child, depth + 1);
-      } else if (kind == H5I_DATASET) {
-        dataset(obj.id, child);
-      } else {
-        damaged(child, "is neither a group nor a dataset");
-      }
+    return links;
+  }
+
+  // The member `name` of group g (at `path`, `depth` deep).
+  void member(hid_t g, const std::string& path, const std::string& name, H5L_type_t type, int depth) {
+    const std::string child = (path == "/" ? "" : path) + "/" + name;
+    if (name.find('/') != std::string::npos || name == "." || name.empty())
+      damaged(child, "invalid member name");
+    if (type == H5L_TYPE_EXTERNAL) {
+      external(g, name, child);
+      return;
+    }
+    if (type != H5L_TYPE_HARD) damaged(child, "a link that is neither a hard nor an external link");
+    Id obj(H5Oopen(g, name.c_str(), H5P_DEFAULT), H5Oclose);
+    if (obj.id < 0) damaged(child, "cannot open it");
+    const H5I_type_t kind = H5Iget_type(obj.id);
+    if (kind == H5I_GROUP) {
+      group(obj.id, child, depth + 1);
+    } else if (kind == H5I_DATASET) {
+      dataset(obj.id, child);
+    } else {
+      damaged(child, "is neither a group nor a dataset");
     }
   }
 
@@ -351,6 +430,14 @@ class Digest {
   bool open_ = false;
   std::vector<std::pair<std::string, std::string>> objects_;
   std::uint64_t file_bytes_;
+  // The path of each dimension scale met so far, by (file number, address).
+  std::map<std::pair<unsigned long, haddr_t>, std::string> scale_names_;
+  bool per_object_ = true;  // object_ is fed (not when the rest of the stream is read again)
+  std::string place_;       // root member still to be added; empty: none
+  bool deferring_ = false;  // past place_: bytes go to after_, not sha_
+  std::string after_;       // the stream after place_, while it fits after_limit_
+  std::size_t after_limit_ = 0;
+  bool overflow_ = false;  // it did not fit: read again in fill_place()
 };
 
 }  // namespace
@@ -365,6 +452,18 @@ ContentDigest content_digest_by_object(std::int64_t file, std::uint64_t file_byt
 
 std::string content_digest(std::int64_t file, std::uint64_t file_bytes) {
   return content_digest_by_object(file, file_bytes).sha256;
+}
+
+std::string content_digest_adding(std::int64_t file, const std::string& path,
+                                  const std::function<void(const ContentDigest&)>& add,
+                                  std::size_t keep_bytes) {
+  if (path.size() < 2 || path[0] != '/' || path.find('/', 1) != std::string::npos)
+    throw std::invalid_argument("content_digest_adding: '" + path + "' is not a member of the root group");
+  Id root(H5Gopen2(static_cast<hid_t>(file), "/", H5P_DEFAULT), H5Gclose);
+  if (root.id < 0) damaged("/", "cannot open the root group");
+  Digest d(0);
+  add(d.walk_leaving_place(root.id, path.substr(1), keep_bytes));
+  return d.fill_place(root.id);
 }
 
 std::vector<std::string> object_digest_lines(const ContentDigest& digest) {

@@ -4,7 +4,9 @@
 // digest"). analysis/readers.py computes the same bytes with h5py.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -35,6 +37,17 @@ struct ContentDigest {
 // unreadable dataset).
 std::string content_digest(std::int64_t file, std::uint64_t file_bytes = 0);
 ContentDigest content_digest_by_object(std::int64_t file, std::uint64_t file_bytes = 0);
+
+// In one read of the file: content_digest_by_object(file) (sha256 left
+// empty) is passed to `add`, which must create the dataset `path`, a member
+// of the root group not in the file yet, and change nothing else the digest
+// covers; returns content_digest(file) of the file as it is then. Only the
+// new dataset is read back: the stream after its place in the walk is kept
+// from the first read, up to `keep_bytes` bytes (beyond them, the root's
+// members after that place are read again).
+std::string content_digest_adding(std::int64_t file, const std::string& path,
+                                  const std::function<void(const ContentDigest&)>& add,
+                                  std::size_t keep_bytes = std::size_t{256} << 20);
 
 // The lines of /content_digests: "<hex> <path>" for each object but that
 // dataset, then "<hex> /content_digests", hex the SHA-256 of the lines before

@@ -729,15 +729,17 @@ void TrajectoryWriter::finish() {
   std::string digest;
   try {
     // First each object's digest (to name what a damaged file lost), then
-    // the file's, which covers that list too.
-    const std::vector<std::string> lines = object_digest_lines(content_digest_by_object(w.file.get()));
-    std::vector<const char*> data;
-    for (const std::string& line : lines) data.push_back(line.c_str());
-    Handle type = w.utf8_string_type();
-    w.fixed_dataset(
-        kObjectDigestsDataset, type.get(), type.get(), data.size(), data.data(),
-        {"", "SHA-256 of each object's record of the content digest, and its path (docs/OUTPUT.md)"});
-    digest = content_digest(w.file.get());
+    // the file's, which covers that list too: one read of the file, then
+    // one of the list.
+    digest = content_digest_adding(w.file.get(), kObjectDigestsDataset, [&](const ContentDigest& objects) {
+      const std::vector<std::string> lines = object_digest_lines(objects);
+      std::vector<const char*> data;
+      for (const std::string& line : lines) data.push_back(line.c_str());
+      Handle type = w.utf8_string_type();
+      w.fixed_dataset(
+          kObjectDigestsDataset, type.get(), type.get(), data.size(), data.data(),
+          {"", "SHA-256 of each object's record of the content digest, and its path (docs/OUTPUT.md)"});
+    });
   } catch (const DamagedError& e) {
     w.fail(std::string("cannot compute the content digest: ") + e.what());
   }
