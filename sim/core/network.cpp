@@ -336,6 +336,13 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
       std::uint32_t* const far_end = p.far.data() + p.base[((i1 - 1) >> P::kBlockShift) + 1];
       std::vector<std::uint32_t> row;
       std::uint32_t slot = 0;
+      // This task's own copies of what the rows read: the stores to the columns (of a char type in
+      // Packed8, which may alias anything) would otherwise have each read again through the captures.
+      const std::uint32_t lattice_run = run, customers = n;
+      const std::uint64_t* const ring_bits = bits;
+      const std::uint32_t *const row_off = off, *const placed_start = start, *const placed_in = in;
+      T* const all_cols = p.cols.data();
+      auto ring = [ring_bits](std::size_t e) { return (ring_bits[e >> 6] >> (e & 63)) & 1; };
       // Entry j of row x, given room in far: written to far, kept there when far.
       auto put = [&](std::uint32_t x, std::uint32_t j, T& col) {
         const std::int64_t d = std::int64_t{j} - x;
@@ -352,10 +359,11 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
       // those above. False (nothing taken) for any other row.
       auto lattice_row = [&](std::uint32_t x, const OffRing*& cur, T* cols) {
         constexpr std::size_t kFew = 8;
+        const std::uint32_t run = lattice_run;
         const std::size_t own = std::size_t{x} * run;
         std::uint32_t right = 0;
-        for (std::uint32_t j = 1; j <= run; ++j) right += static_cast<std::uint32_t>(on_ring(own + j - 1));
-        const std::uint32_t own_off = run - right, p0 = start[x], p1 = start[x + 1];
+        for (std::uint32_t j = 1; j <= run; ++j) right += static_cast<std::uint32_t>(ring(own + j - 1));
+        const std::uint32_t own_off = run - right, p0 = placed_start[x], p1 = placed_start[x + 1];
         if (p1 - p0 + own_off > kFew) return false;
         std::uint32_t below[kFew], above[kFew];
         std::size_t nb = 0, na = 0;
@@ -373,7 +381,7 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
           else
             inside = true;
         };
-        for (std::uint32_t e = p0; e < p1; ++e) sort_in(in[e]);
+        for (std::uint32_t e = p0; e < p1; ++e) sort_in(placed_in[e]);
         for (std::uint32_t k = 0; k < own_off; ++k) sort_in(cur[k].t);
         if (inside) return false;
         cur += own_off;
@@ -381,22 +389,22 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
         for (std::size_t k = 0; k < nb; ++k) put(x, below[k], cols[m++]);
         for (std::uint32_t j = run; j >= 1; --j) {
           cols[m] = static_cast<T>(-static_cast<int>(j));
-          m += on_ring(own - std::size_t{j} * run + j - 1);
+          m += ring(own - std::size_t{j} * run + j - 1);
         }
         for (std::uint32_t j = 1; j <= run; ++j) {
           cols[m] = static_cast<T>(j);
-          m += on_ring(own + j - 1);
+          m += ring(own + j - 1);
         }
         for (std::size_t k = 0; k < na; ++k) put(x, above[k], cols[m++]);
         return true;
       };
-      const bool lattice = run > 0 && run < kNear && n > 2 * run;
+      const bool lattice = lattice_run > 0 && lattice_run < kNear && customers > 2 * lattice_run;
       for (std::uint32_t i = i0; i < i1; ++i) {
         if ((i & ((1u << P::kBlockShift) - 1)) == 0) slot = 0;
-        const std::uint32_t degree = off[i + 1] - off[i];
-        T* cols = p.cols.data() + off[i];
-        if (lattice && i >= run && i < n - run && i + 1 < i1 && far_end - far >= degree &&
-            lattice_row(i, cursor, cols))
+        const std::uint32_t degree = row_off[i + 1] - row_off[i];
+        T* cols = all_cols + row_off[i];
+        if (lattice && i >= lattice_run && i < customers - lattice_run && i + 1 < i1 &&
+            far_end - far >= degree && lattice_row(i, cursor, cols))
           continue;
         if (row.size() <= degree) row.resize(std::size_t{degree} + 1);
         sorted_row(i, cursor, row.data());
