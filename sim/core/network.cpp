@@ -357,12 +357,30 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
       // ring entries, written without a branch on their bits (each written, and passed when its bit is
       // clear: the chunk's last row, where that can write past the row's end, does not come here), then
       // those above. False (nothing taken) for any other row.
-      auto lattice_row = [&](std::uint32_t x, const OffRing*& cur, T* cols) {
+      // With run <= 7 the row's ring bits, of edges (x - j, j) at own - (run - 1) j - 1 and (x, j) at own
+      // + j - 1 (own = x run), span run^2 + 1 <= 64 bits: read as one word.
+      const std::size_t ring_words = edges.on_ring.size();
+      auto lattice_row = [&](auto one_word, std::uint32_t x, const OffRing*& cur, T* cols) {
         constexpr std::size_t kFew = 8;
         const std::uint32_t run = lattice_run;
-        const std::size_t own = std::size_t{x} * run;
+        const std::size_t own = std::size_t{x} * run, first = own - std::size_t{run} * (run - 1) - 1;
+        std::uint64_t word = 0;
+        if constexpr (decltype(one_word)::value) {
+          const unsigned shift = first & 63;
+          word = ring_bits[first >> 6] >> shift;
+          if (shift != 0 && (first >> 6) + 1 < ring_words)
+            word |= ring_bits[(first >> 6) + 1] << (64 - shift);
+        }
+        auto left = [&](std::uint32_t j) -> std::uint64_t {  // edge (x - j, j) on the ring
+          if constexpr (decltype(one_word)::value) return (word >> ((run - j) * (run - 1))) & 1;
+          return ring(own - std::size_t{j} * run + j - 1);
+        };
+        auto right_of = [&](std::uint32_t j) -> std::uint64_t {  // edge (x, j) on the ring
+          if constexpr (decltype(one_word)::value) return (word >> (run * (run - 1) + j)) & 1;
+          return ring(own + j - 1);
+        };
         std::uint32_t right = 0;
-        for (std::uint32_t j = 1; j <= run; ++j) right += static_cast<std::uint32_t>(ring(own + j - 1));
+        for (std::uint32_t j = 1; j <= run; ++j) right += static_cast<std::uint32_t>(right_of(j));
         const std::uint32_t own_off = run - right, p0 = placed_start[x], p1 = placed_start[x + 1];
         if (p1 - p0 + own_off > kFew) return false;
         std::uint32_t below[kFew], above[kFew];
@@ -389,11 +407,11 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
         for (std::size_t k = 0; k < nb; ++k) put(x, below[k], cols[m++]);
         for (std::uint32_t j = run; j >= 1; --j) {
           cols[m] = static_cast<T>(-static_cast<int>(j));
-          m += ring(own - std::size_t{j} * run + j - 1);
+          m += left(j);
         }
         for (std::uint32_t j = 1; j <= run; ++j) {
           cols[m] = static_cast<T>(j);
-          m += ring(own + j - 1);
+          m += right_of(j);
         }
         for (std::size_t k = 0; k < na; ++k) put(x, above[k], cols[m++]);
         return true;
@@ -404,7 +422,9 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
         const std::uint32_t degree = row_off[i + 1] - row_off[i];
         T* cols = all_cols + row_off[i];
         if (lattice && i >= lattice_run && i < customers - lattice_run && i + 1 < i1 &&
-            far_end - far >= degree && lattice_row(i, cursor, cols))
+            far_end - far >= degree &&
+            (lattice_run <= 7 ? lattice_row(std::true_type{}, i, cursor, cols)
+                              : lattice_row(std::false_type{}, i, cursor, cols)))
           continue;
         if (row.size() <= degree) row.resize(std::size_t{degree} + 1);
         sorted_row(i, cursor, row.data());
