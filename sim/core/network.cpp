@@ -45,15 +45,45 @@ std::uint32_t set_up_parts(std::uint32_t n) {
       std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(1, n / kEdgeGrain)));
 }
 
-// Calls body(lo, width) for each of the set-up parts of customers [0, n), in parallel.
+constexpr unsigned kCountShift = 4;  // far entries are counted per 16 customers, the finer of the blocks
+
+// Calls body(lo, width) for each of the set-up parts of customers [0, n), in parallel. The parts start at
+// multiples of 16 customers, so that each counts the far entries of whole groups of 16.
 template <class Body>
 void each_part(std::uint32_t n, Body&& body) {
   const std::uint32_t parts = set_up_parts(n);
+  auto bound = [&](std::uint32_t part) {
+    if (part == parts) return n;
+    return static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / parts) &
+           ~((1u << kCountShift) - 1);
+  };
   tbb::parallel_for(std::uint32_t{0}, parts, [&](std::uint32_t part) {
-    const auto lo = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * part / parts);
-    const auto hi = static_cast<std::uint32_t>(static_cast<std::uint64_t>(n) * (part + 1) / parts);
+    const std::uint32_t lo = bound(part), hi = bound(part + 1);
     body(lo, hi - lo);
   });
+}
+
+// The bits of `bits` set in [from, to).
+std::uint64_t set_bits(const std::uint64_t* bits, std::size_t from, std::size_t to) {
+  if (from >= to) return 0;
+  const std::size_t first = from >> 6, last = (to - 1) >> 6;
+  const std::uint64_t head = ~std::uint64_t{0} << (from & 63),
+                      tail = ~std::uint64_t{0} >> (63 - ((to - 1) & 63));
+  // std::popcount without -mpopcnt is a call to the compiler's library: a few shifts and adds instead.
+  auto ones = [](std::uint64_t w) {
+    w -= (w >> 1) & 0x5555555555555555u;
+    w = (w & 0x3333333333333333u) + ((w >> 2) & 0x3333333333333333u);
+    return (((w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fu) * 0x0101010101010101u) >> 56;
+  };
+  if (first == last) return ones(bits[first] & head & tail);
+  std::uint64_t count = ones(bits[first] & head) + ones(bits[last] & tail);
+  for (std::size_t w = first + 1; w < last; ++w) count += ones(bits[w]);
+  return count;
+}
+
+// Whether entry j of row i is far in a packed layout of near range `near`: j - i outside [-near, near).
+bool far_entry(std::uint32_t i, std::uint32_t j, std::int64_t near) {
+  return static_cast<std::uint64_t>(std::int64_t{j} - i + near) >= static_cast<std::uint64_t>(2 * near);
 }
 
 // Ascending order of the few entries of a typical row, which its assembly leaves nearly sorted.
@@ -66,8 +96,6 @@ void sort_row(std::uint32_t* row, std::size_t m) {
     row[h] = v;
   }
 }
-
-constexpr unsigned kCountShift = 4;  // far entries are counted per 16 customers, the finer of the blocks
 
 // Far entries of layout P in each of its blocks, from the counts per 16 customers; false when a block
 // holds more than its escapes can address.
@@ -88,18 +116,23 @@ bool block_bases(const std::vector<std::uint32_t>& far16, std::uint32_t n, std::
 }  // namespace
 
 // The row entries that place_rows sorted by row: row i's are entries[start[i], start[i + 1]), start
-// being offsets_ when `a` is explicit (the placed entries are then the whole rows).
+// being offsets_ when `a` is explicit (the placed entries are then the whole rows). And the far entries
+// of each packed layout per 16 customers, from which its blocks' far lists are sized before any row is
+// written (empty when only the wide layout is asked for).
 struct Network::Placed {
   HugeVector<std::uint32_t> entries;
   HugeVector<std::uint32_t> start;  // [n + 1] when run > 0, else empty
+  std::vector<std::uint32_t> far8, far16;
 };
 
 // A counting sort by row of the entries the edge list does not hold in row order: both ends of every edge
 // when `a` is explicit, the off-ring ends otherwise. In parallel without atomics: the customers are cut
 // into one range per thread and each task walks every edge in order but counts and places only the
 // entries of its own rows. Leaves offsets_ the final row starts; each row's entries are placed in an order
-// that does not matter, the rows being sorted afterwards.
-Network::Placed Network::place_rows(const EdgeList& edges) {
+// that does not matter, the rows being sorted afterwards. Unless only the wide layout is asked for, the
+// same walk counts every entry that is far in Packed8 or Packed16: those of the edges listed, and those
+// of the ring where it wraps around (and everywhere when it reaches past Packed8's near range).
+Network::Placed Network::place_rows(const EdgeList& edges, Columns columns) {
   const std::uint32_t n = n_, run = edges.run;
   const std::uint32_t* a = edges.a.data();
   const std::uint32_t* b = edges.b.data();
@@ -107,6 +140,41 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
   Placed placed;
   offsets_.assign(std::size_t{n} + 1, 0);
   if (run > 0) placed.start.assign(std::size_t{n} + 1, 0);
+  const bool count_far = columns != Columns::Wide;
+  if (count_far) {
+    const std::size_t groups = (std::size_t{n} + (1u << kCountShift) - 1) >> kCountShift;
+    placed.far8.assign(groups, 0);
+    placed.far16.assign(groups, 0);
+  }
+  std::uint32_t* far8 = placed.far8.data();
+  std::uint32_t* far16 = placed.far16.data();
+  constexpr std::int64_t near8 = decltype(p8_)::kNear, near16 = decltype(p16_)::kNear;
+  auto count = [&](std::uint32_t i, std::uint32_t j) {  // entry j of row i
+    far8[i >> kCountShift] += far_entry(i, j, near8);
+    far16[i >> kCountShift] += far_entry(i, j, near16);
+  };
+  // The listed entries (placed, or a row's own edges off the ring) are counted as far per group of rows
+  // after the scan, from the rows' counts; the scan takes off the few that are near (a rare branch,
+  // where count's updates at a random row would each cost a miss of the cache).
+  auto uncount_near = [&](std::uint32_t i, std::uint32_t j) {  // listed entry j of row i
+    if (far_entry(i, j, near16)) return;
+    --far16[i >> kCountShift];
+    far8[i >> kCountShift] -= !far_entry(i, j, near8);
+  };
+  auto near_edge = [](std::uint32_t i, std::uint32_t j) {  // j - i in [-near16, near16]: near at an end
+    return static_cast<std::uint64_t>(std::int64_t{j} - i + near16) <= static_cast<std::uint64_t>(2 * near16);
+  };
+  const std::uint64_t* bits = edges.on_ring.data();
+  auto on_ring = [bits](std::size_t e) { return (bits[e >> 6] >> (e & 63)) & 1; };
+  auto count_ring = [&](std::uint32_t x) {  // row x's ring entries: the ends of ring edges (x - j, j), (x, j)
+    for (std::uint32_t j = 1; j <= run; ++j) {
+      const std::uint32_t i = x >= j ? x - j : x + (n - j);
+      if (on_ring(std::size_t{i} * run + j - 1)) count(x, i);
+      const std::uint64_t end = std::uint64_t{x} + j;
+      if (on_ring(std::size_t{x} * run + j - 1))
+        count(x, static_cast<std::uint32_t>(end < n ? end : end - n));
+    }
+  };
   // next[i] = start[i + 1]: first the number of row i's placed entries, then (after the scan) where row
   // i's next one goes, and at the end where row i + 1's placed entries start. With run > 0, lost[i] =
   // offsets_[i + 1] counts the ring entries row i lacks until the scan.
@@ -119,19 +187,48 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
         for (const OffRing& r : chunk) {
           if (all || r.t - lo < width) ++next[r.t];
           if (all || r.ring - lo < width) ++lost[r.ring];
+          if (count_far && near_edge(r.i, r.t)) {
+            if (all || r.t - lo < width) uncount_near(r.t, r.i);
+            if (all || r.i - lo < width) uncount_near(r.i, r.t);
+          }
         }
+      if (count_far) {
+        // Ring entries j - i = -run .. run: near unless the ring wraps around in row i or run >= near8.
+        auto rows = [&](std::uint32_t from, std::uint32_t to) {
+          for (std::uint32_t x = std::max(from, lo); x < std::min(to, lo + width); ++x) count_ring(x);
+        };
+        if (run >= near8) {
+          rows(0, n);
+        } else {
+          rows(0, run);
+          rows(std::max(run, n - run), n);
+        }
+      }
       return;
     }
     for (std::size_t e = 0; e < m; ++e) {
       if (all || a[e] - lo < width) ++next[a[e]];
       if (all || b[e] - lo < width) ++next[b[e]];
+      if (count_far && near_edge(a[e], b[e])) {
+        if (all || a[e] - lo < width) uncount_near(a[e], b[e]);
+        if (all || b[e] - lo < width) uncount_near(b[e], a[e]);
+      }
     }
   });
-  std::uint32_t placed_entries = 0, entries = 0;
+  std::uint32_t placed_entries = 0, entries = 0, group_start = 0;
   for (std::uint32_t i = 0; i < n; ++i) {
     const std::uint32_t count = next[i];
     next[i] = placed_entries;
     placed_entries += count;
+    if (count_far && ((i + 1) % (1u << kCountShift) == 0 || i + 1 == n)) {
+      // The group's placed entries and own entries off the ring, all far but the near ones taken off.
+      const std::uint32_t first = i & ~((1u << kCountShift) - 1);
+      const std::uint64_t own_off = std::uint64_t{i + 1 - first} * run -
+                                    set_bits(bits, std::size_t{first} * run, std::size_t{i + 1} * run);
+      far8[i >> kCountShift] += static_cast<std::uint32_t>(placed_entries - group_start + own_off);
+      far16[i >> kCountShift] += static_cast<std::uint32_t>(placed_entries - group_start + own_off);
+      group_start = placed_entries;
+    }
     if (run > 0) lost[i] = entries += 2 * run - lost[i] + count;  // its run, its ring entries, the placed
   }
   placed.entries.resize(placed_entries);
@@ -153,8 +250,9 @@ Network::Placed Network::place_rows(const EdgeList& edges) {
 }
 
 // Sorts every row into the smallest layout that holds the graph (if smaller than the wide one), or the
-// one asked for if it holds the graph. In parallel by chunks of kEdgeGrain rows, each writing only its own
-// entries (and its own part of far), so the result does not depend on the threads.
+// one asked for if it holds the graph, chosen from place_rows' counts of far entries before any row is
+// written. In parallel by chunks of kEdgeGrain rows, each writing only its own entries (and its own part
+// of far), so the result does not depend on the threads.
 void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
   const std::uint32_t n = n_, run = edges.run;
   const std::uint64_t* bits = edges.on_ring.data();
@@ -190,19 +288,25 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
       }
     }
   };
+  // Row x sorted into row[0, degree) (row has room for degree + 1).
   auto sorted_row = [&](std::uint32_t x, const OffRing*& cursor, std::uint32_t* row) {
     std::size_t m = 0;
     if (run == 0 || x < run || x >= n - run) {  // listed edges, or a ring that wraps around here
       each_entry(x, cursor, [&](std::uint32_t j) { row[m++] = j; });
       return sort_row(row, m);
     }
-    // The ring entries present, x - run .. x - 1 and x + 1 .. x + run, come in order; the few others
-    // (placed, or this row's own edges off the ring) are inserted.
+    // The ring entries present, x - run .. x - 1 and x + 1 .. x + run, come in order (each written, and
+    // kept when its bit is set: no branch on the bits); the few others (placed, or this row's own edges
+    // off the ring) are inserted.
     const std::size_t own = std::size_t{x} * run;
-    for (std::uint32_t j = run; j >= 1; --j)
-      if (on_ring(own - std::size_t{j} * run + j - 1)) row[m++] = x - j;
-    for (std::uint32_t j = 1; j <= run; ++j)
-      if (on_ring(own + j - 1)) row[m++] = x + j;
+    for (std::uint32_t j = run; j >= 1; --j) {
+      row[m] = x - j;
+      m += on_ring(own - std::size_t{j} * run + j - 1);
+    }
+    for (std::uint32_t j = 1; j <= run; ++j) {
+      row[m] = x + j;
+      m += on_ring(own + j - 1);
+    }
     const std::size_t ring = m, degree = off[x + 1] - off[x];
     const std::size_t others = degree - ring, own_off = others - (start[x + 1] - start[x]);
     if (others > 8) {  // many: all sorted
@@ -218,110 +322,148 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
     for (std::size_t e = start[x]; e < start[x + 1]; ++e) insert(in[e]);
     for (std::size_t k = 0; k < own_off; ++k) insert((cursor++)->t);
   };
-  // Near entries of row i (sorted) as deltas, far ones as escapes numbered in row order within the block
-  // (slot), far(i, j) being called for each far one.
-  auto encode_row = [&](auto& p, std::uint32_t i, const std::uint32_t* row, std::uint32_t& slot, auto&& far) {
+  // Layout P for every row: near entries (sorted) as deltas, far ones as escapes numbered in row order
+  // within the block, their customers listed in P's far list after those of the blocks before (a chunk
+  // is whole blocks, so its far entries start at its first block's).
+  auto fill = [&](auto& p) {
     using P = std::remove_cvref_t<decltype(p)>;
     using T = typename decltype(p.cols)::value_type;
-    T* cols = p.cols.data() + off[i];
-    for (std::uint32_t k = 0, degree = off[i + 1] - off[i]; k < degree; ++k) {
-      const std::int64_t d = std::int64_t{row[k]} - i;
-      if (d >= -P::kNear && d < P::kNear) {
-        cols[k] = static_cast<T>(d);
-      } else {
-        cols[k] = static_cast<T>(static_cast<int>(slot++) - 2 * P::kNear);
-        far(i, row[k]);
+    constexpr std::int64_t kNear = P::kNear;
+    p.cols.resize(offsets_[n]);
+    p.far.resize(p.base.back());
+    each_chunk([&](std::size_t, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor) {
+      std::uint32_t* far = p.far.data() + p.base[i0 >> P::kBlockShift];
+      std::uint32_t* const far_end = p.far.data() + p.base[((i1 - 1) >> P::kBlockShift) + 1];
+      std::vector<std::uint32_t> row;
+      std::uint32_t slot = 0;
+      // This task's own copies of what the rows read: the stores to the columns (of a char type in
+      // Packed8, which may alias anything) would otherwise have each read again through the captures.
+      const std::uint32_t lattice_run = run, customers = n;
+      const std::uint64_t* const ring_bits = bits;
+      const std::uint32_t *const row_off = off, *const placed_start = start, *const placed_in = in;
+      T* const all_cols = p.cols.data();
+      auto ring = [ring_bits](std::size_t e) { return (ring_bits[e >> 6] >> (e & 63)) & 1; };
+      // Entry j of row x, given room in far: written to far, kept there when far.
+      auto put = [&](std::uint32_t x, std::uint32_t j, T& col) {
+        const std::int64_t d = std::int64_t{j} - x;
+        const bool near = static_cast<std::uint64_t>(d + kNear) < static_cast<std::uint64_t>(2 * kNear);
+        col = static_cast<T>(near ? d : std::int64_t{slot} - 2 * kNear);
+        *far = j;
+        far += !near;
+        slot += !near;
+      };
+      // A lattice row x (its ring entries near: run < kNear, no wrapping around) whose few others (placed
+      // entries, own edges off the ring) all lie below x - run or above x + run: those sorted, then the
+      // ring entries, written without a branch on their bits (each written, and passed when its bit is
+      // clear: the chunk's last row, where that can write past the row's end, does not come here), then
+      // those above. False (nothing taken) for any other row.
+      // With run <= 7 the row's ring bits, of edges (x - j, j) at own - (run - 1) j - 1 and (x, j) at own
+      // + j - 1 (own = x run), span run^2 + 1 <= 64 bits: read as one word.
+      const std::size_t ring_words = edges.on_ring.size();
+      auto lattice_row = [&](auto one_word, std::uint32_t x, const OffRing*& cur, T* cols) {
+        constexpr std::size_t kFew = 8;
+        const std::uint32_t run = lattice_run;
+        const std::size_t own = std::size_t{x} * run, first = own - std::size_t{run} * (run - 1) - 1;
+        std::uint64_t word = 0;
+        if constexpr (decltype(one_word)::value) {
+          const unsigned shift = first & 63;
+          word = ring_bits[first >> 6] >> shift;
+          if (shift != 0 && (first >> 6) + 1 < ring_words)
+            word |= ring_bits[(first >> 6) + 1] << (64 - shift);
+        }
+        auto left = [&](std::uint32_t j) -> std::uint64_t {  // edge (x - j, j) on the ring
+          if constexpr (decltype(one_word)::value) return (word >> ((run - j) * (run - 1))) & 1;
+          return ring(own - std::size_t{j} * run + j - 1);
+        };
+        auto right_of = [&](std::uint32_t j) -> std::uint64_t {  // edge (x, j) on the ring
+          if constexpr (decltype(one_word)::value) return (word >> (run * (run - 1) + j)) & 1;
+          return ring(own + j - 1);
+        };
+        std::uint32_t right = 0;
+        for (std::uint32_t j = 1; j <= run; ++j) right += static_cast<std::uint32_t>(right_of(j));
+        const std::uint32_t own_off = run - right, p0 = placed_start[x], p1 = placed_start[x + 1];
+        if (p1 - p0 + own_off > kFew) return false;
+        std::uint32_t below[kFew], above[kFew];
+        std::size_t nb = 0, na = 0;
+        bool inside = false;
+        auto sort_in = [&](std::uint32_t v) {
+          auto insert = [v](std::uint32_t* list, std::size_t& m) {
+            std::size_t h = m++;
+            for (; h > 0 && list[h - 1] > v; --h) list[h] = list[h - 1];
+            list[h] = v;
+          };
+          if (v < x - run)
+            insert(below, nb);
+          else if (v > x + run)
+            insert(above, na);
+          else
+            inside = true;
+        };
+        for (std::uint32_t e = p0; e < p1; ++e) sort_in(placed_in[e]);
+        for (std::uint32_t k = 0; k < own_off; ++k) sort_in(cur[k].t);
+        if (inside) return false;
+        cur += own_off;
+        std::size_t m = 0;
+        for (std::size_t k = 0; k < nb; ++k) put(x, below[k], cols[m++]);
+        for (std::uint32_t j = run; j >= 1; --j) {
+          cols[m] = static_cast<T>(-static_cast<int>(j));
+          m += left(j);
+        }
+        for (std::uint32_t j = 1; j <= run; ++j) {
+          cols[m] = static_cast<T>(j);
+          m += right_of(j);
+        }
+        for (std::size_t k = 0; k < na; ++k) put(x, above[k], cols[m++]);
+        return true;
+      };
+      const bool lattice = lattice_run > 0 && lattice_run < kNear && customers > 2 * lattice_run;
+      for (std::uint32_t i = i0; i < i1; ++i) {
+        if ((i & ((1u << P::kBlockShift) - 1)) == 0) slot = 0;
+        const std::uint32_t degree = row_off[i + 1] - row_off[i];
+        T* cols = all_cols + row_off[i];
+        if (lattice && i >= lattice_run && i < customers - lattice_run && i + 1 < i1 &&
+            far_end - far >= degree &&
+            (lattice_run <= 7 ? lattice_row(std::true_type{}, i, cursor, cols)
+                              : lattice_row(std::false_type{}, i, cursor, cols)))
+          continue;
+        if (row.size() <= degree) row.resize(std::size_t{degree} + 1);
+        sorted_row(i, cursor, row.data());
+        if (far_end - far >= degree) {  // room for every entry: each written to far, kept when far
+          for (std::uint32_t k = 0; k < degree; ++k) put(i, row[k], cols[k]);
+        } else {  // the chunk's last far entries: not past them, where the next chunk's start
+          for (std::uint32_t k = 0; k < degree; ++k) {
+            const std::int64_t d = std::int64_t{row[k]} - i;
+            if (d >= -kNear && d < kNear) {
+              cols[k] = static_cast<T>(d);
+            } else {
+              cols[k] = static_cast<T>(std::int64_t{slot++} - 2 * kNear);
+              *far++ = row[k];
+            }
+          }
+        }
       }
-    }
-  };
-  // The rows [i0, i1) of a chunk sorted and encoded as P.
-  auto fill_rows = [&](auto& p, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor, auto&& far) {
-    using P = std::remove_cvref_t<decltype(p)>;
-    std::vector<std::uint32_t> row;
-    std::uint32_t slot = 0;
-    for (std::uint32_t i = i0; i < i1; ++i) {
-      if ((i & ((1u << P::kBlockShift) - 1)) == 0) slot = 0;
-      const std::uint32_t degree = off[i + 1] - off[i];
-      if (row.size() < degree) row.resize(degree);
-      sorted_row(i, cursor, row.data());
-      encode_row(p, i, row.data(), slot, far);
-    }
+    });
   };
   layout_ = Columns::Wide;
   if (columns != Columns::Wide) {
-    // One pass sorts the rows into the layout tried first (Packed16 if asked for, else Packed8), its far
-    // entries listed per chunk of kEdgeGrain customers, and counts the far entries of the layouts that
-    // may be chosen per 16 customers; the layout chosen from the counts is nearly always the one tried.
-    const bool first16 = columns == Columns::Packed16;
-    const std::size_t groups = (std::size_t{n} + (1u << kCountShift) - 1) >> kCountShift;
-    std::vector<std::uint32_t> far8(groups), far16(groups);
-    std::vector<std::vector<std::uint32_t>> chunk_far(chunks);
-    // The far entries of the layout tried are counted as they are listed; trying Packed8 (Packed16 is
-    // not asked for), those are the ones that may be far for Packed16 too.
-    auto far_from = [](std::uint32_t i, std::uint32_t j, std::int64_t near) {
-      const std::int64_t d = std::int64_t{j} - i;
-      return d < -near || d >= near;
-    };
-    auto try_first = [&](auto& p) {
-      p.cols.resize(offsets_[n]);
-      each_chunk([&](std::size_t c, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor) {
-        std::vector<std::uint32_t>& far = chunk_far[c];
-        auto listed = [&](std::uint32_t i, std::uint32_t j) {
-          far.push_back(j);
-          if (first16) {
-            ++far16[i >> kCountShift];
-          } else {
-            ++far8[i >> kCountShift];
-            far16[i >> kCountShift] += far_from(i, j, decltype(p16_)::kNear);
-          }
-        };
-        fill_rows(p, i0, i1, cursor, listed);
-      });
-    };
-    if (first16)
-      try_first(p16_);
-    else
-      try_first(p8_);
     const bool any = columns == Columns::Automatic;
     const std::size_t entries = offsets_[n];
     std::size_t best = any ? entries * sizeof(std::uint32_t) : SIZE_MAX;
-    if ((any || columns == Columns::Packed16) && block_bases<decltype(p16_)>(far16, n, p16_.base)) {
+    if ((any || columns == Columns::Packed16) && block_bases<decltype(p16_)>(placed.far16, n, p16_.base)) {
       const std::size_t size =
           entries * sizeof(std::int16_t) + (p16_.base.back() + p16_.base.size()) * sizeof(std::uint32_t);
       if (size < best) best = size, layout_ = Columns::Packed16;
     }
-    if ((any || columns == Columns::Packed8) && block_bases<decltype(p8_)>(far8, n, p8_.base)) {
+    if ((any || columns == Columns::Packed8) && block_bases<decltype(p8_)>(placed.far8, n, p8_.base)) {
       const std::size_t size =
           entries * sizeof(std::int8_t) + (p8_.base.back() + p8_.base.size()) * sizeof(std::uint32_t);
       if (size < best) best = size, layout_ = Columns::Packed8;
     }
-    // The layout tried first: its far list is the chunks' lists one after the other.
-    auto join_far = [&](auto& p) {
-      std::vector<std::size_t> at(chunks + 1, 0);
-      for (std::size_t c = 0; c < chunks; ++c) at[c + 1] = at[c] + chunk_far[c].size();
-      p.far.resize(at[chunks]);
-      tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t c) {
-        std::copy(chunk_far[c].begin(), chunk_far[c].end(), p.far.begin() + at[c]);
-      });
-    };
-    if (layout_ == Columns::Packed16 && first16) join_far(p16_);
-    if (layout_ == Columns::Packed8 && !first16) join_far(p8_);
-    // Otherwise (rare: the graph does not fit the layout tried, or another is smaller) another pass; a
-    // chunk's far entries start at its first block's (a chunk is whole blocks).
-    auto fill = [&](auto& p) {
-      using P = std::remove_cvref_t<decltype(p)>;
-      p.cols.resize(offsets_[n]);
-      p.far.resize(p.base.back());
-      each_chunk([&](std::size_t, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor) {
-        std::uint32_t* far = p.far.data() + p.base[i0 >> P::kBlockShift];
-        fill_rows(p, i0, i1, cursor, [&](std::uint32_t, std::uint32_t j) { *far++ = j; });
-      });
-    };
-    if (layout_ == Columns::Packed16 && !first16) fill(p16_);
-    if (layout_ == Columns::Packed8 && first16) fill(p8_);
   }
   if (layout_ != Columns::Packed16) p16_ = {};
   if (layout_ != Columns::Packed8) p8_ = {};
+  if (layout_ == Columns::Packed16) fill(p16_);
+  if (layout_ == Columns::Packed8) fill(p8_);
   if (layout_ == Columns::Wide) {
     if (run == 0)  // the placed entries are the whole rows
       wide_.swap(placed.entries);
@@ -376,6 +518,9 @@ void watts_strogatz(const NetworkParams& p, std::uint32_t n, std::uint32_t k, co
     std::uint32_t* scratch = w1 + std::size_t{half} * run_of;
     for (std::size_t c = r.begin(); c != r.end(); ++c) {
       const auto last = static_cast<std::uint32_t>(std::min<std::size_t>(n, (c + 1) * kEdgeGrain));
+      // Room for the edges rewired (their mean and four standard deviations): no copies as it grows.
+      const double mean = p.rewire * static_cast<double>(last - c * kEdgeGrain) * half;
+      off_ring[c].reserve(static_cast<std::size_t>(mean + 4 * std::sqrt(mean) + 16));
       for (auto i0 = static_cast<std::uint32_t>(c * kEdgeGrain), m = 0u; i0 < last; i0 += m) {
         m = std::min(run_of, last - i0);
         for (std::uint32_t j = 1; j <= half; ++j) {
@@ -483,7 +628,7 @@ Network Network::build(const NetworkParams& p, std::uint32_t n, const Rng& rng, 
   }
   Network net;
   net.n_ = n;
-  Placed placed = net.place_rows(edges);
+  Placed placed = net.place_rows(edges, columns);
   Edges().swap(edges.a);  // the edge lists go before the columns are made
   Edges().swap(edges.b);
   net.encode(edges, placed, columns);

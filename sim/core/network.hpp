@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "core/huge_pages.hpp"
-#include "core/prefetch.hpp"
 #include "core/params.hpp"
+#include "core/prefetch.hpp"
 #include "core/rng.hpp"
 
 namespace missionsim {
@@ -29,8 +29,8 @@ template <class T, unsigned Shift>
 struct PackedColumns {
   static constexpr int kNear = 1 << (8 * sizeof(T) - 2);
   static constexpr unsigned kBlockShift = Shift;
-  HugeVector<T> cols;              // [2 E]
-  HugeVector<std::uint32_t> far;   // far neighbours, block after block
+  HugeVector<T> cols;               // [2 E]
+  HugeVector<std::uint32_t> far;    // far neighbours, block after block
   std::vector<std::uint32_t> base;  // [blocks + 1]: the block's first entry in far
 
   std::uint32_t at(std::uint32_t i, std::size_t e) const {
@@ -164,7 +164,7 @@ class Network {
         fetch_line(wide_.data() + e);
     }
   }
-  std::size_t entries() const { return complete_ ? 0 : offsets_[n_]; }    // directed adjacency entries
+  std::size_t entries() const { return complete_ ? 0 : offsets_[n_]; }   // directed adjacency entries
   const HugeVector<std::uint32_t>& offsets() const { return offsets_; }  // CSR row starts [n + 1]
   // The CSR columns as uint32 customer indices [2 E], decoded (a copy; empty when complete).
   std::vector<std::uint32_t> columns() const;
@@ -182,14 +182,15 @@ class Network {
   struct EdgeList;  // the generators' edges (network.cpp)
   struct Placed;    // row entries sorted by row (network.cpp)
   // Set-up (network.cpp): offsets_ and the row entries the edge list does not hold in row order, by a
-  // counting sort; then every row sorted into the layout chosen.
-  Placed place_rows(const EdgeList& edges);
+  // counting sort, with the far entries of the packed layouts counted; then every row sorted into the
+  // layout chosen.
+  Placed place_rows(const EdgeList& edges, Columns columns);
   void encode(const EdgeList& edges, Placed& placed, Columns columns);
   bool complete_ = false;
   Columns layout_ = Columns::Wide;
   std::uint32_t n_ = 0;
-  HugeVector<std::uint32_t> offsets_;  // [n + 1]
-  HugeVector<std::uint32_t> wide_;     // [2 E] in the Wide layout, else empty
+  HugeVector<std::uint32_t> offsets_;   // [n + 1]
+  HugeVector<std::uint32_t> wide_;      // [2 E] in the Wide layout, else empty
   PackedColumns<std::int16_t, 6> p16_;  // in the Packed16 layout, else empty
   PackedColumns<std::int8_t, 4> p8_;    // in the Packed8 layout, else empty
 };
