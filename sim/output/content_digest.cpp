@@ -20,8 +20,9 @@
 namespace missionsim {
 namespace {
 
-constexpr int kMaxDepth = 8;                     // groups nest at most this deep
-constexpr std::uint64_t kBlockBytes = 1u << 22;  // read datasets in blocks of about 4 MiB
+constexpr int kMaxDepth = 8;                        // groups nest at most this deep
+constexpr std::uint64_t kBlockBytes = 1u << 22;     // read datasets in blocks of about 4 MiB
+constexpr std::size_t kConversionBytes = 1u << 16;  // HDF5's type-conversion buffer (transfer())
 
 struct Id {
   hid_t id;
@@ -41,7 +42,10 @@ struct Id {
 
 class Digest {
  public:
-  explicit Digest(std::uint64_t file_bytes) : file_bytes_(file_bytes) {}
+  // by_object: also the digest of each object's record (result().objects);
+  // without, only the file's digest, with half the hashing.
+  explicit Digest(std::uint64_t file_bytes, bool by_object = true)
+      : file_bytes_(file_bytes), per_object_(by_object) {}
 
   // Every byte of the stream goes to the file's digest and to the digest of
   // the object whose record it belongs to. Once the walk of the root group
@@ -73,6 +77,7 @@ class Digest {
   // Starts the record of the object at `path`: each record is contiguous.
   void begin(const std::string& path) {
     end();
+    if (!per_object_) return;
     current_ = path;
     open_ = true;
   }
@@ -293,7 +298,7 @@ class Digest {
           file_space = fsel.id;
           mem_space = msel.id;
         }
-        if (H5Dread(dset, type.mem.id, mem_space, file_space, H5P_DEFAULT, buf.data()) < 0) {
+        if (H5Dread(dset, type.mem.id, mem_space, file_space, transfer(), buf.data()) < 0) {
           damaged(path, "cannot read its values (checksum error or damaged storage)");
         }
         values(buf.data(), count, type);
@@ -303,6 +308,20 @@ class Digest {
     }
     scales(dset, path, dims.size());
     attributes(dset, path, false);
+  }
+
+  // Reads with a type-conversion buffer of 64 KiB instead of HDF5's 1 MiB,
+  // which it allocates zeroed for every read that converts (strings) whatever
+  // the dataset's size.
+  hid_t transfer() {
+    if (dxpl_.id < 0) {
+      dxpl_.id = H5Pcreate(H5P_DATASET_XFER);
+      if (dxpl_.id >= 0 && H5Pset_buffer(dxpl_.id, kConversionBytes, nullptr, nullptr) < 0) {
+        H5Pclose(dxpl_.id);
+        dxpl_.id = H5I_INVALID_HID;
+      }
+    }
+    return dxpl_.id >= 0 ? dxpl_.id : H5P_DEFAULT;
   }
 
   // The dimension scales attached to each dimension, by path: what the
@@ -426,13 +445,16 @@ class Digest {
 
  private:
   Sha256 sha_, object_;
+  Id dxpl_{H5I_INVALID_HID, H5Pclose};  // transfer()
   std::string current_;
   bool open_ = false;
   std::vector<std::pair<std::string, std::string>> objects_;
   std::uint64_t file_bytes_;
   // The path of each dimension scale met so far, by (file number, address).
   std::map<std::pair<unsigned long, haddr_t>, std::string> scale_names_;
-  bool per_object_ = true;  // object_ is fed (not when the rest of the stream is read again)
+  // object_ is fed and objects_ filled (not for the file's digest alone, nor
+  // when the rest of the stream is read again)
+  bool per_object_;
   std::string place_;       // root member still to be added; empty: none
   bool deferring_ = false;  // past place_: bytes go to after_, not sha_
   std::string after_;       // the stream after place_, while it fits after_limit_
@@ -451,7 +473,11 @@ ContentDigest content_digest_by_object(std::int64_t file, std::uint64_t file_byt
 }
 
 std::string content_digest(std::int64_t file, std::uint64_t file_bytes) {
-  return content_digest_by_object(file, file_bytes).sha256;
+  Id root(H5Gopen2(static_cast<hid_t>(file), "/", H5P_DEFAULT), H5Gclose);
+  if (root.id < 0) damaged("/", "cannot open the root group");
+  Digest d(file_bytes, /*by_object=*/false);
+  d.group(root.id, "/", 0);
+  return d.result().sha256;
 }
 
 std::string content_digest_adding(std::int64_t file, const std::string& path,
