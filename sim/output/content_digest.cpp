@@ -20,9 +20,8 @@
 namespace missionsim {
 namespace {
 
-constexpr int kMaxDepth = 8;                        // groups nest at most this deep
-constexpr std::uint64_t kBlockBytes = 1u << 22;     // read datasets in blocks of about 4 MiB
-constexpr std::size_t kConversionBytes = 1u << 16;  // HDF5's type-conversion buffer (transfer())
+constexpr int kMaxDepth = 8;                     // groups nest at most this deep
+constexpr std::uint64_t kBlockBytes = 1u << 22;  // read datasets in blocks of about 4 MiB
 
 struct Id {
   hid_t id;
@@ -298,7 +297,7 @@ class Digest {
           file_space = fsel.id;
           mem_space = msel.id;
         }
-        if (H5Dread(dset, type.mem.id, mem_space, file_space, transfer(), buf.data()) < 0) {
+        if (H5Dread(dset, type.mem.id, mem_space, file_space, H5P_DEFAULT, buf.data()) < 0) {
           damaged(path, "cannot read its values (checksum error or damaged storage)");
         }
         values(buf.data(), count, type);
@@ -308,20 +307,6 @@ class Digest {
     }
     scales(dset, path, dims.size());
     attributes(dset, path, false);
-  }
-
-  // Reads with a type-conversion buffer of 64 KiB instead of HDF5's 1 MiB,
-  // which it allocates zeroed for every read that converts (strings) whatever
-  // the dataset's size.
-  hid_t transfer() {
-    if (dxpl_.id < 0) {
-      dxpl_.id = H5Pcreate(H5P_DATASET_XFER);
-      if (dxpl_.id >= 0 && H5Pset_buffer(dxpl_.id, kConversionBytes, nullptr, nullptr) < 0) {
-        H5Pclose(dxpl_.id);
-        dxpl_.id = H5I_INVALID_HID;
-      }
-    }
-    return dxpl_.id >= 0 ? dxpl_.id : H5P_DEFAULT;
   }
 
   // The dimension scales attached to each dimension, by path: what the
@@ -445,7 +430,6 @@ class Digest {
 
  private:
   Sha256 sha_, object_;
-  Id dxpl_{H5I_INVALID_HID, H5Pclose};  // transfer()
   std::string current_;
   bool open_ = false;
   std::vector<std::pair<std::string, std::string>> objects_;
