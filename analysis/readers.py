@@ -109,16 +109,17 @@ _MAX_DEPTH = 8
 
 def _content_digest(f, file_bytes: int = 0) -> str:
     """SHA-256 of the canonical serialisation of an open h5py file (docs/OUTPUT.md)."""
-    return _content_digest_by_object(f, file_bytes)[0]
+    return _content_digest_by_object(f, file_bytes, by_object=False)[0]
 
 
-def _content_digest_by_object(f, file_bytes: int = 0):
+def _content_digest_by_object(f, file_bytes: int = 0, by_object: bool = True):
     """The content digest and [(path, digest of its record)] in stream order.
 
     Computes the same bytes as sim/output/content_digest.cpp, through
     h5py's low-level API so that names and strings are hashed as raw bytes.
     Raises ``_Damaged("<object>: <why>")`` for what the canonical form does
-    not allow.
+    not allow. Without ``by_object`` the list is empty and the stream is
+    hashed once instead of twice.
     """
     import hashlib
     import struct
@@ -128,13 +129,23 @@ def _content_digest_by_object(f, file_bytes: int = 0):
 
     sha = hashlib.sha256()
     objects = []  # [path, hasher of its record]
+    # The path of each dimension scale met in this walk, by (file number,
+    # address): a scale comes opened through its object reference, with no
+    # path, so h5i.get_name searches the whole file for one (as in C++).
+    scale_names = {}
 
-    def feed(b):
-        sha.update(b)
-        objects[-1][1].update(b)
+    if by_object:
+        def feed(b):
+            sha.update(b)
+            objects[-1][1].update(b)
 
-    def begin(path):
-        objects.append([path, hashlib.sha256()])
+        def begin(path):
+            objects.append([path, hashlib.sha256()])
+    else:
+        feed = sha.update
+
+        def begin(path):
+            pass
 
     def u64(v):
         feed(struct.pack("<Q", v))
@@ -241,8 +252,17 @@ def _content_digest_by_object(f, file_bytes: int = 0):
             for d in range(rank):
                 n = h5ds.get_num_scales(did, d)
                 names = []
+
+                def visit(sid):
+                    info = h5o.get_info(sid)
+                    key = (info.fileno, info.addr)
+                    name = scale_names.get(key)
+                    if name is None:
+                        name = scale_names[key] = h5i.get_name(sid)
+                    names.append(name)
+
                 if n:
-                    h5ds.iterate(did, d, lambda sid: names.append(h5i.get_name(sid)))
+                    h5ds.iterate(did, d, visit)
                 if len(names) != n:
                     raise _Damaged(f"{path}: inconsistent dimension scales of dimension {d}")
                 u64(len(names))
@@ -336,15 +356,17 @@ def _verify_digest(f, path: str, error=None, complete="marked complete",
     if stored is None or len(stored) != 64:
         raise error(f"{path}: damaged: {complete} but has no valid {DIGEST_ATTR} attribute")
     try:
-        actual, objects = _content_digest_by_object(f, os.path.getsize(path))
+        actual = _content_digest(f, os.path.getsize(path))
     except _Damaged as err:
         raise error(f"{path}: damaged: {err}") from None
     if actual != stored:
+        # Only now each object's digest, to name what changed (a second walk).
         try:
+            objects = _content_digest_by_object(f, os.path.getsize(path))[1]
             listed = [v.decode("utf-8", "surrogateescape") for v in
                       f[OBJECT_DIGESTS][()].reshape(-1)]
         except Exception:  # noqa: BLE001 -- then nothing names the object
-            listed = []
+            objects, listed = [], []
         changed = _changed_objects(objects, listed) or \
             "its content (a name, datatype, shape, value or attribute)"
         raise error(f"{path}: damaged: {changed} changed since {since} "

@@ -41,7 +41,10 @@ struct Id {
 
 class Digest {
  public:
-  explicit Digest(std::uint64_t file_bytes) : file_bytes_(file_bytes) {}
+  // by_object: also the digest of each object's record (result().objects);
+  // without, only the file's digest, with half the hashing.
+  explicit Digest(std::uint64_t file_bytes, bool by_object = true)
+      : file_bytes_(file_bytes), per_object_(by_object) {}
 
   // Every byte of the stream goes to the file's digest and to the digest of
   // the object whose record it belongs to. Once the walk of the root group
@@ -73,6 +76,7 @@ class Digest {
   // Starts the record of the object at `path`: each record is contiguous.
   void begin(const std::string& path) {
     end();
+    if (!per_object_) return;
     current_ = path;
     open_ = true;
   }
@@ -432,7 +436,9 @@ class Digest {
   std::uint64_t file_bytes_;
   // The path of each dimension scale met so far, by (file number, address).
   std::map<std::pair<unsigned long, haddr_t>, std::string> scale_names_;
-  bool per_object_ = true;  // object_ is fed (not when the rest of the stream is read again)
+  // object_ is fed and objects_ filled (not for the file's digest alone, nor
+  // when the rest of the stream is read again)
+  bool per_object_;
   std::string place_;       // root member still to be added; empty: none
   bool deferring_ = false;  // past place_: bytes go to after_, not sha_
   std::string after_;       // the stream after place_, while it fits after_limit_
@@ -451,7 +457,11 @@ ContentDigest content_digest_by_object(std::int64_t file, std::uint64_t file_byt
 }
 
 std::string content_digest(std::int64_t file, std::uint64_t file_bytes) {
-  return content_digest_by_object(file, file_bytes).sha256;
+  Id root(H5Gopen2(static_cast<hid_t>(file), "/", H5P_DEFAULT), H5Gclose);
+  if (root.id < 0) damaged("/", "cannot open the root group");
+  Digest d(file_bytes, /*by_object=*/false);
+  d.group(root.id, "/", 0);
+  return d.result().sha256;
 }
 
 std::string content_digest_adding(std::int64_t file, const std::string& path,

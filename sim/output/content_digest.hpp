@@ -35,6 +35,9 @@ struct ContentDigest {
 // 0 means no bound. Throws DamagedError for anything the canonical form does
 // not allow (a soft link, a committed datatype, a reference-typed value, an
 // unreadable dataset).
+// content_digest hashes the stream once (the file's digest alone);
+// content_digest_by_object hashes it twice, once for the file and once for
+// each object's record, so a reader calls it only to name what changed.
 std::string content_digest(std::int64_t file, std::uint64_t file_bytes = 0);
 ContentDigest content_digest_by_object(std::int64_t file, std::uint64_t file_bytes = 0);
 

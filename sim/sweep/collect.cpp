@@ -701,12 +701,16 @@ CollectResult collect_sweep(const Plan& plan, const std::string& dir) {
     H5Pclose(lcpl);
 
     // Last, the content digest (docs/OUTPUT.md, "Content digest"; the same
-    // canonical form as a trajectory's), preceded by each object's.
+    // canonical form as a trajectory's), preceded by each object's: one read
+    // of the file, then one of the list, as TrajectoryWriter::finish() does.
     try {
-      const std::vector<std::string> lines = object_digest_lines(content_digest_by_object(file));
-      write_strings(file, kObjectDigestsDataset, lines, {lines.size()},
-                    "SHA-256 of each object's record of the content digest, and its path");
-      set_string_attr(file, kContentDigestAttribute, content_digest(file));
+      const std::string digest =
+          content_digest_adding(file, kObjectDigestsDataset, [&](const ContentDigest& objects) {
+            const std::vector<std::string> lines = object_digest_lines(objects);
+            write_strings(file, kObjectDigestsDataset, lines, {lines.size()},
+                          "SHA-256 of each object's record of the content digest, and its path");
+          });
+      set_string_attr(file, kContentDigestAttribute, digest);
     } catch (const DamagedError& e) {
       throw std::runtime_error("'" + partial + "': cannot compute the content digest: " + e.what());
     }

@@ -101,6 +101,29 @@ def test_collect_writes_parameters_outcomes_and_links(cli, tmp_path):
     assert not (out / "sweep.h5.partial").exists()
 
 
+def test_collect_publishes_the_digest_of_the_whole_file(cli, tmp_path):
+    """sweep.h5's content_sha256, computed in one read of the file (as TrajectoryWriter::finish()
+    does), is the digest of the whole file read in full, and /content_digests lists each object's
+    record (docs/OUTPUT.md, "Content digest"). Root members sort on both sides of content_digests."""
+    import hashlib
+
+    from analysis.readers import DIGEST_ATTR, OBJECT_DIGESTS, _content_digest_by_object
+
+    sweep = write_sweep(tmp_path, steps=3)
+    out = tmp_path / "d"
+    assert cli("sweep", "run", sweep, "-o", out, "-q").returncode == 0
+    assert cli("sweep", "collect", out).returncode == 0
+    with h5py.File(out / "sweep.h5", "r") as f:
+        members = sorted(f.keys())
+        assert members[0] < "content_digests" < members[-1]
+        digest, objects = _content_digest_by_object(f)
+        assert f.attrs[DIGEST_ATTR] == digest
+        lines = [f"{h} {p}" for p, h in objects if p != OBJECT_DIGESTS]
+        listed = f["content_digests"].asstr()[:].tolist()
+        assert listed[:-1] == lines
+        assert listed[-1] == hashlib.sha256("\n".join(lines).encode()).hexdigest() + " " + OBJECT_DIGESTS
+
+
 # ---------------------------------------------------------------- SIGKILL and resume
 
 
