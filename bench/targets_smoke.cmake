@@ -2,27 +2,17 @@
 # prints (no timings): the header, the five figures each with a value and, where there is one, its
 # target and a yes/no; and that a bad option fails with a message.
 # cmake -DSCRIPT=<bench/targets.sh> -DDIR=<folder of bench_step and bench_roofline> -P targets_smoke.cmake
-execute_process(COMMAND bash ${SCRIPT} --bench-dir ${DIR} --customers 3000 --steps 2 --repeats 2 --stream-mib 8
-                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
-message("${out}${err}")
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "targets.sh exited with ${rc}")
-endif()
-if(NOT out MATCHES "\n\\| figure \\| measured \\| target \\| met \\|\n\\|---\\|---:\\|---:\\|---\\|\n")
-  message(FATAL_ERROR "targets.sh printed no table header")
-endif()
+include(${CMAKE_CURRENT_LIST_DIR}/smoke.cmake)
+smoke_run(targets.sh out bash ${SCRIPT} --bench-dir ${DIR} --customers 3000 --steps 2 --repeats 2 --stream-mib 8)
+smoke_expect(targets.sh "${out}" "\n\\| figure \\| measured \\| target \\| met \\|\n\\|---\\|---:\\|---:\\|---\\|\n"
+             "table header")
 foreach(row
         "customer-steps/s end to end, 1 thread \\| [0-9]+\\.[0-9][0-9] M \\([0-9.]+-[0-9.]+\\) \\| >= 35 M \\| (yes|no) \\|"
         "customer-steps/s end to end, 2 threads \\| [0-9]+\\.[0-9][0-9] M \\| \\| \\|"
         "2 threads / 1 thread, median of the rounds \\| [0-9]+\\.[0-9][0-9]x \\([0-9.]+-[0-9.]+\\) \\| >= 1\\.85x \\| (yes|no) \\|"
         "peak RSS per customer, largest run \\| [0-9]+ B \\| <= 200 B \\| (yes|no) \\|"
         "engine / roofline floor, set-up and HDF5 included \\| [0-9]+\\.[0-9][0-9]x \\| <= 3x \\| (yes|no) \\|")
-  if(NOT out MATCHES "\n\\| ${row}\n")
-    message(FATAL_ERROR "targets.sh printed no row matching '${row}'")
-  endif()
+  smoke_expect(targets.sh "${out}" "\n\\| ${row}\n" "row matching '${row}'")
 endforeach()
-execute_process(COMMAND bash ${SCRIPT} --bench-dir ${DIR} --steps x RESULT_VARIABLE bad_rc ERROR_VARIABLE bad_err
-                OUTPUT_QUIET)
-if(NOT bad_rc EQUAL 2 OR NOT bad_err MATCHES "--steps needs a positive integer, got 'x'")
-  message(FATAL_ERROR "targets.sh --steps x: exit ${bad_rc}, message '${bad_err}'")
-endif()
+smoke_refuses("targets.sh --steps x" "--steps needs a positive integer, got 'x'" bash ${SCRIPT} --bench-dir ${DIR}
+              --steps x)
