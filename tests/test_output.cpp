@@ -2,11 +2,13 @@
 // read back through the HDF5 C API, and the SHA-256 used for provenance.
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -435,8 +437,10 @@ TEST_CASE("output: rows flushed before a crash are readable from the .partial fi
   const std::string path = dir.file("run.h5");
   TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), 2);
   for (int t = 0; t < 4; ++t) writer.append(tiny_observables(t));
-  // The writer is still open; a copy of the file as it is on disk now stands
-  // for what a killed run leaves behind.
+  // The flushes run on the writer's own thread; once they are done, the writer
+  // is still open and a copy of the file as it is on disk now stands for what
+  // a killed run leaves behind.
+  writer.wait_for_flushes();
   fs::copy_file(path + ".partial", dir.file("snapshot.h5"));
   H5File f(dir.file("snapshot.h5"));
   CHECK(f.complete() == 0);
@@ -460,6 +464,74 @@ TEST_CASE("output: identical inputs give byte-identical files", "[output]") {
   const auto a = file_bytes(dir.file("a.h5"));
   CHECK_FALSE(a.empty());
   CHECK(a == file_bytes(dir.file("b.h5")));
+}
+
+// The background writer makes the same HDF5 calls in the same order as flushes made inline (the writer
+// flushes inline once hdf5_file() has been asked for), so the files are the same bytes.
+TEST_CASE("output: flushes on the writer's thread give the bytes of flushes made inline", "[output]") {
+  TempDir dir;
+  for (const int flush_every : {1, 2, 4}) {
+    CAPTURE(flush_every);
+    const std::string inline_path = dir.file("inline-" + std::to_string(flush_every) + ".h5");
+    {
+      TrajectoryWriter writer(inline_path, tiny_run_info(), tiny_provenance(), flush_every);
+      CHECK(writer.hdf5_file() >= 0);  // from here on the caller may write: flushes inline
+      for (int t = 0; t < 9; ++t) writer.append(tiny_observables(t));
+      writer.finish();
+    }
+    const std::string background_path = dir.file("background-" + std::to_string(flush_every) + ".h5");
+    write_tiny(background_path, 9, flush_every);
+    const auto a = file_bytes(background_path);
+    REQUIRE_FALSE(a.empty());
+    CHECK(a == file_bytes(inline_path));
+  }
+}
+
+// A flush that fails on the writer's thread (here: the file may not grow, RLIMIT_FSIZE) is not lost: the
+// next call that waits for the thread throws it, finish() refuses to publish, and abandon() keeps the rows
+// that reached the file without the rows appended after the failed ones.
+TEST_CASE("output: a flush that fails on the writer's thread is thrown by the next call", "[output]") {
+  TempDir dir;
+  const std::string path = dir.file("run.h5");
+  TrajectoryWriter writer(path, tiny_run_info(), tiny_provenance(), 2);
+  writer.append(tiny_observables(0));
+  writer.append(tiny_observables(1));
+  writer.wait_for_flushes();  // rows 0-1 on the file
+  REQUIRE(fs::file_size(path + ".partial") > 2048);
+
+  struct Limit {  // a write past `bytes` into any file fails (EFBIG) while this lives
+    rlimit old{};
+    void (*old_handler)(int);
+    explicit Limit(rlim_t bytes) : old_handler(std::signal(SIGXFSZ, SIG_IGN)) {
+      getrlimit(RLIMIT_FSIZE, &old);
+      rlimit lim = old;
+      lim.rlim_cur = bytes;
+      setrlimit(RLIMIT_FSIZE, &lim);
+    }
+    ~Limit() {
+      setrlimit(RLIMIT_FSIZE, &old);
+      std::signal(SIGXFSZ, old_handler);
+    }
+  };
+  {
+    const Limit limit(2048);
+    writer.append(tiny_observables(2));
+    // The flush of rows 2-3 is handed over; its failure is not known to this call.
+    CHECK_NOTHROW(writer.append(tiny_observables(3)));
+    CHECK_THROWS_WITH(writer.wait_for_flushes(), Catch::Contains("run.h5.partial"));
+    CHECK_NOTHROW(writer.append(tiny_observables(4)));  // no flush due: nothing to wait for
+    CHECK_THROWS_WITH(writer.append(tiny_observables(5)), Catch::Contains("run.h5.partial"));
+    CHECK_THROWS_WITH(writer.finish(), Catch::Contains("run.h5.partial"));
+  }
+  // With the limit lifted, abandon() closes the file, and still reports the failure.
+  CHECK_THROWS_WITH(writer.abandon(), Catch::Contains("run.h5.partial"));
+  CHECK_FALSE(fs::exists(path));
+  H5File f(path + ".partial");
+  CHECK(f.complete() == 0);
+  const std::vector<int> rows = f.read<int>("/time", H5T_NATIVE_INT);
+  REQUIRE(rows.size() >= 2);
+  CHECK(std::vector<int>(rows.begin(), rows.begin() + 2) == std::vector<int>{0, 1});
+  CHECK(std::find(rows.begin(), rows.end(), 4) == rows.end());  // never after the failed rows
 }
 
 TEST_CASE("output: an unwritable destination is a clear error", "[output]") {

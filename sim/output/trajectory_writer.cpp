@@ -9,13 +9,16 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <condition_variable>
 #include <cstddef>
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -184,6 +187,27 @@ struct TrajectoryWriter::Impl {
   std::vector<Observables> pending;
   int last_step = std::numeric_limits<int>::min();
   State state = State::open;
+
+  // The flushes run on a thread of the writer's own (the "background writer"), so that the engine steps
+  // on while HDF5 extends, writes and flushes: append() hands the pending rows over and returns. One
+  // batch at a time: a flush first waits for the one before it, and every other member function
+  // (finish, abandon, hdf5_file, the destructor) waits for it too, so HDF5 sees the same calls in the
+  // same order as if they were made inline, and the file's bytes are the same. What the thread failed
+  // at is thrown by the next call that waits for it. After hdf5_file() the caller writes to the file
+  // too, and flushes are made inline from then on (its writes and the rows' keep their order).
+  std::thread worker;
+  std::mutex worker_mutex;
+  std::condition_variable worker_cv;
+  std::vector<Observables> batch;  // the rows the thread is writing; only it touches them while busy
+  bool worker_busy = false;
+  bool worker_quit = false;
+  bool inline_flushes = false;
+  std::exception_ptr worker_error;
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() { stop_worker(); }
 
   // Declared first so it is closed last, after every object in it.
   Handle file;
@@ -375,10 +399,10 @@ struct TrajectoryWriter::Impl {
 
   // The values of `get(obs)` (a scalar, or a vector of `width` values) of the pending rows, row after row.
   template <class T, class Get>
-  std::vector<T> gather(Get get, std::size_t width) const {
+  static std::vector<T> gather(const std::vector<Observables>& rows_in, Get get, std::size_t width) {
     std::vector<T> out;
-    out.reserve(pending.size() * width);
-    for (const Observables& o : pending) {
+    out.reserve(rows_in.size() * width);
+    for (const Observables& o : rows_in) {
       const auto& v = get(o);
       if constexpr (std::is_arithmetic_v<std::decay_t<decltype(v)>>)
         out.push_back(v);
@@ -390,20 +414,29 @@ struct TrajectoryWriter::Impl {
 
   // Writes the pending rows to the file (no flush).
   void write_pending() {
-    if (pending.empty()) return;
-    const hsize_t k = pending.size();
-    write_rows(time, k, gather<int>([](const Observables& o) -> const int& { return o.step; }, 1).data(),
+    write_batch(pending);
+    pending.clear();
+  }
+
+  // Writes `rows_in` to the file after the rows already there (no flush).
+  void write_batch(const std::vector<Observables>& rows_in) {
+    if (rows_in.empty()) return;
+    const hsize_t k = rows_in.size();
+    write_rows(time, k,
+               gather<int>(
+                   rows_in, [](const Observables& o) -> const int& { return o.step; }, 1)
+                   .data(),
                "/time");
     write_rows(customers, k,
                gather<std::int64_t>(
-                   [](const Observables& o) -> const auto& { return o.customers; }, firms)
+                   rows_in, [](const Observables& o) -> const auto& { return o.customers; }, firms)
                    .data(),
                "/firms/customers");
     for (std::size_t f = 0; f < kFirmF64.size(); ++f) {
       const auto field = kFirmF64[f].field;
       write_rows(firm_f64[f], k,
                  gather<double>(
-                     [field](const Observables& o) -> const auto& { return o.*field; }, firms)
+                     rows_in, [field](const Observables& o) -> const auto& { return o.*field; }, firms)
                      .data(),
                  kFirmF64[f].name);
       if (f == kFirmF64.size() / 2)
@@ -411,24 +444,24 @@ struct TrajectoryWriter::Impl {
     }
     write_rows(strategy_id, k,
                gather<std::int32_t>(
-                   [](const Observables& o) -> const auto& { return o.strategy_id; }, firms)
+                   rows_in, [](const Observables& o) -> const auto& { return o.strategy_id; }, firms)
                    .data(),
                "/firms/strategy_id");
     write_rows(alive, k,
                gather<std::uint8_t>(
-                   [](const Observables& o) -> const auto& { return o.alive; }, firms)
+                   rows_in, [](const Observables& o) -> const auto& { return o.alive; }, firms)
                    .data(),
                "/firms/alive");
     write_rows(adopters, k,
                gather<std::int64_t>(
-                   [](const Observables& o) -> const auto& { return o.adopters; }, 1)
+                   rows_in, [](const Observables& o) -> const auto& { return o.adopters; }, 1)
                    .data(),
                "/market/adopters");
     for (std::size_t f = 0; f < kMarketF64.size(); ++f) {
       const auto field = kMarketF64[f].field;
       write_rows(market_f64[f], k,
                  gather<double>(
-                     [field](const Observables& o) -> const auto& { return o.*field; }, 1)
+                     rows_in, [field](const Observables& o) -> const auto& { return o.*field; }, 1)
                      .data(),
                  kMarketF64[f].name);
     }
@@ -436,24 +469,93 @@ struct TrajectoryWriter::Impl {
       const auto field = kAttributeF64[f].field;
       write_rows(attribute_f64[f], k,
                  gather<double>(
-                     [field](const Observables& o) -> const auto& { return o.*field; }, attributes)
+                     rows_in, [field](const Observables& o) -> const auto& { return o.*field; }, attributes)
                      .data(),
                  kAttributeF64[f].name);
     }
     if (segments > 0) {
       write_rows(segment_customers, k,
                  gather<std::int64_t>(
-                     [](const Observables& o) -> const auto& { return o.segment_customers; }, segments* firms)
+                     rows_in, [](const Observables& o) -> const auto& { return o.segment_customers; },
+                     segments* firms)
                      .data(),
                  "/segments/customers");
       write_rows(values_customers, k,
                  gather<std::int64_t>(
-                     [](const Observables& o) -> const auto& { return o.values_customers; }, segments* firms)
+                     rows_in, [](const Observables& o) -> const auto& { return o.values_customers; },
+                     segments* firms)
                      .data(),
                  "/segments/values_customers");
     }
     rows += k;
+  }
+
+  // The background writer (see `worker` above).
+  void worker_loop() {
+    {
+      // HDF5's error stack and its printing are per thread: this one must not print either. Every HDF5
+      // call, this one too, is inside an Hdf5Use section (another run's check may fork: hdf5_guard.hpp).
+      const Hdf5Use in_hdf5;
+      H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    }
+    std::unique_lock lock(worker_mutex);
+    for (;;) {
+      worker_cv.wait(lock, [&] { return worker_busy || worker_quit; });
+      if (!worker_busy) return;
+      lock.unlock();
+      try {
+        const Hdf5Use in_hdf5;
+        write_batch(batch);
+        check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
+      } catch (...) {
+        worker_error = std::current_exception();
+      }
+      batch.clear();
+      lock.lock();
+      worker_busy = false;
+      worker_cv.notify_all();
+    }
+  }
+
+  // Waits until the background writer has written what it was given; throws what it failed at. A
+  // failure stays: the rows it was writing are lost, so the file can only be abandoned.
+  // Never called inside an Hdf5Use section: the thread may need one to finish.
+  void wait_for_worker() {
+    std::unique_lock lock(worker_mutex);
+    worker_cv.wait(lock, [&] { return !worker_busy; });
+    if (worker_error) std::rethrow_exception(worker_error);
+  }
+
+  // Writes and flushes the pending rows, on the background writer unless flushes are inline.
+  void flush_pending() {
+    wait_for_worker();
+    if (inline_flushes) {
+      const Hdf5Use in_hdf5;
+      write_pending();
+      check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
+      return;
+    }
+    {
+      const std::lock_guard lock(worker_mutex);
+      batch.swap(pending);
+      worker_busy = true;
+    }
     pending.clear();
+    if (!worker.joinable()) {
+      worker = std::thread([this] { worker_loop(); });
+    }
+    worker_cv.notify_all();
+  }
+
+  // Ends the background writer after its batch; what it failed at stays for wait_for_worker().
+  void stop_worker() noexcept {
+    if (!worker.joinable()) return;
+    {
+      const std::lock_guard lock(worker_mutex);
+      worker_quit = true;
+    }
+    worker_cv.notify_all();
+    worker.join();
   }
 
   void close_all() {
@@ -651,17 +753,16 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
 
 TrajectoryWriter::~TrajectoryWriter() {
   if (!impl_) return;
-  const Hdf5Use in_hdf5;
   try {
-    abandon();
+    abandon();  // waits for the background writer before it holds Hdf5Use
   } catch (...) {
     // A destructor must not throw; the file keeps complete = 0.
   }
+  const Hdf5Use in_hdf5;
   impl_.reset();  // closes the HDF5 handles inside the hold
 }
 
 void TrajectoryWriter::append(const Observables& obs) {
-  const Hdf5Use in_hdf5;
   Impl& w = *impl_;
   if (w.state != Impl::State::open) {
     throw std::logic_error("TrajectoryWriter::append: '" + w.partial_path +
@@ -700,20 +801,21 @@ void TrajectoryWriter::append(const Observables& obs) {
   w.pending.push_back(obs);
   ++w.appended;
   w.last_step = obs.step;
-  if (w.appended % static_cast<hsize_t>(w.flush_every) == 0) {
-    w.write_pending();
-    w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
-  }
+  if (w.appended % static_cast<hsize_t>(w.flush_every) == 0) w.flush_pending();
   fault_point("after-row", static_cast<long long>(w.appended - 1));
 }
 
+void TrajectoryWriter::wait_for_flushes() { impl_->wait_for_worker(); }
+
 void TrajectoryWriter::finish() {
-  std::optional<Hdf5Use> in_hdf5(std::in_place);
   Impl& w = *impl_;
   if (w.state != Impl::State::open) {
     throw std::logic_error("TrajectoryWriter::finish: '" + w.partial_path +
                            "' is already finished or abandoned");
   }
+  w.wait_for_worker();
+  w.stop_worker();
+  std::optional<Hdf5Use> in_hdf5(std::in_place);
   w.state = Impl::State::finished;
   w.write_pending();
   w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
@@ -780,15 +882,24 @@ void TrajectoryWriter::finish() {
 }
 
 void TrajectoryWriter::abandon() {
-  const Hdf5Use in_hdf5;
   Impl& w = *impl_;
   if (w.state != Impl::State::open) return;
-  w.state = Impl::State::abandoned;
-  std::string written;  // why the pending rows could not be written, if they could not
+  std::string written;  // why rows could not be written, if they could not
   try {
-    w.write_pending();
+    w.wait_for_worker();
   } catch (const std::exception& e) {
     written = e.what();
+  }
+  w.stop_worker();
+  const Hdf5Use in_hdf5;
+  w.state = Impl::State::abandoned;
+  // After rows the background writer failed to write, later rows would not follow the file's last.
+  if (written.empty()) {
+    try {
+      w.write_pending();
+    } catch (const std::exception& e) {
+      written = e.what();
+    }
   }
   const bool flushed = H5Fflush(w.file.get(), H5F_SCOPE_LOCAL) >= 0;
   const std::string detail = flushed ? "" : hdf5_error_detail();
@@ -800,6 +911,12 @@ void TrajectoryWriter::abandon() {
 
 const std::string& TrajectoryWriter::partial_path() const { return impl_->partial_path; }
 const std::string& TrajectoryWriter::final_path() const { return impl_->final_path; }
-std::int64_t TrajectoryWriter::hdf5_file() const { return impl_->file.get(); }
+std::int64_t TrajectoryWriter::hdf5_file() const {
+  // The caller writes to the file from now on: rows are flushed inline, between its writes.
+  impl_->wait_for_worker();
+  impl_->stop_worker();
+  impl_->inline_flushes = true;
+  return impl_->file.get();
+}
 
 }  // namespace missionsim
