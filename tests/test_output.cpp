@@ -16,13 +16,16 @@
 #include <functional>
 #include <iterator>
 #include <limits>
+#include <numeric>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "output/run_file.hpp"
 #include "output/sha256.hpp"
 #include "output/trajectory_reader.hpp"
 #include "output/trajectory_writer.hpp"
+#include "sim_helpers.hpp"
 
 namespace fs = std::filesystem;
 using namespace missionsim;
@@ -846,4 +849,61 @@ TEST_CASE("output: a .partial name is never complete; a .partial beside a file r
                     Catch::Contains("exists beside it") && Catch::Contains("earlier run"));
   fs::remove(path + ".partial");
   CHECK(TrajectoryReader(path).complete());
+}
+
+// run_to_file creates the file on a thread of its own while the first steps run (sim/output/run_file.cpp);
+// the rows computed before the writer is there wait for it. A 30-step run of 500 customers steps in well
+// under the time the file takes to create, so most of its rows take that path.
+TEST_CASE("output: run_to_file writes every row in order, those computed before the file was there too",
+          "[output]") {
+  TempDir dir;
+  const Params p = test::tiny_params(500, 30);
+  const std::vector<Observables> expected = test::observe_run(p);
+  const RunFileResult r = run_to_file(p, dir.file("run.h5"));
+  CHECK(r.complete);
+  CHECK(r.steps_done == 30);
+  CHECK(r.path == dir.file("run.h5"));
+  H5File f(dir.file("run.h5"));
+  CHECK(f.complete() == 1);
+  std::vector<int> steps(31);
+  std::iota(steps.begin(), steps.end(), 0);
+  CHECK(f.read<int>("/time", H5T_NATIVE_INT) == steps);
+  std::vector<std::int64_t> adopters, customers;
+  for (const Observables& o : expected) {
+    adopters.push_back(o.adopters);
+    customers.insert(customers.end(), o.customers.begin(), o.customers.end());
+  }
+  CHECK(f.int64s("/market/adopters") == adopters);
+  CHECK(f.int64s("/firms/customers") == customers);
+}
+
+TEST_CASE("output: run_to_file fails with the reason when its file cannot be created", "[output]") {
+  TempDir dir;
+  const Params p = test::tiny_params(500, 30);
+  SECTION("missing directory") {
+    CHECK_THROWS_WITH(run_to_file(p, dir.file("no/such/run.h5")),
+                      Catch::Contains("run.h5.partial") && Catch::Contains("does not exist"));
+    CHECK(fs::is_empty(dir.path));
+  }
+  SECTION("the .partial name is taken by a directory, which is left alone") {
+    fs::create_directory(dir.file("run.h5.partial"));
+    CHECK_THROWS_WITH(run_to_file(p, dir.file("run.h5")),
+                      Catch::Contains("cannot create trajectory") && Catch::Contains("Is a directory"));
+    CHECK(fs::is_directory(dir.file("run.h5.partial")));
+    CHECK_FALSE(fs::exists(dir.file("run.h5")));
+  }
+}
+
+TEST_CASE("output: run_to_file stopped before its first step keeps row 0 in the .partial file", "[output]") {
+  TempDir dir;
+  RunFileOptions options;
+  options.stop = [] { return true; };
+  const RunFileResult r = run_to_file(test::tiny_params(500, 30), dir.file("run.h5"), options);
+  CHECK_FALSE(r.complete);
+  CHECK(r.steps_done == 0);
+  CHECK(r.path == dir.file("run.h5.partial"));
+  CHECK_FALSE(fs::exists(dir.file("run.h5")));
+  H5File f(dir.file("run.h5.partial"));
+  CHECK(f.complete() == 0);
+  CHECK(f.read<int>("/time", H5T_NATIVE_INT) == std::vector<int>{0});
 }

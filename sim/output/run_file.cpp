@@ -3,9 +3,11 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
+#include <vector>
 
 #include "core/simulation.hpp"
 #include "missionsim_version.hpp"
@@ -51,20 +53,31 @@ RunFileResult run_to_file(const Params& params, const std::string& path, const R
     throw ScenarioError((options.source.empty() ? std::string("scenario") : options.source) + ": " +
                         e.what());
   }
-  std::unique_ptr<TrajectoryWriter> writer;
-  {
-    const std::lock_guard lock(file_creation_mutex());
-    writer =
-        std::make_unique<TrajectoryWriter>(path, sim->info(), run_provenance(params), options.flush_every);
-  }
   RunFileResult result;
-  try {
-    writer->append(sim->observables());
-    result.setup_s = seconds_since(start);
+  result.setup_s = seconds_since(start);
 
-    const auto steps_start = Clock::now();
+  // The file (its static datasets, scales and attributes) is created on a thread of its own while the
+  // first steps run: it costs about a step of a million customers, and the many steps of a small run.
+  // The rows computed meanwhile wait in `early` and are appended, in order, once the writer is there;
+  // a file that cannot be created fails the run at the next step, with the same message.
+  std::future<std::unique_ptr<TrajectoryWriter>> creating =
+      std::async(std::launch::async, [&path, &options, info = sim->info(), prov = run_provenance(params)] {
+        const std::lock_guard lock(file_creation_mutex());
+        return std::make_unique<TrajectoryWriter>(path, info, prov, options.flush_every);
+      });
+  std::vector<Observables> early{sim->observables()};
+  std::unique_ptr<TrajectoryWriter> writer;
+  const auto take_writer = [&] {
+    writer = creating.get();
+    for (const Observables& o : early) writer->append(o);
+    early.clear();
+  };
+  const auto steps_start = Clock::now();
+  try {
     for (int k = 0; k < params.steps; ++k) {
+      if (!writer && creating.wait_for(std::chrono::seconds(0)) == std::future_status::ready) take_writer();
       if (options.stop && options.stop()) {
+        if (!writer) take_writer();
         writer->abandon();
         result.path = writer->partial_path();
         result.steps_done = sim->time();
@@ -74,21 +87,34 @@ RunFileResult run_to_file(const Params& params, const std::string& path, const R
         return result;
       }
       sim->step();
-      writer->append(sim->observables());
+      if (writer)
+        writer->append(sim->observables());
+      else
+        early.push_back(sim->observables());
       if (options.on_step) options.on_step(k + 1);
     }
+    if (!writer) take_writer();
     writer->finish();
     result.steps_s = seconds_since(steps_start);
   } catch (...) {
-    // A run that failed (a full disk, a write error) cannot be resumed from
-    // its .partial: remove it, so that it holds no space and claims nothing.
-    const std::string partial = writer->partial_path();
-    try {
-      writer.reset();
-    } catch (...) {
+    // A run that failed (a full disk, a write error, a file that could not be created) cannot be resumed
+    // from its .partial: remove it, so that it holds no space and claims nothing.
+    if (!writer && creating.valid()) {
+      try {
+        writer = creating.get();
+      } catch (...) {
+        // Its own failure: the writer removed what it had created.
+      }
     }
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
+    if (writer) {
+      const std::string partial = writer->partial_path();
+      try {
+        writer.reset();
+      } catch (...) {
+      }
+      std::error_code ignored;
+      std::filesystem::remove(partial, ignored);
+    }
     throw;
   }
   result.complete = true;

@@ -23,7 +23,7 @@ struct RunFileOptions {
 struct RunFileResult {
   bool complete = false;  // false: stopped, the trajectory is <path>.partial
   int steps_done = 0;
-  double setup_s = 0;  // building the simulation and the file
+  double setup_s = 0;  // building the simulation (the file is created meanwhile the first steps run)
   double steps_s = 0;  // stepping and writing
   std::string path;    // the final path, or the .partial one when stopped
   RunInfo info;

@@ -36,6 +36,16 @@ namespace {
 
 constexpr hsize_t kChunkRows = 64;
 
+// Errors become exceptions with the stack's message; HDF5 must not print. Its printing is set per thread,
+// and a writer is called from more than one (the one that made it, its own, run_to_file's stepping
+// thread), so every section that calls HDF5 makes sure of it first.
+void quiet_hdf5_errors() {
+  thread_local bool quiet = false;
+  if (quiet) return;
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  quiet = true;
+}
+
 // Owns an HDF5 identifier and closes it with the matching H5?close.
 class Handle {
  public:
@@ -493,10 +503,10 @@ struct TrajectoryWriter::Impl {
   // The background writer (see `worker` above).
   void worker_loop() {
     {
-      // HDF5's error stack and its printing are per thread: this one must not print either. Every HDF5
-      // call, this one too, is inside an Hdf5Use section (another run's check may fork: hdf5_guard.hpp).
+      // Every HDF5 call, this one too, is inside an Hdf5Use section (another run's check may fork:
+      // hdf5_guard.hpp).
       const Hdf5Use in_hdf5;
-      H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+      quiet_hdf5_errors();
     }
     std::unique_lock lock(worker_mutex);
     for (;;) {
@@ -531,6 +541,7 @@ struct TrajectoryWriter::Impl {
     wait_for_worker();
     if (inline_flushes) {
       const Hdf5Use in_hdf5;
+      quiet_hdf5_errors();
       write_pending();
       check(H5Fflush(file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
       return;
@@ -621,8 +632,7 @@ TrajectoryWriter::TrajectoryWriter(const std::string& path, const RunInfo& info,
                              "' does not exist or is not a directory");
   }
 
-  // Errors become exceptions with the stack's message; HDF5 must not print.
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  quiet_hdf5_errors();
 
   {
     Handle fcpl = w.make(H5Pcreate(H5P_FILE_CREATE), H5Pclose, "cannot create file properties");
@@ -759,6 +769,7 @@ TrajectoryWriter::~TrajectoryWriter() {
     // A destructor must not throw; the file keeps complete = 0.
   }
   const Hdf5Use in_hdf5;
+  quiet_hdf5_errors();
   impl_.reset();  // closes the HDF5 handles inside the hold
 }
 
@@ -816,6 +827,7 @@ void TrajectoryWriter::finish() {
   w.wait_for_worker();
   w.stop_worker();
   std::optional<Hdf5Use> in_hdf5(std::in_place);
+  quiet_hdf5_errors();
   w.state = Impl::State::finished;
   w.write_pending();
   w.check(H5Fflush(w.file.get(), H5F_SCOPE_LOCAL), "cannot flush the file");
@@ -892,6 +904,7 @@ void TrajectoryWriter::abandon() {
   }
   w.stop_worker();
   const Hdf5Use in_hdf5;
+  quiet_hdf5_errors();
   w.state = Impl::State::abandoned;
   // After rows the background writer failed to write, later rows would not follow the file's last.
   if (written.empty()) {
