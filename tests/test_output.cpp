@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <csignal>
@@ -18,6 +19,7 @@
 #include <limits>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -906,4 +908,43 @@ TEST_CASE("output: run_to_file stopped before its first step keeps row 0 in the 
   H5File f(dir.file("run.h5.partial"));
   CHECK(f.complete() == 0);
   CHECK(f.read<int>("/time", H5T_NATIVE_INT) == std::vector<int>{0});
+}
+
+// Writers of other runs flush on their own threads while a run's check forks a child that reads its file
+// (the sweep runner's case): every HDF5 call of those threads is inside an Hdf5Use section, so no child
+// inherits libhdf5's lock held by a thread it does not have (a child that hangs fails its check after 30 s,
+// and the reader throws).
+TEST_CASE("output: writers flushing on their threads while readers fork their checks", "[output]") {
+  TempDir dir;
+  constexpr int kWriters = 3, kFiles = 6, kRows = 40;
+  std::vector<std::thread> writers;
+  std::atomic<int> written{0};
+  std::vector<std::string> failures(kWriters);
+  for (int t = 0; t < kWriters; ++t) {
+    writers.emplace_back([&, t] {
+      try {
+        for (int k = 0; k < kFiles; ++k) {
+          std::string name = std::to_string(kFiles * t + k);
+          name += ".h5";
+          TrajectoryWriter writer(dir.file(name), tiny_run_info(), tiny_provenance(), 1);
+          for (int r = 0; r < kRows; ++r) writer.append(tiny_observables(r));
+          writer.finish();  // its own check forks too
+          ++written;
+        }
+      } catch (const std::exception& e) {
+        failures[t] = e.what();
+      }
+    });
+  }
+  int checks = 0;
+  write_tiny(dir.file("read.h5"), 3);
+  while (written.load() < kWriters * kFiles && checks < 10000) {
+    const TrajectoryReader back(dir.file("read.h5"));  // forks a child that reads the file
+    CHECK(back.strings("/firms/name").size() == 3);
+    ++checks;
+  }
+  for (std::thread& w : writers) w.join();
+  for (const std::string& f : failures) CHECK(f.empty());
+  CHECK(written.load() == kWriters * kFiles);
+  CHECK(checks > 0);
 }
