@@ -19,24 +19,15 @@
 #include "output/trajectory_reader.hpp"
 #include "output/trajectory_writer.hpp"
 #include "sim_helpers.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace missionsim;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "missionsim-digest-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("missionsim-digest") {}
 };
 
 struct Closing {

@@ -28,6 +28,7 @@
 #include "output/trajectory_reader.hpp"
 #include "output/trajectory_writer.hpp"
 #include "sim_helpers.hpp"
+#include "temp_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace missionsim;
@@ -36,20 +37,8 @@ namespace {
 
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// A fresh directory under the system temporary directory, removed afterwards.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "missionsim-output-XXXXXX").string();
-    REQUIRE(mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, fs::perm_options::add, ec);
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("missionsim-output") {}
 };
 
 // Three firms (the last a reserved entrant slot), two strategies, two attributes.
