@@ -1,11 +1,20 @@
 // The allocator of the customers' and the network's arrays (sim/core/huge_pages.hpp).
+#include <tbb/task_arena.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/huge_pages.hpp"
+
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 
 using namespace missionsim;
 
@@ -30,7 +39,62 @@ std::string vm_flags(const void* a) {
   return "";
 }
 
+#if defined(__linux__)
+// How many of the small pages of [p, p + bytes) are in memory (mincore), and how many there are.
+std::pair<std::size_t, std::size_t> resident_pages(const void* p, std::size_t bytes) {
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const std::uintptr_t lo = reinterpret_cast<std::uintptr_t>(p) & ~(page - 1);
+  const std::uintptr_t hi = (reinterpret_cast<std::uintptr_t>(p) + bytes + page - 1) & ~(page - 1);
+  std::vector<unsigned char> in((hi - lo) / page);
+  REQUIRE(mincore(reinterpret_cast<void*>(lo), hi - lo, in.data()) == 0);
+  std::size_t n = 0;
+  for (unsigned char c : in) n += c & 1;
+  return {n, in.size()};
+}
+#endif
+
 }  // namespace
+
+TEST_CASE("huge pages: first_touch brings every page of the storages in before the fills, on any thread count",
+          "[huge_pages]") {
+  for (int threads : {1, 2, 3}) {
+    tbb::task_arena arena(threads);
+    arena.execute([&] {
+      HugeVector<float> a;                // 20 MB: ten huge pages
+      HugeVector<std::uint16_t> b;        // 1 MB: one huge page
+      HugeVector<std::uint8_t> small, e;  // the ordinary allocator; nothing
+      const Storage sa = room_for(a, 5'000'000), sb = room_for(b, 500'000), ss = room_for(small, 1000);
+      const Storage se = room_for(e, 0);
+      CHECK(sa.data == a.data());
+      CHECK(sa.bytes == a.capacity() * sizeof(float));
+      CHECK(sa.bytes >= 5'000'000 * sizeof(float));
+      CHECK(se.bytes == 0);
+#if defined(__linux__)
+      // Fresh mappings: nothing in memory before the first write.
+      CHECK(resident_pages(sa.data, sa.bytes).first == 0);
+      CHECK(resident_pages(sb.data, sb.bytes).first == 0);
+#endif
+      first_touch({sa, sb, ss, se});
+#if defined(__linux__)
+      const auto [ra, na] = resident_pages(sa.data, sa.bytes);
+      const auto [rb, nb] = resident_pages(sb.data, sb.bytes);
+      CHECK(ra == na);
+      CHECK(rb == nb);
+#endif
+      // The storages stay where they are and the fills see only their own values.
+      a.assign(5'000'000, 1.5f);
+      b.resize(500'000);
+      small.assign(1000, 9);
+      CHECK(a.data() == sa.data);
+      CHECK(b.data() == sb.data);
+      bool same = true;
+      for (float x : a) same = same && x == 1.5f;
+      for (std::uint16_t x : b) same = same && x == 0;
+      for (std::uint8_t x : small) same = same && x == 9;
+      CHECK(same);
+    });
+  }
+}
 
 TEST_CASE("huge pages: a large array starts on a huge-page boundary, is advised, and keeps its values",
           "[huge_pages]") {

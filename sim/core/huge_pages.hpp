@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <new>
 #include <vector>
@@ -75,5 +76,27 @@ struct HugePageAllocator {
 // The customers' and the network's arrays.
 template <class T>
 using HugeVector = std::vector<T, HugePageAllocator<T>>;
+
+// Memory to fault in by first_touch: the storage of a vector whose elements are not made yet.
+struct Storage {
+  void* data;
+  std::size_t bytes;
+};
+
+// Gives each vector room for n elements (reserve) and returns its storage, for first_touch.
+template <class T>
+Storage room_for(HugeVector<T>& v, std::size_t n) {
+  v.reserve(n);
+  return {v.data(), v.capacity() * sizeof(T)};
+}
+
+// Writes to every 4 KiB page of the storages once, in parallel over their huge pages (the calling
+// thread's TBB arena), before their elements are made. The first write to fresh memory is where Linux
+// clears the page (2 MiB at once for a huge page), which on a virtual machine is also where the host
+// backs it: most of a 1,000,000-customer set-up's memory cost (docs/PERFORMANCE.md, "Fresh memory on this
+// machine"). Made by the one thread that then fills the arrays, it is serial; made here, it is split
+// among the threads. The storage must hold no values yet (right after room_for): the bytes written are
+// zeros, which the elements' own construction overwrites.
+void first_touch(std::initializer_list<Storage> storages);
 
 }  // namespace missionsim

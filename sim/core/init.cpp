@@ -189,6 +189,16 @@ std::uint8_t effort_byte(double v) {
 void Simulation::Impl::init_customers(const std::vector<double>& seg_cum) {
   const double acc = seg_cum.back();
   const auto initial = static_cast<std::uint32_t>(info.firm_names.size() - std::max(0, p.max_entrants));
+  {  // the arrays' fresh memory faulted in by all threads, before the fills below write it (huge_pages.hpp)
+    const std::size_t nk = static_cast<std::size_t>(n) * K, nc = net.complete() ? 0 : n;
+    const std::size_t ns = success_expectations_on() ? n : 0;
+    first_touch({room_for(c.firm_prev, n), room_for(c.firm_next, n), room_for(c.voice_prev, n),
+                 room_for(c.voice_next, n), room_for(c.tenure, n), room_for(c.expectation, n),
+                 room_for(c.satisfaction, n), room_for(c.success, n), room_for(c.difficulty, n),
+                 room_for(c.effort, n), room_for(c.traits, n), room_for(c.consider, nk),
+                 room_for(c.reputation, nk), room_for(c.adopted_neighbours, nc),
+                 room_for(c.success_expectation, ns), room_for(c.success_weight, ns)});
+  }
   c.firm_prev.assign(n, kNoFirm);
   c.voice_prev.assign(n, 0);
   c.tenure.assign(n, 0);

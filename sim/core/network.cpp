@@ -138,6 +138,8 @@ Network::Placed Network::place_rows(const EdgeList& edges, Columns columns) {
   const std::uint32_t* b = edges.b.data();
   const std::size_t m = edges.b.size();
   Placed placed;
+  first_touch(
+      {room_for(offsets_, std::size_t{n} + 1), room_for(placed.start, run > 0 ? std::size_t{n} + 1 : 0)});
   offsets_.assign(std::size_t{n} + 1, 0);
   if (run > 0) placed.start.assign(std::size_t{n} + 1, 0);
   const bool count_far = columns != Columns::Wide;
@@ -329,6 +331,7 @@ void Network::encode(const EdgeList& edges, Placed& placed, Columns columns) {
     using P = std::remove_cvref_t<decltype(p)>;
     using T = typename decltype(p.cols)::value_type;
     constexpr std::int64_t kNear = P::kNear;
+    first_touch({room_for(p.cols, offsets_[n]), room_for(p.far, p.base.back())});
     p.cols.resize(offsets_[n]);
     p.far.resize(p.base.back());
     each_chunk([&](std::size_t, std::uint32_t i0, std::uint32_t i1, const OffRing* cursor) {
