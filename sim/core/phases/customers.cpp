@@ -27,18 +27,27 @@ namespace missionsim {
 
 namespace {
 
+// The sums of a run of customers that every adopter adds to, held in locals for the run (Pass::run): held
+// in PassStats, each addition was a load and a store of its own (a store through the customers' int8
+// arrays may alias them), one chain through memory over all adopters. Added in the same order, so the
+// same bits.
+struct RunSums {
+  FirmTally* firm;  // PassStats::firm's entries
+  double sum_disconfirmation;
+  std::int64_t non_buyers;
+};
+
 // Eq. 57 inputs: what customer i's experience of f0 adds to the per-firm sums.
-void tally(PassStats& st, std::uint16_t f0, const mech::Experience& e, double succ, std::int8_t voice,
+void tally(RunSums& sums, std::uint16_t f0, const mech::Experience& e, double succ, std::int8_t voice,
            double effort) {
-  FirmTally& t = st.firm[f0];
+  FirmTally& t = sums.firm[f0];
   t.experienced += 1;
   t.sum_sat += e.satisfaction;
   t.sum_succ += succ;
   t.promoters += voice > 0;
   t.detractors += voice < 0;
   t.contribution += effort * succ;
-  st.sum_disconfirmation += e.disconfirmation;
-  st.n_disconfirmation += 1;
+  sums.sum_disconfirmation += e.disconfirmation;
 }
 
 // The switchable mechanisms of an adopter's experience that most scenarios leave off, out of line so that
@@ -84,18 +93,18 @@ struct ExperienceStarted {
   const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
   return {e, succ, mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x)};  // Eq. 28
 }
-[[gnu::always_inline]] inline std::uint16_t reconsider_after(const mech::CustomerContext& c, PassStats& st,
+[[gnu::always_inline]] inline std::uint16_t reconsider_after(const mech::CustomerContext& c, RunSums& sums,
                                                              std::uint32_t i, std::uint16_t f0,
                                                              const Experienced& x, double ps, double vw,
                                                              mech::CustomerDraws& d) {
   const std::int8_t voice = mech::voice(x.x);  // Eq. 32
-  tally(st, f0, x.e, x.succ, voice, mech::kEffortShare[c.effort[i]]);
+  tally(sums, f0, x.e, x.succ, voice, mech::kEffortShare[c.effort[i]]);
   c.voice_next[i] = voice;
   bool outside = false;
   const std::uint16_t f1 = mech::reconsider(c, i, f0, x.x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
-  st.non_buyers += outside;
+  sums.non_buyers += outside;
   if (f1 != f0) {
-    st.firm[f0].left += 1;
+    sums.firm[f0].left += 1;
     c.tenure[i] = 0;
     c.voice_next[i] = 0;
     if (f1 != kNoFirm) mech::hear(c, i, f1, 0);
@@ -328,6 +337,7 @@ struct Pass {
     // Non-adopters: adopt returns kNoFirm, changing nothing, for all but the few that pass its hazard test.
     // Those are found first without a branch per customer: the words at or above the adoption ceiling
     // (for those who heard nothing) by SIMD compares, then the hazard of the rest.
+    RunSums sums{st.firm.data(), st.sum_disconfirmation, st.non_buyers};
     std::uint64_t adopting = 0;
     each(none & (mask_below(w[draw::kHazard], c.adoption_ceiling.below(), m) | heard_any),
          [&](std::uint32_t k) {
@@ -345,9 +355,9 @@ struct Pass {
       bool outside = false;
       const std::uint16_t f1 =
           mech::adopt(c, i, degree[k], ps, vw, d, heard[k], &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
-      st.non_buyers += outside;
+      sums.non_buyers += outside;
       c.firm_next[i] = f1;
-      if (f1 != kNoFirm) st.firm[f1].count_end += 1;
+      if (f1 != kNoFirm) sums.firm[f1].count_end += 1;
     });
     // The adopters' experience (experience_start_of, experience_of): the exponentials of Eq. 21 and 26 in
     // loops of their own.
@@ -383,10 +393,13 @@ struct Pass {
       const std::uint32_t i = first + k;
       const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
-      const std::uint16_t f1 = reconsider_after(c, st, i, prev[k], served[k], ps, vw, d);
+      const std::uint16_t f1 = reconsider_after(c, sums, i, prev[k], served[k], ps, vw, d);
       c.firm_next[i] = f1;
-      if (f1 != kNoFirm) st.firm[f1].count_end += 1;
+      if (f1 != kNoFirm) sums.firm[f1].count_end += 1;
     });
+    st.sum_disconfirmation = sums.sum_disconfirmation;
+    st.n_disconfirmation += std::popcount(holding);  // one tally per adopter
+    st.non_buyers = sums.non_buyers;
   }
 };
 
