@@ -398,7 +398,7 @@ struct Pass {
       if (f1 != kNoFirm) sums.firm[f1].count_end += 1;
     });
     st.sum_disconfirmation = sums.sum_disconfirmation;
-    st.n_disconfirmation += std::popcount(holding);  // one tally per adopter
+    st.n_disconfirmation += adopters;  // one tally per adopter
     st.non_buyers = sums.non_buyers;
   }
 };
