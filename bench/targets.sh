@@ -9,6 +9,10 @@
 #   peak memory per customer                    <= 200 bytes
 #   engine / roofline floor, set-up and HDF5    <= 3x
 #
+# Below the table, the parts of the roofline ratio (floor: draws and state traffic at the measured
+# bandwidth; engine: stepping, and with set-up and HDF5): the ratio moves with the memory bandwidth of the
+# moment as much as with the engine, and these show which of the two moved.
+#
 # One thread, and bench_roofline, also run pinned to one CPU (taskset) where
 # taskset is found: the trajectory writer flushes on a thread of its own, which
 # otherwise runs on a free CPU; pinned, it shares the engine's, as in a job
@@ -98,19 +102,40 @@ for ((r = 1; r <= repeats; ++r)); do
 done
 roof_args=("${common[@]}" --repeats "$repeats")
 [[ -n "$stream" ]] && roof_args+=(--stream-mib "$stream")
-roof_ratio() {  # the end-to-end ratio bench_roofline prints, run by "$@"
-  local out r
-  out="$("$@" "$dir/bench_roofline" "${roof_args[@]}")" || die "bench_roofline failed"
-  r="$(sed -n 's/^ratio engine\/floor, with HDF5 *\([0-9.]*\) x.*/\1/p' <<<"$out")"
+roof_run() {  # bench_roofline's output, run by "$@"
+  "$@" "$dir/bench_roofline" "${roof_args[@]}" || die "bench_roofline failed"
+}
+roof_value() {  # LABEL OUTPUT: the first number after the label at the start of a line of OUTPUT
+  sed -n "s/^$1 *\([0-9.]*\) .*/\1/p" <<<"$2" | head -n1
+}
+roof_ratio() {  # OUTPUT: the end-to-end ratio bench_roofline printed
+  local r
+  r="$(roof_value 'ratio engine\/floor, with HDF5' "$1")"
   [[ -n "$r" ]] || die "bench_roofline printed no ratio with set-up and HDF5"
   echo "$r"
 }
+# OUTPUT: the parts of the ratio, one line: they show whether the engine or its floor moved between two runs
+# (the floor is mostly state traffic at the stream bandwidth of the moment; docs/PERFORMANCE.md).
+roof_parts() {
+  local f a b bw st e2e rs
+  f="$(roof_value 'floor (a)+(b)' "$1")" a="$(roof_value '(a) draws' "$1")" b="$(roof_value '(b) state' "$1")"
+  bw="$(roof_value 'bandwidth read+write' "$1")" st="$(roof_value 'engine, stepping only' "$1")"
+  e2e="$(roof_value 'engine, set-up and HDF5 included' "$1")" rs="$(roof_value 'ratio engine\/floor' "$1")"
+  [[ -n "$f" && -n "$a" && -n "$b" && -n "$bw" && -n "$st" && -n "$e2e" && -n "$rs" ]] ||
+    die "bench_roofline printed no floor, draws, state, bandwidth or engine figure"
+  echo "floor $f ns per customer-step (draws $a + state $b at $bw GB/s read+write); engine $st ns stepping" \
+    "(${rs}x), $e2e ns with set-up and HDF5 ($(roof_ratio "$1")x)"
+}
 echo "targets.sh: bench_roofline ${common[*]} --repeats $repeats" >&2
-floor_ratio="$(roof_ratio)"
-floor_ratio_pin=""
+roof_out="$(roof_run)"
+floor_ratio="$(roof_ratio "$roof_out")"
+roof_line="$(roof_parts "$roof_out")"
+floor_ratio_pin="" roof_line_pin=""
 if ((${#pin[@]})); then
   echo "targets.sh: ${pin[*]} bench_roofline ${common[*]} --repeats $repeats" >&2
-  floor_ratio_pin="$(roof_ratio "${pin[@]}")"
+  roof_out_pin="$(roof_run "${pin[@]}")"
+  floor_ratio_pin="$(roof_ratio "$roof_out_pin")"
+  roof_line_pin="$(roof_parts "$roof_out_pin")"
 fi
 
 m1="$(printf '%s\n' "${one[@]}" | median)"
@@ -156,3 +181,7 @@ if [[ -n "$floor_ratio_pin" ]]; then
   awk -v m="$floor_ratio_pin" -v ok="$(met "$floor_ratio_pin" "<=" 3)" 'BEGIN {
     printf "| the same, pinned to one CPU | %.2fx | <= 3x | %s |\n", m, ok }'
 fi
+echo
+echo "Roofline, medians of bench_roofline: $roof_line."
+[[ -n "$roof_line_pin" ]] && echo "Pinned to one CPU: $roof_line_pin."
+exit 0

@@ -1,7 +1,7 @@
 # ctest bench.targets_smoke: runs bench/targets.sh at a tiny size and checks the shape of the table it
 # prints (no timings): the header, the five figures each with a value and, where there is one, its
-# target and a yes/no (and the three pinned to one CPU, where taskset is); and that a bad option fails
-# with a message.
+# target and a yes/no (and the three pinned to one CPU, where taskset is), the line of the roofline's
+# parts (and the pinned one); and that a bad option fails with a message.
 # cmake -DSCRIPT=<bench/targets.sh> -DDIR=<folder of bench_step and bench_roofline> -P targets_smoke.cmake
 include(${CMAKE_CURRENT_LIST_DIR}/smoke.cmake)
 smoke_run(targets.sh out bash ${SCRIPT} --bench-dir ${DIR} --customers 3000 --steps 2 --repeats 2 --stream-mib 8)
@@ -15,6 +15,9 @@ foreach(row
         "engine / roofline floor, set-up and HDF5 included \\| [0-9]+\\.[0-9][0-9]x \\| <= 3x \\| (yes|no) \\|")
   smoke_expect(targets.sh "${out}" "\n\\| ${row}\n" "row matching '${row}'")
 endforeach()
+# The parts of the roofline ratio, below the table.
+set(parts "floor [0-9.]+ ns per customer-step \\(draws [0-9.]+ \\+ state [0-9.]+ at [0-9.]+ GB/s read\\+write\\); engine [0-9.]+ ns stepping \\([0-9.]+x\\), [0-9.]+ ns with set-up and HDF5 \\([0-9.]+x\\)\\.")
+smoke_expect(targets.sh "${out}" "\nRoofline, medians of bench_roofline: ${parts}\n" "the roofline's parts")
 # With taskset, one thread also pinned to one CPU: its rate, the two-thread ratio to it, its roofline ratio.
 find_program(TASKSET taskset)
 if(TASKSET)
@@ -24,6 +27,7 @@ if(TASKSET)
           "engine / roofline floor, set-up and HDF5 included \\| [^\n]*\n\\| the same, pinned to one CPU \\| [0-9]+\\.[0-9][0-9]x \\| <= 3x \\| (yes|no) \\|")
     smoke_expect(targets.sh "${out}" "\\| ${row}\n" "row matching '${row}'")
   endforeach()
+  smoke_expect(targets.sh "${out}" "\nPinned to one CPU: ${parts}\n" "the pinned roofline's parts")
 endif()
 smoke_refuses("targets.sh --steps x" "--steps needs a positive integer, got 'x'" bash ${SCRIPT} --bench-dir ${DIR}
               --steps x)
