@@ -45,14 +45,17 @@ void Simulation::Impl::share_grant_pool(const PassStats& st) {
   m.grant_pool = mech::grant_pool(p, m.impact_last);
   pool_grants.assign(firms.size(), 0.0);
   double total = 0;
+  // An entrant slot not yet used has no strategy (-1): the alive test comes first.
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
-    const StrategyParams& sp = strategies[firms[fi].strategy]->params();
-    if (firms[fi].alive && sp.grant_funded) total += mech::embedded_impact(sp, st.firm[fi].sum_succ);
+    if (!firms[fi].alive) continue;
+    const StrategyParams& sp = strategies.at(firms[fi].strategy)->params();
+    if (sp.grant_funded) total += mech::embedded_impact(sp, st.firm[fi].sum_succ);
   }
   const double rate = mech::pool_grant_rate(p, m.grant_pool, total);
   for (std::size_t fi = 0; fi < firms.size(); ++fi) {
-    const StrategyParams& sp = strategies[firms[fi].strategy]->params();
-    if (firms[fi].alive && sp.grant_funded)
+    if (!firms[fi].alive) continue;
+    const StrategyParams& sp = strategies.at(firms[fi].strategy)->params();
+    if (sp.grant_funded)
       pool_grants[fi] = mech::pool_grant(rate, mech::embedded_impact(sp, st.firm[fi].sum_succ));
   }
 }
@@ -60,7 +63,7 @@ void Simulation::Impl::share_grant_pool(const PassStats& st) {
 // Customer statistics (Eq. 57), costs, impact, accounts and harm of one live firm.
 void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
   Firm& f = firms[fi];
-  const StrategyParams& sp = strategies[f.strategy]->params();
+  const StrategyParams& sp = strategies.at(f.strategy)->params();
   const std::int64_t customers = st.firm[fi].count_end;
   const std::int64_t experienced = st.firm[fi].experienced;
   f.customers_before = f.customers;
@@ -68,8 +71,9 @@ void Simulation::Impl::settle_firm(std::size_t fi, const PassStats& st) {
   // Eq. 57: means, NPS and retention over the customers who had the firm at the start of the step.
   f.sat_mean = experienced ? st.firm[fi].sum_sat / experienced : kNaN;
   f.succ_mean = experienced ? st.firm[fi].sum_succ / experienced : kNaN;
-  f.nps =
-      experienced ? 100.0 * static_cast<double>(st.firm[fi].promoters - st.firm[fi].detractors) / experienced : kNaN;
+  f.nps = experienced
+              ? 100.0 * static_cast<double>(st.firm[fi].promoters - st.firm[fi].detractors) / experienced
+              : kNaN;
   f.retention = experienced ? static_cast<double>(experienced - st.firm[fi].left) / experienced : kNaN;
   f.promoter_share = experienced ? static_cast<double>(st.firm[fi].promoters) / experienced : kNaN;
   f.detractor_share = experienced ? static_cast<double>(st.firm[fi].detractors) / experienced : kNaN;

@@ -69,7 +69,7 @@ void Simulation::Impl::apply_events() {
 void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, double mean_sat,
                                  double mean_succ) {
   Firm& f = firms[fi];
-  const Strategy& strat = *strategies[f.strategy];
+  const Strategy& strat = *strategies.at(f.strategy);
   const StrategyParams& sp = strat.params();
   const FirmView view = firm_view(f, market);
   f.price = std::max(0.0, strat.price(view, market));  // Eq. 60-63
@@ -96,10 +96,10 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   const mech::ProductValue product =
       mech::product_value(f.q, m.offered, m.maturity, p.attributes, p.kano_beta, p.needs.kano_asymmetric);
   f.performance = mech::perceived_performance(
-      product.product, p.people.enabled ? f.service_quality : f.engagement, p.service_weight);   // Eq. 19, E3
-  f.efficacy = product.efficacy;                                                                 // Eq. 22
-  f.values = mech::values_score(p, f);                                                           // Eq. 53
-  f.reach = mech::marketing_reach(f.alloc.marketing * f.budget, n, p.contact_cost);              // Eq. 10
+      product.product, p.people.enabled ? f.service_quality : f.engagement, p.service_weight);  // Eq. 19, E3
+  f.efficacy = product.efficacy;                                                                // Eq. 22
+  f.values = mech::values_score(p, f);                                                          // Eq. 53
+  f.reach = mech::marketing_reach(f.alloc.marketing * f.budget, n, p.contact_cost);             // Eq. 10
 
   Offer& o = m.offers[fi];
   o.performance = f.performance;
@@ -112,7 +112,7 @@ void Simulation::Impl::plan_firm(std::size_t fi, const MarketView& market, doubl
   o.pub_succ = std::isnan(f.succ_mean) ? mean_succ : f.succ_mean;
   o.values = f.values;
   o.price = f.price;
-  o.clients_only = p.nonprofit_clients && sp.grant_funded;  // Eq. S6
+  o.clients_only = p.nonprofit_clients && sp.grant_funded;          // Eq. S6
   o.service = p.people.enabled ? f.service_quality : f.engagement;  // Eq. F2
 }
 
@@ -151,7 +151,7 @@ MarketView Simulation::Impl::market_view() const {
   std::int64_t cp = 0, cv = 0;
   for (const auto& f : firms) {
     if (!f.alive || f.customers == 0) continue;
-    if (!strategies[f.strategy]->params().grant_funded) {  // subsidised prices do not set the market price
+    if (!strategies.at(f.strategy)->params().grant_funded) {  // subsidised prices do not set the market price
       sum_price += f.price * f.customers;
       cp += f.customers;
     }

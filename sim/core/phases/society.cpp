@@ -22,15 +22,16 @@ void Simulation::Impl::ration_nonprofit_clients(PassStats& st) {
   client_capacity.assign(F, -1);
   int funded = 0;
   for (std::size_t fi = 0; fi < F; ++fi)
-    if (firms[fi].alive && strategies[firms[fi].strategy]->params().grant_funded) ++funded;
+    if (firms[fi].alive && strategies.at(firms[fi].strategy)->params().grant_funded) ++funded;
   if (funded == 0) return;
   const double budget = mech::client_budget(mech::grant_pool(p, m.impact_last), funded);  // Eq. S1, S4
   std::vector<std::uint8_t> over(F, 0);
   bool any_over = false;
   for (std::size_t fi = 0; fi < F; ++fi) {
     const Firm& f = firms[fi];
-    const StrategyParams& sp = strategies[f.strategy]->params();
-    if (!f.alive || !sp.grant_funded) continue;
+    if (!f.alive) continue;  // an entrant slot not yet used has no strategy (-1)
+    const StrategyParams& sp = strategies.at(f.strategy)->params();
+    if (!sp.grant_funded) continue;
     const std::int64_t seen = st.firm[fi].experienced;
     const double mean_success = seen > 0 ? st.firm[fi].sum_succ / static_cast<double>(seen)
                                          : (std::isnan(f.succ_mean) ? 0.0 : f.succ_mean);
