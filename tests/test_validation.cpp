@@ -543,6 +543,7 @@ TEST_CASE(
     }
   }
   require_conserved(c);
+  CHECK(checks == 6 * series);  // Better and Worse at three maturities for every attribute of every seed
   CHECK(class_fail == 0);
   CHECK(close_fail == 0);
   report("4 Kano", "|Better - closed form| at m = 0.25, 0.5, 0.75 (largest relative to its tolerance)", "0",

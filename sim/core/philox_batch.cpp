@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/target_region.hpp"
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MISSIONSIM_PHILOX_X86 1
 #include <immintrin.h>
@@ -80,8 +82,7 @@ inline void store(std::uint32_t* p, V v) { _mm_storeu_si128(reinterpret_cast<V*>
 #include "core/philox_batch_kernel.inc"
 }  // namespace sse2
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
+MISSIONSIM_TARGET_BEGIN("avx2")
 namespace avx2 {
 using V = __m256i;
 constexpr std::size_t kLanes = 8;
@@ -98,10 +99,9 @@ inline void mulhilo(V a, V m, V& lo, V& hi) {
 inline void store(std::uint32_t* p, V v) { _mm256_storeu_si256(reinterpret_cast<V*>(p), v); }
 #include "core/philox_batch_kernel.inc"
 }  // namespace avx2
-#pragma GCC pop_options
+MISSIONSIM_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx512f")
+MISSIONSIM_TARGET_BEGIN("avx512f")
 namespace avx512 {
 using V = __m512i;
 constexpr std::size_t kLanes = 16;
@@ -121,7 +121,7 @@ inline void mulhilo(V a, V m, V& lo, V& hi) {
 inline void store(std::uint32_t* p, V v) { _mm512_storeu_si512(p, v); }
 #include "core/philox_batch_kernel.inc"
 }  // namespace avx512
-#pragma GCC pop_options
+MISSIONSIM_TARGET_END
 
 #endif  // MISSIONSIM_PHILOX_X86
 

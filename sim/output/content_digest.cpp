@@ -501,9 +501,13 @@ std::string changed_objects(const ContentDigest& now, const std::vector<std::str
     then.emplace_back(line.substr(65), line.substr(0, 64));
   }
   std::vector<std::string> changes;
-  for (const auto& [path, hex] : now.objects) {
+  // The lambdas below name an element or a reference, not a structured binding: Clang 14 does not let a
+  // lambda capture one (C++20 allows it; GCC 12 and Clang 16 do).
+  for (const auto& object : now.objects) {
+    const auto& [path, hex] = object;
     if (path == kObjectDigestsDataset) continue;
-    const auto it = std::find_if(then.begin(), then.end(), [&](const auto& t) { return t.first == path; });
+    const auto it =
+        std::find_if(then.begin(), then.end(), [&](const auto& t) { return t.first == object.first; });
     if (it == then.end()) {
       changes.push_back(path + " (not in the file as written)");
     } else if (it->second != hex) {
@@ -511,9 +515,10 @@ std::string changed_objects(const ContentDigest& now, const std::vector<std::str
     }
   }
   for (const auto& [path, hex] : then) {
+    const std::string& gone = path;
     const auto it =
-        std::find_if(now.objects.begin(), now.objects.end(), [&](const auto& o) { return o.first == path; });
-    if (it == now.objects.end()) changes.push_back(path + " (gone)");
+        std::find_if(now.objects.begin(), now.objects.end(), [&](const auto& o) { return o.first == gone; });
+    if (it == now.objects.end()) changes.push_back(gone + " (gone)");
   }
   if (changes.empty()) return "";
   std::string out;

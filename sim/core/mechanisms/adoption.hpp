@@ -92,7 +92,8 @@ inline bool passes_hazard(const CustomerContext& c, std::uint32_t i, std::uint32
                           int heard) {
   const double h = hazard_after_word_of_mouth(c.p->wom_content,
                                               c.p_eff + c.p->bass_q * adopted_fraction(c, i, degree), heard);
-  return (c.n_live != 0) & ((heard != 0) | c.adoption_ceiling(word)) & (Rng::unit(word) < h);
+  const bool reachable = (heard != 0) | c.adoption_ceiling(word);
+  return (c.n_live != 0) & reachable & (Rng::unit(word) < h);
 }
 
 // Eq. 13-14: a non-adopter adopts with hazard p_eff + q * fraction; it chooses among the firms it

@@ -8,6 +8,7 @@
 
 #include "core/mechanisms/adoption.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
+#include "core/target_region.hpp"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define MISSIONSIM_MARKETING_X86 1
@@ -52,8 +53,7 @@ inline void notice_mixed(const mech::CustomerContext& c, std::uint32_t first, co
 // 64-bit lane (consider is [n 4] uint16), its reputations are widened to the same 16-bit lanes, and its
 // firm g and incumbent are repeated in all four.
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw,avx512vl")
+MISSIONSIM_TARGET_BEGIN("avx512f,avx512bw,avx512vl")
 namespace avx512 {
 
 // Masks of 32 lanes, 4 a customer (one nibble): the first set lane of each customer, and all four lanes
@@ -141,10 +141,9 @@ std::uint64_t notice(const mech::CustomerContext& c, const StepTables& t, std::u
 }
 
 }  // namespace avx512
-#pragma GCC pop_options
+MISSIONSIM_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx2")
+MISSIONSIM_TARGET_BEGIN("avx2")
 namespace avx2 {
 
 // Per 64-bit lane (a customer) of 16-bit lane masks x: the first set 16-bit lane, and all ones where
@@ -272,7 +271,7 @@ std::uint64_t notice(const mech::CustomerContext& c, const StepTables& t, std::u
 }
 
 }  // namespace avx2
-#pragma GCC pop_options
+MISSIONSIM_TARGET_END
 
 #endif  // MISSIONSIM_MARKETING_X86
 
