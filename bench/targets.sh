@@ -9,9 +9,11 @@
 #   peak memory per customer                    <= 200 bytes
 #   engine / roofline floor, set-up and HDF5    <= 3x
 #
-# Below the table, the parts of the roofline ratio (floor: draws and state traffic at the measured
-# bandwidth; engine: stepping, and with set-up and HDF5): the ratio moves with the memory bandwidth of the
-# moment as much as with the engine, and these show which of the two moved.
+# Below the table, the parts of the roofline ratio (floor: the draws a run makes and its state traffic,
+# streamed at the measured bandwidth and read at random places; engine: stepping, and with set-up and
+# HDF5): the ratio moves with the memory bandwidth of the moment as much as with the engine, and these
+# show which of the two moved. The ratio to the floor's lower bound (block 0 and the stream only) is
+# printed there too.
 #
 # One thread, and bench_roofline, also run pinned to one CPU (taskset) where
 # taskset is found: the trajectory writer flushes on a thread of its own, which
@@ -117,14 +119,17 @@ roof_ratio() {  # OUTPUT: the end-to-end ratio bench_roofline printed
 # OUTPUT: the parts of the ratio, one line: they show whether the engine or its floor moved between two runs
 # (the floor is mostly state traffic at the stream bandwidth of the moment; docs/PERFORMANCE.md).
 roof_parts() {
-  local f a b bw st e2e rs
+  local f a a1 b far bw st e2e rs lo lof
   f="$(roof_value 'floor (a)+(b)' "$1")" a="$(roof_value '(a) draws' "$1")" b="$(roof_value '(b) state' "$1")"
+  a1="$(roof_value '    block 1 as drawn' "$1")" far="$(roof_value '    far neighbours' "$1")"
   bw="$(roof_value 'bandwidth read+write' "$1")" st="$(roof_value 'engine, stepping only' "$1")"
   e2e="$(roof_value 'engine, set-up and HDF5 included' "$1")" rs="$(roof_value 'ratio engine\/floor' "$1")"
-  [[ -n "$f" && -n "$a" && -n "$b" && -n "$bw" && -n "$st" && -n "$e2e" && -n "$rs" ]] ||
-    die "bench_roofline printed no floor, draws, state, bandwidth or engine figure"
-  echo "floor $f ns per customer-step (draws $a + state $b at $bw GB/s read+write); engine $st ns stepping" \
-    "(${rs}x), $e2e ns with set-up and HDF5 ($(roof_ratio "$1")x)"
+  lo="$(roof_value 'floor of block 0 and the stream' "$1")" lof="$(roof_value 'the same, with HDF5' "$1")"
+  [[ -n "$f" && -n "$a" && -n "$a1" && -n "$b" && -n "$far" && -n "$bw" && -n "$st" && -n "$e2e" && -n "$rs" &&
+    -n "$lo" && -n "$lof" ]] || die "bench_roofline printed no floor, draws, state, bandwidth or engine figure"
+  echo "floor $f ns per customer-step (draws $a, of them block 1 $a1; state $b at $bw GB/s read+write," \
+    "of it far neighbours $far); engine $st ns stepping (${rs}x), $e2e ns with set-up and HDF5" \
+    "($(roof_ratio "$1")x); against the lower bound of block 0 and the stream ($lo ns), ${lof}x"
 }
 echo "targets.sh: bench_roofline ${common[*]} --repeats $repeats" >&2
 roof_out="$(roof_run)"

@@ -16,7 +16,7 @@ foreach(row
   smoke_expect(targets.sh "${out}" "\n\\| ${row}\n" "row matching '${row}'")
 endforeach()
 # The parts of the roofline ratio, below the table.
-set(parts "floor [0-9.]+ ns per customer-step \\(draws [0-9.]+ \\+ state [0-9.]+ at [0-9.]+ GB/s read\\+write\\); engine [0-9.]+ ns stepping \\([0-9.]+x\\), [0-9.]+ ns with set-up and HDF5 \\([0-9.]+x\\)\\.")
+set(parts "floor [0-9.]+ ns per customer-step \\(draws [0-9.]+, of them block 1 [0-9.]+; state [0-9.]+ at [0-9.]+ GB/s read\\+write, of it far neighbours [0-9.]+\\); engine [0-9.]+ ns stepping \\([0-9.]+x\\), [0-9.]+ ns with set-up and HDF5 \\([0-9.]+x\\); against the lower bound of block 0 and the stream \\([0-9.]+ ns\\), [0-9.]+x\\.")
 smoke_expect(targets.sh "${out}" "\nRoofline, medians of bench_roofline: ${parts}\n" "the roofline's parts")
 # With taskset, one thread also pinned to one CPU: its rate, the two-thread ratio to it, its roofline ratio.
 find_program(TASKSET taskset)

@@ -182,6 +182,70 @@ TEST_CASE("simulation: adopted-neighbour counts equal a recount after every step
   }
 }
 
+// Simulation::count_work (what bench_roofline costs its floor with): the counts are integers summed in a
+// fixed tree, so they are the same at any thread count, and counting changes no result. Every adoption and
+// every switch to another firm draws block 1 (the choice word), so block 1 is drawn at least that often.
+// On a ring lattice every neighbour is within five places, inside the near window of its run, except
+// across the ring's ends; on a complete network a talker hears anyone, almost always far away.
+TEST_CASE("simulation: work counts are thread-independent, change no result and bound what they count",
+          "[simulation][determinism][network]") {
+  auto p = tiny_params(20000, 15);  // several reduction leaves
+  p.network.kind = NetworkKind::WattsStrogatz;
+  p.network.mean_degree = 10;
+  const auto plain = run_all(p, 1);
+  auto counted = [&](const Params& q, int threads, std::int64_t* moves = nullptr) {
+    tbb::global_control gc(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(threads));
+    Simulation sim(q);
+    sim.count_work(true);
+    std::vector<Observables> obs{sim.observables()};
+    std::vector<std::uint16_t> before(sim.customers().firm.begin(), sim.customers().firm.end());
+    for (int t = 0; t < q.steps; ++t) {
+      sim.step();
+      obs.push_back(sim.observables());
+      const auto firm = sim.customers().firm;
+      for (std::size_t i = 0; i < firm.size(); ++i) {
+        if (moves) *moves += firm[i] != before[i] && firm[i] != 0xFFFF;  // adopted or switched
+        before[i] = firm[i];
+      }
+    }
+    return std::make_pair(sim.work(), obs);
+  };
+  std::int64_t moves = 0;
+  const auto [one, obs1] = counted(p, 1, &moves);
+  const auto [two, obs2] = counted(p, 2);
+  for (std::size_t t = 0; t < plain.size(); ++t) {
+    INFO("step " << t);
+    REQUIRE(identical(plain[t], obs1[t]));
+    REQUIRE(identical(plain[t], obs2[t]));
+  }
+  CHECK(one.customer_steps == p.customers * p.steps);
+  CHECK(two.customer_steps == one.customer_steps);
+  CHECK(two.customer_block1 == one.customer_block1);
+  CHECK(two.far_neighbour_reads == one.far_neighbour_reads);
+  CHECK(moves > 500);
+  CHECK(one.customer_block1 >= moves);
+  CHECK(one.customer_block1 < one.customer_steps);
+  // About 60% talk and a tenth of the neighbours are rewired anywhere: a few percent of customer-steps.
+  CHECK(one.far_neighbour_reads > one.customer_steps / 100);
+  CHECK(one.far_neighbour_reads < one.customer_steps / 5);
+
+  auto ring = p;
+  ring.network.rewire = 0;
+  const WorkCounts r = counted(ring, 1).first;
+  CHECK(r.far_neighbour_reads <= 10 * p.steps);  // the five customers at either end, each step
+  auto complete = p;
+  complete.network.kind = NetworkKind::Complete;
+  const WorkCounts c = counted(complete, 1).first;
+  INFO("far reads: rewired " << one.far_neighbour_reads << ", ring " << r.far_neighbour_reads << ", complete "
+                             << c.far_neighbour_reads);
+  CHECK(c.far_neighbour_reads > 5 * one.far_neighbour_reads);
+  CHECK(c.far_neighbour_reads < c.customer_steps);
+
+  Simulation off(p);  // counting is off by default
+  off.step();
+  CHECK(off.work().customer_steps == 0);
+}
+
 // record() keeps the customer counts by (segment, firm) up to date from the customers whose firm changed;
 // after every step they must equal a count over every customer, through entry, bankruptcy and switching,
 // at any thread count.

@@ -27,6 +27,11 @@ void Simulation::Impl::step() {
   plan_firms();  // 1: prices, budgets, engagement, performance, reach (M1, M4, M5, M8, M10, M11)
   PassStats stats;
   customer_pass(stats);  // 2: word of mouth, awareness, adoption, experience, success, voice, churn
+  if (count_work) {
+    work.customer_steps += n;
+    work.customer_block1 += stats.customer_block1;
+    work.far_neighbour_reads += stats.far_neighbour_reads;
+  }
   if (p.nonprofit_clients) ration_nonprofit_clients(stats);  // 2a: nonprofits within capacity (Eq. S4-S6)
   const std::int64_t adopters_before = m.adopters;
   std::int64_t left = 0;
@@ -74,6 +79,8 @@ std::int64_t Simulation::client_capacity(int f) const {
 std::size_t Simulation::network_edges() const { return impl_->net.entries(); }
 std::size_t Simulation::network_bytes() const { return impl_->net.bytes(); }
 std::size_t Simulation::state_bytes() const { return impl_->c.bytes() + impl_->net.bytes(); }
+const WorkCounts& Simulation::work() const { return impl_->work; }
+void Simulation::count_work(bool on) { impl_->count_work = on; }
 
 CustomerArrays Simulation::customers() const {
   const Customers& c = impl_->c;

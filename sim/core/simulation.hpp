@@ -50,6 +50,22 @@ struct NetworkCsr {
   std::span<const std::uint32_t> neighbours;  // [2 E]
 };
 
+// What the customer passes did beyond the work every customer-step does, summed over the steps made while
+// Simulation::count_work is on.
+// Integer counts, the same at any thread count. bench_roofline costs its floor with them (the draws and the
+// scattered reads a run made; docs/PERFORMANCE.md, "Roofline").
+struct WorkCounts {
+  std::int64_t customer_steps = 0;  // customers x steps
+  // Philox blocks of Purpose::Customer block 1 (draws.hpp): a referral or warning heard, an adoption's
+  // choice, a reconsideration's exit or choice. Blocks 0 (every customer-step) and the blocks of the
+  // optional mechanisms (demand, admission, incidents) are not counted.
+  std::int64_t customer_block1 = 0;
+  // Talkers whose chosen neighbour lies beyond the near window of their run of 64 customers (the pass
+  // fetches the neighbour's firm_prev and voice_prev lines one by one; the near ones' lines stream with
+  // the run): the rewired neighbours of a small world, nearly every neighbour on a complete network.
+  std::int64_t far_neighbour_reads = 0;
+};
+
 class Simulation {
  public:
   // Throws std::invalid_argument when params are inconsistent (unknown
@@ -78,6 +94,10 @@ class Simulation {
   std::size_t state_bytes() const;
   std::size_t network_edges() const;  // directed adjacency entries
   std::size_t network_bytes() const;  // the network as held (part of state_bytes)
+  // WorkCounts of the steps made while counting is on (off by default: counting costs about 2% of a
+  // step). Counting changes no result.
+  void count_work(bool on);
+  const WorkCounts& work() const;
   // Zero-copy views of the state (valid until the next step()).
   CustomerArrays customers() const;
   NetworkCsr network() const;

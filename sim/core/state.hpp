@@ -83,6 +83,7 @@ struct PassStats {
   std::int64_t n_disconfirmation = 0;
   double sum_success_expectation = 0, sum_success_weight = 0;  // part C (Eq. C1-C4)
   std::int64_t non_buyers = 0;  // Eq. A1: choices of the outside option this step
+  std::int64_t customer_block1 = 0, far_neighbour_reads = 0;  // WorkCounts (simulation.hpp) of this pass
 
   explicit PassStats(std::size_t f = 0) : firm(f) {}
   void join(const PassStats& o) {
@@ -104,6 +105,8 @@ struct PassStats {
     sum_success_expectation += o.sum_success_expectation;
     sum_success_weight += o.sum_success_weight;
     non_buyers += o.non_buyers;
+    customer_block1 += o.customer_block1;
+    far_neighbour_reads += o.far_neighbour_reads;
   }
 };
 
@@ -183,6 +186,8 @@ struct Simulation::Impl {
   Rng rng;
   RunInfo info;
   Observables obs;
+  WorkCounts work;          // summed while count_work is on (Simulation::count_work)
+  bool count_work = false;
   int t = 0;
   std::uint32_t n = 0;
   int K = 4;  // consideration slots per customer

@@ -124,6 +124,7 @@ class CustomerDraws {
     }
     return w1_[w];
   }
+  bool has_block1() const { return have_w1_; }  // made beforehand or on first use
   std::uint32_t operator[](draw::CustomerWordDemand w) const {
     return rng_.words(Purpose::Customer, i_, step_, draw::kCustomerBlockDemand)[w];
   }

@@ -145,16 +145,24 @@ struct Pass {
   const std::uint8_t* held;
   const SegmentWeights* weights;          // [256] by traits byte (weights_by_traits)
   const marketing::StepTables* noticing;  // Eq. 12 over a run (marketing_run.hpp)
+  bool counting;                          // Simulation::count_work: PassStats' WorkCounts
   PassStats st;
   Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, const std::uint8_t* held,
-       const SegmentWeights* weights, const marketing::StepTables* noticing, std::size_t F)
-      : ctx(c), talk_bound(talk_bound), held(held), weights(weights), noticing(noticing), st(F) {}
+       const SegmentWeights* weights, const marketing::StepTables* noticing, bool counting, std::size_t F)
+      : ctx(c),
+        talk_bound(talk_bound),
+        held(held),
+        weights(weights),
+        noticing(noticing),
+        counting(counting),
+        st(F) {}
   Pass(Pass& b, tbb::split)
       : ctx(b.ctx),
         talk_bound(b.talk_bound),
         held(b.held),
         weights(b.weights),
         noticing(b.noticing),
+        counting(b.counting),
         st(b.st.firm.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
@@ -261,6 +269,11 @@ struct Pass {
         fetch_line(c.voice_prev + at);
       });
     });
+    if (counting) {  // a loop of its own: counted in the loop above, the count cost 2% of a step
+      std::int64_t far = 0;
+      each(a.talkers, [&](std::uint32_t k) { far += a.heard_from[k] - lo >= span; });
+      st.far_neighbour_reads += far;
+    }
   }
 
   // The steps of customers first .. first + m - 1 (m <= kRun), prepared in a, in the order of
@@ -285,6 +298,7 @@ struct Pass {
     // talkers' blocks are made first, in a loop of their own, so that one talker's Philox rounds overlap
     // the next one's instead of waiting behind the branches of a conversation.
     std::uint64_t vocal = 0;
+    std::int64_t block1 = 0;  // WorkCounts::customer_block1
     each(a.talkers, [&](std::uint32_t k) {
       const std::uint32_t j = a.heard_from[k];
       const bool heard_of =
@@ -295,6 +309,7 @@ struct Pass {
     each(vocal, [&](std::uint32_t k) {
       w1[k] = c.rng->words(Purpose::Customer, first + k, c.step, draw::kCustomerBlock1);
     });
+    if (counting) block1 += std::popcount(vocal);  // converse_with draws block 1 for these talkers only
     // Without part C a talker hears nothing from any other neighbour (converse_with's first test).
     each(c.success_expectation ? a.talkers : vocal, [&](std::uint32_t k) {
       mech::CustomerDraws d = (vocal >> k & 1)
@@ -356,6 +371,7 @@ struct Pass {
       const std::uint16_t f1 =
           mech::adopt(c, i, degree[k], ps, vw, d, heard[k], &outside);  // M1, Eq. 13-14, A1-A4, C5-C6
       sums.non_buyers += outside;
+      if (counting) block1 += d.has_block1();
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) sums.firm[f1].count_end += 1;
     });
@@ -394,12 +410,14 @@ struct Pass {
       const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
       const std::uint16_t f1 = reconsider_after(c, sums, i, prev[k], served[k], ps, vw, d);
+      if (counting) block1 += d.has_block1();
       c.firm_next[i] = f1;
       if (f1 != kNoFirm) sums.firm[f1].count_end += 1;
     });
     st.sum_disconfirmation = sums.sum_disconfirmation;
     st.n_disconfirmation += adopters;  // one tally per adopter
     st.non_buyers = sums.non_buyers;
+    st.customer_block1 += block1;
   }
 };
 
@@ -480,7 +498,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   marketing::StepTables noticing;  // after attach: the SIMD paths need the awareness table
   noticing.build(ctx_c);
   Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), held.data(), weights.data(),
-            &noticing, firms.size());
+            &noticing, count_work, firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);
