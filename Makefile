@@ -50,7 +50,9 @@ bench: build
 	  [ -x "$$exe" ] && [ -f "$$exe" ] || continue; \
 	  found=1; echo "== $$exe"; "$$exe"; \
 	done; \
-	[ $$found = 1 ] || echo "No benchmarks built (bench/bench_*.cpp)."
+	[ $$found = 1 ] || echo "No benchmarks built (bench/bench_*.cpp)."; \
+	echo "== bench/numpy_step.py"; \
+	$(PYTHON) bench/numpy_step.py --repeats 3 --engine $(BUILD_DIR)/bench/bench_step
 
 install: build
 	cmake --install $(BUILD_DIR) --prefix "$(PREFIX)"
