@@ -243,6 +243,8 @@ struct Simulation::Impl {
     std::vector<std::uint32_t> changed;
   };
   CustomerScan scan_customers();
+  // Whether a customer may hold a firm that is not alive at the next customer pass (firm_counts).
+  bool dead_firm_held() const;
 
   // Helpers of the phases.
   void apply_events();

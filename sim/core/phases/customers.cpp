@@ -146,15 +146,18 @@ struct Pass {
   const SegmentWeights* weights;          // [256] by traits byte (weights_by_traits)
   const marketing::StepTables* noticing;  // Eq. 12 over a run (marketing_run.hpp)
   bool counting;                          // Simulation::count_work: PassStats' WorkCounts
+  bool dead_held;                         // some customer may hold a firm that is not alive (dead_firm_held)
   PassStats st;
   Pass(const mech::CustomerContext& c, std::uint64_t talk_bound, const std::uint8_t* held,
-       const SegmentWeights* weights, const marketing::StepTables* noticing, bool counting, std::size_t F)
+       const SegmentWeights* weights, const marketing::StepTables* noticing, bool counting, bool dead_held,
+       std::size_t F)
       : ctx(c),
         talk_bound(talk_bound),
         held(held),
         weights(weights),
         noticing(noticing),
         counting(counting),
+        dead_held(dead_held),
         st(F) {}
   Pass(Pass& b, tbb::split)
       : ctx(b.ctx),
@@ -163,6 +166,7 @@ struct Pass {
         weights(b.weights),
         noticing(b.noticing),
         counting(b.counting),
+        dead_held(b.dead_held),
         st(b.st.firm.size()) {}
   void join(Pass& o) { st.join(o.st); }
   void operator()(const tbb::blocked_range<std::uint32_t>& r) {
@@ -343,12 +347,14 @@ struct Pass {
     const std::uint16_t* prev = c.firm_prev + first;
     std::uint64_t none = mask_equal(prev, kNoFirm, m);
     std::uint64_t holding = ~none & run_bits(m);
-    each(holding, [&](std::uint32_t k) {
-      if (!held[std::min<std::uint32_t>(prev[k], c.n_firms)]) {
-        holding &= ~(std::uint64_t{1} << k);
-        none |= std::uint64_t{1} << k;
-      }
-    });
+    if (dead_held) {  // a step on which no customer holds a dead firm (nearly all) skips the look-ups
+      each(holding, [&](std::uint32_t k) {
+        if (!held[std::min<std::uint32_t>(prev[k], c.n_firms)]) {
+          holding &= ~(std::uint64_t{1} << k);
+          none |= std::uint64_t{1} << k;
+        }
+      });
+    }
     // Non-adopters: adopt returns kNoFirm, changing nothing, for all but the few that pass its hazard test.
     // Those are found first without a branch per customer: the words at or above the adoption ceiling
     // (for those who heard nothing) by SIMD compares, then the hazard of the rest.
@@ -498,7 +504,7 @@ void Simulation::Impl::customer_pass(PassStats& stats) {
   marketing::StepTables noticing;  // after attach: the SIMD paths need the awareness table
   noticing.build(ctx_c);
   Pass pass(ctx_c, Rng::unit_bound(mech::talk_probability(p.talk_rate, m.amp)), held.data(), weights.data(),
-            &noticing, count_work, firms.size());
+            &noticing, count_work, dead_firm_held(), firms.size());
   tbb::parallel_deterministic_reduce(tbb::blocked_range<std::uint32_t>(0, n, kGrain), pass,
                                      tbb::simple_partitioner());
   stats = std::move(pass.st);

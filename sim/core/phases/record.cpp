@@ -157,6 +157,21 @@ Simulation::Impl::CustomerScan Simulation::Impl::scan_customers() {
   return {std::move(counts), std::move(changed)};
 }
 
+// firm_counts counts firm_prev from one record() to the next step's customer pass, by segment and firm:
+// a firm that is not alive but still counted is held by someone. Before the first record() nothing is
+// counted, so someone may hold one. settle_accounts releases the customers of a firm that goes bankrupt,
+// so after it nobody does; the pass tests each customer's firm only when someone might.
+bool Simulation::Impl::dead_firm_held() const {
+  const std::size_t F = firms.size(), F1 = F + 1, G = p.segments.size(), half = G * F1;
+  if (firm_counts.size() != 2 * half) return true;
+  for (std::size_t f = 0; f < F; ++f) {
+    if (m.offers[f].alive) continue;
+    for (std::size_t g = 0; g < G; ++g)
+      if (firm_counts[g * F1 + f] != 0 || firm_counts[half + g * F1 + f] != 0) return true;
+  }
+  return false;
+}
+
 void Simulation::Impl::record() {
   const std::size_t F = firms.size();
   Observables& o = obs;
