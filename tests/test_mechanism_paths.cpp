@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/mechanisms/adoption.hpp"
+#include "core/mechanisms/choice.hpp"
 #include "core/mechanisms/success.hpp"
 #include "core/mechanisms/word_of_mouth.hpp"
 #include "core/rng.hpp"
@@ -283,4 +284,83 @@ TEST_CASE("passes_hazard: true exactly when adopt gets past its hazard test (Eq.
   }
   CHECK(passed > 100);
   CHECK(refused > 100);
+}
+
+TEST_CASE("choose: the branch-free consideration-set choice picks the definition's firm (Eq. 30-31)",
+          "[mechanisms][choice][paths]") {
+  // Random consideration sets over 7 firm slots (2 dead) with free and repeated slots, incumbents that
+  // are none, dead, in a slot or not, every reputation byte, public values with ties and the odd NaN,
+  // uniforms at both ends and at random; with and without the incumbent judged by experience, with and
+  // without part C's own success weights.
+  const int firms = 7;
+  int chosen = 0, none = 0, incumbent_kept = 0;
+  for (int K : {4, 1, 2, 3, 8}) {
+    for (bool by_experience : {true, false}) {
+      for (bool own_weights : {false, true}) {
+        const std::uint32_t n = 3000;
+        Slots s(K, n, firms);
+        s.offers[2].alive = s.offers[5].alive = false;
+        Params p;
+        p.full_awareness = false;
+        p.outside_option = false;
+        p.nonprofit_clients = false;
+        p.incumbent_by_experience = by_experience;
+        p.switching_cost = 0.05;
+        p.reputation_weight = 0.3;
+        p.logit_scale = 0.1;
+        const Rng rng(11);
+        for (int f = 0; f < firms; ++f) {
+          Stream st(rng, Purpose::Kano, 900 + static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(K));
+          Offer& o = s.offers[f];
+          o.pub_sat = st.index(4) == 0 ? 0.5 : st.unit();  // a quarter tie at 0.5
+          o.pub_succ = st.unit();
+          o.values = st.unit();
+          o.price = 10 * st.unit();
+        }
+        std::vector<float> satisfaction(n), success(n), weight(n);
+        for (std::uint32_t i = 0; i < n; ++i) {
+          Stream st(rng, Purpose::Kano, i,
+                    10 * static_cast<std::uint32_t>(K) + by_experience + 2 * own_weights);
+          for (int k = 0; k < K; ++k) {
+            const std::uint32_t f = st.index(firms + 2);  // the last two: a free slot
+            s.consider[i * K + k] =
+                f < static_cast<std::uint32_t>(firms) ? static_cast<std::uint16_t>(f) : kNoFirm;
+            s.reputation[i * K + k] = static_cast<std::int8_t>(st.word() & 0xFF);
+          }
+          satisfaction[i] = static_cast<float>(st.unit());
+          success[i] = static_cast<float>(st.unit());
+          weight[i] = static_cast<float>(st.unit());
+        }
+        mech::CustomerContext c = s.ctx(256);
+        c.p = &p;
+        c.n_firms = firms;
+        c.satisfaction = satisfaction.data();
+        c.success = success.data();
+        c.w_success = 0.4;
+        if (own_weights) c.success_weight = weight.data();
+        REQUIRE(mech::considered_choice(c));
+        for (std::uint32_t i = 0; i < n; ++i) {
+          Stream st(rng, Purpose::Kano, i,
+                    7000 + 10 * static_cast<std::uint32_t>(K) + by_experience + 2 * own_weights);
+          const std::uint32_t inc = st.index(firms + 1);
+          const std::uint16_t f0 =
+              inc < static_cast<std::uint32_t>(firms) ? static_cast<std::uint16_t>(inc) : kNoFirm;
+          if (i % 500 == 0) s.offers[i / 500 % firms].pub_sat = std::numeric_limits<double>::quiet_NaN();
+          const double u = std::array{0.0, std::nextafter(1.0, 0.0), st.unit()}[st.index(3)];
+          const double ps = 0.02 * st.unit(), vw = st.unit();
+          const std::uint16_t want = mech::choose_definition(c, i, f0, ps, vw, u);
+          const std::uint16_t got = mech::choose(c, i, f0, ps, vw, u);
+          INFO("K " << K << " incumbent by experience " << by_experience << " own weights " << own_weights
+                    << " customer " << i << " f0 " << f0 << " u " << u);
+          REQUIRE(got == want);
+          (got == kNoFirm ? none : chosen) += 1;
+          incumbent_kept += got != kNoFirm && got == f0;
+        }
+      }
+    }
+  }
+  // The sweep reaches all three outcomes.
+  CHECK(none > 100);
+  CHECK(chosen > 10000);
+  CHECK(incumbent_kept > 1000);
 }

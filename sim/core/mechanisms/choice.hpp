@@ -3,6 +3,8 @@
 // multinomial logit choice (Eq. 31), which M1 adoption uses too.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -66,8 +68,10 @@ inline bool available(const CustomerContext& c, std::uint32_t i, std::uint16_t g
 // client every live grant-funded firm (Eq. S6). kNoFirm when i knows no live firm. With
 // demand.outside_option (Eq. A1-A2) the choice set also holds "buy nothing" with utility u0 and loses
 // the firms i cannot afford; choosing it returns kNoFirm and sets *outside.
-inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps, double vw,
-                            double u, bool* outside = nullptr) {
+// choose_definition is Eq. 31 as written, for every configuration; choose takes choose_considered for the
+// configurations it covers.
+inline std::uint16_t choose_definition(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps,
+                                       double vw, double u, bool* outside = nullptr) {
   const double mu = c.p->logit_scale;
   std::uint16_t opts[kMaxConsideration + 1];
   int m = 0;
@@ -131,6 +135,74 @@ inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint
     return kNoFirm;
   }
   return nc > 0 ? cand[nc - 1] : ref[nr - 1];
+}
+
+// Whether choose_considered gives choose_definition's answer in this context: a consideration set
+// (no full awareness), no outside option (Eq. A1-A2) and no nonprofit clients (Eq. S6: no referrals, and
+// no offer is for clients only, so every firm is open to every customer).
+inline bool considered_choice(const CustomerContext& c) {
+  return !c.p->full_awareness && !c.p->outside_option && !c.p->nonprofit_clients;
+}
+
+// choose_definition where considered_choice(c) holds, with the same operations on the same values in the
+// same order, so the same firm for every input, but with selects where the definition branches on the
+// data: which slots are live candidates, the incumbent's own experience and switching cost, the slot of
+// a firm's reputation (the first that holds it) and the place of the draw in the cumulative sum (the
+// first partial sum above it, found from a mask). Those branches went each way by chance, and the CPU
+// guessed them wrong (callgrind's branch simulation: some ten per call).
+inline std::uint16_t choose_considered(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps,
+                                       double vw, double u) {
+  const double mu = c.p->logit_scale;
+  const std::uint32_t nf = c.n_firms;
+  const std::uint16_t* slots = c.consider + static_cast<std::size_t>(i) * c.K;
+  const std::int8_t* rep = c.reputation + static_cast<std::size_t>(i) * c.K;
+  auto live = [&](std::uint16_t g) { return (g < nf) & c.off[g < nf ? g : 0].alive; };
+  std::uint16_t opts[kMaxConsideration + 1];
+  int m = 0;
+  for (int k = 0; k < c.K; ++k) {
+    const std::uint16_t g = slots[k];
+    opts[m] = g;
+    m += live(g) & (g != f0);
+  }
+  opts[m] = f0;
+  m += live(f0);
+  if (m == 0) return kNoFirm;
+  const double w = success_weight_of(c, i);  // Eq. C4 (c.w_success when part C is off)
+  const bool by_experience = c.p->incumbent_by_experience;
+  const double own_sat = c.satisfaction[i], own_succ = c.success[i];
+  double term[kMaxConsideration + 1];
+  double umax = -std::numeric_limits<double>::infinity();
+  for (int k = 0; k < m; ++k) {  // utility (Eq. 30), as utility() computes it
+    const std::uint16_t g = opts[k];
+    const Offer& o = c.off[g];
+    const bool incumbent = g == f0;
+    const bool own = incumbent & by_experience;
+    const double sat = own ? own_sat : o.pub_sat;
+    const double succ = own ? own_succ : o.pub_succ;
+    double r = 0.0;  // reputation_of: the first slot holding g
+    for (int s = c.K - 1; s >= 0; --s) r = slots[s] == g ? rep[s] / kRepUnit : r;
+    double v = (1 - w) * sat + w * succ + vw * o.values - ps * o.price + c.p->reputation_weight * r;
+    const double with_cost = v + c.p->switching_cost;
+    v = incumbent ? with_cost : v;
+    term[k] = v;
+    umax = std::max(umax, v);
+  }
+  double sum = 0;
+  for (int k = 0; k < m; ++k) sum += term[k] = std::exp((term[k] - umax) / mu);
+  const double target = u * sum;
+  double cum = 0;
+  std::uint32_t above = 0;  // bit k: target < the partial sum through option k
+  for (int k = 0; k < m; ++k) {
+    cum += term[k];
+    above |= static_cast<std::uint32_t>(target < cum) << k;
+  }
+  return opts[above != 0 ? std::countr_zero(above) : m - 1];
+}
+
+inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps, double vw,
+                            double u, bool* outside = nullptr) {
+  if (considered_choice(c)) return choose_considered(c, i, f0, ps, vw, u);
+  return choose_definition(c, i, f0, ps, vw, u, outside);
 }
 
 // Eq. 29-31: an adopter of f0 with experience value x reconsiders with hazard
