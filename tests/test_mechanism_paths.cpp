@@ -364,3 +364,32 @@ TEST_CASE("choose: the branch-free consideration-set choice picks the definition
   CHECK(chosen > 10000);
   CHECK(incumbent_kept > 1000);
 }
+
+TEST_CASE("upper_bound_index: the place std::upper_bound finds, for any contents (Eq. 12, 14)",
+          "[mechanisms][adoption][paths]") {
+  // Sorted cumulative reaches with repeats, unsorted ones and NaN (where std::upper_bound's answer is
+  // its probes' and not a place in order, which the select form must repeat), every length to 70, and
+  // targets at, between and beyond the entries.
+  const Rng rng(5);
+  int inside = 0;
+  for (std::uint32_t n = 0; n <= 70; ++n) {
+    for (int kind = 0; kind < 3; ++kind) {
+      Stream st(rng, Purpose::Kano, n, static_cast<std::uint32_t>(kind));
+      std::vector<double> v(n);
+      double cum = 0;
+      for (double& x : v) {
+        cum += st.index(4) == 0 ? 0.0 : st.unit();  // a quarter repeat the last entry
+        x = kind == 0 ? cum : kind == 1 ? st.unit() : (st.index(5) == 0 ? std::nan("") : cum);
+      }
+      for (int t = 0; t < 400; ++t) {
+        const double target = n > 0 && t % 4 == 0 ? v[st.index(n)] : (cum + 1) * (2 * st.unit() - 0.25);
+        const std::size_t want =
+            static_cast<std::size_t>(std::upper_bound(v.begin(), v.end(), target) - v.begin());
+        INFO("n " << n << " kind " << kind << " target " << target);
+        REQUIRE(mech::upper_bound_index(v.data(), n, target) == want);
+        inside += want > 0 && want < n;
+      }
+    }
+  }
+  CHECK(inside > 10000);
+}

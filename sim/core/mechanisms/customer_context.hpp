@@ -137,11 +137,24 @@ class CustomerDraws {
   bool have_w1_ = false;
 };
 
+// The place std::upper_bound(v, v + n, target) returns (as an index), by the same probes in the same
+// order, whatever v holds, but with each step's outcome taken by a select instead of a branch: the
+// outcomes are the bits of a random word, which the CPU cannot guess.
+inline std::size_t upper_bound_index(const double* v, std::size_t n, double target) {
+  std::size_t first = 0, len = n;
+  while (len > 0) {
+    const std::size_t half = len >> 1;
+    const bool below = target < v[first + half];
+    first = below ? first : first + half + 1;
+    len = below ? half : len - half - 1;
+  }
+  return first;
+}
+
 // The firm at `target` on the cumulative reach table (Eq. 12, 14).
 inline std::uint16_t firm_at_reach(const CustomerContext& c, double target) {
-  const double* it = std::upper_bound(c.reach_cum, c.reach_cum + c.n_firms, target);
   return static_cast<std::uint16_t>(
-      std::min<std::size_t>(static_cast<std::size_t>(it - c.reach_cum), c.n_firms - 1));
+      std::min<std::size_t>(upper_bound_index(c.reach_cum, c.n_firms, target), c.n_firms - 1));
 }
 
 }  // namespace missionsim::mech
