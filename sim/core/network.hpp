@@ -82,6 +82,11 @@ class Network {
       return wide_[std::size_t{offsets_[i]} + k];
     }
   }
+  // In the Packed8 layout: entry k of i's row as stored, j - i for a near neighbour j (at least
+  // -kNear8, so within kNear8 places of i), an escape below -kNear8 for a far one, which neighbour_in
+  // looks up in the far list.
+  static constexpr int kNear8 = PackedColumns<std::int8_t, 4>::kNear;
+  int packed8_entry(std::uint32_t i, std::uint32_t k) const { return p8_.cols[std::size_t{offsets_[i]} + k]; }
   // Calls f(std::integral_constant<Columns, layout()>{}): a loop of look-ups inside f, through
   // neighbour_in<decltype(f's argument)::value>, tests the layout once instead of at every look-up.
   template <class F>
