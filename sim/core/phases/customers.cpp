@@ -343,18 +343,44 @@ struct Pass {
       vocal |= std::uint64_t{heard_of} << k;
     });
     std::array<std::uint32_t, 4> w1[kRun];
-    each(vocal, [&](std::uint32_t k) {
-      w1[k] = c.rng->words(Purpose::Customer, first + k, c.step, draw::kCustomerBlock1);
-    });
     if (counting) block1 += std::popcount(vocal);  // converse_with draws block 1 for these talkers only
-    // Without part C a talker hears nothing from any other neighbour (converse_with's first test).
-    each(c.success_expectation ? a.talkers : vocal, [&](std::uint32_t k) {
-      mech::CustomerDraws d = (vocal >> k & 1)
-                                  ? mech::CustomerDraws(*c.rng, first + k, c.step, words(k), w1[k])
-                                  : mech::CustomerDraws(*c.rng, first + k, c.step, words(k));
-      heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, a.heard_from[k], d));
-      heard_any |= std::uint64_t{heard[k] != 0} << k;
-    });
+    if (!c.success_expectation) {
+      // Without part C a talker hears nothing from any other neighbour (converse_with's first test), and
+      // a vocal one hears a referral from a promoter with probability refer_prob, a warning from a
+      // detractor with warn_prob (converse_with's tests on the same word): worked out without a branch
+      // on the voice or the draw as each block is made, then each referral and each warning heard
+      // (hear with converse_with's deltas). A customer hears at most once and changes only its own
+      // slots, so the order among customers is free.
+      const double refer_prob = c.p->refer_prob, warn_prob = c.p->warn_prob;
+      std::uint64_t refer = 0, warn = 0;
+      each(vocal, [&](std::uint32_t k) {
+        w1[k] = c.rng->words(Purpose::Customer, first + k, c.step, draw::kCustomerBlock1);
+        const std::int8_t vj = c.voice_prev[a.heard_from[k]];
+        const double u = Rng::unit(w1[k][draw::kReferWarn]);
+        refer |= static_cast<std::uint64_t>((vj > 0) & (u < refer_prob)) << k;
+        warn |= static_cast<std::uint64_t>((vj < 0) & (u < warn_prob)) << k;
+      });
+      each(refer, [&](std::uint32_t k) {
+        mech::hear(c, first + k, c.firm_prev[a.heard_from[k]], static_cast<int>(kRepUnit));
+        heard[k] = 1;
+      });
+      each(warn, [&](std::uint32_t k) {
+        mech::hear(c, first + k, c.firm_prev[a.heard_from[k]], -static_cast<int>(kRepUnit));
+        heard[k] = -1;
+      });
+      heard_any = refer | warn;
+    } else {
+      each(vocal, [&](std::uint32_t k) {
+        w1[k] = c.rng->words(Purpose::Customer, first + k, c.step, draw::kCustomerBlock1);
+      });
+      each(a.talkers, [&](std::uint32_t k) {
+        mech::CustomerDraws d = (vocal >> k & 1)
+                                    ? mech::CustomerDraws(*c.rng, first + k, c.step, words(k), w1[k])
+                                    : mech::CustomerDraws(*c.rng, first + k, c.step, words(k));
+        heard[k] = static_cast<std::int8_t>(mech::converse_with(c, first + k, a.heard_from[k], d));
+        heard_any |= std::uint64_t{heard[k] != 0} << k;
+      });
+    }
 
     if (next > 0) prefetch_own(c, first + m, next, 1);
 
