@@ -210,6 +210,13 @@ struct Simulation::Impl {
   // Customers whose adoption status changed in the last step, in customer order: listed by record()'s
   // pass over the customers, consumed by update_adopted_neighbours (phases/record.cpp, market.cpp).
   std::vector<std::uint32_t> status_changed;
+  // update_adopted_neighbours on more than one thread: the increments (target, +1 or -1 mod 2^32) of each
+  // chunk of changed customers, by target range ([chunk][range]); kept from step to step so that their
+  // storage is reused instead of grown again.
+  struct Increment {
+    std::uint32_t j, delta;
+  };
+  std::vector<std::vector<Increment>> increment_buckets;
   // Customers by (values-driven, segment, firm of firm_prev; kNoFirm counted at F), as the last record()
   // left them: record() updates them from the customers whose firm changed instead of counting every
   // customer again. Empty until the first record().

@@ -142,10 +142,9 @@ void Simulation::Impl::update_adopted_neighbours() {
     each_increment(0, changes, [count](std::uint32_t j, std::uint32_t delta) { count[j] += delta; });
     return;
   }
-  struct Increment {
-    std::uint32_t j, delta;
-  };
-  std::vector<std::vector<Increment>> buckets(parts * parts);  // [chunk][range]
+  std::vector<std::vector<Increment>>& buckets = increment_buckets;  // [chunk][range]
+  buckets.resize(parts * parts);
+  for (auto& b : buckets) b.clear();
   tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t chunk) {
     std::vector<Increment>* mine = buckets.data() + chunk * parts;
     each_increment(changes * chunk / parts, changes * (chunk + 1) / parts,
