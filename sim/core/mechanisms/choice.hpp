@@ -208,12 +208,20 @@ inline std::uint16_t choose(const CustomerContext& c, std::uint32_t i, std::uint
 // Eq. 29-31: an adopter of f0 with experience value x reconsiders with hazard
 // churn_base + churn_dissatisfaction (1 - x) (both 0 when M6 is off); then exits the category with
 // probability exit_share or chooses again. Returns the firm after this step (kNoFirm: exit).
-inline std::uint16_t reconsider(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double x,
-                                double ps, double vw, CustomerDraws& d, bool* outside = nullptr) {
+// In two parts: reconsiders is the hazard test on the hazard word, reconsider_choice what follows it.
+inline bool reconsiders(const CustomerContext& c, double x, std::uint32_t hazard_word) {
   const double hazard = c.p->churn_base + c.p->churn_dissatisfaction * (1.0 - x);
-  if (!(Rng::unit(d[draw::kHazard]) < hazard)) return f0;
+  return Rng::unit(hazard_word) < hazard;
+}
+inline std::uint16_t reconsider_choice(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double ps,
+                                       double vw, CustomerDraws& d, bool* outside = nullptr) {
   if (Rng::unit(d[draw::kExit]) < c.p->exit_share) return kNoFirm;
   return choose(c, i, f0, ps, vw, Rng::unit(d[draw::kChoice]), outside);
+}
+inline std::uint16_t reconsider(const CustomerContext& c, std::uint32_t i, std::uint16_t f0, double x,
+                                double ps, double vw, CustomerDraws& d, bool* outside = nullptr) {
+  if (!reconsiders(c, x, d[draw::kHazard])) return f0;
+  return reconsider_choice(c, i, f0, ps, vw, d, outside);
 }
 
 }  // namespace missionsim::mech

@@ -66,9 +66,9 @@ void tally(RunSums& sums, std::uint16_t f0, const mech::Experience& e, double su
 // customer order (Pass::run): experience and success, which read and write only the customer's own entries,
 // in three passes around their two exponentials (experience_start / progress_exponent, the exponentials,
 // experience_of's ends), so that the exponentials of the run's adopters are independent calls one after
-// another instead of links in each adopter's chain of arithmetic; then voice, the per-firm sums and
-// reconsideration, which branch on the experience value. The same operations on the same values as one
-// adopter at a time: the results are the same bits.
+// another instead of links in each adopter's chain of arithmetic; then voice, the per-firm sums and the
+// hazard of reconsideration, and for the few whom it sends to choose again, their exit or choice (Pass::run).
+// The same operations on the same values as one adopter at a time: the results are the same bits.
 struct Experienced {
   mech::Experience e;
   double succ;  // success after this step (Eq. 26)
@@ -93,27 +93,6 @@ struct ExperienceStarted {
   const double s_x = mech::compare_success(c, i, succ);  // Eq. C1, C3, C8 (succ unless judged)
   return {e, succ, mech::experience_value(mech::success_weight_of(c, i), e.satisfaction, s_x)};  // Eq. 28
 }
-[[gnu::always_inline]] inline std::uint16_t reconsider_after(const mech::CustomerContext& c, RunSums& sums,
-                                                             std::uint32_t i, std::uint16_t f0,
-                                                             const Experienced& x, double ps, double vw,
-                                                             mech::CustomerDraws& d) {
-  const std::int8_t voice = mech::voice(x.x);  // Eq. 32
-  tally(sums, f0, x.e, x.succ, voice, mech::kEffortShare[c.effort[i]]);
-  c.voice_next[i] = voice;
-  bool outside = false;
-  const std::uint16_t f1 = mech::reconsider(c, i, f0, x.x, ps, vw, d, &outside);  // M6, Eq. 29-31, A1
-  sums.non_buyers += outside;
-  if (f1 != f0) {
-    sums.firm[f0].left += 1;
-    c.tenure[i] = 0;
-    c.voice_next[i] = 0;
-    if (f1 != kNoFirm) mech::hear(c, i, f1, 0);
-  } else if (c.tenure[i] < 0xFFFF) {
-    ++c.tenure[i];
-  }
-  return f1;
-}
-
 // A customer's price sensitivity and values weight (0 unless values-driven), from its segment.
 struct SegmentWeights {
   double ps, vw;
@@ -310,7 +289,7 @@ struct Pass {
 
   // The steps of customers first .. first + m - 1 (m <= kRun), prepared in a, in the order of
   // docs/MODEL.md 3 for each customer: conversation (Eq. 33-34), marketing (Eq. 12), reputation decay
-  // (Eq. 35), then adoption (Eq. 13-14) or experience and reconsideration (experience_of, reconsider_after).
+  // (Eq. 35), then adoption (Eq. 13-14) or experience and reconsideration (experience_of, Eq. 29-32).
   // A customer's step reads and writes only its own entries (and firm_prev, voice_prev of others), so the run
   // goes phase by phase: each phase visits only the customers it concerns, from masks made without branches,
   // so that the outcome of one customer's draws (talks?, notices?, adopter?) does not steer a branch the CPU
@@ -474,14 +453,42 @@ struct Pass {
         st.sum_success_weight += c.success_weight[first + k];
       }
     }
+    // M6 (Eq. 29-32) in two loops: every adopter's voice, per-firm sums and hazard test without a branch
+    // on the draw, keeping its firm for now; then the few whose hazard fired exit or choose again
+    // (reconsider_choice), undoing what keeping the firm did where they leave it. Per customer the same
+    // operations as reconsider; the sums in the same order.
+    std::uint64_t reconsidering = 0;
     each(holding, [&](std::uint32_t k) {
       const std::uint32_t i = first + k;
+      const std::uint16_t f0 = prev[k];
+      const Experienced& x = served[k];
+      const std::int8_t voice = mech::voice(x.x);  // Eq. 32
+      tally(sums, f0, x.e, x.succ, voice, mech::kEffortShare[c.effort[i]]);
+      c.voice_next[i] = voice;
+      reconsidering |= static_cast<std::uint64_t>(mech::reconsiders(c, x.x, w[draw::kHazard][k])) << k;
+      c.tenure[i] += c.tenure[i] < 0xFFFF;
+      c.firm_next[i] = f0;
+      sums.firm[f0].count_end += 1;
+    });
+    each(reconsidering, [&](std::uint32_t k) {
+      const std::uint32_t i = first + k;
+      const std::uint16_t f0 = prev[k];
       const auto [ps, vw] = weights[c.traits[i]];
       mech::CustomerDraws d(*c.rng, i, c.step, words(k));
-      const std::uint16_t f1 = reconsider_after(c, sums, i, prev[k], served[k], ps, vw, d);
+      bool outside = false;
+      const std::uint16_t f1 = mech::reconsider_choice(c, i, f0, ps, vw, d, &outside);  // Eq. 29-31, A1
+      sums.non_buyers += outside;
       if (counting) block1 += d.has_block1();
+      if (f1 == f0) return;
+      sums.firm[f0].left += 1;
+      sums.firm[f0].count_end -= 1;
+      c.tenure[i] = 0;
+      c.voice_next[i] = 0;
       c.firm_next[i] = f1;
-      if (f1 != kNoFirm) sums.firm[f1].count_end += 1;
+      if (f1 != kNoFirm) {
+        mech::hear(c, i, f1, 0);
+        sums.firm[f1].count_end += 1;
+      }
     });
     st.sum_disconfirmation = sums.sum_disconfirmation;
     st.n_disconfirmation += adopters;  // one tally per adopter
